@@ -1,0 +1,44 @@
+import { Resource } from "@stepwise/core"
+import type { Limits } from "./Budget.js"
+import type { Ledger } from "./Ledger.js"
+import { remainingOf } from "./Ledger.js"
+
+/**
+ * A budget's state at one instant: limits, spent, reserved, remaining (`Infinity` for unlimited resources),
+ * overrun (reported above what limits allowed to charge), and the same for each child.
+ */
+export interface Snapshot {
+  readonly label: string
+  readonly limits: Limits
+  readonly spent: Resource.Amounts
+  readonly ownSpent: Resource.Amounts
+  readonly reserved: Resource.Amounts
+  readonly remaining: Resource.Amounts
+  readonly overrun: Resource.Amounts
+  readonly children: ReadonlyArray<Snapshot>
+}
+
+/** Takes a snapshot of a ledger and its children. */
+export const of = (ledger: Ledger): Snapshot => {
+  const remaining = Object.fromEntries(
+    Resource.all.map((resource) => [resource, remainingOf(ledger, resource)])
+  ) as Resource.Amounts
+  return {
+    label: ledger.budget.label,
+    limits: ledger.budget.limits,
+    spent: ledger.spent,
+    ownSpent: ledger.ownSpent,
+    reserved: ledger.reserved,
+    remaining,
+    overrun: ledger.overrun,
+    children: ledger.children.map(of)
+  }
+}
+
+/** The fraction of a limit spent (0 for an unlimited resource). */
+export const spentFraction = (snapshot: Snapshot, resource: Resource.Resource): number => {
+  const limit = snapshot.limits[resource]
+  if (limit === undefined) return 0
+  if (limit === 0) return 1
+  return snapshot.spent[resource] / limit
+}

@@ -1,0 +1,103 @@
+import { Data } from "effect"
+import type { Resource } from "./Resource.js"
+
+/**
+ * A reservation would pass a budget limit: names the resource, what was requested and what remained.
+ * Strategies catch it to return their best answer so far.
+ */
+export class BudgetExhausted extends Data.TaggedError("BudgetExhausted")<{
+  readonly resource: Resource
+  readonly requested: number
+  readonly remaining: number
+  /** The budget whose limit was hit (its label). */
+  readonly budget: string
+}> {
+  override get message(): string {
+    return `budget "${this.budget}" exhausted: ${this.resource} requested ${this.requested}, remaining ${this.remaining}`
+  }
+}
+
+/** The server refused for rate; `retryAfterMillis` is its Retry-After, when it sent one. */
+export class RateLimited extends Data.TaggedError("RateLimited")<{
+  readonly backend: string
+  readonly retryAfterMillis: number | undefined
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.backend}: rate limited (${this.detail})`
+  }
+}
+
+/** The call took longer than its time limit. */
+export class Timeout extends Data.TaggedError("Timeout")<{
+  readonly backend: string
+  readonly afterMillis: number
+}> {
+  override get message(): string {
+    return `${this.backend}: no answer within ${this.afterMillis} ms`
+  }
+}
+
+/** The server answered with something that is not a valid response. */
+export class BadResponse extends Data.TaggedError("BadResponse")<{
+  readonly backend: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.backend}: bad response (${this.detail})`
+  }
+}
+
+/** The server could not be reached or is failing (5xx, dropped connection). */
+export class Unavailable extends Data.TaggedError("Unavailable")<{
+  readonly backend: string
+  readonly detail: string
+  readonly status?: number
+}> {
+  override get message(): string {
+    return `${this.backend}: unavailable (${this.detail})`
+  }
+}
+
+/** The request itself is wrong (4xx other than 429): retrying will not help. `field` names the culprit when known. */
+export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{
+  readonly backend: string
+  readonly detail: string
+  readonly field?: string
+}> {
+  override get message(): string {
+    return `${this.backend}: invalid request${this.field === undefined ? "" : ` (field ${this.field})`}: ${this.detail}`
+  }
+}
+
+/** Any failure of a language-model call. */
+export type LanguageModelError = RateLimited | Timeout | BadResponse | Unavailable | InvalidRequest
+
+/** Language-model errors that are worth retrying. */
+export const isRetryable = (error: LanguageModelError): boolean =>
+  error._tag === "RateLimited" || error._tag === "Timeout" || error._tag === "Unavailable" || error._tag === "BadResponse"
+
+/** A verifier failed to score a trajectory; `cause` keeps the underlying error when there is one. */
+export class VerifierError extends Data.TaggedError("VerifierError")<{
+  readonly verifier: string
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `verifier ${this.verifier}: ${this.detail}`
+  }
+}
+
+/** An options object failed validation; `field` names the offending option. */
+export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
+  readonly subject: string
+  readonly field: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.subject}: option "${this.field}" ${this.detail}`
+  }
+}
+
+/** Any error a search strategy can fail with. */
+export type SearchError = LanguageModelError | VerifierError | InvalidOptions | BudgetExhausted

@@ -1,0 +1,100 @@
+/**
+ * Token usage of one or more calls, as a server reports it.
+ * A count that was not reported is `undefined`, never 0; sums keep that distinction
+ * (see `add`). Use `estimated` when the counts come from a local tokenizer instead of the server.
+ */
+export interface Usage {
+  readonly inputTokens: number | undefined
+  readonly outputTokens: number | undefined
+  readonly cachedInputTokens: number | undefined
+  /** How many of the summed parts did not report each count (absent or all zero when every part did). */
+  readonly unreported?: UnreportedCounts
+  /** True when any count was estimated locally rather than reported by the server. */
+  readonly estimated?: boolean
+}
+
+/** Per field, how many parts of a sum did not report that count. */
+export interface UnreportedCounts {
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly cachedInputTokens: number
+}
+
+/** The fields of `Usage` that hold counts. */
+export type Field = keyof UnreportedCounts
+
+/** The counted fields, in a fixed order. */
+export const fields: ReadonlyArray<Field> = ["inputTokens", "outputTokens", "cachedInputTokens"]
+
+/** A usage of nothing: every count known and zero. The identity of `add`. */
+export const zero: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 }
+
+/** A usage that reported nothing at all. */
+export const unknown: Usage = { inputTokens: undefined, outputTokens: undefined, cachedInputTokens: undefined }
+
+/**
+ * Makes a usage from counts; a missing count is unknown.
+ *
+ * @example
+ * Usage.make({ inputTokens: 12, outputTokens: 30 }) // cachedInputTokens unknown
+ */
+export const make = (counts: {
+  readonly inputTokens?: number | undefined
+  readonly outputTokens?: number | undefined
+  readonly cachedInputTokens?: number | undefined
+  readonly estimated?: boolean
+}): Usage => ({
+  inputTokens: counts.inputTokens,
+  outputTokens: counts.outputTokens,
+  cachedInputTokens: counts.cachedInputTokens,
+  ...(counts.estimated === true ? { estimated: true } : {})
+})
+
+const unreportedOf = (usage: Usage, field: Field): number =>
+  usage.unreported?.[field] ?? (usage[field] === undefined ? 1 : 0)
+
+/**
+ * Adds two usages. Per field: known + known is their sum; unknown + unknown stays unknown;
+ * known + unknown is the known part, and `unreported` counts how many parts were missing,
+ * so a total never silently passes an unknown count off as complete.
+ */
+export const add = (left: Usage, right: Usage): Usage => {
+  const sumOf = (field: Field): number | undefined => {
+    const a = left[field]
+    const b = right[field]
+    if (a === undefined) return b
+    if (b === undefined) return a
+    return a + b
+  }
+  const unreported: UnreportedCounts = {
+    inputTokens: unreportedOf(left, "inputTokens") + unreportedOf(right, "inputTokens"),
+    outputTokens: unreportedOf(left, "outputTokens") + unreportedOf(right, "outputTokens"),
+    cachedInputTokens: unreportedOf(left, "cachedInputTokens") + unreportedOf(right, "cachedInputTokens")
+  }
+  const anyUnreported = unreported.inputTokens + unreported.outputTokens + unreported.cachedInputTokens > 0
+  const estimated = left.estimated === true || right.estimated === true
+  return {
+    inputTokens: sumOf("inputTokens"),
+    outputTokens: sumOf("outputTokens"),
+    cachedInputTokens: sumOf("cachedInputTokens"),
+    ...(anyUnreported ? { unreported } : {}),
+    ...(estimated ? { estimated: true } : {})
+  }
+}
+
+/** Sums any number of usages (`zero` for none). */
+export const sum = (usages: Iterable<Usage>): Usage => {
+  let total = zero
+  for (const usage of usages) total = add(total, usage)
+  return total
+}
+
+/** True when every count of every summed part was reported. */
+export const isComplete = (usage: Usage): boolean =>
+  fields.every((field) => usage[field] !== undefined && unreportedOf(usage, field) === 0)
+
+/** Input plus output tokens, or `undefined` when either is unknown. */
+export const totalTokens = (usage: Usage): number | undefined =>
+  usage.inputTokens === undefined || usage.outputTokens === undefined
+    ? undefined
+    : usage.inputTokens + usage.outputTokens

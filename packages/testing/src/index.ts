@@ -1,0 +1,5 @@
+/**
+ * @stepwise/testing (private): the Effect test helper and scripted backends shared by the packages' tests.
+ */
+export { itEffect, run } from "./itEffect.js"
+export * as Scripted from "./Scripted.js"
