@@ -1,0 +1,2 @@
+/** @stepwise/harness: The benchmark harness of stepwise: datasets, grading, the runner, metrics and reports. */
+export {}
