@@ -1,2 +1,2 @@
 /** @stepwise/harness: The benchmark harness of stepwise: datasets, grading, the runner, metrics and reports. */
-export {}
+export * as Dataset from "./Dataset.js"
