@@ -1,2 +1,6 @@
 /** @stepwise/harness: The benchmark harness of stepwise: datasets, grading, the runner, metrics and reports. */
 export * as Dataset from "./Dataset.js"
+export * as Equivalence from "./Equivalence.js"
+export * as FinalAnswer from "./FinalAnswer.js"
+export * as Grader from "./Grader.js"
+export * as Normalization from "./Normalization.js"
