@@ -12,10 +12,22 @@ import * as Tokens from "./Tokens.js"
 /** The temperature a request samples at (servers default to 1). */
 export const temperatureOf = (request: LanguageModel.GenerateRequest): number => request.temperature ?? 1
 
-/** The hash of a chat prompt, from the world seed and every message's role and content. */
+const contentHashes = new Map<string, number>()
+
+const contentHash = (content: string): number => {
+  const known = contentHashes.get(content)
+  if (known !== undefined) return known
+  const hash = Seeded.hashText(content)
+  if (contentHashes.size > 100_000) contentHashes.clear()
+  contentHashes.set(content, hash)
+  return hash
+}
+
+/** The hash of a chat prompt, from the world seed and every message's role and content (content hashes cached). */
 export const promptHash = (worldSeed: number, messages: ReadonlyArray<Message.Message>): number => {
   let hash = Seeded.combine(0x51ed27, worldSeed)
-  for (const message of messages) hash = Seeded.hashText(message.content, Seeded.combine(hash, Seeded.hashText(message.role)))
+  for (const message of messages)
+    hash = Seeded.combine(Seeded.combine(hash, message.role === "system" ? 1 : message.role === "user" ? 2 : 3), contentHash(message.content))
   return hash
 }
 
