@@ -138,7 +138,8 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               })
               popped = outcome.goals.map((goal) => goal.state)
             }),
-          (candidates) => pickAmong(candidates, popped, fOf, selection, normalize)
+          (candidates) => pickAmong(candidates, popped, fOf, selection, normalize),
+          Common.rescueOf(common)
         )
       }
     }
