@@ -26,6 +26,7 @@ describe("Arithmetic", () => {
     expect(holds("Step 2: 68 * 3 = 205")).toEqual([false])
     expect(holds("Compute 12 + 5 = 17, then 17 * 2 = 34.")).toEqual([true, true])
     expect(holds("So 2x - 3 = 7 and y = 3x")).toEqual([])
+    expect(holds("so -7 * 3 = -21, and then -21 / 2 = -10")).toEqual([true, false])
     expect(holds("$1,000 + 24 = 1,024$")).toEqual([true])
     expect(holds("a <= 3, b >= 4, 2 == 2")).toEqual([])
   })
