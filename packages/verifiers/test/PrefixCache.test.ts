@@ -1,7 +1,7 @@
 import { describe, expect } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
 import { ProcessRewardModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
 import { itEffect, run } from "@stepwise/testing"
@@ -160,6 +160,22 @@ describe("PrefixCache", () => {
       expect(verifier.calls()).toBe(4)
       const error = yield* Effect.flip(PrefixCache.make(verifier.service, { capacity: 0 }))
       expect(error.field).toBe("capacity")
+    })
+  )
+
+  itEffect("as a layer, wraps the verifier in context", () =>
+    Effect.gen(function* () {
+      const verifier = countingVerifier()
+      const layer = Layer.provide(PrefixCache.layer(), Layer.succeed(ProcessRewardModel.ProcessRewardModel, verifier.service))
+      const trajectory = trajectoryOf(["s1", "s2"])
+      yield* Effect.provide(
+        Effect.gen(function* () {
+          yield* ProcessRewardModel.score(problem, trajectory)
+          yield* ProcessRewardModel.score(problem, Trajectory.prefix(trajectory, 1))
+        }),
+        layer
+      )
+      expect(verifier.calls()).toBe(1)
     })
   )
 })

@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest"
-import { Effect } from "effect"
-import { LanguageModel, Message, RateLimited } from "@stepwise/core"
+import { Effect, Layer } from "effect"
+import { LanguageModel, Message, ProcessRewardModel, RateLimited } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
 import { itEffect } from "@stepwise/testing"
 import { ThinkPrm } from "@stepwise/verifiers"
@@ -191,6 +191,16 @@ describe("ThinkPrm spend", () => {
       expect(snapshot.spent.outputTokens).toBe(0)
       expect(snapshot.spent.verifierTokens).toBe(reported)
       expect(reported).toBeGreaterThan(expected)
+    })
+  )
+
+  itEffect("as a layer, verifies with the language model in context", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "Step 1: \\boxed{correct}", 0.9, 0.1)
+      const layer = Layer.provide(ThinkPrm.layer({ chains: 2 }), Layer.succeed(LanguageModel.LanguageModel, model.service))
+      const scoring = yield* Effect.provide(ProcessRewardModel.score(problem, trajectoryOf(rightSteps.slice(0, 1))), layer)
+      expect(scoring.stepScores[0]).toBeCloseTo(0.9, 10)
+      expect(model.requests[0]!.n).toBe(2)
     })
   )
 })
