@@ -41,9 +41,9 @@ export const DatasetSpec = z.discriminatedUnion("kind", [
     .object({
       kind: z.literal("simulator"),
       name: z.string().min(1).optional(),
-      preset: z.string().min(1).default("calibrated").describe("Simulator preset of the world that generates the problems."),
-      worldSeed: z.number().int().min(0).default(0).describe("Seed of that world (use the backend's)."),
+      preset: z.string().min(1).default("calibrated").describe("Simulator preset whose difficulty mix draws the problems."),
       count: z.number().int().min(1).describe("How many problems to generate."),
+      difficulty: z.number().int().min(1).max(5).optional().describe("Only this difficulty level (1..5)."),
       seed: z.number().int().min(0).default(1).describe("Seed of the problem set.")
     })
     .strict()

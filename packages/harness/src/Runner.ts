@@ -1,51 +1,23 @@
 import { resolve } from "node:path"
-import { Clock, Data, Effect } from "effect"
-import type { Scope } from "effect"
+import { Clock, Effect } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
+import * as Backends from "./Backends.js"
 import * as Dataset from "./Dataset.js"
 import * as Grader from "./Grader.js"
 import * as Progress from "./Progress.js"
 import * as Recipe from "./Recipe.js"
 import * as ResultRecord from "./ResultRecord.js"
 import * as ResultsFile from "./ResultsFile.js"
-
-/** The services a backend gives every strategy: a policy and a verifier. */
-export interface Backend {
-  readonly name: string
-  readonly languageModel: LanguageModel.Service
-  readonly processRewardModel: ProcessRewardModel.Service
-}
-
-/** A backend could not be made (unknown preset, unreachable server, a kind this factory does not know). */
-export class BackendError extends Data.TaggedError("BackendError")<{
-  readonly kind: string
-  readonly detail: string
-}> {
-  override get message(): string {
-    return `backend ${this.kind}: ${this.detail}`
-  }
-}
-
-/**
- * Makes a strategy from its registered name and options (the recipe's options merged with the budget's
- * overrides, plus `seed`). Fails with `InvalidOptions` for an unknown name or bad options.
- */
-export type StrategyFactory = (
-  name: string,
-  options: Readonly<Record<string, unknown>>
-) => Effect.Effect<Strategy.Strategy, InvalidOptions>
-
-/** Makes the backend a recipe names; scoped, so servers and engines are closed when the run ends. */
-export type BackendFactory = (spec: Recipe.BackendSpec) => Effect.Effect<Backend, BackendError, Scope.Scope>
+import * as Strategies from "./Strategies.js"
 
 /** Loads a data set entry of a recipe (file paths already resolved against the recipe's folder). */
 export type DatasetLoader = (spec: Recipe.DatasetSpec) => Effect.Effect<Dataset.Dataset, Dataset.DatasetError>
 
-/** Loads the file formats; a simulator set needs `Dataset.simulator` (the default loader of the harness). */
-export const fileDatasetLoader: DatasetLoader = (spec) => {
+/** The default data set loader: the file formats and generated simulator sets. */
+export const defaultDatasetLoader: DatasetLoader = (spec) => {
   const options = (entry: { readonly limit?: number | undefined; readonly system?: string | undefined }) => ({
     ...(entry.limit === undefined ? {} : { limit: entry.limit }),
     ...(entry.system === undefined ? {} : { system: entry.system })
@@ -60,9 +32,13 @@ export const fileDatasetLoader: DatasetLoader = (spec) => {
     case "game24":
       return Dataset.game24(spec.path, options(spec))
     case "simulator":
-      return Effect.fail(
-        new Dataset.DatasetError({ file: "(simulator)", line: 0, field: "kind", detail: "needs a loader that knows the simulator" })
-      )
+      return Dataset.simulator({
+        preset: spec.preset,
+        count: spec.count,
+        seed: spec.seed,
+        ...(spec.difficulty === undefined ? {} : { difficulty: spec.difficulty }),
+        ...(spec.name === undefined ? {} : { name: spec.name })
+      })
   }
 }
 
@@ -70,8 +46,10 @@ export const fileDatasetLoader: DatasetLoader = (spec) => {
 export interface Options {
   /** The results file (JSON Lines); a rerun with the same file resumes. */
   readonly results: string
-  readonly strategyFactory: StrategyFactory
-  readonly backendFactory: BackendFactory
+  /** Makes strategies by name (default `Strategies.factory`: every strategy of `@stepwise/search`). */
+  readonly strategyFactory?: Strategies.Factory
+  /** Makes the backend (default `Backends.factory`: the simulator). */
+  readonly backendFactory?: Backends.Factory
   /** Loads data sets (default: the file formats). */
   readonly datasetLoader?: DatasetLoader
   /** Folder that relative paths of the recipe are resolved against (default: the working folder). */
@@ -94,7 +72,7 @@ export interface Outcome {
 }
 
 /** Any error that stops a run (a failing strategy does not: its problem is recorded as wrong with the error). */
-export type RunError = Recipe.RecipeError | Dataset.DatasetError | ResultsFile.ResultsFileError | BackendError | InvalidOptions
+export type RunError = Recipe.RecipeError | Dataset.DatasetError | ResultsFile.ResultsFileError | Backends.BackendError | InvalidOptions
 
 /** One unit of work: a cell and one of its problems. */
 interface Work {
@@ -169,7 +147,9 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
   Effect.scoped(
     Effect.gen(function* () {
       const base = options.baseDirectory ?? process.cwd()
-      const loader = options.datasetLoader ?? fileDatasetLoader
+      const loader = options.datasetLoader ?? defaultDatasetLoader
+      const strategyFactory = options.strategyFactory ?? Strategies.factory
+      const backendFactory = options.backendFactory ?? Backends.factory
       const datasets = yield* Effect.forEach(recipe.datasets, (spec) =>
         Effect.map(loader(resolveSpec(spec, base)), (dataset) => [spec, dataset] as const)
       )
@@ -182,10 +162,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       const strategies = new Map<string, Strategy.Strategy>()
       for (const item of todo) {
         const id = JSON.stringify([item.strategy.name, item.options])
-        if (!strategies.has(id)) strategies.set(id, yield* options.strategyFactory(item.strategy.name, item.options))
+        if (!strategies.has(id)) strategies.set(id, yield* strategyFactory(item.strategy.name, item.options))
       }
 
-      const backend = yield* options.backendFactory(recipe.backend)
+      const backend = yield* backendFactory(recipe.backend)
       const costModel =
         recipe.modelShape === undefined
           ? CostModel.tokens
