@@ -72,7 +72,7 @@ console.log("PRM AUROC, configured vs measured (correct-so-far steps against wro
 for (const target of [0.75, 0.8, 0.85, 0.95]) {
   for (const biases of [false, true]) {
     const preset = Preset.override(Presets.calibrated, {
-      verifier: biases ? { auroc: target } : { auroc: target, lengthBias: 0, digressionBias: 0, trapFooledRate: 0 }
+      verifier: biases ? { auroc: target } : { auroc: target, lengthBias: 0, digressionBias: 0, trapFooledRate: 0, errorVisibility: 1 }
     })
     const local = World.make(preset, { seed: 11 })
     const positives: Array<number> = []

@@ -135,7 +135,7 @@ const sampleSteps = (world: World.World, problems: ReadonlyArray<Problem.Problem
 
 describe("discriminative PRM", () => {
   it.each([0.75, 0.85, 0.95])("measured AUROC matches the configured %s within ±0.02 (biases off, ≥ 2,000 steps)", (target) => {
-    const preset = Preset.override(Presets.calibrated, { verifier: { auroc: target, lengthBias: 0, digressionBias: 0, trapFooledRate: 0 } })
+    const preset = Preset.override(Presets.calibrated, { verifier: { auroc: target, lengthBias: 0, digressionBias: 0, trapFooledRate: 0, errorVisibility: 1 } })
     const world = World.make(preset, { seed: 11 })
     const problems = World.problems(world, { count: 150, seed: 6 })
     const positives: Array<number> = []
@@ -151,7 +151,7 @@ describe("discriminative PRM", () => {
     expect(Math.abs(auroc(positives, negatives) - target)).toBeLessThanOrEqual(0.02)
   })
 
-  it("shows its biases: lower scores later in long solutions, high scores on digressions, fooled traps score as right", () => {
+  it("shows its biases: late error detection, lower scores later in long solutions, high scores on digressions, fooled traps score as right", () => {
     const world = World.make(Preset.override(Presets.calibrated, { verifier: { trapFooledRate: 1 } }), { seed: 12 })
     const problems = World.problems(world, { count: 120, seed: 7 })
     const early: Array<number> = []
@@ -160,6 +160,7 @@ describe("discriminative PRM", () => {
     const computations: Array<number> = []
     const trapped: Array<number> = []
     const wrong: Array<number> = []
+    const firstErrors: Array<number> = []
     for (const { problem, texts } of sampleSteps(world, problems, 4)) {
       const truth = World.groundTruth(problem)!
       const states = Solution.readAll(truth, texts)
@@ -168,6 +169,7 @@ describe("discriminative PRM", () => {
         const state = states[index]!
         const previous = index === 0 ? 0 : states[index - 1]!.progress
         if (state.trapped) trapped.push(score)
+        else if (state.derailed && (index === 0 || !states[index - 1]!.derailed)) firstErrors.push(score)
         else if (state.derailed) wrong.push(score)
         else if (state.progress === previous) digressions.push(score)
         else {
@@ -183,6 +185,9 @@ describe("discriminative PRM", () => {
     expect(mean(digressions)).toBeGreaterThan(mean(computations))
     expect(trapped.length).toBeGreaterThan(50)
     expect(mean(trapped)).toBeGreaterThan(mean(wrong) + 0.1)
+    expect(firstErrors.length).toBeGreaterThan(100)
+    expect(mean(firstErrors)).toBeGreaterThan(mean(wrong) + 0.05)
+    expect(mean(firstErrors)).toBeLessThan(mean(computations) - 0.05)
   })
 })
 

@@ -107,6 +107,28 @@ describe("policy", () => {
     expect(World.latent(world, problems[0]!)!.trapPull).toBe(cached.trapPull)
   })
 
+  it("defeats every branch at the crux step of an out-of-reach problem", () => {
+    const hard = World.problems(world, { count: 300, seed: 6 }).find((problem) => World.latent(world, problem)!.outOfReach)!
+    const truth = World.groundTruth(hard)!
+    const crux = World.latent(world, hard)!.cruxStep!
+    const prefixSteps = Solution.reference(truth).slice(0, crux)
+    const completions = generate({
+      messages: hard.messages,
+      ...(prefixSteps.length > 0 ? { prefix: `${prefixSteps.join("\n\n")}\n\n` } : {}),
+      stop: ["\n\n"],
+      n: 500,
+      maxTokens: 256,
+      temperature: 0.8,
+      seed: 3
+    })
+    const right = completions.filter((completion) => {
+      const states = Solution.readAll(truth, [...prefixSteps, completion.text])
+      const after = states[states.length - 1]!
+      return after.progress > crux && !after.derailed
+    }).length
+    expect(right / completions.length).toBeLessThan(0.01)
+  })
+
   it("answers a prompt that is not a problem of the world with a short finished answer", () => {
     const [completion] = generate({ messages: [{ role: "user", content: "What is the capital of France?" }], n: 1, maxTokens: 100 })
     expect(completion!.finishReason).toBe("eos")
