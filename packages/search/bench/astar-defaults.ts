@@ -20,7 +20,7 @@ const settings: ReadonlyArray<AStar.Options> = [
   { pathCost: "tokens", pathWeight: 0.0005 },
   { pathCost: "depth", pathWeight: 0.01, aggregation: "min" },
   { pathCost: "depth", pathWeight: 0.01, expansions: 2 },
-  { pathCost: "depth", pathWeight: 0.01, expansions: 4 }
+  { pathCost: "depth", pathWeight: 0.01, expansions: 3 }
 ]
 
 const line = (label: string, row: { accuracy: number; answered: number; outputTokens: number; totalTokens: number; verifierCalls: number }) =>

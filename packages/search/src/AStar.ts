@@ -37,7 +37,7 @@ export const defaultPathWeights: Readonly<Record<PathCost, number>> = {
 
 /** Options of A*-decoding. */
 export interface Options extends Common.Options {
-  /** k: continuations sampled per expansion, batched with `n` (default 3: on the simulator it reaches the accuracy of k = 4 with about half the tokens). */
+  /** k: continuations sampled per expansion, batched with `n` (default 4; see the README for the measured trade-off). */
   readonly expansions?: number
   /** What g adds per step (default `depth`). */
   readonly pathCost?: PathCost
@@ -76,7 +76,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
       ...Common.checks(options)
     ])
     const common = Common.resolve(options)
-    const expansions = options.expansions ?? 3
+    const expansions = options.expansions ?? 4
     const pathCost = options.pathCost ?? "depth"
     const pathWeight = options.pathWeight ?? defaultPathWeights[pathCost]
     const goals = options.goals ?? 1
