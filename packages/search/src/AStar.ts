@@ -90,7 +90,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
         case "depth":
           return pathWeight
         case "tokens":
-          return pathWeight * (node.usage.outputTokens ?? Math.ceil(node.trajectory.step?.text.length ?? 0) / 4)
+          return pathWeight * (node.usage.outputTokens ?? Math.ceil((node.trajectory.step?.text.length ?? 0) / 4))
         case "logScore":
           return pathWeight * -Math.log(Math.max(1e-6, node.score ?? 1e-6))
         case "none":
