@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises"
 import { Data, Effect } from "effect"
 import { Problem } from "@stepwise/core"
+import { Presets, World } from "@stepwise/simulator"
 import { z } from "zod"
 
 /**
@@ -302,3 +303,44 @@ export const game24 = (file: string, options: LoadOptions = {}): Effect.Effect<D
       }
     })
   })
+
+/** Options of `simulator`. */
+export interface SimulatorOptions {
+  /** Preset whose difficulty mix draws the problems (default `calibrated`). */
+  readonly preset?: string
+  readonly count: number
+  /** Seed of the problem set (default 1). */
+  readonly seed?: number
+  /** Only this difficulty level (1..5). */
+  readonly difficulty?: number
+  /** Name in the results (default `simulator`). */
+  readonly name?: string
+}
+
+/**
+ * A generated simulator set: `World.problems` of a world of the preset; graded by the world's ground truth. Any
+ * simulator world recognises these problems from their text, so the backend's world may have any seed.
+ *
+ * @example
+ * const dataset = yield* Dataset.simulator({ preset: "calibrated", count: 30, seed: 1 })
+ */
+export const simulator = (options: SimulatorOptions): Effect.Effect<Dataset, DatasetError> => {
+  const presetName = options.preset ?? "calibrated"
+  const preset = Presets.all[presetName]
+  if (preset === undefined)
+    return Effect.fail(
+      new DatasetError({ file: "(simulator)", line: 0, field: "preset", detail: `is not a preset (one of ${Object.keys(Presets.all).join(", ")})` })
+    )
+  return Effect.map(
+    Effect.mapError(World.makeEffect(preset), (error) => new DatasetError({ file: "(simulator)", line: 0, field: error.field, detail: error.detail })),
+    (world) => ({
+      name: options.name ?? "simulator",
+      problems: World.problems(world, {
+        count: options.count,
+        seed: options.seed ?? 1,
+        ...(options.difficulty === undefined ? {} : { difficulty: options.difficulty })
+      }),
+      isCorrect: (problem, answer) => World.isCorrect(world, problem, answer)
+    })
+  )
+}
