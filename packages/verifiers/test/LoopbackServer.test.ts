@@ -4,7 +4,8 @@ import { Message, Problem } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
 import { Presets, Server, World } from "@stepwise/simulator"
 import { itEffect } from "@stepwise/testing"
-import { PoolingPrm, PrefixCache } from "@stepwise/verifiers"
+import { Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
+import * as OpenAiChat from "./support/OpenAiChat.js"
 import * as Samples from "./support/Samples.js"
 
 const world = World.make(Presets.calibrated, { seed: 7 })
@@ -115,6 +116,44 @@ describe("PoolingPrm through the simulator's loopback server (/pooling)", () => 
         expect(parent.stepScores).toEqual(full.stepScores.slice(0, -1))
         expect((yield* accountant.snapshot).spent.verifierCalls).toBe(1)
         expect(yield* cache.stats).toMatchObject({ hits: 1, misses: 1 })
+      })
+    )
+  )
+})
+
+describe("model-based verifiers through the simulator's loopback server (/v1/chat/completions)", () => {
+  itEffect("ThinkPRM, the judge and the token-logit PRM score over HTTP exactly as in process, and spend once", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const remote = OpenAiChat.make(url, World.modelName)
+        const build = (languageModel: typeof remote) =>
+          Effect.all([
+            ThinkPrm.make({ languageModel, chains: 2, rounds: 2 }),
+            Judge.make({ languageModel, granularity: "solution" }),
+            TokenLogitPrm.make({ languageModel, whenMissing: 0.5 })
+          ])
+        const overHttp = yield* build(remote)
+        const inProcess = yield* build(world.languageModel)
+        const accountant = yield* Accountant.make({})
+        const subset = samples.slice(0, 3)
+        let reported = 0
+        for (const [index, verifier] of overHttp.entries())
+          for (const sample of subset) {
+            const served = yield* Accountant.provide(accountant)(verifier.score(sample.problem, sample.trajectory))
+            const local = yield* inProcess[index]!.score(sample.problem, sample.trajectory)
+            expect(served.stepScores).toHaveLength(local.stepScores.length)
+            served.stepScores.forEach((score, step) => expect(score).toBeCloseTo(local.stepScores[step]!, 12))
+            reported += served.usage.inputTokens! + served.usage.outputTokens!
+          }
+        const verification = yield* overHttp[0].verify(subset[0]!.problem, subset[0]!.trajectory)
+        for (const chain of verification.chains) {
+          expect(chain.parse._tag).toBe("Parsed")
+          expect(chain.decisionSource).toBe("logprobs")
+        }
+        const snapshot = yield* accountant.snapshot
+        expect(snapshot.spent.verifierCalls).toBe(subset.length * overHttp.length)
+        expect(snapshot.spent.verifierTokens).toBe(reported)
       })
     )
   )
