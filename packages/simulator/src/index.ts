@@ -1,2 +1,16 @@
-/** @stepwise/simulator: The simulated reasoning world of stepwise: seeded problems, a policy and a PRM with known ground truth, and a loopback OpenAI-compatible server. */
-export {}
+/** @stepwise/simulator: the simulated reasoning world of stepwise — seeded problems, a policy and a PRM with known ground truth, and a loopback OpenAI-compatible server. */
+export * as Environment from "./Environment.js"
+export * as Latency from "./Latency.js"
+export * as Latent from "./Latent.js"
+export * as Policy from "./Policy.js"
+export * as Preset from "./Preset.js"
+export * as Presets from "./Presets.js"
+export * as RewardModel from "./RewardModel.js"
+export * as Sampling from "./Sampling.js"
+export * as Server from "./Server.js"
+export * as Seeded from "./Seeded.js"
+export * as Solution from "./Solution.js"
+export * as Tokens from "./Tokens.js"
+export * as Verification from "./Verification.js"
+export * as WordProblem from "./WordProblem.js"
+export * as World from "./World.js"

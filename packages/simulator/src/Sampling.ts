@@ -1,0 +1,165 @@
+import type { LanguageModel, Message } from "@stepwise/core"
+import { Usage } from "@stepwise/core"
+import * as Seeded from "./Seeded.js"
+import * as Tokens from "./Tokens.js"
+
+/**
+ * The request-level mechanics every simulated generation shares: sample keys (common random numbers), stop
+ * sequences, the token limit, usage and token logprobs. The content comes from a chunk source (steps, or
+ * verification lines); this module cuts it the way a server would.
+ */
+
+/** The temperature a request samples at (servers default to 1). */
+export const temperatureOf = (request: LanguageModel.GenerateRequest): number => request.temperature ?? 1
+
+const contentHashes = new Map<string, number>()
+
+const contentHash = (content: string): number => {
+  const known = contentHashes.get(content)
+  if (known !== undefined) return known
+  const hash = Seeded.hashText(content)
+  if (contentHashes.size > 100_000) contentHashes.clear()
+  contentHashes.set(content, hash)
+  return hash
+}
+
+/** The hash of a chat prompt, from the world seed and every message's role and content (content hashes cached). */
+export const promptHash = (worldSeed: number, messages: ReadonlyArray<Message.Message>): number => {
+  let hash = Seeded.combine(0x51ed27, worldSeed)
+  for (const message of messages)
+    hash = Seeded.combine(Seeded.combine(hash, message.role === "system" ? 1 : message.role === "user" ? 2 : 3), contentHash(message.content))
+  return hash
+}
+
+/**
+ * The key of one sample: a function of the request seed, the sample index and the temperature. At temperature 0
+ * (greedy) every sample is the same, whatever the seed and index.
+ */
+export const sampleKey = (request: LanguageModel.GenerateRequest, index: number): number => {
+  const temperature = temperatureOf(request)
+  if (temperature === 0) return 0x6a09e667
+  return Seeded.key(request.seed ?? 0, index, Seeded.floatBits(temperature))
+}
+
+/** The text of the last user message (the question, or a verification prompt). */
+export const lastUserText = (messages: ReadonlyArray<Message.Message>): string => {
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index]
+    if (message !== undefined && message.role === "user") return message.content
+  }
+  return ""
+}
+
+/** A source of continuation text, one chunk at a time; `undefined` means the model ended (end of sequence). */
+export type Source = () => string | undefined
+
+const earliestStop = (text: string, stops: ReadonlyArray<string>, from: number): readonly [number, string] => {
+  let best = -1
+  let which = ""
+  for (const stop of stops) {
+    if (stop.length === 0) continue
+    const at = text.indexOf(stop, from)
+    if (at >= 0 && (best < 0 || at < best)) {
+      best = at
+      which = stop
+    }
+  }
+  return [best, which]
+}
+
+/** A continuation cut like a server cuts it. */
+export interface Cut {
+  readonly text: string
+  readonly finishReason: "stop" | "length" | "eos"
+  readonly outputTokens: number
+  /** The stop sequence that ended the text, when `finishReason` is `stop`. */
+  readonly stopSequence?: string
+}
+
+/**
+ * Draws chunks until a stop sequence appears (cut before it: `stop`), the token limit passes (truncated:
+ * `length`), or the source ends (`eos`). `maxChunks` guards against sources that never end.
+ */
+export const cut = (source: Source, request: LanguageModel.GenerateRequest, maxChunks = 64): Cut => {
+  const stops = request.stop ?? []
+  const longestStop = stops.reduce((longest, stop) => Math.max(longest, stop.length), 0)
+  let text = ""
+  let tokens = 0
+  for (let chunks = 0; chunks < maxChunks; chunks++) {
+    const chunk = source()
+    if (chunk === undefined) {
+      return { text, finishReason: "eos", outputTokens: Math.min(request.maxTokens, Tokens.count(text) + 1) }
+    }
+    const before = text.length
+    text += chunk
+    if (stops.length > 0) {
+      const [at, stopSequence] = earliestStop(text, stops, Math.max(0, before - longestStop))
+      if (at >= 0) {
+        const kept = text.slice(0, at)
+        const count = Tokens.count(kept)
+        if (count > request.maxTokens) return truncated(kept, request.maxTokens)
+        return { text: kept, finishReason: "stop", outputTokens: Math.min(request.maxTokens, count + 1), stopSequence }
+      }
+    }
+    tokens += Tokens.count(chunk)
+    if (tokens > request.maxTokens) return truncated(text, request.maxTokens)
+  }
+  return truncated(text, Math.min(request.maxTokens, Tokens.count(text)))
+}
+
+const truncated = (text: string, limit: number): Cut => {
+  const kept = Tokens.truncate(text, limit)
+  return { text: kept, finishReason: "length", outputTokens: Math.min(limit, Tokens.count(kept)) }
+}
+
+/**
+ * Token logprobs for a text: the sampled token's log-probability and a few alternatives, seeded by the sample.
+ * Only built when a request asks for logprobs.
+ */
+export const logprobsOf = (text: string, key: number, topLogprobs: number): ReadonlyArray<{
+  readonly token: string
+  readonly logprob: number
+  readonly top: ReadonlyArray<{ readonly token: string; readonly logprob: number }>
+}> => {
+  const alternatives = [" the", " so", ",", " and", ".", " is", " of", " to"]
+  return Tokens.pieces(text).map((token, position) => {
+    const next = Seeded.stream(Seeded.combine(key, position))
+    const probability = 0.55 + 0.44 * next()
+    const logprob = Math.log(probability)
+    const top: Array<{ token: string; logprob: number }> = [{ token, logprob }]
+    let rest = 1 - probability
+    for (let rank = 1; rank < topLogprobs; rank++) {
+      const share = rest * (0.3 + 0.4 * next())
+      rest -= share
+      const alternative = alternatives[(position + rank) % alternatives.length] ?? " "
+      if (alternative === token) continue
+      top.push({ token: alternative, logprob: Math.log(Math.max(share, 1e-9)) })
+    }
+    return { token, logprob, top }
+  })
+}
+
+const stopSequences = new WeakMap<LanguageModel.Completion, string>()
+
+/** The stop sequence that ended a completion the world produced (a server reports it as `stop_reason`). */
+export const stopSequenceOf = (completion: LanguageModel.Completion): string | undefined => stopSequences.get(completion)
+
+/** Builds one completion from a cut: usage (the prompt counted on completion 0 only) and optional logprobs. */
+export const completion = (
+  request: LanguageModel.GenerateRequest,
+  index: number,
+  result: Cut,
+  promptTokens: number,
+  key: number
+): LanguageModel.Completion => {
+  const wantsLogprobs = request.logprobs === true || request.topLogprobs !== undefined
+  const built: LanguageModel.Completion = {
+    index,
+    text: result.text,
+    finishReason: result.finishReason,
+    usage: Usage.make({ inputTokens: index === 0 ? promptTokens : 0, outputTokens: result.outputTokens, cachedInputTokens: 0 }),
+    ...(wantsLogprobs ? { logprobs: logprobsOf(result.text, key, Math.max(1, request.topLogprobs ?? 1)) } : {})
+  }
+  if (result.stopSequence !== undefined) stopSequences.set(built, result.stopSequence)
+  return built
+}

@@ -1,0 +1,53 @@
+import { ALL_SPECIAL_TOKENS, countTokens, decode, encode } from "gpt-tokenizer/encoding/cl100k_base"
+import type { Message } from "@stepwise/core"
+
+/**
+ * Token counts of the simulated world, from a real BPE tokenizer (cl100k_base, shipped offline by
+ * gpt-tokenizer). Texts are counted per blank-line-separated segment with a cache, so counting a long prefix
+ * costs one lookup per step; a chat prompt adds the usual template tokens per message.
+ */
+
+// Chat-template markers such as <|im_start|> count as the single special tokens they are.
+const encodeOptions = { allowedSpecial: ALL_SPECIAL_TOKENS } as const
+
+const cache = new Map<string, number>()
+const cacheLimit = 200_000
+
+/** Tokens of one segment (no blank line inside), cached. */
+const countSegment = (segment: string): number => {
+  const known = cache.get(segment)
+  if (known !== undefined) return known
+  const counted = countTokens(segment, encodeOptions)
+  if (cache.size >= cacheLimit) cache.clear()
+  cache.set(segment, counted)
+  return counted
+}
+
+/** Tokens of a text: its blank-line-separated segments, plus one token per blank line between them. */
+export const count = (text: string): number => {
+  if (text.length === 0) return 0
+  if (!text.includes("\n\n")) return countSegment(text)
+  const segments = text.split("\n\n")
+  let total = segments.length - 1
+  for (const segment of segments) if (segment.length > 0) total += countSegment(segment)
+  return total
+}
+
+/** Template tokens around each chat message (role markers), and for the assistant turn's opening. */
+export const perMessage = 4
+/** Tokens that open the assistant's turn. */
+export const assistantOpening = 3
+
+/** Prompt tokens of a chat request: every message with its template tokens, the assistant opening, the prefix. */
+export const prompt = (messages: ReadonlyArray<Message.Message>, prefix: string | undefined): number => {
+  let total = assistantOpening
+  for (const message of messages) total += perMessage + count(message.content)
+  if (prefix !== undefined) total += count(prefix)
+  return total
+}
+
+/** The first `limit` tokens of a text, decoded back to text. */
+export const truncate = (text: string, limit: number): string => decode(encode(text, encodeOptions).slice(0, Math.max(0, limit)))
+
+/** The text's tokens as strings (for logprobs). */
+export const pieces = (text: string): ReadonlyArray<string> => encode(text, encodeOptions).map((token) => decode([token]))
