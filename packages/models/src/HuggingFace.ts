@@ -210,8 +210,11 @@ const parseReply = (body: unknown, endpoint: "chat" | "completions", stops: Read
   return { choices, usage: usageOf(body) }
 }
 
-/** Splits a total over parts in proportion to weights, exactly (largest remainder). */
-const apportion = (total: number, weights: ReadonlyArray<number>): ReadonlyArray<number> => {
+/**
+ * Splits a total over parts in proportion to weights, exactly (largest remainder): how a reply's
+ * `completion_tokens` is shared among its choices. The parts always sum to the total.
+ */
+export const apportion = (total: number, weights: ReadonlyArray<number>): ReadonlyArray<number> => {
   const sum = weights.reduce((accumulated, weight) => accumulated + weight, 0)
   if (weights.length === 0) return []
   if (sum === 0) return weights.map((_, index) => Math.floor(total / weights.length) + (index < total % weights.length ? 1 : 0))

@@ -7,8 +7,9 @@ import { Accountant } from "@stepwise/accountant"
 import { LanguageModel, Message, Usage } from "@stepwise/core"
 import { Presets, Server, World } from "@stepwise/simulator"
 import { itEffect } from "@stepwise/testing"
-import { Effect, Redacted } from "effect"
+import { Effect, Fiber, Redacted } from "effect"
 import type { Scope } from "effect"
+import { fc, test } from "@fast-check/vitest"
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { HuggingFace, TinyLlama, Tokenizer } from "../src/index.js"
 
@@ -310,5 +311,54 @@ describe("HuggingFace backend: servers without usage, providers", () => {
       const template = yield* Effect.flip(HuggingFace.make({ model: "m", endpointUrl: "http://127.0.0.1:1", chatTemplate: "{% for %}" }))
       expect(template.field).toBe("chatTemplate")
     })
+  )
+})
+
+describe("HuggingFace.apportion", () => {
+  test.prop([fc.nat({ max: 100_000 }), fc.array(fc.nat({ max: 500 }), { minLength: 1, maxLength: 16 })])(
+    "for all totals and weights, the parts are whole, sum to the total, and differ from the exact share by less than 1",
+    (total, weights) => {
+      const parts = HuggingFace.apportion(total, weights)
+      expect(parts).toHaveLength(weights.length)
+      expect(parts.reduce((sum, part) => sum + part, 0)).toBe(total)
+      const weightSum = weights.reduce((sum, weight) => sum + weight, 0)
+      parts.forEach((part, index) => {
+        expect(Number.isInteger(part)).toBe(true)
+        const exact = weightSum === 0 ? total / weights.length : (total * (weights[index] ?? 0)) / weightSum
+        expect(Math.abs(part - exact)).toBeLessThan(1)
+      })
+    }
+  )
+})
+
+describe("HuggingFace backend: Retry-After and interruption", () => {
+  itEffect("a 429's Retry-After seconds reach the error (LanguageModel.make waits that long before its retry)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = yield* faulty({ rateLimited: 1, retryAfterSeconds: 2 })
+        const model = yield* backend({ endpointUrl: url, retry: { times: 0, baseMillis: 1, capMillis: 1 } })
+        const error = yield* Effect.flip(model.generate(step()))
+        expect(error._tag === "RateLimited" && error.retryAfterMillis).toBe(2000)
+      })
+    )
+  )
+
+  itEffect("interrupting a call aborts its HTTP request", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = yield* faulty({ slow: 1, slowMillis: 5_000 })
+        const signals: Array<AbortSignal> = []
+        const spy: typeof fetch = (input, init) => {
+          if (init?.signal) signals.push(init.signal)
+          return fetch(input, init)
+        }
+        const model = yield* backend({ endpointUrl: url, fetch: spy })
+        const fiber = yield* Effect.forkChild(model.generate(step()))
+        while (signals.length === 0) yield* Effect.sleep("5 millis")
+        expect(signals[0]?.aborted).toBe(false)
+        yield* Fiber.interrupt(fiber)
+        expect(signals[0]?.aborted).toBe(true)
+      })
+    )
   )
 })
