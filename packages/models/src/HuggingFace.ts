@@ -32,7 +32,7 @@
 import { chatCompletion, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError } from "@huggingface/inference"
 import type { LanguageModelError, Logprob, Message, Step } from "@stepwise/core"
 import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, RateLimited, Timeout, Unavailable, Usage } from "@stepwise/core"
-import { Effect, Layer, Redacted, Semaphore } from "effect"
+import { Effect, Layer, Redacted, Schema, Semaphore } from "effect"
 import * as ChatTemplate from "./ChatTemplate.js"
 import type * as Tokenizer from "./Tokenizer.js"
 
@@ -122,18 +122,78 @@ interface Reply {
 
 type Json = Record<string, unknown>
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
-const numberOr = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined)
 
-const finishReasonOf = (choice: Json, stops: ReadonlyArray<string>): Step.FinishReason => {
-  const reason = choice["finish_reason"]
+const UsageSchema = Schema.Struct({
+  prompt_tokens: Schema.optional(Schema.NullOr(Schema.Number)),
+  completion_tokens: Schema.optional(Schema.NullOr(Schema.Number)),
+  prompt_tokens_details: Schema.optional(Schema.NullOr(Schema.Struct({ cached_tokens: Schema.optional(Schema.NullOr(Schema.Number)) })))
+})
+
+const finishFields = {
+  finish_reason: Schema.optional(Schema.NullOr(Schema.String)),
+  // vLLM: the matched stop string, a stop token id, or null at the end of sequence; absent on other servers.
+  stop_reason: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number])))
+}
+
+const Alternative = Schema.Struct({ token: Schema.String, logprob: Schema.Number })
+
+/** The body of a `/v1/chat/completions` reply, as far as the backend reads it. */
+export const ChatResponse = Schema.Struct({
+  choices: Schema.Array(
+    Schema.Struct({
+      index: Schema.optional(Schema.Number),
+      message: Schema.Struct({ content: Schema.optional(Schema.NullOr(Schema.String)) }),
+      logprobs: Schema.optional(
+        Schema.NullOr(
+          Schema.Struct({
+            content: Schema.NullOr(
+              Schema.Array(
+                Schema.Struct({
+                  token: Schema.String,
+                  logprob: Schema.Number,
+                  top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Alternative)))
+                })
+              )
+            )
+          })
+        )
+      ),
+      ...finishFields
+    })
+  ),
+  usage: Schema.optional(Schema.NullOr(UsageSchema))
+})
+
+/** The body of a `/v1/completions` reply, as far as the backend reads it. */
+export const CompletionResponse = Schema.Struct({
+  choices: Schema.Array(
+    Schema.Struct({
+      index: Schema.optional(Schema.Number),
+      text: Schema.String,
+      logprobs: Schema.optional(
+        Schema.NullOr(
+          Schema.Struct({
+            tokens: Schema.Array(Schema.String),
+            token_logprobs: Schema.Array(Schema.NullOr(Schema.Number)),
+            top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.NullOr(Schema.Record(Schema.String, Schema.Number)))))
+          })
+        )
+      ),
+      ...finishFields
+    })
+  ),
+  usage: Schema.optional(Schema.NullOr(UsageSchema))
+})
+
+const finishReasonOf = (
+  choice: { readonly finish_reason?: string | null | undefined; readonly stop_reason?: string | number | null },
+  stops: ReadonlyArray<string>
+): Step.FinishReason => {
+  const reason = choice.finish_reason
   if (reason === "length") return "length"
   if (reason === "eos_token") return "eos"
   if (reason === "stop_sequence") return "stop"
-  if ("stop_reason" in choice) {
-    const stopReason = choice["stop_reason"]
-    // vLLM: the matched stop string, a stop token id, or null for the end of sequence.
-    return typeof stopReason === "string" ? "stop" : "eos"
-  }
+  if ("stop_reason" in choice) return typeof choice.stop_reason === "string" ? "stop" : "eos"
   return stops.length > 0 ? "stop" : "eos"
 }
 
@@ -147,68 +207,53 @@ const cutAtStop = (text: string, stops: ReadonlyArray<string>): string => {
   return text.slice(0, end)
 }
 
-const usageOf = (body: Json): Reply["usage"] => {
-  const usage = body["usage"]
-  if (!isObject(usage)) return undefined
-  const prompt = numberOr(usage["prompt_tokens"])
-  const completion = numberOr(usage["completion_tokens"])
+const usageOf = (usage: typeof UsageSchema.Type | null | undefined): Reply["usage"] => {
+  if (usage === null || usage === undefined) return undefined
+  const prompt = usage.prompt_tokens ?? undefined
+  const completion = usage.completion_tokens ?? undefined
   if (prompt === undefined || completion === undefined) return undefined
-  const details = usage["prompt_tokens_details"]
-  const cached = isObject(details) ? numberOr(details["cached_tokens"]) : undefined
-  return { prompt, completion, cached }
+  return { prompt, completion, cached: usage.prompt_tokens_details?.cached_tokens ?? undefined }
 }
 
-const chatLogprobsOf = (value: unknown): ReadonlyArray<Logprob.TokenLogprob> | undefined => {
-  if (!isObject(value) || !Array.isArray(value["content"])) return undefined
-  return value["content"].filter(isObject).map((position) => ({
-    token: String(position["token"] ?? ""),
-    logprob: numberOr(position["logprob"]) ?? Number.NEGATIVE_INFINITY,
-    top: (Array.isArray(position["top_logprobs"]) ? position["top_logprobs"] : []).filter(isObject).map((alternative) => ({
-      token: String(alternative["token"] ?? ""),
-      logprob: numberOr(alternative["logprob"]) ?? Number.NEGATIVE_INFINITY
-    }))
-  }))
-}
+const byIndex = <A extends { readonly index?: number | undefined }>(choices: ReadonlyArray<A>): ReadonlyArray<A> =>
+  [...choices].sort((left, right) => (left.index ?? 0) - (right.index ?? 0))
 
-const completionLogprobsOf = (value: unknown): ReadonlyArray<Logprob.TokenLogprob> | undefined => {
-  if (!isObject(value) || !Array.isArray(value["tokens"])) return undefined
-  const tokens = value["tokens"] as ReadonlyArray<unknown>
-  const logprobs = Array.isArray(value["token_logprobs"]) ? (value["token_logprobs"] as ReadonlyArray<unknown>) : []
-  const tops = Array.isArray(value["top_logprobs"]) ? (value["top_logprobs"] as ReadonlyArray<unknown>) : []
-  return tokens.map((token, index) => {
-    const top = tops[index]
+const chatReply = (body: typeof ChatResponse.Type, stops: ReadonlyArray<string>): Reply => ({
+  choices: byIndex(body.choices).map((choice) => ({
+    text: cutAtStop(choice.message.content ?? "", stops),
+    finishReason: finishReasonOf(choice, stops),
+    logprobs:
+      choice.logprobs?.content === null || choice.logprobs?.content === undefined
+        ? undefined
+        : choice.logprobs.content.map((position) => ({
+            token: position.token,
+            logprob: position.logprob,
+            top: (position.top_logprobs ?? []).map((alternative) => ({ token: alternative.token, logprob: alternative.logprob }))
+          }))
+  })),
+  usage: usageOf(body.usage)
+})
+
+const completionReply = (body: typeof CompletionResponse.Type, stops: ReadonlyArray<string>): Reply => ({
+  choices: byIndex(body.choices).map((choice) => {
+    const logprobs = choice.logprobs
     return {
-      token: String(token),
-      logprob: numberOr(logprobs[index]) ?? Number.NEGATIVE_INFINITY,
-      top: isObject(top)
-        ? Object.entries(top)
-            .map(([alternative, logprob]) => ({ token: alternative, logprob: numberOr(logprob) ?? Number.NEGATIVE_INFINITY }))
-            .sort((left, right) => right.logprob - left.logprob)
-        : []
-    }
-  })
-}
-
-const parseReply = (body: unknown, endpoint: "chat" | "completions", stops: ReadonlyArray<string>): Reply | string => {
-  if (!isObject(body) || !Array.isArray(body["choices"])) return "expected an object with choices"
-  const choices: Array<Reply["choices"][number]> = []
-  const sorted = [...body["choices"]].filter(isObject).sort((left, right) => (numberOr(left["index"]) ?? 0) - (numberOr(right["index"]) ?? 0))
-  for (const choice of sorted) {
-    let text: unknown
-    if (endpoint === "chat") {
-      const message = choice["message"]
-      if (!isObject(message)) return "a choice has no message"
-      text = message["content"] ?? ""
-    } else text = choice["text"]
-    if (typeof text !== "string") return "a choice's text is not a string"
-    choices.push({
-      text: cutAtStop(text, stops),
+      text: cutAtStop(choice.text, stops),
       finishReason: finishReasonOf(choice, stops),
-      logprobs: endpoint === "chat" ? chatLogprobsOf(choice["logprobs"]) : completionLogprobsOf(choice["logprobs"])
-    })
-  }
-  return { choices, usage: usageOf(body) }
-}
+      logprobs:
+        logprobs === null || logprobs === undefined
+          ? undefined
+          : logprobs.tokens.map((token, position) => ({
+              token,
+              logprob: logprobs.token_logprobs[position] ?? Number.NEGATIVE_INFINITY,
+              top: Object.entries(logprobs.top_logprobs?.[position] ?? {})
+                .map(([alternative, logprob]) => ({ token: alternative, logprob }))
+                .sort((left, right) => right.logprob - left.logprob)
+            }))
+    }
+  }),
+  usage: usageOf(body.usage)
+})
 
 /**
  * Splits a total over parts in proportion to weights, exactly (largest remainder): how a reply's
@@ -367,7 +412,10 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
           },
           { retry_on_error: false, signal, fetch: fetcher }
         ) as Promise<unknown>
-      ).pipe(Effect.flatMap((reply) => checked(parseReply(reply, "chat", request.stop ?? []))))
+      ).pipe(
+        Effect.flatMap((reply) => decoded(ChatResponse, reply)),
+        Effect.map((body) => chatReply(body, request.stop ?? []))
+      )
     }
 
     const completionsRequest = (request: LanguageModel.GenerateRequest, n: number, seed: number | undefined, prompt: string) => {
@@ -400,11 +448,17 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
           throw new HttpStatusError(response.status, parsed)
         }
         return JSON.parse(text) as unknown
-      }).pipe(Effect.flatMap((reply) => checked(parseReply(reply, "completions", request.stop ?? []))))
+      }).pipe(
+        Effect.flatMap((reply) => decoded(CompletionResponse, reply)),
+        Effect.map((body) => completionReply(body, request.stop ?? []))
+      )
     }
 
-    const checked = (reply: Reply | string): Effect.Effect<Reply, BadResponse> =>
-      typeof reply === "string" ? Effect.fail(new BadResponse({ backend: name, detail: reply })) : Effect.succeed(reply)
+    const decoded = <S extends typeof ChatResponse | typeof CompletionResponse>(schema: S, body: unknown) =>
+      Effect.mapError(
+        Schema.decodeUnknownEffect(schema)(body) as Effect.Effect<S["Type"], { readonly message: string }>,
+        (error) => new BadResponse({ backend: name, detail: `unexpected reply: ${scrub(error.message).slice(0, 300)}` })
+      )
 
     const promptTextOf = (request: LanguageModel.GenerateRequest): string =>
       template !== undefined

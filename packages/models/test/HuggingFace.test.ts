@@ -300,6 +300,16 @@ describe("HuggingFace backend: servers without usage, providers", () => {
     )
   )
 
+  itEffect("a reply of the wrong shape is a BadResponse", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const fake = yield* fakeServer(() => ({ choices: [{ index: 0, message: { content: 42 } }] }))
+        const error = yield* Effect.flip((yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", retry: { times: 0, baseMillis: 1, capMillis: 1 } })).generate(step()))
+        expect(error._tag).toBe("BadResponse")
+      })
+    )
+  )
+
   itEffect("rejects bad options naming the field", () =>
     Effect.gen(function* () {
       const both = yield* Effect.flip(HuggingFace.make({ model: "m", endpointUrl: "http://127.0.0.1:1", provider: "together" }))
