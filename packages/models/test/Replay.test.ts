@@ -5,7 +5,7 @@ import { fc, test } from "@fast-check/vitest"
 import { Accountant } from "@stepwise/accountant"
 import { LanguageModel, Message } from "@stepwise/core"
 import { itEffect, run, Scripted } from "@stepwise/testing"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { describe, expect } from "vitest"
 import { Replay } from "../src/index.js"
 
@@ -114,6 +114,23 @@ describe("Replay", () => {
         expect(model.stats()).toEqual({ replayed: 2, recorded: 3 })
       })
     )
+  )
+
+  itEffect("as a layer, it wraps the LanguageModel in context", () =>
+    Effect.gen(function* () {
+      const path = freshPath()
+      const inner = policy()
+      const program = Effect.gen(function* () {
+        const model = yield* LanguageModel.LanguageModel
+        return yield* model.generate({ messages, n: 2, maxTokens: 20, seed: 4 })
+      })
+      const provideWith = (mode: Replay.Mode) =>
+        Effect.provide(Layer.provide(Replay.layer({ path, mode }), Layer.succeed(LanguageModel.LanguageModel, inner)))
+      const recorded = yield* program.pipe(provideWith("auto"))
+      const replayed = yield* program.pipe(provideWith("replay"))
+      expect(replayed).toEqual(recorded)
+      expect(inner.calls()).toBe(1)
+    })
   )
 
   itEffect("rejects an unknown mode naming the field", () =>
