@@ -108,7 +108,7 @@ const style = `body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;marg
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1.05rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1.5rem}th,td{border:1px solid #ddd;padding:.25rem .5rem}
 th{background:#f5f5f5;text-align:left}td.number{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0}figcaption{font-size:.85rem;color:#555}.meta{color:#555;font-size:.9rem}`
+figure{margin:1rem 0}svg{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#555}.meta{color:#555;font-size:.9rem}`
 
 /**
  * Renders a run's records: the results table (terminal text, Markdown, HTML), paired comparisons against the

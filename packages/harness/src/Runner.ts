@@ -75,7 +75,7 @@ export interface Outcome {
 export type RunError = Recipe.RecipeError | Dataset.DatasetError | ResultsFile.ResultsFileError | Backends.BackendError | InvalidOptions
 
 /** One unit of work: a cell and one of its problems. */
-interface Work {
+export interface Work {
   readonly key: string
   readonly dataset: Dataset.Dataset
   readonly datasetName: string

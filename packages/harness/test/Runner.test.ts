@@ -115,6 +115,29 @@ describe("Runner", () => {
     expect(error).toMatchObject({ _tag: "ResultsFileError", line: 2 })
   })
 
+  it("plans datasets × strategies × budgets × seeds × problems, filtering by difficulty, with per-budget options and the seed", async () => {
+    const recipe = await Effect.runPromise(
+      Recipe.parse({
+        datasets: [{ kind: "math500", path: "math500.jsonl", difficulties: [3] }],
+        strategies: [{ name: "beam", options: { beams: 4 }, budgetOptions: { large: { beams: 16 } } }],
+        budgets: [{ label: "small", limits: {} }, { label: "large", limits: {} }],
+        seeds: [0, 5],
+        backend: { kind: "simulator" }
+      })
+    )
+    const dataset = await Effect.runPromise(
+      Runner.defaultDatasetLoader({ kind: "math500", path: fileURLToPath(new URL("./fixtures/math500.jsonl", import.meta.url)) })
+    )
+    const work = Runner.plan(recipe, [[recipe.datasets[0]!, dataset]])
+    expect(work.map((item) => [item.budget.label, item.seed, item.problem.id, item.options])).toEqual([
+      ["small", 0, "test/algebra/2.json", { beams: 4, seed: 0 }],
+      ["small", 5, "test/algebra/2.json", { beams: 4, seed: 5 }],
+      ["large", 0, "test/algebra/2.json", { beams: 16, seed: 0 }],
+      ["large", 5, "test/algebra/2.json", { beams: 16, seed: 5 }]
+    ])
+    expect(new Set(work.map((item) => item.key)).size).toBe(4)
+  })
+
   it("fails fast on bad strategy options, before running anything", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 2, { strategies: [{ name: "one-shot", options: { maxTokens: -1 } }] })
