@@ -24,13 +24,14 @@ export const pathCosts: ReadonlyArray<PathCost> = ["depth", "tokens", "logScore"
 
 /**
  * The default weight of each path cost, chosen so g stays small against h = 1 − r ∈ [0, 1]: a step costs about
- * 0.02 (a depth unit, ~100 tokens, or −log r of a confident step times 0.2). A larger weight makes every shallow
- * node cheaper than any deeper one and A* degenerates into breadth-first search.
+ * 0.01–0.03 (a depth unit, ~40 tokens, or −log r of a confident step times 0.3). A larger weight makes every
+ * shallow node cheaper than any deeper one and A* degenerates into breadth-first search (on the simulator's
+ * calibrated world, 0.05 per step already spends 3× the tokens and finishes fewer problems; 0.1 halves accuracy).
  */
 export const defaultPathWeights: Readonly<Record<PathCost, number>> = {
-  depth: 0.02,
-  tokens: 0.0002,
-  logScore: 0.2,
+  depth: 0.01,
+  tokens: 0.0005,
+  logScore: 0.3,
   none: 0
 }
 
@@ -137,7 +138,8 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               })
               popped = outcome.goals.map((goal) => goal.state)
             }),
-          (candidates) => pickAmong(candidates, popped, fOf, selection, normalize)
+          (candidates) => pickAmong(candidates, popped, fOf, selection, normalize),
+          Common.rescueOf(common)
         )
       }
     }

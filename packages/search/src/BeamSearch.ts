@@ -143,7 +143,8 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               selection,
               normalize
             )
-          }
+          },
+          Common.rescueOf(common)
         )
     }
   })

@@ -22,6 +22,11 @@ export interface Options {
   readonly concurrency?: number
   /** How step scores aggregate into a trajectory's score (default `last`). */
   readonly aggregation?: Aggregation
+  /**
+   * Step-level searches: when the budget ends before any answer finished, roll the best unfinished node out with
+   * the tokens left (default true; see `Run.Rescue`).
+   */
+  readonly rescue?: boolean
 }
 
 /** The shared options with defaults filled in. */
@@ -29,6 +34,7 @@ export interface Resolved extends Sampling {
   readonly seed: number
   readonly concurrency: number
   readonly aggregation: Aggregation
+  readonly rescue: boolean
 }
 
 /** The defaults of the shared options. */
@@ -39,7 +45,8 @@ export const defaults: Resolved = {
   maxSteps: 40,
   seed: 0,
   concurrency: 8,
-  aggregation: "last"
+  aggregation: "last",
+  rescue: true
 }
 
 /** Field checks of the shared options. */
@@ -50,7 +57,8 @@ export const checks = (options: Options): ReadonlyArray<Validate.Check> => [
   Validate.integerAtLeast("maxSteps", options.maxSteps, 1),
   Validate.integerAtLeast("seed", options.seed, 0),
   Validate.integerAtLeast("concurrency", options.concurrency, 1),
-  Validate.oneOf("aggregation", options.aggregation, Aggregations.all)
+  Validate.oneOf("aggregation", options.aggregation, Aggregations.all),
+  Validate.that("rescue", options.rescue === undefined || typeof options.rescue === "boolean", "must be a boolean")
 ]
 
 /** Fills in the defaults. */
@@ -61,8 +69,13 @@ export const resolve = (options: Options): Resolved => ({
   maxSteps: options.maxSteps ?? defaults.maxSteps,
   seed: options.seed ?? defaults.seed,
   concurrency: options.concurrency ?? defaults.concurrency,
-  aggregation: options.aggregation ?? defaults.aggregation
+  aggregation: options.aggregation ?? defaults.aggregation,
+  rescue: options.rescue ?? defaults.rescue
 })
+
+/** The rescue settings of `Run.search`, or `undefined` when the option is off. */
+export const rescueOf = (resolved: Resolved): { readonly sampling: Sampling; readonly seed: number; readonly aggregation: Aggregation } | undefined =>
+  resolved.rescue ? { sampling: resolved, seed: resolved.seed, aggregation: resolved.aggregation } : undefined
 
 /** What a strategy's body needs (re-exported for generic helpers). */
 export type { Requirements } from "./Strategy.js"

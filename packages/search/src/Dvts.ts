@@ -117,7 +117,8 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
                 growing = next
               }
             }),
-          (candidates) => Selection.select(candidates, selection, normalize)
+          (candidates) => Selection.select(candidates, selection, normalize),
+          Common.rescueOf(common)
         )
     }
   })

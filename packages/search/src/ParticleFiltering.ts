@@ -186,7 +186,9 @@ export const pickFrom = (
   uniform: number
 ): Selected => {
   const wanted = new Set(ids)
-  const finalists = candidates.filter((candidate) => wanted.has(candidate.nodeId))
+  const inPool = candidates.filter((candidate) => wanted.has(candidate.nodeId))
+  // A rescue rollout (the budget ended mid-sweep) is not in the pool: consider every candidate then.
+  const finalists = inPool.some((candidate) => candidate.answer !== undefined) ? inPool : candidates
   if (settings.selection !== "sample") return Selection.select(finalists, settings.selection, settings.normalize)
   const answered = finalists.filter((candidate) => candidate.answer !== undefined)
   if (answered.length === 0) return Selection.select(finalists, "best", settings.normalize)
@@ -228,7 +230,8 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               uniform = (yield* Seed.uniforms(Seed.derive(settings.seed, "pick"), 1))[0] ?? 0
             }),
           (candidates, recorder) =>
-            pickFrom(candidates, finalIds.length > 0 ? finalIds : recorder.nodes.map((each) => each.id), settings, uniform)
+            pickFrom(candidates, finalIds.length > 0 ? finalIds : recorder.nodes.map((each) => each.id), settings, uniform),
+          Common.rescueOf(settings)
         )
       }
     }

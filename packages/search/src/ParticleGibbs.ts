@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { InvalidOptions, Problem } from "@stepwise/core"
+import * as Common from "./Common.js"
 import * as ParticleFiltering from "./ParticleFiltering.js"
 import * as Resampling from "./Resampling.js"
 import * as Run from "./Run.js"
@@ -68,7 +69,8 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               }
               uniform = (yield* Seed.uniforms(Seed.derive(settings.seed, "pick"), 1))[0] ?? 0
             }),
-          (candidates) => ParticleFiltering.pickFrom(candidates, finalIds, settings, uniform)
+          (candidates) => ParticleFiltering.pickFrom(candidates, finalIds, settings, uniform),
+          Common.rescueOf(settings)
         )
       }
     }

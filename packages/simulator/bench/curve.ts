@@ -5,13 +5,15 @@
  */
 import { Effect } from "effect"
 import { Answer, Trajectory, Step } from "@stepwise/core"
-import { Presets, World } from "../src/index.js"
+import { Preset, Presets, World } from "../src/index.js"
 
 const presetName = process.argv[2] ?? "calibrated"
 const count = Number(process.argv[3] ?? 500)
 const worldSeed = Number(process.argv[4] ?? 7)
-const preset = Presets.all[presetName]
-if (preset === undefined) throw new Error(`unknown preset ${presetName}`)
+const named = Presets.all[presetName]
+if (named === undefined) throw new Error(`unknown preset ${presetName}`)
+// STEPWISE_OVERRIDES may hold a JSON `Preset.Overrides` to explore settings without editing the presets.
+const preset = process.env["STEPWISE_OVERRIDES"] === undefined ? named : Preset.override(named, JSON.parse(process.env["STEPWISE_OVERRIDES"]))
 const world = World.make(preset, { seed: worldSeed })
 const problems = World.problems(world, { count, seed: 1 })
 const sizes = [1, 2, 4, 8, 16, 32, 64]

@@ -26,10 +26,13 @@ export interface Latent {
 export const of = (preset: Preset, worldSeed: number, problem: WordProblem): Latent => {
   const next = Seeded.stream(Seeded.key(worldSeed, problem.key, "latent"))
   const policy = preset.policy
-  const outOfReach = next() < policy.outOfReachShare
+  const level = problem.difficulty - 3
+  const outOfReach = next() < policy.outOfReachShare * Math.max(0, 1 + policy.outOfReachSlope * level)
   const shift = policy.latentSpread * Seeded.normal(next(), next()) + (outOfReach ? policy.outOfReachShift : 0)
   const trapActive = problem.trap !== undefined && next() < policy.trapRate
-  const pull = Seeded.sigmoid(policy.trapPullLogit + policy.trapPullSpread * Seeded.normal(next(), next()))
+  const pull = Seeded.sigmoid(
+    policy.trapPullLogit + policy.difficultySlope * level + policy.trapPullSpread * Seeded.normal(next(), next())
+  )
   const rewardModelFooled = next() < preset.verifier.trapFooledRate
   const verificationFooled = next() < preset.generativeVerifier.trapFooledRate
   return {

@@ -121,15 +121,15 @@ export const nextStep = (
   if (!erring) {
     return write(operation.kind, operation.kind, operation.operand, WordProblem_.apply(operation.kind, input, operation.operand), "correct")
   }
+  // An error never lands back on the ground-truth chain: only a lucky final answer does.
   if (detail >= preset.policy.slipShare) {
     const operand = wrongOperand(problem, operation.kind, input, operation.operand, (detail - preset.policy.slipShare) / (1 - preset.policy.slipShare))
-    if (operand !== undefined) {
+    if (operand !== undefined && WordProblem_.apply(operation.kind, input, operand) !== truth) {
       return write(operation.kind, operation.kind, operand, WordProblem_.apply(operation.kind, input, operand), "operand")
     }
   }
-  const correct = WordProblem_.apply(operation.kind, input, operation.operand)
-  const slipped = slipOf(correct, detail)
-  return write(operation.kind, operation.kind, operation.operand, slipped === truth && !state.derailed ? slipped + 1 : slipped, "slip")
+  const slipped = slipOf(WordProblem_.apply(operation.kind, input, operation.operand), detail)
+  return write(operation.kind, operation.kind, operation.operand, slipped === truth ? slipped + 1 : slipped, "slip")
 }
 
 const answerFallback =

@@ -9,14 +9,19 @@ import { InvalidOptions } from "@stepwise/core"
 export interface Policy {
   /** Logit of the per-step error probability at difficulty 3, depth 0, latent 0 and the reference temperature. */
   readonly baseErrorLogit: number
-  /** Added to the error logit per difficulty level above 3 (subtracted below). */
+  /** Added to the error logit, and to the trap pull's logit, per difficulty level above 3 (subtracted below). */
   readonly difficultySlope: number
   /** Added to the error logit per operation already applied (later steps are harder). */
   readonly depthSlope: number
   /** Standard deviation of the per-problem latent difficulty, added to the error logit of every step. */
   readonly latentSpread: number
-  /** Share of problems that are out of the model's reach: their latent difficulty is shifted by `outOfReachShift`. */
+  /**
+   * Share of difficulty-3 problems that are out of the model's reach (their error logit is shifted by
+   * `outOfReachShift`); the share changes by `outOfReachSlope` (relative) per level.
+   */
   readonly outOfReachShare: number
+  /** Relative change of the out-of-reach share per difficulty level (0.3: level 5 has 1.6× the share of level 3). */
+  readonly outOfReachSlope: number
   /** The shift of the error logit for out-of-reach problems. */
   readonly outOfReachShift: number
   /** Added to the error logit per unit of temperature above `referenceTemperature`. */
@@ -119,6 +124,7 @@ export const validate = (preset: Preset): InvalidOptions | undefined => {
     nonNegative("policy.latentSpread", policy.latentSpread),
     probability("policy.outOfReachShare", policy.outOfReachShare),
     finite("policy.outOfReachShift", policy.outOfReachShift),
+    finite("policy.outOfReachSlope", policy.outOfReachSlope),
     finite("policy.temperatureSlope", policy.temperatureSlope),
     nonNegative("policy.referenceTemperature", policy.referenceTemperature),
     probability("policy.slipShare", policy.slipShare),

@@ -12,10 +12,22 @@ import * as Tokens from "./Tokens.js"
 /** The temperature a request samples at (servers default to 1). */
 export const temperatureOf = (request: LanguageModel.GenerateRequest): number => request.temperature ?? 1
 
-/** The hash of a chat prompt, from the world seed and every message's role and content. */
+const contentHashes = new Map<string, number>()
+
+const contentHash = (content: string): number => {
+  const known = contentHashes.get(content)
+  if (known !== undefined) return known
+  const hash = Seeded.hashText(content)
+  if (contentHashes.size > 100_000) contentHashes.clear()
+  contentHashes.set(content, hash)
+  return hash
+}
+
+/** The hash of a chat prompt, from the world seed and every message's role and content (content hashes cached). */
 export const promptHash = (worldSeed: number, messages: ReadonlyArray<Message.Message>): number => {
   let hash = Seeded.combine(0x51ed27, worldSeed)
-  for (const message of messages) hash = Seeded.hashText(message.content, Seeded.combine(hash, Seeded.hashText(message.role)))
+  for (const message of messages)
+    hash = Seeded.combine(Seeded.combine(hash, message.role === "system" ? 1 : message.role === "user" ? 2 : 3), contentHash(message.content))
   return hash
 }
 
@@ -41,14 +53,18 @@ export const lastUserText = (messages: ReadonlyArray<Message.Message>): string =
 /** A source of continuation text, one chunk at a time; `undefined` means the model ended (end of sequence). */
 export type Source = () => string | undefined
 
-const earliestStop = (text: string, stops: ReadonlyArray<string>, from: number): number => {
+const earliestStop = (text: string, stops: ReadonlyArray<string>, from: number): readonly [number, string] => {
   let best = -1
+  let which = ""
   for (const stop of stops) {
     if (stop.length === 0) continue
     const at = text.indexOf(stop, from)
-    if (at >= 0 && (best < 0 || at < best)) best = at
+    if (at >= 0 && (best < 0 || at < best)) {
+      best = at
+      which = stop
+    }
   }
-  return best
+  return [best, which]
 }
 
 /** A continuation cut like a server cuts it. */
@@ -56,6 +72,8 @@ export interface Cut {
   readonly text: string
   readonly finishReason: "stop" | "length" | "eos"
   readonly outputTokens: number
+  /** The stop sequence that ended the text, when `finishReason` is `stop`. */
+  readonly stopSequence?: string
 }
 
 /**
@@ -75,12 +93,12 @@ export const cut = (source: Source, request: LanguageModel.GenerateRequest, maxC
     const before = text.length
     text += chunk
     if (stops.length > 0) {
-      const at = earliestStop(text, stops, Math.max(0, before - longestStop))
+      const [at, stopSequence] = earliestStop(text, stops, Math.max(0, before - longestStop))
       if (at >= 0) {
         const kept = text.slice(0, at)
         const count = Tokens.count(kept)
         if (count > request.maxTokens) return truncated(kept, request.maxTokens)
-        return { text: kept, finishReason: "stop", outputTokens: Math.min(request.maxTokens, count + 1) }
+        return { text: kept, finishReason: "stop", outputTokens: Math.min(request.maxTokens, count + 1), stopSequence }
       }
     }
     tokens += Tokens.count(chunk)
@@ -121,6 +139,11 @@ export const logprobsOf = (text: string, key: number, topLogprobs: number): Read
   })
 }
 
+const stopSequences = new WeakMap<LanguageModel.Completion, string>()
+
+/** The stop sequence that ended a completion the world produced (a server reports it as `stop_reason`). */
+export const stopSequenceOf = (completion: LanguageModel.Completion): string | undefined => stopSequences.get(completion)
+
 /** Builds one completion from a cut: usage (the prompt counted on completion 0 only) and optional logprobs. */
 export const completion = (
   request: LanguageModel.GenerateRequest,
@@ -130,11 +153,13 @@ export const completion = (
   key: number
 ): LanguageModel.Completion => {
   const wantsLogprobs = request.logprobs === true || request.topLogprobs !== undefined
-  return {
+  const built: LanguageModel.Completion = {
     index,
     text: result.text,
     finishReason: result.finishReason,
     usage: Usage.make({ inputTokens: index === 0 ? promptTokens : 0, outputTokens: result.outputTokens, cachedInputTokens: 0 }),
     ...(wantsLogprobs ? { logprobs: logprobsOf(result.text, key, Math.max(1, request.topLogprobs ?? 1)) } : {})
   }
+  if (result.stopSequence !== undefined) stopSequences.set(built, result.stopSequence)
+  return built
 }

@@ -1,4 +1,4 @@
-import { countTokens, decode, encode } from "gpt-tokenizer/encoding/cl100k_base"
+import { ALL_SPECIAL_TOKENS, countTokens, decode, encode } from "gpt-tokenizer/encoding/cl100k_base"
 import type { Message } from "@stepwise/core"
 
 /**
@@ -7,6 +7,9 @@ import type { Message } from "@stepwise/core"
  * costs one lookup per step; a chat prompt adds the usual template tokens per message.
  */
 
+// Chat-template markers such as <|im_start|> count as the single special tokens they are.
+const encodeOptions = { allowedSpecial: ALL_SPECIAL_TOKENS } as const
+
 const cache = new Map<string, number>()
 const cacheLimit = 200_000
 
@@ -14,7 +17,7 @@ const cacheLimit = 200_000
 const countSegment = (segment: string): number => {
   const known = cache.get(segment)
   if (known !== undefined) return known
-  const counted = countTokens(segment)
+  const counted = countTokens(segment, encodeOptions)
   if (cache.size >= cacheLimit) cache.clear()
   cache.set(segment, counted)
   return counted
@@ -44,7 +47,7 @@ export const prompt = (messages: ReadonlyArray<Message.Message>, prefix: string 
 }
 
 /** The first `limit` tokens of a text, decoded back to text. */
-export const truncate = (text: string, limit: number): string => decode(encode(text).slice(0, Math.max(0, limit)))
+export const truncate = (text: string, limit: number): string => decode(encode(text, encodeOptions).slice(0, Math.max(0, limit)))
 
 /** The text's tokens as strings (for logprobs). */
-export const pieces = (text: string): ReadonlyArray<string> => encode(text).map((token) => decode([token]))
+export const pieces = (text: string): ReadonlyArray<string> => encode(text, encodeOptions).map((token) => decode([token]))

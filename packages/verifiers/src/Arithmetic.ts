@@ -164,7 +164,8 @@ export const equations = (text: string): ReadonlyArray<Equation> => {
     const rightRun = plain.slice(at + 1, end)
     // A letter glued to a side, or a side that starts after a word with an operator, is algebra: skip it.
     if (start > 0 && /[A-Za-z_^\\]/.test(plain[start - 1]!) && !/^\s/.test(leftRun)) continue
-    if (/^\s*[+*/]/.test(leftRun) || (start > 0 && /^\s*-/.test(leftRun) && /[A-Za-z]/.test(plain[start - 1]!))) continue
+    // "x - 3 = 7" is algebra, but "so -7 * 3 = -21" starts with a negative number.
+    if (/^\s*[+*/]/.test(leftRun) || (start > 0 && /^\s*-\s/.test(leftRun) && /[A-Za-z]/.test(plain[start - 1]!))) continue
     let left = leftRun.trim()
     let leftEvaluation = evaluate(left)
     for (let cut = leftRun.indexOf(" "); leftEvaluation._tag === "Invalid" && cut >= 0; cut = leftRun.indexOf(" ", cut + 1)) {
