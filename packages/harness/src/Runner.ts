@@ -1,5 +1,5 @@
 import { resolve } from "node:path"
-import { Clock, Effect } from "effect"
+import { Clock, Data, Effect } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel } from "@stepwise/core"
@@ -62,6 +62,19 @@ export interface Options {
   readonly concurrency?: number
 }
 
+/**
+ * The run's shared pool ran out: the run stops before starting another problem (finished problems are kept;
+ * raise the pool and rerun to resume).
+ */
+export class PoolExhausted extends Data.TaggedError("PoolExhausted")<{
+  readonly resource: string
+  readonly limit: number
+}> {
+  override get message(): string {
+    return `the run's pool is exhausted: ${this.resource} reached its limit of ${this.limit}; raise "pool" in the recipe and rerun to resume`
+  }
+}
+
 /** What a run did: every record in the results file (old and new), and how many were skipped and run now. */
 export interface Outcome {
   readonly results: string
@@ -72,7 +85,13 @@ export interface Outcome {
 }
 
 /** Any error that stops a run (a failing strategy does not: its problem is recorded as wrong with the error). */
-export type RunError = Recipe.RecipeError | Dataset.DatasetError | ResultsFile.ResultsFileError | Backends.BackendError | InvalidOptions
+export type RunError =
+  | Recipe.RecipeError
+  | Dataset.DatasetError
+  | ResultsFile.ResultsFileError
+  | Backends.BackendError
+  | InvalidOptions
+  | PoolExhausted
 
 /** One unit of work: a cell and one of its problems. */
 export interface Work {
@@ -189,6 +208,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       const runOne = (item: Work) =>
         Effect.gen(function* () {
           const strategy = strategies.get(JSON.stringify([item.strategy.name, item.options]))!
+          const state = yield* pool.snapshot
+          for (const [resource, limit] of Object.entries(state.limits))
+            if (limit !== undefined && state.remaining[resource as keyof typeof state.remaining] <= 0)
+              return yield* Effect.fail(new PoolExhausted({ resource, limit }))
           const child = yield* pool.child(Recipe.limitsOf(item.budget.limits), `${item.strategyLabel}/${item.budget.label}/${item.seed}/${item.problem.id}`)
           const started = yield* Clock.currentTimeMillis
           const result = yield* strategy.run(item.problem).pipe(

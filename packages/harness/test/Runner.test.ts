@@ -160,14 +160,17 @@ describe("Runner", () => {
     expect(outcome.records.find((record) => record.problemId === "aime-0")?.correct).toBe(true)
   })
 
-  it("spends every child budget from the shared pool", async () => {
+  it("spends every child budget from the shared pool, and stops when the pool runs out", async () => {
     const directory = folder()
-    const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 4, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], pool: { verifierCalls: 2 }, concurrency: 1 }))
-    )
-    // The pool allows two verifier calls: the third and fourth problems exhaust it.
-    expect(outcome.records.map((record) => record.noAnswer)).toEqual([null, null, "budget-exhausted", "budget-exhausted"])
-    expect(outcome.records.reduce((total, record) => total + record.verifierCalls, 0)).toBe(2)
+    const recipe = recipeIn(directory, 4, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], pool: { verifierCalls: 2 }, concurrency: 1 })
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(error).toMatchObject({ _tag: "PoolExhausted", resource: "verifierCalls", limit: 2 })
+    // The two problems that fitted are kept; a larger pool resumes with the other two.
+    const results = join(directory, "out", "results.jsonl")
+    expect(readLines(results)).toHaveLength(2)
+    const resumed = await Effect.runPromise(runIn(directory, { ...recipe, pool: { verifierCalls: 4 } }))
+    expect(resumed).toMatchObject({ skipped: 2, ran: 2 })
+    expect(resumed.records.every((record) => record.verifierCalls === 1 && record.noAnswer === null)).toBe(true)
   })
 
   it("computes eFLOPs as the cost when a model shape is given", async () => {
