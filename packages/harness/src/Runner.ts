@@ -114,6 +114,14 @@ const difficultyOf = (problem: Problem.Problem): number | null => {
   return typeof difficulty === "number" ? difficulty : null
 }
 
+/** JSON with object keys sorted, to compare option objects. */
+const stableJson = (value: unknown): string =>
+  JSON.stringify(value, (_, inner: unknown) =>
+    inner !== null && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner
+  )
+
 const describeError = (error: { readonly _tag: string; readonly message?: string }): string =>
   `${error._tag}: ${error.message ?? ""}`.trim()
 
@@ -174,7 +182,19 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       )
       const work = plan(recipe, datasets)
       const previous = yield* ResultsFile.read(options.results)
-      const done = new Set(previous.records.map((record) => record.key))
+      const done = new Map(previous.records.map((record) => [record.key, record]))
+      for (const item of work) {
+        const earlier = done.get(item.key)
+        if (earlier === undefined) continue
+        if (stableJson(earlier.options) !== stableJson(item.options) || stableJson(earlier.limits) !== stableJson(Recipe.limitsOf(item.budget.limits)))
+          return yield* Effect.fail(
+            new Recipe.RecipeError({
+              file: options.results,
+              field: `strategies.${item.strategyLabel}`,
+              detail: `was run at budget "${item.budget.label}" with other options or limits; give the changed strategy or budget a new label, or start a fresh results file`
+            })
+          )
+      }
       const todo = work.filter((item) => !done.has(item.key))
 
       // Strategies are made once per distinct (name, options), before anything runs, so bad options fail fast.

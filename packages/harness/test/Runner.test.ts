@@ -83,6 +83,11 @@ describe("Runner", () => {
     const again = await Effect.runPromise(runIn(directory, recipe))
     expect(again).toMatchObject({ ran: 0, skipped: 32, total: 32 })
     expect(readLines(again.results)).toHaveLength(32)
+    // Changing a strategy's options under the same label is refused, not silently mixed.
+    const changed = await Effect.runPromise(
+      Effect.flip(runIn(directory, { ...recipe, strategies: [{ name: "one-shot", options: { maxTokens: 199 } }, recipe.strategies![1]!] }))
+    )
+    expect(changed).toMatchObject({ _tag: "RecipeError", field: "strategies.one-shot" })
     // Growing the recipe runs only the new cells.
     const grown = await Effect.runPromise(runIn(directory, { ...recipe, seeds: [0, 1, 2] }))
     expect(grown).toMatchObject({ ran: 16, skipped: 32, total: 48 })
