@@ -5,6 +5,8 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber } from "effect"
 import { describe, expect, it } from "vitest"
+import type { LanguageModel } from "@stepwise/core"
+import type { Backends } from "../src/index.js"
 import { Recipe, ResultsFile, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
 
@@ -176,6 +178,31 @@ describe("Runner", () => {
     const resumed = await Effect.runPromise(runIn(directory, { ...recipe, pool: { verifierCalls: 4 } }))
     expect(resumed).toMatchObject({ skipped: 2, ran: 2 })
     expect(resumed.records.every((record) => record.verifierCalls === 1 && record.noAnswer === null)).toBe(true)
+  })
+
+  it("runs at most `concurrency` problems at once", async () => {
+    const directory = folder()
+    let inFlight = 0
+    let most = 0
+    const counting: Backends.Factory = (spec) =>
+      Effect.map(OneShot.backend({ delayMillis: 3 })(spec), (backend) => ({
+        ...backend,
+        languageModel: {
+          ...backend.languageModel,
+          generate: (request: LanguageModel.GenerateRequest) =>
+            Effect.acquireUseRelease(
+              Effect.sync(() => {
+                inFlight++
+                most = Math.max(most, inFlight)
+              }),
+              () => backend.languageModel.generate(request),
+              () => Effect.sync(() => void inFlight--)
+            )
+        }
+      }))
+    const outcome = await Effect.runPromise(runIn(directory, recipeIn(directory, 12, { concurrency: 3 }), { backendFactory: counting }))
+    expect(outcome.ran).toBe(96)
+    expect(most).toBe(3)
   })
 
   it("computes eFLOPs as the cost when a model shape is given", async () => {
