@@ -15,11 +15,17 @@ export const units: ReadonlyArray<string> = [
   "points", "ways", "games", "pages", "books", "cups", "boxes", "times", "items"
 ]
 
-const unitPattern = new RegExp(
-  String.raw`^(.*?[\d}.)\]])\s*(?:\\?\s*)(?:${[...units]
+const unitAlternation = (list: ReadonlyArray<string>) =>
+  [...list]
     .sort((a, b) => b.length - a.length)
     .map((unit) => unit.replace(/ /g, String.raw`\s+`))
-    .join("|")})(?:\s*\^\s*\{?[23]\}?|²|³)?$`,
+    .join("|")
+
+// A one-letter unit ("m", "g") must be set apart by a space ("5 m"), so "2m" stays an algebraic answer.
+const unitPattern = new RegExp(
+  String.raw`^(.*?[\d}.)\]])(?:\s*(?:${unitAlternation(units.filter((unit) => unit.length > 1))})|\s+(?:${unitAlternation(
+    units.filter((unit) => unit.length === 1)
+  )}))(?:\s*\^\s*\{?[23]\}?|²|³)?$`,
   "i"
 )
 

@@ -232,3 +232,6 @@ export const optionsAt = (strategy: StrategySpec, budget: string): Readonly<Reco
 /** Recipe limits as the accountant's `Budget.Limits` (unset resources left out). */
 export const limitsOf = (limits: z.infer<typeof Limits>): Partial<Record<"inputTokens" | "outputTokens" | "totalTokens" | "verifierCalls" | "verifierTokens" | "cost", number>> =>
   Object.fromEntries(Object.entries(limits).filter((entry): entry is [string, number] => entry[1] !== undefined))
+
+/** The published JSON Schema as the text of `recipe.schema.json` (2-space indented, final newline). */
+export const jsonSchemaText = (): string => `${JSON.stringify(jsonSchema(), null, 2)}\n`

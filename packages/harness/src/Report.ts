@@ -108,7 +108,7 @@ const style = `body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;marg
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1.05rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1.5rem}th,td{border:1px solid #ddd;padding:.25rem .5rem}
 th{background:#f5f5f5;text-align:left}td.number{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0}figcaption{font-size:.85rem;color:#555}.meta{color:#555;font-size:.9rem}`
+figure{margin:1rem 0}svg{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#555}.meta{color:#555;font-size:.9rem}`
 
 /**
  * Renders a run's records: the results table (terminal text, Markdown, HTML), paired comparisons against the
@@ -148,6 +148,7 @@ export const render = (records: ReadonlyArray<ResultRecord>, options: Options = 
       records.map((record) => record.budget)
     ).join(", ")}; seeds: ${order(records.map((record) => String(record.seed))).join(", ")}.`
     const tableRows = rows.map(Table.cells)
+    const difficulty = Table.byDifficulty(records)
     const comparisonRows = paired.map(comparisonCells)
     const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${style}</style></head>
@@ -158,10 +159,13 @@ export const render = (records: ReadonlyArray<ResultRecord>, options: Options = 
 <p class="meta">Accuracy with its 95% Wilson interval; tokens per problem as metered by the accountant; E³ = accuracy² / mean tokens (policy and verifier).</p>
 ${htmlTable(Table.headers, tableRows, 3)}
 ${paired.length === 0 ? "" : `<h2>Paired comparisons</h2>\n<p class="meta">Each strategy against the first, on the same problems and seeds.</p>\n${htmlTable(comparisonHeaders, comparisonRows, 4)}`}
+${difficulty.rows.length === 0 ? "" : `<h2>Accuracy per difficulty</h2>\n<p class="meta">Accuracy (problems) per difficulty level.</p>\n${htmlTable(difficulty.headers, difficulty.rows, 3)}`}
 ${sections.join("\n")}
 </body></html>
 `
-    const markdown = `# ${title}\n\n${meta}\n\n${Table.markdown(rows)}${paired.length === 0 ? "" : `\n## Paired comparisons\n\n${markdownTable(comparisonHeaders, comparisonRows)}`}`
+    const markdown = `# ${title}\n\n${meta}\n\n${Table.markdown(rows)}${paired.length === 0 ? "" : `\n## Paired comparisons\n\n${markdownTable(comparisonHeaders, comparisonRows)}`}${
+      difficulty.rows.length === 0 ? "" : `\n## Accuracy per difficulty\n\n${markdownTable(difficulty.headers, difficulty.rows)}`
+    }`
     return { rows, comparisons: paired, html, markdown, terminal: Table.terminal(rows) }
   })
 

@@ -1,5 +1,5 @@
 import { resolve } from "node:path"
-import { Clock, Effect } from "effect"
+import { Clock, Data, Effect } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel } from "@stepwise/core"
@@ -62,6 +62,19 @@ export interface Options {
   readonly concurrency?: number
 }
 
+/**
+ * The run's shared pool ran out: the run stops before starting another problem (finished problems are kept;
+ * raise the pool and rerun to resume).
+ */
+export class PoolExhausted extends Data.TaggedError("PoolExhausted")<{
+  readonly resource: string
+  readonly limit: number
+}> {
+  override get message(): string {
+    return `the run's pool is exhausted: ${this.resource} reached its limit of ${this.limit}; raise "pool" in the recipe and rerun to resume`
+  }
+}
+
 /** What a run did: every record in the results file (old and new), and how many were skipped and run now. */
 export interface Outcome {
   readonly results: string
@@ -72,10 +85,16 @@ export interface Outcome {
 }
 
 /** Any error that stops a run (a failing strategy does not: its problem is recorded as wrong with the error). */
-export type RunError = Recipe.RecipeError | Dataset.DatasetError | ResultsFile.ResultsFileError | Backends.BackendError | InvalidOptions
+export type RunError =
+  | Recipe.RecipeError
+  | Dataset.DatasetError
+  | ResultsFile.ResultsFileError
+  | Backends.BackendError
+  | InvalidOptions
+  | PoolExhausted
 
 /** One unit of work: a cell and one of its problems. */
-interface Work {
+export interface Work {
   readonly key: string
   readonly dataset: Dataset.Dataset
   readonly datasetName: string
@@ -94,6 +113,14 @@ const difficultyOf = (problem: Problem.Problem): number | null => {
   const difficulty = problem.metadata?.["difficulty"]
   return typeof difficulty === "number" ? difficulty : null
 }
+
+/** JSON with object keys sorted, to compare option objects. */
+const stableJson = (value: unknown): string =>
+  JSON.stringify(value, (_, inner: unknown) =>
+    inner !== null && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner
+  )
 
 const describeError = (error: { readonly _tag: string; readonly message?: string }): string =>
   `${error._tag}: ${error.message ?? ""}`.trim()
@@ -155,7 +182,19 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       )
       const work = plan(recipe, datasets)
       const previous = yield* ResultsFile.read(options.results)
-      const done = new Set(previous.records.map((record) => record.key))
+      const done = new Map(previous.records.map((record) => [record.key, record]))
+      for (const item of work) {
+        const earlier = done.get(item.key)
+        if (earlier === undefined) continue
+        if (stableJson(earlier.options) !== stableJson(item.options) || stableJson(earlier.limits) !== stableJson(Recipe.limitsOf(item.budget.limits)))
+          return yield* Effect.fail(
+            new Recipe.RecipeError({
+              file: options.results,
+              field: `strategies.${item.strategyLabel}`,
+              detail: `was run at budget "${item.budget.label}" with other options or limits; give the changed strategy or budget a new label, or start a fresh results file`
+            })
+          )
+      }
       const todo = work.filter((item) => !done.has(item.key))
 
       // Strategies are made once per distinct (name, options), before anything runs, so bad options fail fast.
@@ -189,6 +228,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       const runOne = (item: Work) =>
         Effect.gen(function* () {
           const strategy = strategies.get(JSON.stringify([item.strategy.name, item.options]))!
+          const state = yield* pool.snapshot
+          for (const [resource, limit] of Object.entries(state.limits))
+            if (limit !== undefined && state.remaining[resource as keyof typeof state.remaining] <= 0)
+              return yield* Effect.fail(new PoolExhausted({ resource, limit }))
           const child = yield* pool.child(Recipe.limitsOf(item.budget.limits), `${item.strategyLabel}/${item.budget.label}/${item.seed}/${item.problem.id}`)
           const started = yield* Clock.currentTimeMillis
           const result = yield* strategy.run(item.problem).pipe(

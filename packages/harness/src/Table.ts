@@ -77,3 +77,32 @@ export const markdown = (table: ReadonlyArray<Row>): string =>
     `| ${headers.map((_, column) => (column < 3 ? "---" : "---:")).join(" | ")} |`,
     ...table.map((row) => `| ${cells(row).map(escapeMarkdown).join(" | ")} |`)
   ].join("\n") + "\n"
+
+/** Accuracy per difficulty level: one row per dataset × strategy × budget, one column per level. */
+export interface DifficultyTable {
+  readonly levels: ReadonlyArray<number>
+  readonly headers: ReadonlyArray<string>
+  readonly rows: ReadonlyArray<ReadonlyArray<string>>
+}
+
+/**
+ * The per-difficulty breakdown as cells: each level's accuracy and count ("0.750 (8)"), "—" where a cell has no
+ * problem of that level. Records without a difficulty are left out; no levels gives no rows.
+ */
+export const byDifficulty = (records: ReadonlyArray<ResultRecord>): DifficultyTable => {
+  const levels = [...new Set(records.flatMap((record) => (record.difficulty === null ? [] : [record.difficulty])))].sort((a, b) => a - b)
+  const rows = levels.length === 0
+    ? []
+    : Metrics.groupByCell(records).map((group) => [
+        group.dataset,
+        group.strategy,
+        group.budget,
+        ...levels.map((level) => {
+          const atLevel = group.records.filter((record) => record.difficulty === level)
+          if (atLevel.length === 0) return "—"
+          const correct = atLevel.filter((record) => record.correct).length
+          return `${(correct / atLevel.length).toFixed(3)} (${atLevel.length})`
+        })
+      ])
+  return { levels, headers: ["dataset", "strategy", "budget", ...levels.map((level) => `level ${level}`)], rows }
+}

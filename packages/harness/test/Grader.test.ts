@@ -44,6 +44,9 @@ const normalization: ReadonlyArray<readonly [string, string]> = [
   ["\\mathrm{odd}", "odd"],
   ["5\\text{ cm}", "5"],
   ["5 cm", "5"],
+  ["5cm", "5"],
+  ["5 m", "5"],
+  ["2m", "2m"],
   ["12 square units", "12"],
   ["18 dollars", "18"],
   ["3\\text{ inches}^2", "3"],
@@ -156,6 +159,7 @@ const equivalence: ReadonlyArray<readonly [string, string, boolean]> = [
   // Units.
   ["5\\text{ cm}", "5", true],
   ["5 cm", "6", false],
+  ["2m", "2", false],
   ["12 square units", "12", true],
   ["18 dollars", "\\$18", true],
   ["\\$18.00", "18", true],

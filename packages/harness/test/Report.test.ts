@@ -67,6 +67,19 @@ describe("Report", () => {
     expect(report.markdown).toContain("| math | 1k | beam | best-of-n | 4 | +0.500 |")
   })
 
+  it("breaks accuracy down by difficulty in a table", async () => {
+    const report = await Effect.runPromise(Report.render(records, { resamples: 50 }))
+    const table = Table.byDifficulty(records)
+    expect(table.headers).toEqual(["dataset", "strategy", "budget", "level 1", "level 2"])
+    // best-of-n at 1k: m0 (level 1) right, m2 (level 1) wrong, m1 and m3 (level 2) wrong; "plain" has no levels.
+    expect(table.rows[0]).toEqual(["math", "best-of-n", "1k", "0.500 (2)", "0.000 (2)"])
+    expect(table.rows[4]).toEqual(["plain", "best-of-n", "1k", "—", "—"])
+    expect(report.markdown).toContain("## Accuracy per difficulty")
+    expect(report.markdown).toContain("| math | beam | 1k | 1.000 (2) | 0.500 (2) |")
+    expect(report.html).toContain("<h2>Accuracy per difficulty</h2>")
+    expect(Table.byDifficulty(records.slice(-2)).rows).toEqual([])
+  })
+
   it("writes the HTML and Markdown files", async () => {
     const folder = mkdtempSync(join(tmpdir(), "stepwise-report-"))
     const report = await Effect.runPromise(Report.render(records.slice(0, 4), { resamples: 50 }))

@@ -5,6 +5,8 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber } from "effect"
 import { describe, expect, it } from "vitest"
+import type { LanguageModel } from "@stepwise/core"
+import type { Backends } from "../src/index.js"
 import { Recipe, ResultsFile, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
 
@@ -83,6 +85,11 @@ describe("Runner", () => {
     const again = await Effect.runPromise(runIn(directory, recipe))
     expect(again).toMatchObject({ ran: 0, skipped: 32, total: 32 })
     expect(readLines(again.results)).toHaveLength(32)
+    // Changing a strategy's options under the same label is refused, not silently mixed.
+    const changed = await Effect.runPromise(
+      Effect.flip(runIn(directory, { ...recipe, strategies: [{ name: "one-shot", options: { maxTokens: 199 } }, recipe.strategies![1]!] }))
+    )
+    expect(changed).toMatchObject({ _tag: "RecipeError", field: "strategies.one-shot" })
     // Growing the recipe runs only the new cells.
     const grown = await Effect.runPromise(runIn(directory, { ...recipe, seeds: [0, 1, 2] }))
     expect(grown).toMatchObject({ ran: 16, skipped: 32, total: 48 })
@@ -115,6 +122,29 @@ describe("Runner", () => {
     expect(error).toMatchObject({ _tag: "ResultsFileError", line: 2 })
   })
 
+  it("plans datasets × strategies × budgets × seeds × problems, filtering by difficulty, with per-budget options and the seed", async () => {
+    const recipe = await Effect.runPromise(
+      Recipe.parse({
+        datasets: [{ kind: "math500", path: "math500.jsonl", difficulties: [3] }],
+        strategies: [{ name: "beam", options: { beams: 4 }, budgetOptions: { large: { beams: 16 } } }],
+        budgets: [{ label: "small", limits: {} }, { label: "large", limits: {} }],
+        seeds: [0, 5],
+        backend: { kind: "simulator" }
+      })
+    )
+    const dataset = await Effect.runPromise(
+      Runner.defaultDatasetLoader({ kind: "math500", path: fileURLToPath(new URL("./fixtures/math500.jsonl", import.meta.url)) })
+    )
+    const work = Runner.plan(recipe, [[recipe.datasets[0]!, dataset]])
+    expect(work.map((item) => [item.budget.label, item.seed, item.problem.id, item.options])).toEqual([
+      ["small", 0, "test/algebra/2.json", { beams: 4, seed: 0 }],
+      ["small", 5, "test/algebra/2.json", { beams: 4, seed: 5 }],
+      ["large", 0, "test/algebra/2.json", { beams: 16, seed: 0 }],
+      ["large", 5, "test/algebra/2.json", { beams: 16, seed: 5 }]
+    ])
+    expect(new Set(work.map((item) => item.key)).size).toBe(4)
+  })
+
   it("fails fast on bad strategy options, before running anything", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 2, { strategies: [{ name: "one-shot", options: { maxTokens: -1 } }] })
@@ -137,14 +167,42 @@ describe("Runner", () => {
     expect(outcome.records.find((record) => record.problemId === "aime-0")?.correct).toBe(true)
   })
 
-  it("spends every child budget from the shared pool", async () => {
+  it("spends every child budget from the shared pool, and stops when the pool runs out", async () => {
     const directory = folder()
-    const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 4, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], pool: { verifierCalls: 2 }, concurrency: 1 }))
-    )
-    // The pool allows two verifier calls: the third and fourth problems exhaust it.
-    expect(outcome.records.map((record) => record.noAnswer)).toEqual([null, null, "budget-exhausted", "budget-exhausted"])
-    expect(outcome.records.reduce((total, record) => total + record.verifierCalls, 0)).toBe(2)
+    const recipe = recipeIn(directory, 4, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], pool: { verifierCalls: 2 }, concurrency: 1 })
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(error).toMatchObject({ _tag: "PoolExhausted", resource: "verifierCalls", limit: 2 })
+    // The two problems that fitted are kept; a larger pool resumes with the other two.
+    const results = join(directory, "out", "results.jsonl")
+    expect(readLines(results)).toHaveLength(2)
+    const resumed = await Effect.runPromise(runIn(directory, { ...recipe, pool: { verifierCalls: 4 } }))
+    expect(resumed).toMatchObject({ skipped: 2, ran: 2 })
+    expect(resumed.records.every((record) => record.verifierCalls === 1 && record.noAnswer === null)).toBe(true)
+  })
+
+  it("runs at most `concurrency` problems at once", async () => {
+    const directory = folder()
+    let inFlight = 0
+    let most = 0
+    const counting: Backends.Factory = (spec) =>
+      Effect.map(OneShot.backend({ delayMillis: 3 })(spec), (backend) => ({
+        ...backend,
+        languageModel: {
+          ...backend.languageModel,
+          generate: (request: LanguageModel.GenerateRequest) =>
+            Effect.acquireUseRelease(
+              Effect.sync(() => {
+                inFlight++
+                most = Math.max(most, inFlight)
+              }),
+              () => backend.languageModel.generate(request),
+              () => Effect.sync(() => void inFlight--)
+            )
+        }
+      }))
+    const outcome = await Effect.runPromise(runIn(directory, recipeIn(directory, 12, { concurrency: 3 }), { backendFactory: counting }))
+    expect(outcome.ran).toBe(96)
+    expect(most).toBe(3)
   })
 
   it("computes eFLOPs as the cost when a model shape is given", async () => {
