@@ -22,9 +22,9 @@ export interface Info {
 }
 
 /** The process-reward-model contract: score every step of a trajectory. Metered and traced once by `make`. */
-export interface Service {
+export interface Service<S extends Scoring = Scoring> {
   readonly info: Info
-  readonly score: (problem: Problem, trajectory: Trajectory) => Effect.Effect<Scoring, VerifierError | BudgetExhausted>
+  readonly score: (problem: Problem, trajectory: Trajectory) => Effect.Effect<S, VerifierError | BudgetExhausted>
 }
 
 /** The process-reward-model service. */
@@ -32,10 +32,10 @@ export class ProcessRewardModel extends Context.Service<ProcessRewardModel, Serv
   "@stepwise/ProcessRewardModel"
 ) {}
 
-/** What a verifier implements: one scoring call. */
-export interface Backend {
+/** What a verifier implements: one scoring call (which may return more than a `Scoring`, e.g. a report). */
+export interface Backend<S extends Scoring = Scoring> {
   readonly info: Info
-  readonly score: (problem: Problem, trajectory: Trajectory) => Effect.Effect<Scoring, VerifierError | BudgetExhausted>
+  readonly score: (problem: Problem, trajectory: Trajectory) => Effect.Effect<S, VerifierError | BudgetExhausted>
   /**
    * Upper bound on the verifier tokens one call reads and writes, reserved before the call (default 0).
    * Leave it 0 for verifiers whose tokens are metered inside, by their own `LanguageModel` under `Meter.asVerifier`.
@@ -48,7 +48,7 @@ export interface Backend {
   readonly tokensMeteredInside?: boolean
 }
 
-const checkScores = (name: string, trajectory: Trajectory, scoring: Scoring): Effect.Effect<Scoring, VerifierError> => {
+const checkScores = <S extends Scoring>(name: string, trajectory: Trajectory, scoring: S): Effect.Effect<S, VerifierError> => {
   if (scoring.stepScores.length !== trajectory.length)
     return Effect.fail(
       new VerifierError({
@@ -71,7 +71,7 @@ const checkScores = (name: string, trajectory: Trajectory, scoring: Scoring): Ef
  * @example
  * const exact = ProcessRewardModel.make({ info: { name: "exact" }, score: (problem, trajectory) => ... })
  */
-export const make = (backend: Backend): Service => ({
+export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<S> => ({
   info: backend.info,
   score: (problem, trajectory) =>
     Effect.gen(function* () {

@@ -1,5 +1,4 @@
-import type { Aggregation } from "./Aggregation.js"
-import * as Aggregations from "./Aggregation.js"
+import { Aggregation as Aggregations } from "@stepwise/core"
 import type { Sampling } from "./Expansion.js"
 import * as Validate from "./Validate.js"
 
@@ -21,7 +20,7 @@ export interface Options {
   /** How many independent generations or scorings may run at once (default 8). */
   readonly concurrency?: number
   /** How step scores aggregate into a trajectory's score (default `last`). */
-  readonly aggregation?: Aggregation
+  readonly aggregation?: Aggregations.Method
   /**
    * Step-level searches: when the budget ends before any answer finished, roll the best unfinished node out with
    * the tokens left (default true; see `Run.Rescue`).
@@ -33,7 +32,7 @@ export interface Options {
 export interface Resolved extends Sampling {
   readonly seed: number
   readonly concurrency: number
-  readonly aggregation: Aggregation
+  readonly aggregation: Aggregations.Method
   readonly rescue: boolean
 }
 
@@ -57,7 +56,7 @@ export const checks = (options: Options): ReadonlyArray<Validate.Check> => [
   Validate.integerAtLeast("maxSteps", options.maxSteps, 1),
   Validate.integerAtLeast("seed", options.seed, 0),
   Validate.integerAtLeast("concurrency", options.concurrency, 1),
-  Validate.oneOf("aggregation", options.aggregation, Aggregations.all),
+  Validate.oneOf("aggregation", options.aggregation, Aggregations.methods),
   Validate.that("rescue", options.rescue === undefined || typeof options.rescue === "boolean", "must be a boolean")
 ]
 
@@ -74,7 +73,7 @@ export const resolve = (options: Options): Resolved => ({
 })
 
 /** The rescue settings of `Run.search`, or `undefined` when the option is off. */
-export const rescueOf = (resolved: Resolved): { readonly sampling: Sampling; readonly seed: number; readonly aggregation: Aggregation } | undefined =>
+export const rescueOf = (resolved: Resolved): { readonly sampling: Sampling; readonly seed: number; readonly aggregation: Aggregations.Method } | undefined =>
   resolved.rescue ? { sampling: resolved, seed: resolved.seed, aggregation: resolved.aggregation } : undefined
 
 /** What a strategy's body needs (re-exported for generic helpers). */

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { LanguageModelError, Problem, VerifierError } from "@stepwise/core"
 import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
-import type { Aggregation } from "./Aggregation.js"
+import type { Aggregation as Aggregations } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
 import * as Scoring from "./Scoring.js"
 import * as Seed from "./Seed.js"
@@ -21,7 +21,7 @@ export const scoreWithLookahead = (
     readonly steps: number
     readonly seed: number
     readonly sampling: Expansion.Sampling
-    readonly aggregation: Aggregation
+    readonly aggregation: Aggregations.Method
     readonly concurrency: number
   }
 ): Effect.Effect<

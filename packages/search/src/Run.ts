@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
 import type { Problem, SearchError, SearchResult } from "@stepwise/core"
 import { LanguageModel, SearchEvent } from "@stepwise/core"
-import type { Aggregation } from "./Aggregation.js"
+import type { Aggregation as Aggregations } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
 import * as Scoring from "./Scoring.js"
 import * as Seed from "./Seed.js"
@@ -48,7 +48,7 @@ export const outcomeOf = (
 export interface Rescue {
   readonly sampling: Expansion.Sampling
   readonly seed: number
-  readonly aggregation: Aggregation
+  readonly aggregation: Aggregations.Method
 }
 
 const rescueRollout = (

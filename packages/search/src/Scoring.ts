@@ -1,8 +1,7 @@
 import { Effect } from "effect"
 import type { Problem, VerifierError } from "@stepwise/core"
 import { ProcessRewardModel } from "@stepwise/core"
-import type { Aggregation } from "./Aggregation.js"
-import * as Aggregations from "./Aggregation.js"
+import { Aggregation as Aggregations } from "@stepwise/core"
 import * as TreeRecorder from "./TreeRecorder.js"
 
 /**
@@ -14,11 +13,11 @@ export const scoreNode = (
   problem: Problem.Problem,
   recorder: TreeRecorder.Recorder,
   id: number,
-  aggregation: Aggregation
+  aggregation: Aggregations.Method
 ): Effect.Effect<number | undefined, VerifierError, ProcessRewardModel.ProcessRewardModel> =>
   ProcessRewardModel.score(problem, TreeRecorder.node(recorder, id).trajectory).pipe(
     Effect.flatMap((scoring) => {
-      const aggregate = Aggregations.aggregate(scoring.stepScores, aggregation)
+      const aggregate = Aggregations.aggregate(aggregation, scoring.stepScores)
       return Effect.as(TreeRecorder.setScores(recorder, id, scoring.stepScores, aggregate), aggregate)
     }),
     Effect.catchTag("BudgetExhausted", (error) => Effect.as(TreeRecorder.markExhausted(recorder, error), undefined))
@@ -32,7 +31,7 @@ export const scoreNodes = (
   problem: Problem.Problem,
   recorder: TreeRecorder.Recorder,
   ids: ReadonlyArray<number>,
-  options: { readonly aggregation: Aggregation; readonly concurrency: number }
+  options: { readonly aggregation: Aggregations.Method; readonly concurrency: number }
 ): Effect.Effect<ReadonlyArray<number | undefined>, VerifierError, ProcessRewardModel.ProcessRewardModel> =>
   Effect.forEach(
     ids,

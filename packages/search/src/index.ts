@@ -1,7 +1,6 @@
 /**
  * @stepwise/search: the search strategies, their shared machinery and combinators.
  */
-export * as Aggregation from "./Aggregation.js"
 export * as AStar from "./AStar.js"
 export * as BeamSearch from "./BeamSearch.js"
 export * as BestFirst from "./BestFirst.js"

@@ -5,7 +5,6 @@ import { Effect } from "effect"
 import { InvalidOptions, Step, Trajectory } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
 import {
-  Aggregation,
   AStar,
   BeamSearch,
   BestOfN,
@@ -19,17 +18,6 @@ import {
   SelfConsistency,
   TreeRecorder
 } from "@stepwise/search"
-
-describe("Aggregation", () => {
-  it("aggregates last, min, prod and mean", () => {
-    const scores = [0.9, 0.5, 0.8]
-    expect(Aggregation.aggregate(scores, "last")).toBe(0.8)
-    expect(Aggregation.aggregate(scores, "min")).toBe(0.5)
-    expect(Aggregation.aggregate(scores, "prod")).toBeCloseTo(0.36, 12)
-    expect(Aggregation.aggregate(scores, "mean")).toBeCloseTo(2.2 / 3, 12)
-    expect(Aggregation.aggregate([], "mean")).toBeUndefined()
-  })
-})
 
 describe("Seed", () => {
   property.prop([fc.array(fc.oneof(fc.integer(), fc.string()), { maxLength: 4 })])("is a deterministic 31-bit integer", (parts) => {

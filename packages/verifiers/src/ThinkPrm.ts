@@ -225,7 +225,7 @@ export const verify =
       return { stepScores, usage: Usage.sum(usages), chains }
     }).pipe(ModelFailure.asVerifierError(settings.name))
 
-/** The validated settings of a ThinkPRM verifier, with its `verify` (for reports) and its metered service. */
+/** A ThinkPRM verifier: the metered service, and `verify`, the same metered call returning each chain's report. */
 export interface ThinkPrm extends ProcessRewardModel.Service {
   readonly verify: (problem: Problem.Problem, trajectory: Trajectory.Trajectory) => Effect.Effect<Verification, VerifierError | BudgetExhausted>
 }
@@ -236,9 +236,8 @@ export interface ThinkPrm extends ProcessRewardModel.Service {
  */
 export const make = (options: Options): Effect.Effect<ThinkPrm, InvalidOptions> =>
   Effect.map(validate(options), (settings) => {
-    const run = verify(settings)
-    const service = ProcessRewardModel.make({ info: { name: settings.name }, score: run, tokensMeteredInside: true })
-    return { ...service, verify: run }
+    const service = ProcessRewardModel.make<Verification>({ info: { name: settings.name }, score: verify(settings), tokensMeteredInside: true })
+    return { ...service, verify: service.score }
   })
 
 /** A layer serving ThinkPRM as the `ProcessRewardModel`, over the `LanguageModel` in context. */

@@ -2,7 +2,7 @@
  * @stepwise/verifiers: score aggregation, a prefix-score cache, a ThinkPRM-style generative verifier, LLM judges,
  * served discriminative PRMs, exact checkers and ensembles — all behind core's `ProcessRewardModel` contract.
  */
-export * as Aggregation from "./Aggregation.js"
+export { Aggregation } from "@stepwise/core"
 export * as Arithmetic from "./Arithmetic.js"
 export * as BinaryChoice from "./BinaryChoice.js"
 export * as ChainParser from "./ChainParser.js"

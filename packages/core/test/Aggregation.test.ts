@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
-import { Aggregation } from "@stepwise/verifiers"
+import { Aggregation } from "@stepwise/core"
 
 const scores = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 30 })
 

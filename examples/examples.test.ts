@@ -1,0 +1,54 @@
+import { mkdtemp } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import * as BenchmarkRecipe from "./benchmark-recipe.js"
+import * as ComposeAStar from "./compose-astar.js"
+import * as CustomPrm from "./custom-prm.js"
+import * as OpenAiEndpoint from "./openai-endpoint.js"
+import * as ThinkPrmVerification from "./thinkprm-verification.js"
+
+// Every example runs as a user would run it; each check is what the example claims to show.
+describe("examples", () => {
+  it("compose-astar answers within its shared budget", async () => {
+    const result = await Effect.runPromise(ComposeAStar.program)
+    expect(result.outcome._tag).toBe("Answered")
+    expect(result.spend.totalTokens).toBeLessThanOrEqual(6000)
+    expect(result.spend.verifierCalls).toBeLessThanOrEqual(60)
+  })
+
+  it("custom-prm runs best-of-8 with and without the user's PRM", async () => {
+    const report = await Effect.runPromise(CustomPrm.program)
+    expect(Object.keys(report).sort()).toEqual(["world PRM", "world PRM + whole-counts"])
+    for (const entry of Object.values(report)) {
+      expect(entry.solved).toBeGreaterThan(0)
+      expect(entry.solved).toBeLessThanOrEqual(20)
+    }
+    // The ensemble scores every sample with both members, so it makes twice the calls of one verifier... counted once each.
+    expect(report["world PRM + whole-counts"]?.verifierCalls).toBe(report["world PRM"]?.verifierCalls)
+  })
+
+  it("thinkprm-verification scores the right solution above the wrong one, metered as verifier spend", async () => {
+    const { scores, spent } = await Effect.runPromise(ThinkPrmVerification.program)
+    expect(scores["right"]?.at(-1)).toBeGreaterThan(scores["wrong"]?.at(-1) ?? 1)
+    expect(spent.verifierCalls).toBe(2)
+    expect(spent.verifierTokens).toBeGreaterThan(0)
+    expect(spent.totalTokens).toBe(0)
+  })
+
+  it("openai-endpoint runs beam search over HTTP against the loopback simulator server", async () => {
+    const result = await Effect.runPromise(OpenAiEndpoint.program)
+    expect(result.answer).toBeDefined()
+    expect(result.spend.totalTokens).toBeLessThanOrEqual(20_000)
+    expect(result.spend.verifierCalls).toBeGreaterThan(0)
+  })
+
+  it("benchmark-recipe runs every cell of the recipe and renders plots", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "stepwise-example-"))
+    const { outcome, report } = await BenchmarkRecipe.main(join(folder, "results.jsonl"))
+    expect(outcome.records).toHaveLength(3 * 2 * 12)
+    expect(report.html.match(/<svg/g)?.length ?? 0).toBeGreaterThanOrEqual(2)
+    expect(report.rows.every((row) => row.eflops !== undefined)).toBe(true)
+  })
+})
