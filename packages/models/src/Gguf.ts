@@ -4,7 +4,7 @@
  * (32 bytes unless the metadata says otherwise).
  *
  * Use it to build small models for tests and demos without downloading weights (see `TinyLlama`). Only `f32`
- * tensors are written; quantized types are out of scope.
+ * tensors are written (little-endian, as on every host llama.cpp runs on); quantized types are out of scope.
  *
  * @example
  * const bytes = Gguf.write({

@@ -79,7 +79,7 @@ export const contenders = (budget: number, seed: number): Effect.Effect<Readonly
     Dvts.make({ beams, width: 4, ...common }),
     ParticleFiltering.make({ particles: Math.max(2, Math.floor((samples * 3) / 4)), ...common }),
     ParticleGibbs.make({ particles: Math.max(2, Math.floor(samples / 2)), sweeps: 2, ...common }),
-    AStar.make({ expansions: 4, ...common })
+    AStar.make({ ...common })
   ])
 }
 

@@ -37,7 +37,7 @@ export const defaultPathWeights: Readonly<Record<PathCost, number>> = {
 
 /** Options of A*-decoding. */
 export interface Options extends Common.Options {
-  /** k: continuations sampled per expansion, batched with `n` (default 4). */
+  /** k: continuations sampled per expansion, batched with `n` (default 4; see the README for the measured trade-off). */
   readonly expansions?: number
   /** What g adds per step (default `depth`). */
   readonly pathCost?: PathCost
@@ -90,7 +90,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
         case "depth":
           return pathWeight
         case "tokens":
-          return pathWeight * (node.usage.outputTokens ?? Math.ceil(node.trajectory.step?.text.length ?? 0) / 4)
+          return pathWeight * (node.usage.outputTokens ?? Math.ceil((node.trajectory.step?.text.length ?? 0) / 4))
         case "logScore":
           return pathWeight * -Math.log(Math.max(1e-6, node.score ?? 1e-6))
         case "none":

@@ -23,14 +23,6 @@ export const integerAtLeast = (field: string, value: number | undefined, least: 
   value === undefined || (Number.isInteger(value) && value >= least) ? undefined : `must be an integer ≥ ${least}, got ${String(value)}`
 ]
 
-/** A finite number in [low, high] (or unset). */
-export const numberBetween = (field: string, value: number | undefined, low: number, high: number): Check => [
-  field,
-  value === undefined || (typeof value === "number" && value >= low && value <= high)
-    ? undefined
-    : `must be a number in [${low}, ${high}], got ${String(value)}`
-]
-
 /** A finite number > 0 (or unset). */
 export const positive = (field: string, value: number | undefined): Check => [
   field,

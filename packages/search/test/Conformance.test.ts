@@ -117,6 +117,9 @@ for (const entry of entries) {
       expect(events[0]?._tag).toBe("search-start")
       expect(events[events.length - 1]?._tag).toBe("search-end")
       expect(events.some((event) => event._tag === "step-generate")).toBe(true)
+      expect(events.some((event) => event._tag === "node-expand")).toBe(true)
+      expect(events.some((event) => event._tag === "step-score")).toBe(entry.usesVerifier)
+      expect(events.filter((event) => event._tag === "candidate-finish").length).toBeGreaterThanOrEqual(result.candidates.length)
     })
 
     property.prop(

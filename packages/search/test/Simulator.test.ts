@@ -3,8 +3,8 @@ import { Effect } from "effect"
 import { Presets, World } from "@stepwise/simulator"
 import { contenders, evaluate, greedy } from "../bench/strategies.js"
 
-// Medium world, 60 seeded problems, 3200 output tokens per problem for every search strategy.
-const budget = 3200
+// Medium world, 60 seeded problems, 6400 output tokens per problem for every search strategy (about 32 samples).
+const budget = 6400
 const seed = 7
 
 describe("against the simulator (medium world)", () => {

@@ -10,8 +10,12 @@ import type { WordProblem } from "./WordProblem.js"
 export interface Latent {
   /** The per-problem shift of the error logit (latent difficulty). */
   readonly shift: number
+  /** The per-step shifts of the error logit, one per operation (the crux step's includes the out-of-reach shift). */
+  readonly stepShifts: ReadonlyArray<number>
   /** True when the problem is out of the model's reach. */
   readonly outOfReach: boolean
+  /** The step (operation index) where an out-of-reach problem defeats the model. */
+  readonly cruxStep: number | undefined
   /** True when the problem has a trap and the model is drawn to it. */
   readonly trapActive: boolean
   /** Probability of taking the trap when at its step on the right track (0 when no active trap). */
@@ -28,7 +32,13 @@ export const of = (preset: Preset, worldSeed: number, problem: WordProblem): Lat
   const policy = preset.policy
   const level = problem.difficulty - 3
   const outOfReach = next() < policy.outOfReachShare * Math.max(0, 1 + policy.outOfReachSlope * level)
-  const shift = policy.latentSpread * Seeded.normal(next(), next()) + (outOfReach ? policy.outOfReachShift : 0)
+  const shift = policy.latentSpread * Seeded.normal(next(), next())
+  const cruxStep = outOfReach ? Math.floor(next() * problem.operations.length) : undefined
+  // At the crux step an easy latent draw does not soften the out-of-reach shift.
+  const stepShifts = problem.operations.map((_operation, index) => {
+    const own = policy.stepSpread * Seeded.normal(next(), next())
+    return index === cruxStep ? Math.max(0, own) - Math.min(0, shift) + policy.outOfReachShift : own
+  })
   const trapActive = problem.trap !== undefined && next() < policy.trapRate
   const pull = Seeded.sigmoid(
     policy.trapPullLogit + policy.difficultySlope * level + policy.trapPullSpread * Seeded.normal(next(), next())
@@ -37,7 +47,9 @@ export const of = (preset: Preset, worldSeed: number, problem: WordProblem): Lat
   const verificationFooled = next() < preset.generativeVerifier.trapFooledRate
   return {
     shift,
+    stepShifts,
     outOfReach,
+    cruxStep,
     trapActive,
     trapPull: trapActive ? pull : 0,
     rewardModelFooled: trapActive && rewardModelFooled,
@@ -62,6 +74,7 @@ export const errorProbability = (
       policy.difficultySlope * (problem.difficulty - 3) +
       policy.depthSlope * depth +
       latent.shift +
+      (latent.stepShifts[depth] ?? 0) +
       policy.temperatureSlope * (temperature - policy.referenceTemperature)
   )
 }

@@ -16,13 +16,19 @@ export interface Policy {
   /** Standard deviation of the per-problem latent difficulty, added to the error logit of every step. */
   readonly latentSpread: number
   /**
-   * Share of difficulty-3 problems that are out of the model's reach (their error logit is shifted by
-   * `outOfReachShift`); the share changes by `outOfReachSlope` (relative) per level.
+   * Standard deviation of a per-step latent difficulty (each operation of each problem has its own): difficulty
+   * concentrates in a few hard steps, where every sample tends to fail alike, as real models do.
+   */
+  readonly stepSpread: number
+  /**
+   * Share of difficulty-3 problems that are out of the model's reach: one crux step's error logit is shifted by
+   * `outOfReachShift`, so nearly every sample (and every branch of a search) fails there. The share changes by
+   * `outOfReachSlope` (relative) per level.
    */
   readonly outOfReachShare: number
   /** Relative change of the out-of-reach share per difficulty level (0.3: level 5 has 1.6× the share of level 3). */
   readonly outOfReachSlope: number
-  /** The shift of the error logit for out-of-reach problems. */
+  /** The shift of the error logit at the crux step of an out-of-reach problem. */
   readonly outOfReachShift: number
   /** Added to the error logit per unit of temperature above `referenceTemperature`. */
   readonly temperatureSlope: number
@@ -56,6 +62,11 @@ export interface Verifier {
   readonly digressionBias: number
   /** Share of trapped problems on which the PRM is fooled: trap steps (and correct work after them) score as right. */
   readonly trapFooledRate: number
+  /**
+   * How visible an error is at the step that makes it, as a share of the full separation (1: as visible as any
+   * wrong step; 0.5: half the separation). Real PRMs spot a subtle error late, once later steps build on it.
+   */
+  readonly errorVisibility: number
 }
 
 /** The generative (ThinkPRM-style) verification the policy answers. */
@@ -122,6 +133,7 @@ export const validate = (preset: Preset): InvalidOptions | undefined => {
     finite("policy.difficultySlope", policy.difficultySlope),
     finite("policy.depthSlope", policy.depthSlope),
     nonNegative("policy.latentSpread", policy.latentSpread),
+    nonNegative("policy.stepSpread", policy.stepSpread),
     probability("policy.outOfReachShare", policy.outOfReachShare),
     finite("policy.outOfReachShift", policy.outOfReachShift),
     finite("policy.outOfReachSlope", policy.outOfReachSlope),
@@ -139,6 +151,7 @@ export const validate = (preset: Preset): InvalidOptions | undefined => {
     finite("verifier.lengthBias", verifier.lengthBias),
     finite("verifier.digressionBias", verifier.digressionBias),
     probability("verifier.trapFooledRate", verifier.trapFooledRate),
+    probability("verifier.errorVisibility", verifier.errorVisibility),
     generativeVerifier.accuracy >= 0.5 && generativeVerifier.accuracy <= 1
       ? undefined
       : invalid("generativeVerifier.accuracy", `must be in [0.5, 1], got ${generativeVerifier.accuracy}`),

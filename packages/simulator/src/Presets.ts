@@ -16,19 +16,20 @@ export const calibrated: Preset = {
   description: "Small-model-on-MATH-500 shape: pass@1 ≈ 0.3, maj@64 ≈ 0.45, pass@64 ≈ 0.8; PRM AUROC 0.8.",
   difficultyMix: [43, 90, 105, 128, 134],
   policy: {
-    baseErrorLogit: -2.65,
+    baseErrorLogit: -3.0,
     difficultySlope: 0.5,
     depthSlope: 0.04,
     latentSpread: 1.5,
-    outOfReachShare: 0.1,
-    outOfReachShift: 6,
+    stepSpread: 1,
+    outOfReachShare: 0.12,
+    outOfReachShift: 10,
     outOfReachSlope: 0.35,
     temperatureSlope: 1,
     referenceTemperature: 0.8,
     slipShare: 0.6,
     digressionRate: 0.05,
     trapRate: 0.7,
-    trapPullLogit: 0.1,
+    trapPullLogit: 0,
     trapPullSpread: 1.5,
     luckyRate: 0.001
   },
@@ -38,7 +39,8 @@ export const calibrated: Preset = {
     scale: 1.5,
     lengthBias: 0.15,
     digressionBias: 1,
-    trapFooledRate: 0.5
+    trapFooledRate: 0.5,
+    errorVisibility: 0.45
   },
   generativeVerifier: {
     accuracy: 0.85,

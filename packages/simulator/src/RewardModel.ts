@@ -18,6 +18,8 @@ export const separation = (auroc: number): number => Math.SQRT2 * Seeded.inverse
 /** What the PRM saw at each step (for calibration and tests). */
 export interface StepTruth {
   readonly right: boolean
+  /** True for the step that first goes wrong. */
+  readonly firstError: boolean
   readonly trapped: boolean
   readonly digression: boolean
 }
@@ -28,7 +30,12 @@ export const truths = (problem: WordProblem, texts: ReadonlyArray<string>): Read
   return texts.map((text) => {
     const before = state
     state = Solution.read(problem, state, text)
-    return { right: !state.derailed, trapped: state.trapped, digression: state.progress === before.progress }
+    return {
+      right: !state.derailed,
+      firstError: state.derailed && !before.derailed,
+      trapped: state.trapped,
+      digression: state.progress === before.progress
+    }
   })
 }
 
@@ -46,7 +53,7 @@ export const scores = (environment: Environment, problem: WordProblem, texts: Re
     const noise = Seeded.normal(Seeded.uniform(hash), Seeded.uniform(Seeded.combine(hash, 0x5bd1)))
     const logit =
       verifier.offset +
-      verifier.scale * ((looksRight ? half : -half) + noise) -
+      verifier.scale * ((looksRight ? half : truth.firstError ? half - 2 * half * verifier.errorVisibility : -half) + noise) -
       verifier.lengthBias * (tokens / 100) +
       (truth.digression ? verifier.digressionBias : 0)
     tokens += Tokens.count(text) + 1

@@ -186,3 +186,22 @@ export const writeDigression = (problem: WordProblem, number: number, value: num
 
 /** Writes the closing step of a solution that ran out of operations without stating an answer. */
 export const writeClosing = (number: number, value: number): string => `## Step ${number}: ${closing(value)}`
+
+/**
+ * The ground-truth solution of a problem as step texts (plain lead-ins, no digressions), the last one boxed.
+ * Use to build right prefixes in tests, or as an oracle.
+ */
+export const reference = (problem: WordProblem): ReadonlyArray<string> =>
+  problem.operations.map((operation, index) =>
+    writeComputation(problem, {
+      number: index + 1,
+      leadKind: operation.kind,
+      leadOperand: operation.operand,
+      kind: operation.kind,
+      input: problem.values[index] ?? 0,
+      operand: operation.operand,
+      result: problem.values[index + 1] ?? 0,
+      final: index === problem.operations.length - 1,
+      style: 0
+    })
+  )

@@ -203,4 +203,22 @@ describe("ThinkPrm spend", () => {
       expect(model.requests[0]!.n).toBe(2)
     })
   )
+
+  itEffect("under a verifier-token budget, never spends past it and fails with BudgetExhausted when it runs out", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "Step 1: \\boxed{correct}\nStep 2: \\boxed{correct}")
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 2, maxTokens: 200 })
+      const accountant = yield* Accountant.make({ verifierTokens: 1500 })
+      const outcomes: Array<string> = []
+      for (let round = 0; round < 6; round++) {
+        const result = yield* Effect.result(Accountant.provide(accountant)(verifier.score(problem, trajectoryOf(rightSteps.slice(0, 2)))))
+        outcomes.push(result._tag === "Success" ? "scored" : result.failure._tag)
+      }
+      const snapshot = yield* accountant.snapshot
+      expect(outcomes).toContain("scored")
+      expect(outcomes[outcomes.length - 1]).toBe("BudgetExhausted")
+      expect(snapshot.spent.verifierTokens).toBeLessThanOrEqual(1500)
+      expect(snapshot.spent.verifierCalls).toBe(outcomes.filter((outcome) => outcome === "scored").length)
+    })
+  )
 })
