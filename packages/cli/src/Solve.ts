@@ -20,6 +20,43 @@ const parseOptions = (text: string): Effect.Effect<Readonly<Record<string, unkno
     catch: (error) => new InvalidOptions({ subject: "solve", field: "options", detail: `must be a JSON object: ${String(error)}` })
   })
 
+const requireModel = (flags: { readonly model: Option.Option<string> }, by: string) =>
+  Option.match(flags.model, {
+    onNone: () => Effect.fail(new InvalidOptions({ subject: "solve", field: "model", detail: `is required with ${by}` })),
+    onSome: Effect.succeed
+  })
+
+const backendOf = (
+  flags: {
+    readonly endpoint: Option.Option<string>
+    readonly provider: Option.Option<string>
+    readonly model: Option.Option<string>
+    readonly kind: Option.Option<"vllm" | "tgi" | "llama.cpp" | "ollama" | "openai-compatible">
+    readonly verifier: "think-prm" | "pooling"
+    readonly gguf: Option.Option<string>
+  },
+  preset: string
+) =>
+  Effect.gen(function* () {
+    const chosen = [flags.endpoint, flags.provider, flags.gguf].filter(Option.isSome).length
+    if (chosen > 1)
+      return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "endpoint", detail: "choose one of --endpoint, --provider, --gguf" }))
+    if (Option.isSome(flags.endpoint)) {
+      const model = yield* requireModel(flags, "--endpoint")
+      const verifier = flags.verifier === "pooling" ? { kind: "pooling", model } : { kind: "think-prm" }
+      return yield* CliBackends.endpoint({
+        url: flags.endpoint.value,
+        model,
+        verifier,
+        ...(Option.isSome(flags.kind) ? { serverKind: flags.kind.value } : {})
+      })
+    }
+    if (Option.isSome(flags.provider))
+      return yield* CliBackends.provider({ provider: flags.provider.value, model: yield* requireModel(flags, "--provider") })
+    if (Option.isSome(flags.gguf)) return yield* CliBackends.gguf({ path: flags.gguf.value })
+    return yield* Backends.simulator({ preset, seed: 0 })
+  })
+
 /**
  * `stepwise solve [problem]`: solves one problem with a strategy under a budget and prints the answer, the best
  * trajectory and the spend. On the simulator with no problem text, a generated problem is solved.
@@ -33,6 +70,17 @@ export const command = Command.make(
     budget: Flag.Int("budget").pipe(Flag.withDescription("Total policy tokens the search may spend"), Flag.withDefault(8000)),
     verifierCalls: Flag.Int("verifier-calls").pipe(Flag.withDescription("Verifier calls the search may spend"), Flag.optional),
     sim: Flag.String("sim").pipe(Flag.withDescription(`Simulator preset (default backend): ${Object.keys(Presets.all).join(", ")}`), Flag.optional),
+    endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Base URL of an OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama, serve-sim)"), Flag.optional),
+    provider: Flag.String("provider").pipe(Flag.withDescription("Hugging Face Inference Provider (token from HF_TOKEN)"), Flag.optional),
+    model: Flag.String("model").pipe(Flag.withDescription("Model name, with --endpoint or --provider"), Flag.optional),
+    kind: Flag.Literals("kind", ["vllm", "tgi", "llama.cpp", "ollama", "openai-compatible"] as const).pipe(
+      Flag.withDescription("Server kind of --endpoint (decides how steps are continued)"),
+      Flag.optional
+    ),
+    verifier: Flag.Literals("verifier", ["think-prm", "pooling"] as const).pipe(
+      Flag.withDescription("Verifier of an external model: ThinkPRM over the model, or the server's /pooling PRM"),
+      Flag.withDefault("think-prm" as const)
+    ),
     gguf: Flag.String("gguf").pipe(Flag.withDescription("Run a GGUF model in-process with llama.cpp"), Flag.optional),
     difficulty: Flag.Int("difficulty").pipe(Flag.withDescription("Simulator: difficulty 1..5 of the generated problem"), Flag.withDefault(3)),
     seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the strategy and of the generated problem"), Flag.withDefault(0))
@@ -42,17 +90,16 @@ export const command = Command.make(
       const strategyOptions = yield* parseOptions(flags.options)
       const strategy = yield* Strategies.factory(flags.strategy, { seed: flags.seed, ...strategyOptions })
       const preset = Option.getOrElse(flags.sim, () => "calibrated")
-      const backend: Backends.Backend = Option.isSome(flags.gguf)
-        ? yield* CliBackends.gguf({ path: flags.gguf.value })
-        : yield* Backends.simulator({ preset, seed: 0 })
+      const backend = yield* backendOf(flags, preset)
+      const external = Option.isSome(flags.gguf) || Option.isSome(flags.endpoint) || Option.isSome(flags.provider)
       let problem: Problem.Problem
       if (Option.isSome(flags.problem)) problem = Problem.make({ id: "cli", question: flags.problem.value, system: systemPrompt })
-      else if (Option.isNone(flags.gguf)) {
+      else if (!external) {
         const world = World.make(Presets.all[preset] ?? Presets.calibrated)
         const [generated] = World.problems(world, { count: 1, seed: flags.seed, difficulty: flags.difficulty })
         if (generated === undefined) return yield* Effect.die("the simulator generated no problem")
         problem = generated
-      } else return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: "is required with --gguf" }))
+      } else return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: "is required with --endpoint, --provider or --gguf" }))
 
       const limits = {
         totalTokens: flags.budget,

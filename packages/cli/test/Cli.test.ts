@@ -4,7 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Presets, Server, World } from "@stepwise/simulator"
 
 const bin = fileURLToPath(new URL("../bin/stepwise.mjs", import.meta.url))
 const run = promisify(execFile)
@@ -79,6 +80,26 @@ describe("stepwise CLI", () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/answer: {3}\S/)
     expect(result.stdout).toMatch(/spend: {4}\d+ input \+ \d+ output tokens/)
+  })
+
+  it("solves through an OpenAI-compatible endpoint, with a generative or a pooling verifier", async () => {
+    const world = World.make(Presets.calibrated)
+    const [problem] = World.problems(world, { count: 1, seed: 4, difficulty: 2 })
+    if (problem === undefined) throw new Error("no problem generated")
+    const server = await Server.listen(world, { port: 0 })
+    try {
+      for (const verifier of ["think-prm", "pooling"]) {
+        const result = await stepwise(
+          "solve", problem.question, "--endpoint", `${server.url}/v1`, "--model", World.modelName,
+          "--verifier", verifier, "--strategy", "best-of-n", "--options", '{"n":2}', "--budget", "3000"
+        )
+        expect(result.code).toBe(0)
+        expect(result.stdout).toContain("on endpoint/stepwise-sim")
+        expect(result.stdout).toMatch(/[1-9]\d* verifier calls/)
+      }
+    } finally {
+      await server.close()
+    }
   })
 
   it("names an unknown strategy", async () => {

@@ -1,11 +1,11 @@
 import { describe, expect } from "vitest"
 import { Effect } from "effect"
-import { Message, Problem } from "@stepwise/core"
+import { LanguageModel, Message, Problem } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
+import { HuggingFace } from "@stepwise/models"
 import { Presets, Server, World } from "@stepwise/simulator"
 import { itEffect } from "@stepwise/testing"
-import { Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
-import * as OpenAiChat from "./support/OpenAiChat.js"
+import { Ensemble, ExactChecker, Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
 import * as Samples from "./support/Samples.js"
 
 const world = World.make(Presets.calibrated, { seed: 7 })
@@ -121,13 +121,35 @@ describe("PoolingPrm through the simulator's loopback server (/pooling)", () => 
   )
 })
 
-describe("model-based verifiers through the simulator's loopback server (/v1/chat/completions)", () => {
+describe("verifiers that combine served ones", () => {
+  itEffect("an ensemble (min) of the served PRM and the exact checker: per-step minimum, one call per member", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const served = yield* PoolingPrm.make({ url, model: World.modelName })
+        const exact = yield* ExactChecker.arithmetic()
+        const ensemble = yield* Ensemble.make({ members: [{ verifier: served }, { verifier: exact }], combine: "min" })
+        const accountant = yield* Accountant.make({})
+        for (const sample of samples) {
+          const combined = yield* Accountant.provide(accountant)(ensemble.score(sample.problem, sample.trajectory))
+          const prm = yield* world.processRewardModel.score(sample.problem, sample.trajectory)
+          const checked = yield* exact.score(sample.problem, sample.trajectory)
+          combined.stepScores.forEach((score, step) => expect(score).toBeCloseTo(Math.min(prm.stepScores[step]!, checked.stepScores[step]!), 12))
+        }
+        expect((yield* accountant.snapshot).spent.verifierCalls).toBe(2 * samples.length)
+      })
+    )
+  )
+})
+
+describe("model-based verifiers through the loopback server with the Hugging Face backend (/v1/chat/completions)", () => {
   itEffect("ThinkPRM, the judge and the token-logit PRM score over HTTP exactly as in process, and spend once", () =>
     Effect.scoped(
       Effect.gen(function* () {
         const { url } = yield* Server.serve(world, { port: 0 })
-        const remote = OpenAiChat.make(url, World.modelName)
-        const build = (languageModel: typeof remote) =>
+        // The real Hugging Face client against the vLLM-shaped server (prefix via continue_final_message).
+        const remote = yield* HuggingFace.make({ endpointUrl: url, model: World.modelName, kind: "vllm", retry: { times: 0, baseMillis: 1, capMillis: 1 } })
+        const build = (languageModel: LanguageModel.Service) =>
           Effect.all([
             ThinkPrm.make({ languageModel, chains: 2, rounds: 2 }),
             Judge.make({ languageModel, granularity: "solution" }),
