@@ -1,21 +1,14 @@
-import { ComputeEngine } from "@cortex-js/compute-engine"
 import { normalize } from "./Normalization.js"
+import * as Symbolic from "./Symbolic.js"
 
 /** Options of `equivalent`. */
 export interface Options {
   /** Relative tolerance of numeric comparison (default 1e-6); absolute below 1 (|a − b| ≤ tolerance · max(1, |a|, |b|)). */
   readonly tolerance?: number
-  /** Time limit of the symbolic check, in milliseconds, checked between steps (default 2000). */
+  /** Hard time limit of the symbolic check, in milliseconds (default 2000); past it the answers count as different. */
   readonly symbolicTimeLimitMillis?: number
   /** Turns the symbolic check (through the compute engine) off. */
   readonly symbolic?: boolean
-}
-
-type Engine = InstanceType<typeof ComputeEngine>
-let engine: Engine | undefined
-const engineOf = (): Engine => {
-  engine ??= new ComputeEngine()
-  return engine
 }
 
 /** Splits at top-level separators (outside braces, brackets and parentheses). */
@@ -106,60 +99,10 @@ export const plainNumber = (text: string): number | undefined => {
 }
 
 const words = /^[a-zA-Z][a-zA-Z ]+$/
-const samplePoints = [0.7391, 1.6180, -2.2361, 3.1416]
-
-interface Complex {
-  readonly re: number
-  readonly im: number
-}
-
-/** Evaluates an expression numerically (with free variables bound to `bindings`); `undefined` when it cannot. */
-const evaluate = (expression: ReturnType<Engine["parse"]>, bindings: Record<string, number>): Complex | undefined => {
-  const bound = Object.keys(bindings).length === 0 ? expression : expression.subs(bindings)
-  const value = bound.N()
-  const re = value.re
-  const im = value.im
-  if (typeof re !== "number" || Number.isNaN(re) || typeof im !== "number" || Number.isNaN(im)) return undefined
-  return { re, im }
-}
-
 const symbolicEqual = (left: string, right: string, options: Required<Options>): boolean => {
   if (!options.symbolic || left.length > 400 || right.length > 400) return false
   if (words.test(left) || words.test(right)) return false
-  const deadline = Date.now() + options.symbolicTimeLimitMillis
-  const ce = engineOf()
-  const result = (() => {
-    try {
-      const a = ce.parse(left)
-      const b = ce.parse(right)
-      if (!a.isValid || !b.isValid) return false
-      const unknowns = [...new Set([...a.unknowns, ...b.unknowns])].sort()
-      const sameUnknowns = [...a.unknowns].sort().join(",") === [...b.unknowns].sort().join(",")
-      if (!sameUnknowns) return false
-      if (unknowns.length === 0) {
-        const x = evaluate(a, {})
-        const y = Date.now() > deadline ? undefined : evaluate(b, {})
-        return x !== undefined && y !== undefined && close(x.re, y.re, options.tolerance) && close(x.im, y.im, options.tolerance)
-      }
-      // Same free variables: equal at several points (skipping points where either side is undefined).
-      let compared = 0
-      for (let point = 0; point < samplePoints.length; point++) {
-        if (Date.now() > deadline) return false
-        const bindings = Object.fromEntries(
-          unknowns.map((name, index) => [name, samplePoints[(point + index) % samplePoints.length]! * (1 + index / 7)])
-        )
-        const x = evaluate(a, bindings)
-        const y = evaluate(b, bindings)
-        if (x === undefined || y === undefined) continue
-        if (!close(x.re, y.re, options.tolerance) || !close(x.im, y.im, options.tolerance)) return false
-        compared++
-      }
-      return compared >= 2
-    } catch {
-      return false
-    }
-  })()
-  return result
+  return Symbolic.equal(left, right, { tolerance: options.tolerance, timeLimitMillis: options.symbolicTimeLimitMillis })
 }
 
 const scalarEqual = (left: string, right: string, options: Required<Options>): boolean => {

@@ -84,4 +84,17 @@ describe("Dataset", () => {
     const missing = await failure(Dataset.game24(fixture("game24-no-column.csv")))
     expect(missing).toMatchObject({ line: 1, field: "Puzzles" })
   })
+
+  it("generates simulator sets with difficulty, graded by the world", async () => {
+    const dataset = await Effect.runPromise(Dataset.simulator({ count: 5, seed: 2, difficulty: 3 }))
+    expect(dataset.problems).toHaveLength(5)
+    const problem = dataset.problems[0]!
+    expect(problem.metadata?.["difficulty"]).toBe(3)
+    expect(dataset.isCorrect?.(problem, problem.reference!)).toBe(true)
+    expect(dataset.isCorrect?.(problem, `${Number(problem.reference) + 1}`)).toBe(false)
+    const again = await Effect.runPromise(Dataset.simulator({ count: 5, seed: 2, difficulty: 3 }))
+    expect(again.problems.map((p) => p.id)).toEqual(dataset.problems.map((p) => p.id))
+    const error = await Effect.runPromise(Effect.flip(Dataset.simulator({ count: 1, preset: "nope" })))
+    expect(error).toMatchObject({ field: "preset" })
+  })
 })

@@ -291,8 +291,12 @@ describe("Equivalence.equivalent", () => {
     expect(Equivalence.equivalent("0.5", "\\frac{1}{2}", { symbolic: false })).toBe(true)
   })
 
-  it("gives up (not equal) when the symbolic time limit is spent", () => {
+  it("gives up (not equal) when the symbolic time limit is spent, and grades on afterwards", () => {
     expect(Equivalence.equivalent("(x+1)^2", "x^2+2x+1", { symbolicTimeLimitMillis: -1 })).toBe(false)
+    // An exact factorial of 10^12 would run for hours: the worker is abandoned at the limit.
+    expect(Equivalence.equivalent("(10^{12})!", "3", { symbolicTimeLimitMillis: 200 })).toBe(false)
+    // A fresh worker takes over.
+    expect(Equivalence.equivalent("(x+1)^2", "x^2+2x+1")).toBe(true)
   })
 
   it("counts at least 150 hand-written cases, both equal and not equal", () => {

@@ -249,6 +249,39 @@ describe("Runner", () => {
   })
 })
 
+describe("Runner on the simulator with the default factories", () => {
+  it("runs a small recipe on the simulator with every strategy, within every budget", async () => {
+    const recipe = await Effect.runPromise(
+      Recipe.parse({
+        datasets: [{ kind: "simulator", count: 3, seed: 1 }],
+        strategies: [
+          { name: "best-of-n", options: { n: 4 } },
+          { name: "self-consistency", options: { n: 4 } },
+          { name: "beam", options: { beams: 4, width: 2 } },
+          { name: "dvts", options: { beams: 4, width: 2 } },
+          { name: "particle-filtering", options: { particles: 4 } },
+          { name: "particle-gibbs", options: { particles: 2, sweeps: 2 } },
+          { name: "a-star", options: { expansions: 2 } }
+        ],
+        budgets: [{ label: "1k", limits: { outputTokens: 1000 } }],
+        backend: { kind: "simulator" }
+      })
+    )
+    const outcome = await Effect.runPromise(
+      Runner.run(recipe, { results: join(folder(), "results.jsonl"), progress: "none" })
+    )
+    expect(outcome.ran).toBe(21)
+    for (const record of outcome.records) {
+      expect(record.error).toBeNull()
+      expect(record.outputTokens).toBeLessThanOrEqual(1000)
+      expect(record.difficulty).not.toBeNull()
+    }
+    expect(outcome.records.some((record) => record.correct)).toBe(true)
+    const verifierFree = outcome.records.filter((record) => record.strategy === "self-consistency")
+    expect(verifierFree.every((record) => record.verifierCalls === 0)).toBe(true)
+  })
+})
+
 const script = fileURLToPath(new URL("./fixtures/runRecipe.ts", import.meta.url))
 const child = (recipeFile: string, results: string, delayMillis: number) =>
   spawn(process.execPath, ["--import", "tsx", script, recipeFile, results, String(delayMillis)], { stdio: ["ignore", "pipe", "pipe"] })
