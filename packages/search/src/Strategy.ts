@@ -12,4 +12,13 @@ export type Requirements = LanguageModel.LanguageModel | ProcessRewardModel.Proc
 export interface Strategy {
   readonly name: string
   readonly run: (problem: Problem.Problem) => Effect.Effect<SearchResult.SearchResult, SearchError, Requirements>
+  /** The options the strategy runs with, defaults filled in (for reports); functions are left out. */
+  readonly options?: Readonly<Record<string, unknown>>
 }
+
+/**
+ * Drops function-valued fields (a normalizer) so options can be shown in a report.
+ * Use when filling `Strategy.options`.
+ */
+export const describe = (options: object): Readonly<Record<string, unknown>> =>
+  Object.fromEntries(Object.entries(options).filter(([, value]) => typeof value !== "function"))

@@ -1,2 +1,18 @@
-/** @stepwise/verifiers: Verifiers of stepwise: aggregation, prefix cache, ThinkPRM-style generative verifier, judges, served PRMs, exact checkers, ensembles. */
-export {}
+/**
+ * @stepwise/verifiers: score aggregation, a prefix-score cache, a ThinkPRM-style generative verifier, LLM judges,
+ * served discriminative PRMs, exact checkers and ensembles — all behind core's `ProcessRewardModel` contract.
+ */
+export * as Aggregation from "./Aggregation.js"
+export * as Arithmetic from "./Arithmetic.js"
+export * as BinaryChoice from "./BinaryChoice.js"
+export * as ChainParser from "./ChainParser.js"
+export * as Ensemble from "./Ensemble.js"
+export * as ExactChecker from "./ExactChecker.js"
+export * as Judge from "./Judge.js"
+export * as ModelFailure from "./ModelFailure.js"
+export * as OptionCheck from "./OptionCheck.js"
+export * as PoolingPrm from "./PoolingPrm.js"
+export * as PrefixCache from "./PrefixCache.js"
+export * as ThinkPrm from "./ThinkPrm.js"
+export * as TokenLogitPrm from "./TokenLogitPrm.js"
+export * as VerdictParser from "./VerdictParser.js"

@@ -1,0 +1,160 @@
+import { describe, expect } from "vitest"
+import { Effect } from "effect"
+import type { Meter } from "@stepwise/core"
+import { Usage } from "@stepwise/core"
+import { Accountant, CostModel, StopCondition } from "@stepwise/accountant"
+import { itEffect } from "@stepwise/testing"
+
+const claim = (overrides: Partial<Meter.Claim> = {}): Meter.Claim => ({
+  role: "policy",
+  label: "test",
+  inputTokens: 10,
+  samples: 1,
+  maxTokensPerSample: 100,
+  minTokensPerSample: 1,
+  verifierCalls: 0,
+  ...overrides
+})
+
+describe("Accountant", () => {
+  itEffect("rejects bad limits with a typed error naming the resource", () =>
+    Effect.gen(function* () {
+      const negative = yield* Effect.flip(Accountant.make({ outputTokens: -1 }))
+      expect(negative._tag).toBe("InvalidOptions")
+      expect(negative.field).toBe("outputTokens")
+      const unknown = yield* Effect.flip(Accountant.make({ tokens: 5 } as never))
+      expect(unknown.field).toBe("tokens")
+    })
+  )
+
+  itEffect("charges usage above the reservation only as far as the limits allow, recording the rest as overrun", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ outputTokens: 150 })
+      const reservation = yield* accountant.reserve(claim())
+      const report = yield* accountant.commit(reservation, Usage.make({ inputTokens: 10, outputTokens: 400 }))
+      expect(report.charged.outputTokens).toBe(150)
+      expect(report.overrun.outputTokens).toBe(250)
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.outputTokens).toBe(150)
+      expect(snapshot.overrun.outputTokens).toBe(250)
+      expect(snapshot.remaining.outputTokens).toBe(0)
+    })
+  )
+
+  itEffect("charges an unreported count at its reserved worst case", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({})
+      const reservation = yield* accountant.reserve(claim({ samples: 2, maxTokensPerSample: 50 }))
+      yield* accountant.commit(reservation, Usage.make({ inputTokens: 10 }))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.outputTokens).toBe(100)
+      expect(snapshot.spent.totalTokens).toBe(110)
+    })
+  )
+
+  itEffect("settles a reservation once: a second commit or release changes nothing", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({})
+      const reservation = yield* accountant.reserve(claim())
+      yield* accountant.commit(reservation, Usage.make({ inputTokens: 10, outputTokens: 5 }))
+      yield* accountant.commit(reservation, Usage.make({ inputTokens: 10, outputTokens: 5 }))
+      yield* accountant.release(reservation)
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.outputTokens).toBe(5)
+      expect(snapshot.reserved.outputTokens).toBe(0)
+    })
+  )
+
+  itEffect("meters verifier work as verifier calls and tokens, not policy tokens", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({})
+      const reservation = yield* accountant.reserve(claim({ role: "verifier", verifierCalls: 1, maxTokensPerSample: 20 }))
+      yield* accountant.commit(reservation, Usage.make({ inputTokens: 10, outputTokens: 7 }))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.verifierCalls).toBe(1)
+      expect(snapshot.spent.verifierTokens).toBe(17)
+      expect(snapshot.spent.totalTokens).toBe(0)
+    })
+  )
+
+  itEffect("child budgets have their own limits and spend from the parent", () =>
+    Effect.gen(function* () {
+      const root = yield* Accountant.make({ outputTokens: 1000 }, "root")
+      const child = yield* root.child({ outputTokens: 60 }, "problem-1")
+      const granted = yield* child.reserve(claim({ maxTokensPerSample: 100 }))
+      expect(granted.grant.maxTokensPerSample).toBe(60)
+      yield* child.commit(granted, Usage.make({ inputTokens: 10, outputTokens: 60 }))
+      const exhausted = yield* Effect.flip(child.reserve(claim()))
+      expect(exhausted.budget).toBe("root/problem-1")
+      const snapshot = yield* root.snapshot
+      expect(snapshot.spent.outputTokens).toBe(60)
+      expect(snapshot.ownSpent.outputTokens).toBe(0)
+      expect(snapshot.children[0]?.spent.outputTokens).toBe(60)
+    })
+  )
+
+  itEffect("a parent's limit binds its children", () =>
+    Effect.gen(function* () {
+      const root = yield* Accountant.make({ totalTokens: 50 }, "root")
+      const child = yield* root.child({}, "free")
+      const reservation = yield* child.reserve(claim({ inputTokens: 10, maxTokensPerSample: 100 }))
+      expect(reservation.grant.maxTokensPerSample).toBe(40)
+    })
+  )
+
+  itEffect("holds for thousands of concurrent fibers", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ outputTokens: 25_000, verifierCalls: 900 }, "root")
+      const calls = Array.from({ length: 5000 }, (_, index) => index)
+      const results = yield* Effect.forEach(
+        calls,
+        (index) =>
+          Effect.exit(
+            accountant.meter.metered(
+              claim({ role: index % 3 === 0 ? "verifier" : "policy", verifierCalls: index % 3 === 0 ? 1 : 0, maxTokensPerSample: 10 }),
+              (grant) => Effect.as(Effect.yieldNow, Usage.make({ inputTokens: 10, outputTokens: grant.maxTokensPerSample })),
+              (usage) => usage
+            )
+          ),
+        { concurrency: "unbounded" }
+      )
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.outputTokens).toBeLessThanOrEqual(25_000)
+      expect(snapshot.spent.verifierCalls).toBeLessThanOrEqual(900)
+      expect(snapshot.reserved.outputTokens).toBe(0)
+      expect(snapshot.reserved.verifierCalls).toBe(0)
+      expect(results.filter((exit) => exit._tag === "Success").length).toBeGreaterThan(2000)
+      expect(results.some((exit) => exit._tag === "Failure")).toBe(true)
+    })
+  )
+
+  itEffect("meters cost through the cost model", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ cost: 500 }, "root", {
+        costModel: CostModel.weighted({ input: 1, cachedInput: 0, output: 2 })
+      })
+      const reservation = yield* accountant.reserve(claim({ inputTokens: 100, maxTokensPerSample: 1000 }))
+      expect(reservation.grant.maxTokensPerSample).toBe(200)
+      yield* accountant.commit(reservation, Usage.make({ inputTokens: 100, outputTokens: 50, cachedInputTokens: 100 }))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.cost).toBe(100)
+    })
+  )
+})
+
+describe("StopCondition", () => {
+  itEffect("composes predicates over a snapshot", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ outputTokens: 100, verifierCalls: 10 })
+      const reservation = yield* accountant.reserve(claim({ maxTokensPerSample: 95 }))
+      yield* accountant.commit(reservation, Usage.make({ inputTokens: 1, outputTokens: 95 }))
+      const snapshot = yield* accountant.snapshot
+      expect(StopCondition.remainingBelow("outputTokens", 10)(snapshot)).toBe(true)
+      expect(StopCondition.spentAtLeast("verifierCalls", 0.5)(snapshot)).toBe(false)
+      expect(StopCondition.spentAtLeast("totalTokens", 0.1)(snapshot)).toBe(false)
+      const either = StopCondition.any(StopCondition.spentAtLeast("verifierCalls", 0.5), StopCondition.spentAtLeast("outputTokens", 0.9))
+      expect(either(snapshot)).toBe(true)
+      expect(StopCondition.all(either, StopCondition.not(StopCondition.never))(snapshot)).toBe(true)
+    })
+  )
+})

@@ -1,0 +1,54 @@
+import { rm } from "node:fs/promises"
+import { dirname } from "node:path"
+import { Console, Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Recipe, Report, Runner } from "@stepwise/harness"
+import * as Backends from "./Backends.js"
+import * as Paths from "./Paths.js"
+
+/**
+ * `stepwise bench [recipe]`: runs a benchmark recipe (default: four strategies at three equal budgets on the
+ * simulator), appending each finished problem to the results file so a rerun resumes, then prints the table and
+ * writes the HTML and Markdown report.
+ */
+export const command = Command.make(
+  "bench",
+  {
+    recipe: Argument.String("recipe").pipe(
+      Argument.withDescription("Recipe JSON file (default: the built-in simulator recipe)"),
+      Argument.optional
+    ),
+    results: Flag.String("results").pipe(Flag.withDescription("Results file, JSON Lines (default results/<recipe>.jsonl)"), Flag.optional),
+    report: Flag.String("report").pipe(Flag.withDescription("HTML report file (default reports/<recipe>.html; Markdown beside it)"), Flag.optional),
+    fresh: Flag.Boolean("fresh").pipe(Flag.withDescription("Discard earlier results instead of resuming"), Flag.withDefault(false)),
+    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Problems run at once (overrides the recipe)"), Flag.optional),
+    progress: Flag.Literals("progress", ["auto", "bar", "lines", "none"] as const).pipe(
+      Flag.withDescription("Progress display"),
+      Flag.withDefault("auto" as const)
+    )
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const file = Option.getOrElse(flags.recipe, () => Paths.defaultRecipe)
+      const recipe = yield* Recipe.load(file)
+      const results = Option.getOrElse(flags.results, () => Paths.resultsFileOf(recipe.name))
+      const report = Option.match(flags.report, {
+        onNone: () => Paths.reportFilesOf(recipe.name),
+        onSome: (html) => ({ html, markdown: html.replace(/\.html?$/i, "") + ".md" })
+      })
+      if (flags.fresh) yield* Effect.promise(() => rm(results, { force: true }))
+      yield* Console.error(`recipe ${recipe.name} (${file}) → ${results}`)
+      const outcome = yield* Runner.run(recipe, {
+        results,
+        backendFactory: Backends.factory,
+        baseDirectory: dirname(file),
+        progress: flags.progress,
+        ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {})
+      })
+      yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)
+      const rendered = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })
+      yield* Console.log(rendered.terminal)
+      yield* Report.write(rendered, report)
+      yield* Console.log(`\nreport: ${report.html}\nmarkdown: ${report.markdown}\nresults: ${results}`)
+    })
+).pipe(Command.withDescription("Benchmark search strategies at equal budgets and write a report"))

@@ -1,0 +1,29 @@
+import { Console, Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Report, ResultsFile } from "@stepwise/harness"
+
+/** `stepwise report <results>`: re-renders the table and the HTML/Markdown report from a results file. */
+export const command = Command.make(
+  "report",
+  {
+    results: Argument.String("results").pipe(Argument.withDescription("Results file (JSON Lines) written by `stepwise bench`")),
+    html: Flag.String("html").pipe(Flag.withDescription("HTML report file (default: the results file with .html)"), Flag.optional),
+    markdown: Flag.String("markdown").pipe(Flag.withDescription("Markdown report file (default: the results file with .md)"), Flag.optional),
+    title: Flag.String("title").pipe(Flag.withDescription("Report title"), Flag.optional)
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const contents = yield* ResultsFile.read(flags.results)
+      if (contents.records.length === 0)
+        return yield* Effect.fail(new ResultsFile.ResultsFileError({ file: flags.results, line: 0, detail: "holds no results: run `stepwise bench` first" }))
+      const base = flags.results.replace(/\.jsonl?$/i, "")
+      const files = {
+        html: Option.getOrElse(flags.html, () => `${base}.html`),
+        markdown: Option.getOrElse(flags.markdown, () => `${base}.md`)
+      }
+      const rendered = yield* Report.render(contents.records, Option.isSome(flags.title) ? { title: flags.title.value } : {})
+      yield* Console.log(rendered.terminal)
+      yield* Report.write(rendered, files)
+      yield* Console.log(`\nreport: ${files.html}\nmarkdown: ${files.markdown}`)
+    })
+).pipe(Command.withDescription("Re-render the report of a results file"))

@@ -1,0 +1,80 @@
+import { Console, Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Accountant } from "@stepwise/accountant"
+import { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, Trajectory } from "@stepwise/core"
+import { Backends, Strategies } from "@stepwise/harness"
+import { Presets, World } from "@stepwise/simulator"
+import * as CliBackends from "./Backends.js"
+
+const systemPrompt =
+  "Solve the problem step by step. Separate steps with a blank line, start each with \"## Step k:\", and end with " +
+  '"Therefore, the final answer is: $\\boxed{answer}$."'
+
+const parseOptions = (text: string): Effect.Effect<Readonly<Record<string, unknown>>, InvalidOptions> =>
+  Effect.try({
+    try: () => {
+      const value: unknown = JSON.parse(text)
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not a JSON object")
+      return value as Record<string, unknown>
+    },
+    catch: (error) => new InvalidOptions({ subject: "solve", field: "options", detail: `must be a JSON object: ${String(error)}` })
+  })
+
+/**
+ * `stepwise solve [problem]`: solves one problem with a strategy under a budget and prints the answer, the best
+ * trajectory and the spend. On the simulator with no problem text, a generated problem is solved.
+ */
+export const command = Command.make(
+  "solve",
+  {
+    problem: Argument.String("problem").pipe(Argument.withDescription("The problem text (optional with --sim)"), Argument.optional),
+    strategy: Flag.String("strategy").pipe(Flag.withDescription(`Strategy: ${Strategies.names.join(", ")}`), Flag.withDefault("a-star")),
+    options: Flag.String("options").pipe(Flag.withDescription("Strategy options as JSON, e.g. '{\"expansions\":4}'"), Flag.withDefault("{}")),
+    budget: Flag.Int("budget").pipe(Flag.withDescription("Total policy tokens the search may spend"), Flag.withDefault(8000)),
+    verifierCalls: Flag.Int("verifier-calls").pipe(Flag.withDescription("Verifier calls the search may spend"), Flag.optional),
+    sim: Flag.String("sim").pipe(Flag.withDescription(`Simulator preset (default backend): ${Object.keys(Presets.all).join(", ")}`), Flag.optional),
+    gguf: Flag.String("gguf").pipe(Flag.withDescription("Run a GGUF model in-process with llama.cpp"), Flag.optional),
+    difficulty: Flag.Int("difficulty").pipe(Flag.withDescription("Simulator: difficulty 1..5 of the generated problem"), Flag.withDefault(3)),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the strategy and of the generated problem"), Flag.withDefault(0))
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const strategyOptions = yield* parseOptions(flags.options)
+      const strategy = yield* Strategies.factory(flags.strategy, { seed: flags.seed, ...strategyOptions })
+      const preset = Option.getOrElse(flags.sim, () => "calibrated")
+      const backend: Backends.Backend = Option.isSome(flags.gguf)
+        ? yield* CliBackends.gguf({ path: flags.gguf.value })
+        : yield* Backends.simulator({ preset, seed: 0 })
+      let problem: Problem.Problem
+      if (Option.isSome(flags.problem)) problem = Problem.make({ id: "cli", question: flags.problem.value, system: systemPrompt })
+      else if (Option.isNone(flags.gguf)) {
+        const world = World.make(Presets.all[preset] ?? Presets.calibrated)
+        const [generated] = World.problems(world, { count: 1, seed: flags.seed, difficulty: flags.difficulty })
+        if (generated === undefined) return yield* Effect.die("the simulator generated no problem")
+        problem = generated
+      } else return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: "is required with --gguf" }))
+
+      const limits = {
+        totalTokens: flags.budget,
+        ...(Option.isSome(flags.verifierCalls) ? { verifierCalls: flags.verifierCalls.value } : {})
+      }
+      const services = Layer.mergeAll(
+        Layer.succeed(LanguageModel.LanguageModel, backend.languageModel),
+        Layer.succeed(ProcessRewardModel.ProcessRewardModel, backend.processRewardModel),
+        Accountant.layer(limits, "solve")
+      )
+      const result = yield* Effect.provide(strategy.run(problem), services)
+      yield* Console.log(`problem:  ${problem.question}`)
+      if (problem.reference !== undefined) yield* Console.log(`expected: ${problem.reference}`)
+      yield* Console.log(
+        `answer:   ${result.outcome._tag === "Answered" ? result.outcome.answer : `none — ${result.outcome.reason}: ${result.outcome.detail}`}`
+      )
+      yield* Console.log(
+        `strategy: ${strategy.name} on ${backend.name}; ${result.candidates.length} finished candidates, ${result.tree.nodes.length - 1} steps explored`
+      )
+      yield* Console.log(
+        `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens${result.budgetExhausted ? " (budget exhausted)" : ""}`
+      )
+      if (result.best !== undefined) yield* Console.log(`\n${Trajectory.text(result.best)}`)
+    }).pipe(Effect.scoped)
+).pipe(Command.withDescription("Solve one problem with a search strategy under a budget"))

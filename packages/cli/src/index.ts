@@ -1,0 +1,10 @@
+/**
+ * @stepwise/cli: the `stepwise` command (bench, solve, report, serve-sim).
+ */
+export * as Backends from "./Backends.js"
+export * as Bench from "./Bench.js"
+export * as Main from "./Main.js"
+export * as Paths from "./Paths.js"
+export * as ReportCommand from "./ReportCommand.js"
+export * as ServeSim from "./ServeSim.js"
+export * as Solve from "./Solve.js"

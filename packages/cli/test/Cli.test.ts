@@ -1,0 +1,89 @@
+import { execFile } from "node:child_process"
+import { mkdtemp, readFile, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+import { beforeAll, describe, expect, it } from "vitest"
+
+const bin = fileURLToPath(new URL("../bin/stepwise.mjs", import.meta.url))
+const run = promisify(execFile)
+
+/** Runs the real `stepwise` command in a child process; never throws, returns the exit code and output. */
+const stepwise = async (...args: ReadonlyArray<string>) => {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string }
+    return { code: failed.code ?? 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" }
+  }
+}
+
+let folder = ""
+const recipe = {
+  name: "cli-tiny",
+  datasets: [{ kind: "simulator", count: 4, seed: 3 }],
+  strategies: [{ name: "best-of-n", options: { n: 4 } }, { name: "particle-filtering", options: { particles: 4 } }],
+  budgets: [
+    { label: "2k", limits: { totalTokens: 2000 } },
+    { label: "4k", limits: { totalTokens: 4000 } }
+  ],
+  backend: { kind: "simulator", preset: "calibrated", seed: 0 }
+}
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), "stepwise-cli-"))
+  await writeFile(join(folder, "recipe.json"), JSON.stringify(recipe))
+  await writeFile(join(folder, "bad.json"), JSON.stringify({ ...recipe, budgets: [{ label: "x", limits: { totalTokens: -5 } }] }))
+})
+
+describe("stepwise CLI", () => {
+  it("lists its commands in --help", async () => {
+    const result = await stepwise("--help")
+    expect(result.code).toBe(0)
+    for (const command of ["bench", "solve", "report", "serve-sim"]) expect(result.stdout).toContain(command)
+  })
+
+  it("benchmarks a recipe, writes the report, and resumes on a rerun", async () => {
+    const results = join(folder, "results.jsonl")
+    const report = join(folder, "report.html")
+    const first = await stepwise("bench", join(folder, "recipe.json"), "--results", results, "--report", report, "--progress", "lines")
+    expect(first.code).toBe(0)
+    expect(first.stdout).toContain("best-of-n")
+    expect(first.stdout).toContain("particle-filtering")
+    expect(first.stderr).toContain("16 problem runs now, 0 resumed")
+    const lines = (await readFile(results, "utf8")).trim().split("\n")
+    expect(lines).toHaveLength(16)
+    expect(await readFile(report, "utf8")).toContain("<svg")
+    expect(await readFile(join(folder, "report.md"), "utf8")).toContain("| best-of-n")
+
+    const second = await stepwise("bench", join(folder, "recipe.json"), "--results", results, "--report", report, "--progress", "none")
+    expect(second.code).toBe(0)
+    expect(second.stderr).toContain("0 problem runs now, 16 resumed")
+    expect((await readFile(results, "utf8")).trim().split("\n")).toHaveLength(16)
+
+    const rerendered = await stepwise("report", results, "--html", join(folder, "again.html"))
+    expect(rerendered.code).toBe(0)
+    expect(await readFile(join(folder, "again.html"), "utf8")).toContain("<svg")
+  })
+
+  it("says which recipe field is wrong", async () => {
+    const result = await stepwise("bench", join(folder, "bad.json"), "--results", join(folder, "bad.jsonl"))
+    expect(result.code).not.toBe(0)
+    expect(result.stderr + result.stdout).toContain("totalTokens")
+  })
+
+  it("solves a generated simulator problem and prints the spend", async () => {
+    const result = await stepwise("solve", "--strategy", "best-of-n", "--options", '{"n":4}', "--budget", "3000", "--seed", "2")
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/answer: {3}\S/)
+    expect(result.stdout).toMatch(/spend: {4}\d+ input \+ \d+ output tokens/)
+  })
+
+  it("names an unknown strategy", async () => {
+    const result = await stepwise("solve", "--strategy", "depth-first")
+    expect(result.code).not.toBe(0)
+    expect(result.stderr + result.stdout).toContain("depth-first")
+  })
+})

@@ -1,0 +1,95 @@
+import { describe, expect } from "vitest"
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import { LanguageModel, Message, RateLimited, Unavailable } from "@stepwise/core"
+import { Accountant } from "@stepwise/accountant"
+import { itEffect, Scripted } from "@stepwise/testing"
+
+const request: LanguageModel.GenerateRequest = { messages: [Message.user("hi")], n: 2, maxTokens: 10 }
+
+describe("LanguageModel.make", () => {
+  itEffect("validates the request and names the field", () =>
+    Effect.gen(function* () {
+      const model = Scripted.languageModel(() => "ok")
+      const error = yield* Effect.flip(model.generate({ ...request, n: 0 }))
+      expect(error._tag).toBe("InvalidRequest")
+      if (error._tag === "InvalidRequest") expect(error.field).toBe("n")
+      const topP = yield* Effect.flip(model.generate({ ...request, topP: 1.5 }))
+      expect(topP._tag === "InvalidRequest" && topP.field).toBe("topP")
+      expect(model.calls()).toBe(0)
+    })
+  )
+
+  itEffect("retries retryable failures, then succeeds", () =>
+    Effect.gen(function* () {
+      let failures = 2
+      const model = Scripted.languageModel(() => (failures-- > 0 ? new Unavailable({ backend: "s", detail: "503" }) : "done"), {
+        retry: { times: 3, baseMillis: 1, capMillis: 2 }
+      })
+      const completions = yield* model.generate(request)
+      expect(completions.map((completion) => completion.text)).toEqual(["done", "done"])
+      expect(model.calls()).toBe(3)
+    })
+  )
+
+  itEffect("gives up after the configured retries with the last typed error", () =>
+    Effect.gen(function* () {
+      const model = Scripted.languageModel(() => new Unavailable({ backend: "s", detail: "down" }), {
+        retry: { times: 2, baseMillis: 1, capMillis: 1 }
+      })
+      const error = yield* Effect.flip(model.generate(request))
+      expect(error._tag).toBe("Unavailable")
+      expect(model.calls()).toBe(3)
+    })
+  )
+
+  itEffect("waits the server's Retry-After on 429", () =>
+    Effect.gen(function* () {
+      let failures = 1
+      const model = Scripted.languageModel(
+        () => (failures-- > 0 ? new RateLimited({ backend: "s", retryAfterMillis: 5_000, detail: "429" }) : "ok"),
+        { retry: { times: 1, baseMillis: 1, capMillis: 1 } }
+      )
+      const fiber = yield* Effect.forkChild(model.generate(request))
+      yield* TestClock.adjust("4999 millis")
+      expect(model.calls()).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      const completions = yield* Fiber.join(fiber)
+      expect(completions).toHaveLength(2)
+      expect(model.calls()).toBe(2)
+    }).pipe(Effect.provide(TestClock.layer()))
+  )
+
+  itEffect("meters every call against the accountant and clamps maxTokens", () =>
+    Effect.gen(function* () {
+      const seen: Array<number> = []
+      const model = Scripted.languageModel((asked) => {
+        seen.push(asked.maxTokens)
+        return "x".repeat(100)
+      })
+      const accountant = yield* Accountant.make({ outputTokens: 30 })
+      const completions = yield* Accountant.provide(accountant)(model.generate({ ...request, maxTokens: 50 }))
+      expect(seen).toEqual([15, 15])
+      expect(completions.every((completion) => completion.finishReason === "length")).toBe(true)
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.outputTokens).toBe(30)
+      expect(snapshot.spent.inputTokens).toBe(2)
+      expect(snapshot.reserved.outputTokens).toBe(0)
+      const exhausted = yield* Effect.flip(Accountant.provide(accountant)(model.generate(request)))
+      expect(exhausted._tag).toBe("BudgetExhausted")
+    })
+  )
+
+  itEffect("releases the reservation of a failed call", () =>
+    Effect.gen(function* () {
+      const model = Scripted.languageModel(() => new Unavailable({ backend: "s", detail: "down" }), {
+        retry: { times: 0, baseMillis: 1, capMillis: 1 }
+      })
+      const accountant = yield* Accountant.make({ outputTokens: 1000 })
+      yield* Effect.flip(Accountant.provide(accountant)(model.generate(request)))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.outputTokens).toBe(0)
+      expect(snapshot.reserved.outputTokens).toBe(0)
+    })
+  )
+})

@@ -1,0 +1,47 @@
+import { describe, expect } from "vitest"
+import { Effect } from "effect"
+import { Problem, ProcessRewardModel, Step, Trajectory, Usage } from "@stepwise/core"
+import { Accountant } from "@stepwise/accountant"
+import { itEffect, Scripted } from "@stepwise/testing"
+
+const problem = Problem.make({ id: "p", question: "2 + 2?" })
+const trajectory = Trajectory.fromSteps([Step.make({ text: "Step 1: 2 + 2 = 4" }), Step.make({ text: "\\boxed{4}" })])
+
+const verifierReturning = (stepScores: ReadonlyArray<number>) =>
+  ProcessRewardModel.make({
+    info: { name: "fixed" },
+    score: () => Effect.succeed({ stepScores, usage: Usage.zero })
+  })
+
+describe("ProcessRewardModel.make", () => {
+  itEffect("refuses a score count that does not match the steps", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(verifierReturning([0.5]).score(problem, trajectory))
+      expect(error._tag).toBe("VerifierError")
+      expect(error.message).toContain("1 scores for 2 steps")
+    })
+  )
+
+  itEffect("refuses scores outside [0, 1]", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(verifierReturning([0.5, 1.2]).score(problem, trajectory))
+      expect(error.message).toContain("step 2")
+    })
+  )
+
+  itEffect("meters one verifier call and its tokens as verifier spend", () =>
+    Effect.gen(function* () {
+      const verifier = Scripted.verifier(() => 0.9, { tokensPerCall: 40 })
+      const accountant = yield* Accountant.make({ verifierCalls: 2 })
+      const scoring = yield* Accountant.provide(accountant)(verifier.score(problem, trajectory))
+      expect(scoring.stepScores).toEqual([0.9, 0.9])
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.verifierCalls).toBe(1)
+      expect(snapshot.spent.verifierTokens).toBe(40)
+      expect(snapshot.spent.totalTokens).toBe(0)
+      yield* Accountant.provide(accountant)(verifier.score(problem, trajectory))
+      const error = yield* Effect.flip(Accountant.provide(accountant)(verifier.score(problem, trajectory)))
+      expect(error._tag).toBe("BudgetExhausted")
+    })
+  )
+})

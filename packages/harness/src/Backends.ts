@@ -1,0 +1,71 @@
+import { Data, Effect } from "effect"
+import type { Scope } from "effect"
+import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
+import { Presets, World } from "@stepwise/simulator"
+import type * as Recipe from "./Recipe.js"
+
+/** The services a backend gives every strategy of a run: a policy and a verifier. */
+export interface Backend {
+  readonly name: string
+  readonly languageModel: LanguageModel.Service
+  readonly processRewardModel: ProcessRewardModel.Service
+}
+
+/** A backend could not be made (unknown preset, unreachable server, a kind this factory does not know). */
+export class BackendError extends Data.TaggedError("BackendError")<{
+  readonly kind: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `backend ${this.kind}: ${this.detail}`
+  }
+}
+
+/** Makes the backend a recipe names; scoped, so servers and engines are closed when the run ends. */
+export type Factory = (spec: Recipe.BackendSpec) => Effect.Effect<Backend, BackendError, Scope.Scope>
+
+/**
+ * A simulator world as a benchmark backend: its policy and its discriminative PRM.
+ *
+ * @example
+ * const backend = yield* Backends.simulator({ kind: "simulator", preset: "calibrated", seed: 0 })
+ */
+export const simulator = (spec: { readonly preset: string; readonly seed: number }): Effect.Effect<Backend, BackendError> => {
+  const preset = Presets.all[spec.preset]
+  if (preset === undefined)
+    return Effect.fail(new BackendError({ kind: "simulator", detail: `"${spec.preset}" is not a preset (one of ${Object.keys(Presets.all).join(", ")})` }))
+  return Effect.map(
+    Effect.mapError(World.makeEffect(preset, { seed: spec.seed }), (error) => new BackendError({ kind: "simulator", detail: error.message })),
+    (world) => ({ name: `simulator/${spec.preset}`, languageModel: world.languageModel, processRewardModel: world.processRewardModel })
+  )
+}
+
+/** Factories for the backends that live outside the harness (given by the caller, e.g. the CLI over `@stepwise/models`). */
+export interface External {
+  readonly endpoint?: (spec: Extract<Recipe.BackendSpec, { kind: "endpoint" }>) => Effect.Effect<Backend, BackendError, Scope.Scope>
+  readonly gguf?: (spec: Extract<Recipe.BackendSpec, { kind: "gguf" }>) => Effect.Effect<Backend, BackendError, Scope.Scope>
+}
+
+/**
+ * Makes a backend factory: the simulator built in, endpoint and GGUF backends from `external`. A kind with no
+ * factory fails with a `BackendError` that says what to pass.
+ */
+export const factoryOf =
+  (external: External = {}): Factory =>
+  (spec) => {
+    switch (spec.kind) {
+      case "simulator":
+        return simulator(spec)
+      case "endpoint":
+        return external.endpoint === undefined
+          ? Effect.fail(new BackendError({ kind: "endpoint", detail: "no endpoint backend factory was given (pass Backends.factoryOf({ endpoint }))" }))
+          : external.endpoint(spec)
+      case "gguf":
+        return external.gguf === undefined
+          ? Effect.fail(new BackendError({ kind: "gguf", detail: "no GGUF backend factory was given (pass Backends.factoryOf({ gguf }))" }))
+          : external.gguf(spec)
+    }
+  }
+
+/** The default backend factory: the simulator only. */
+export const factory: Factory = factoryOf()

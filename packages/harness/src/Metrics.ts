@@ -1,0 +1,162 @@
+import { Effect } from "effect"
+import { CostModel } from "@stepwise/accountant"
+import * as ResultRecord from "./ResultRecord.js"
+import * as Statistics from "./Statistics.js"
+
+/** Mean and median of a count over the problems of a group. */
+export interface Spread {
+  readonly mean: number
+  readonly median: number
+}
+
+/** The metrics of one group of records (usually one cell: dataset × strategy × budget, over seeds). */
+export interface Summary {
+  readonly problems: number
+  readonly correct: number
+  /** Accuracy with its 95% Wilson interval. */
+  readonly accuracy: Statistics.Interval
+  readonly inputTokens: Spread
+  readonly outputTokens: Spread
+  /** Policy input + output tokens. */
+  readonly policyTokens: Spread
+  readonly verifierCalls: Spread
+  readonly verifierTokens: Spread
+  /** Every token spent (policy and verifier), the tokens of E³. */
+  readonly allTokens: Spread
+  /** E³ = accuracy² / mean tokens (Plan-and-Budget), over `allTokens`. */
+  readonly e3: number
+  /** Mean Kinetics eFLOPs per problem, when every record has them. */
+  readonly eflops: number | undefined
+  readonly wallMillis: Spread & { readonly total: number }
+  /** How many problems hit their budget, and how many failed with an error. */
+  readonly budgetExhausted: number
+  readonly errors: number
+}
+
+const spreadOf = (values: ReadonlyArray<number>): Spread => ({ mean: Statistics.mean(values), median: Statistics.median(values) })
+
+/**
+ * E³ = accuracy² / mean tokens (Plan-and-Budget, arXiv 2505.16122): rewards accuracy more than accuracy per token.
+ *
+ * @example
+ * Metrics.e3(0.5, 1000) // 0.00025
+ */
+export const e3 = (accuracy: number, meanTokens: number): number => (meanTokens > 0 ? (accuracy * accuracy) / meanTokens : Number.NaN)
+
+/**
+ * Summarizes a group of records: accuracy with its Wilson interval, token and verifier spreads, E³, eFLOPs and
+ * wall time.
+ */
+export const summarize = (records: ReadonlyArray<ResultRecord.ResultRecord>): Summary => {
+  const correct = records.filter((record) => record.correct).length
+  const accuracy = Statistics.wilson(correct, records.length)
+  const allTokens = spreadOf(records.map(ResultRecord.allTokens))
+  const eflops = records.map((record) => record.eflops)
+  const wall = records.map((record) => record.wallMillis)
+  return {
+    problems: records.length,
+    correct,
+    accuracy,
+    inputTokens: spreadOf(records.map((record) => record.inputTokens)),
+    outputTokens: spreadOf(records.map((record) => record.outputTokens)),
+    policyTokens: spreadOf(records.map(ResultRecord.policyTokens)),
+    verifierCalls: spreadOf(records.map((record) => record.verifierCalls)),
+    verifierTokens: spreadOf(records.map((record) => record.verifierTokens)),
+    allTokens,
+    e3: e3(accuracy.estimate, allTokens.mean),
+    eflops:
+      records.length > 0 && eflops.every((value) => value !== null)
+        ? Statistics.mean(eflops as ReadonlyArray<number>)
+        : undefined,
+    wallMillis: { ...spreadOf(wall), total: wall.reduce((total, value) => total + value, 0) },
+    budgetExhausted: records.filter((record) => record.budgetExhausted).length,
+    errors: records.filter((record) => record.error !== null).length
+  }
+}
+
+/**
+ * An estimate of a record's Kinetics eFLOPs from its totals alone (one sample of its output tokens after its
+ * input tokens), for results that were run without a model shape. The runner's per-call figure is finer.
+ */
+export const estimateEflops = (shape: CostModel.ModelShape, record: ResultRecord.ResultRecord): number =>
+  CostModel.kineticsCost(shape, { samples: 1, inputTokens: record.inputTokens, outputTokens: record.outputTokens }).total
+
+/** A group of records with the fields that identify it. */
+export interface Group {
+  readonly dataset: string
+  readonly strategy: string
+  readonly budget: string
+  readonly records: ReadonlyArray<ResultRecord.ResultRecord>
+}
+
+/**
+ * Groups records by dataset × strategy × budget (seeds pooled), in first-seen order, so budgets keep the
+ * recipe's order.
+ */
+export const groupByCell = (records: ReadonlyArray<ResultRecord.ResultRecord>): ReadonlyArray<Group> => {
+  const groups = new Map<string, { dataset: string; strategy: string; budget: string; records: Array<ResultRecord.ResultRecord> }>()
+  for (const record of records) {
+    const key = JSON.stringify([record.dataset, record.strategy, record.budget])
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = { dataset: record.dataset, strategy: record.strategy, budget: record.budget, records: [] }
+      groups.set(key, group)
+    }
+    group.records.push(record)
+  }
+  return [...groups.values()]
+}
+
+/** A paired comparison of two strategies on the same problems (and seeds). */
+export interface Comparison {
+  /** Problems both ran. */
+  readonly pairs: number
+  readonly bothCorrect: number
+  readonly onlyFirst: number
+  readonly onlySecond: number
+  readonly neither: number
+  readonly firstAccuracy: number
+  readonly secondAccuracy: number
+  /** First minus second accuracy, with a seeded bootstrap 95% interval over the pairs. */
+  readonly difference: Statistics.Interval
+  readonly mcnemar: Statistics.McNemar
+}
+
+/**
+ * Compares two groups of records on the problems both hold (matched by dataset, seed and problem id):
+ * the 2×2 table, McNemar's exact and χ² tests, and a seeded bootstrap interval of the accuracy difference.
+ *
+ * @example
+ * const comparison = yield* Metrics.compare(beamRecords, bestOfNRecords, { seed: 1 })
+ */
+export const compare = (
+  first: ReadonlyArray<ResultRecord.ResultRecord>,
+  second: ReadonlyArray<ResultRecord.ResultRecord>,
+  options: { readonly seed: number; readonly resamples?: number }
+): Effect.Effect<Comparison> => {
+  const pairKey = (record: ResultRecord.ResultRecord) => JSON.stringify([record.dataset, record.seed, record.problemId])
+  const seconds = new Map(second.map((record) => [pairKey(record), record]))
+  const pairs: Array<readonly [boolean, boolean]> = []
+  for (const record of first) {
+    const other = seconds.get(pairKey(record))
+    if (other !== undefined) pairs.push([record.correct, other.correct])
+  }
+  const count = (predicate: (pair: readonly [boolean, boolean]) => boolean) => pairs.filter(predicate).length
+  const onlyFirst = count(([a, b]) => a && !b)
+  const onlySecond = count(([a, b]) => !a && b)
+  const differences = pairs.map(([a, b]) => Number(a) - Number(b))
+  return Effect.map(
+    Statistics.bootstrapMeanInterval(differences, { seed: options.seed, ...(options.resamples === undefined ? {} : { resamples: options.resamples }) }),
+    (difference) => ({
+      pairs: pairs.length,
+      bothCorrect: count(([a, b]) => a && b),
+      onlyFirst,
+      onlySecond,
+      neither: count(([a, b]) => !a && !b),
+      firstAccuracy: Statistics.mean(pairs.map(([a]) => Number(a))),
+      secondAccuracy: Statistics.mean(pairs.map(([, b]) => Number(b))),
+      difference,
+      mcnemar: Statistics.mcnemar(onlyFirst, onlySecond)
+    })
+  )
+}

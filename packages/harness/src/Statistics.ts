@@ -1,0 +1,123 @@
+import { Effect, Random } from "effect"
+
+/** An estimate with a confidence interval. */
+export interface Interval {
+  readonly estimate: number
+  readonly lower: number
+  readonly upper: number
+}
+
+/** The 97.5% quantile of the standard normal, for 95% intervals. */
+export const z95 = 1.959963984540054
+
+/**
+ * The Wilson score interval of a proportion (successes out of n), 95% by default. For n = 0 the estimate is
+ * NaN and the interval [0, 1].
+ *
+ * @example
+ * Statistics.wilson(8, 10) // { estimate: 0.8, lower: 0.490…, upper: 0.943… }
+ */
+export const wilson = (successes: number, n: number, z = z95): Interval => {
+  if (n === 0) return { estimate: Number.NaN, lower: 0, upper: 1 }
+  const p = successes / n
+  const z2 = z * z
+  const center = (p + z2 / (2 * n)) / (1 + z2 / n)
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))
+  return { estimate: p, lower: Math.max(0, center - half), upper: Math.min(1, center + half) }
+}
+
+/** The mean (NaN for none). */
+export const mean = (values: ReadonlyArray<number>): number =>
+  values.length === 0 ? Number.NaN : values.reduce((total, value) => total + value, 0) / values.length
+
+/** The median (NaN for none; the mean of the two middle values for an even count). */
+export const median = (values: ReadonlyArray<number>): number => {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** The q-quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics. */
+export const quantile = (values: ReadonlyArray<number>, q: number): number => {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const position = (sorted.length - 1) * q
+  const below = Math.floor(position)
+  const above = Math.ceil(position)
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below)
+}
+
+/** The complementary error function (Numerical Recipes' Chebyshev fit, relative error below 1.2e-7). */
+export const erfc = (x: number): number => {
+  const z = Math.abs(x)
+  const t = 1 / (1 + z / 2)
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+    )
+  return x >= 0 ? r : 2 - r
+}
+
+/** McNemar's test on the discordant pairs of a paired comparison. */
+export interface McNemar {
+  /** Pairs where only the first is right, and only the second. */
+  readonly onlyFirst: number
+  readonly onlySecond: number
+  /** Two-sided exact binomial p-value. */
+  readonly exactP: number
+  /** χ² statistic with continuity correction, and its p-value (1 degree of freedom). */
+  readonly chiSquare: number
+  readonly chiSquareP: number
+}
+
+/**
+ * McNemar's test: exact (two-sided binomial on the discordant pairs, p = 0.5) and χ² with continuity correction.
+ * With no discordant pairs both p-values are 1.
+ */
+export const mcnemar = (onlyFirst: number, onlySecond: number): McNemar => {
+  const n = onlyFirst + onlySecond
+  if (n === 0) return { onlyFirst, onlySecond, exactP: 1, chiSquare: 0, chiSquareP: 1 }
+  const smaller = Math.min(onlyFirst, onlySecond)
+  // Sum of C(n, k) / 2^n for k ≤ smaller, in log space to stay exact enough for large n.
+  let logChoose = 0
+  let tail = 0
+  for (let k = 0; k <= smaller; k++) {
+    if (k > 0) logChoose += Math.log(n - k + 1) - Math.log(k)
+    tail += Math.exp(logChoose - n * Math.LN2)
+  }
+  const exactP = Math.min(1, 2 * tail)
+  const chiSquare = (Math.max(0, Math.abs(onlyFirst - onlySecond) - 1) ** 2) / n
+  return { onlyFirst, onlySecond, exactP, chiSquare, chiSquareP: erfc(Math.sqrt(chiSquare / 2)) }
+}
+
+/**
+ * A percentile bootstrap 95% interval of the mean of paired differences (resampling pairs with replacement),
+ * seeded: the same seed gives the same interval.
+ */
+export const bootstrapMeanInterval = (
+  differences: ReadonlyArray<number>,
+  options: { readonly seed: number; readonly resamples?: number; readonly level?: number }
+): Effect.Effect<Interval> =>
+  Effect.gen(function* () {
+    const estimate = mean(differences)
+    if (differences.length === 0) return { estimate, lower: Number.NaN, upper: Number.NaN }
+    const random = yield* Random.Random
+    const resamples = options.resamples ?? 2000
+    const level = options.level ?? 0.95
+    const means: Array<number> = []
+    for (let round = 0; round < resamples; round++) {
+      let total = 0
+      for (let index = 0; index < differences.length; index++)
+        total += differences[Math.floor(random.nextDoubleUnsafe() * differences.length)]!
+      means.push(total / differences.length)
+    }
+    return { estimate, lower: quantile(means, (1 - level) / 2), upper: quantile(means, 1 - (1 - level) / 2) }
+  }).pipe(Random.withSeed(options.seed))

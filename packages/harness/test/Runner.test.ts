@@ -1,0 +1,319 @@
+import { spawn } from "node:child_process"
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Effect, Fiber } from "effect"
+import { describe, expect, it } from "vitest"
+import type { LanguageModel } from "@stepwise/core"
+import type { Backends } from "../src/index.js"
+import { Recipe, ResultsFile, Runner } from "../src/index.js"
+import * as OneShot from "./fixtures/OneShot.js"
+
+const folder = () => mkdtempSync(join(tmpdir(), "stepwise-runner-"))
+
+const recipeIn = (directory: string, count: number, extra: Partial<Recipe.RecipeInput> = {}): Recipe.RecipeInput => {
+  writeFileSync(join(directory, "problems.jsonl"), OneShot.problemsFile(count))
+  return {
+    datasets: [{ kind: "aime", path: "problems.jsonl", name: "toy" }],
+    strategies: [{ name: "one-shot" }, { name: "one-shot", label: "one-shot-short", options: { maxTokens: 30 } }],
+    budgets: [
+      { label: "small", limits: { outputTokens: 150 } },
+      { label: "large", limits: { outputTokens: 1000 } }
+    ],
+    seeds: [0, 1],
+    backend: { kind: "simulator" },
+    concurrency: 3,
+    ...extra
+  }
+}
+
+const lines: Array<string> = []
+const quiet = { write: (text: string) => lines.push(text), isTTY: false }
+
+const runIn = (directory: string, recipe: Recipe.RecipeInput, options: Partial<Runner.Options> = {}) =>
+  Effect.flatMap(Recipe.parse(recipe), (parsed) =>
+    Runner.run(parsed, {
+      results: join(directory, "out", "results.jsonl"),
+      baseDirectory: directory,
+      strategyFactory: OneShot.factory,
+      backendFactory: OneShot.backend(),
+      progress: "lines",
+      output: quiet,
+      ...options
+    })
+  )
+
+const readLines = (file: string) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as { key: string; correct: boolean })
+
+describe("Runner", () => {
+  it("runs every cell on every problem, grades, meters and appends one line each", async () => {
+    const directory = folder()
+    const outcome = await Effect.runPromise(runIn(directory, recipeIn(directory, 6)))
+    expect(outcome.total).toBe(6 * 2 * 2 * 2)
+    expect(outcome.ran).toBe(48)
+    const records = readLines(outcome.results)
+    expect(records).toHaveLength(48)
+    expect(new Set(records.map((record) => record.key)).size).toBe(48)
+    const full = outcome.records.filter((record) => record.strategy === "one-shot" && record.budget === "large")
+    // Problems 0, 2, 4 are answered right.
+    expect(full.filter((record) => record.correct).map((record) => record.problemId).sort()).toEqual(
+      ["aime-0", "aime-0", "aime-2", "aime-2", "aime-4", "aime-4"]
+    )
+    for (const record of outcome.records) {
+      expect(record.verifierCalls).toBe(1)
+      expect(record.verifierTokens).toBe(7)
+      expect(record.outputTokens).toBeGreaterThan(0)
+      expect(record.outputTokens).toBeLessThanOrEqual(record.limits["outputTokens"]!)
+      expect(record.options["seed"]).toBe(record.seed)
+    }
+    // The short strategy is cut before its box closes: no answer, never correct.
+    const short = outcome.records.filter((record) => record.strategy === "one-shot-short")
+    expect(short.every((record) => !record.correct && record.answer === null)).toBe(true)
+    expect(short[0]?.noAnswer).toBe("no-extractable-answer")
+    expect(lines.some((line) => line.startsWith("[48/48]"))).toBe(true)
+  })
+
+  it("skips what is done on a rerun", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 4)
+    await Effect.runPromise(runIn(directory, recipe))
+    const again = await Effect.runPromise(runIn(directory, recipe))
+    expect(again).toMatchObject({ ran: 0, skipped: 32, total: 32 })
+    expect(readLines(again.results)).toHaveLength(32)
+    // Changing a strategy's options under the same label is refused, not silently mixed.
+    const changed = await Effect.runPromise(
+      Effect.flip(runIn(directory, { ...recipe, strategies: [{ name: "one-shot", options: { maxTokens: 199 } }, recipe.strategies![1]!] }))
+    )
+    expect(changed).toMatchObject({ _tag: "RecipeError", field: "strategies.one-shot" })
+    // Growing the recipe runs only the new cells.
+    const grown = await Effect.runPromise(runIn(directory, { ...recipe, seeds: [0, 1, 2] }))
+    expect(grown).toMatchObject({ ran: 16, skipped: 32, total: 48 })
+  })
+
+  it("drops a torn last line and redoes that problem", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 3)
+    const first = await Effect.runPromise(runIn(directory, recipe))
+    const text = readFileSync(first.results, "utf8").split("\n").filter((line) => line !== "")
+    writeFileSync(first.results, `${text.slice(0, 10).join("\n")}\n${text[10]!.slice(0, 40)}`)
+    const contents = await Effect.runPromise(ResultsFile.read(first.results))
+    expect(contents).toMatchObject({ tornTail: true })
+    expect(contents.records).toHaveLength(10)
+    const resumed = await Effect.runPromise(runIn(directory, recipe))
+    expect(resumed).toMatchObject({ ran: 14, skipped: 10 })
+    const records = readLines(resumed.results)
+    expect(records).toHaveLength(24)
+    expect(new Set(records.map((record) => record.key)).size).toBe(24)
+  })
+
+  it("fails on a bad line in the middle of the results file, naming it", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 2)
+    const first = await Effect.runPromise(runIn(directory, recipe))
+    const text = readFileSync(first.results, "utf8").split("\n")
+    text.splice(1, 0, "{\"not\": \"a record\"}")
+    writeFileSync(first.results, text.join("\n"))
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(error).toMatchObject({ _tag: "ResultsFileError", line: 2 })
+  })
+
+  it("plans datasets × strategies × budgets × seeds × problems, filtering by difficulty, with per-budget options and the seed", async () => {
+    const recipe = await Effect.runPromise(
+      Recipe.parse({
+        datasets: [{ kind: "math500", path: "math500.jsonl", difficulties: [3] }],
+        strategies: [{ name: "beam", options: { beams: 4 }, budgetOptions: { large: { beams: 16 } } }],
+        budgets: [{ label: "small", limits: {} }, { label: "large", limits: {} }],
+        seeds: [0, 5],
+        backend: { kind: "simulator" }
+      })
+    )
+    const dataset = await Effect.runPromise(
+      Runner.defaultDatasetLoader({ kind: "math500", path: fileURLToPath(new URL("./fixtures/math500.jsonl", import.meta.url)) })
+    )
+    const work = Runner.plan(recipe, [[recipe.datasets[0]!, dataset]])
+    expect(work.map((item) => [item.budget.label, item.seed, item.problem.id, item.options])).toEqual([
+      ["small", 0, "test/algebra/2.json", { beams: 4, seed: 0 }],
+      ["small", 5, "test/algebra/2.json", { beams: 4, seed: 5 }],
+      ["large", 0, "test/algebra/2.json", { beams: 16, seed: 0 }],
+      ["large", 5, "test/algebra/2.json", { beams: 16, seed: 5 }]
+    ])
+    expect(new Set(work.map((item) => item.key)).size).toBe(4)
+  })
+
+  it("fails fast on bad strategy options, before running anything", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 2, { strategies: [{ name: "one-shot", options: { maxTokens: -1 } }] })
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(error).toMatchObject({ _tag: "InvalidOptions", field: "maxTokens" })
+    const unknown = await Effect.runPromise(Effect.flip(runIn(directory, recipeIn(directory, 2, { strategies: [{ name: "nope" }] }))))
+    expect(unknown).toMatchObject({ _tag: "InvalidOptions", field: "name" })
+  })
+
+  it("records a failing strategy's error and counts the problem wrong", async () => {
+    const directory = folder()
+    const outcome = await Effect.runPromise(
+      runIn(directory, recipeIn(directory, 3, { seeds: [0], budgets: [{ label: "b", limits: {} }], strategies: [{ name: "one-shot" }] }), {
+        backendFactory: OneShot.backend({ failOn: [2] })
+      })
+    )
+    const failed = outcome.records.find((record) => record.problemId === "aime-2")
+    expect(failed).toMatchObject({ correct: false, noAnswer: "error", answer: null })
+    expect(failed?.error).toContain("InvalidRequest")
+    expect(outcome.records.find((record) => record.problemId === "aime-0")?.correct).toBe(true)
+  })
+
+  it("spends every child budget from the shared pool, and stops when the pool runs out", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 4, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], pool: { verifierCalls: 2 }, concurrency: 1 })
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(error).toMatchObject({ _tag: "PoolExhausted", resource: "verifierCalls", limit: 2 })
+    // The two problems that fitted are kept; a larger pool resumes with the other two.
+    const results = join(directory, "out", "results.jsonl")
+    expect(readLines(results)).toHaveLength(2)
+    const resumed = await Effect.runPromise(runIn(directory, { ...recipe, pool: { verifierCalls: 4 } }))
+    expect(resumed).toMatchObject({ skipped: 2, ran: 2 })
+    expect(resumed.records.every((record) => record.verifierCalls === 1 && record.noAnswer === null)).toBe(true)
+  })
+
+  it("runs at most `concurrency` problems at once", async () => {
+    const directory = folder()
+    let inFlight = 0
+    let most = 0
+    const counting: Backends.Factory = (spec) =>
+      Effect.map(OneShot.backend({ delayMillis: 3 })(spec), (backend) => ({
+        ...backend,
+        languageModel: {
+          ...backend.languageModel,
+          generate: (request: LanguageModel.GenerateRequest) =>
+            Effect.acquireUseRelease(
+              Effect.sync(() => {
+                inFlight++
+                most = Math.max(most, inFlight)
+              }),
+              () => backend.languageModel.generate(request),
+              () => Effect.sync(() => void inFlight--)
+            )
+        }
+      }))
+    const outcome = await Effect.runPromise(runIn(directory, recipeIn(directory, 12, { concurrency: 3 }), { backendFactory: counting }))
+    expect(outcome.ran).toBe(96)
+    expect(most).toBe(3)
+  })
+
+  it("computes eFLOPs as the cost when a model shape is given", async () => {
+    const directory = folder()
+    const outcome = await Effect.runPromise(
+      runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], modelShape: { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 } }))
+    )
+    for (const record of outcome.records) {
+      expect(record.costUnit).toBe("eFLOPs")
+      expect(record.eflops).toBe(record.cost)
+      expect(record.eflops).toBeGreaterThan(2 * 1e9 * record.outputTokens)
+    }
+  })
+
+  it("stops cleanly when interrupted: whole lines only, and a rerun fills the gaps", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 10)
+    const fiber = Effect.runFork(runIn(directory, recipe, { backendFactory: OneShot.backend({ delayMillis: 5 }) }))
+    const results = join(directory, "out", "results.jsonl")
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        const count = (() => {
+          try {
+            return readFileSync(results, "utf8").split("\n").length - 1
+          } catch {
+            return 0
+          }
+        })()
+        if (count >= 12) {
+          clearInterval(poll)
+          resolve()
+        }
+      }, 5)
+    })
+    await Effect.runPromise(Fiber.interrupt(fiber))
+    const partial = readFileSync(results, "utf8")
+    expect(partial.endsWith("\n")).toBe(true)
+    const written = readLines(results).length
+    expect(written).toBeGreaterThanOrEqual(12)
+    expect(written).toBeLessThan(80)
+    const resumed = await Effect.runPromise(runIn(directory, recipe))
+    expect(resumed).toMatchObject({ skipped: written, ran: 80 - written })
+    expect(new Set(readLines(results).map((record) => record.key)).size).toBe(80)
+  })
+})
+
+const script = fileURLToPath(new URL("./fixtures/runRecipe.ts", import.meta.url))
+const child = (recipeFile: string, results: string, delayMillis: number) =>
+  spawn(process.execPath, ["--import", "tsx", script, recipeFile, results, String(delayMillis)], { stdio: ["ignore", "pipe", "pipe"] })
+
+const countLines = (file: string): number => {
+  try {
+    return readFileSync(file, "utf8").split("\n").length - 1
+  } catch {
+    return 0
+  }
+}
+
+const waitForLines = (file: string, count: number) =>
+  new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (countLines(file) >= count) {
+        clearInterval(poll)
+        resolve()
+      }
+    }, 10)
+  })
+
+const exitOf = (process: ReturnType<typeof spawn>) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => {
+    let output = ""
+    process.stdout?.on("data", (chunk) => (output += String(chunk)))
+    process.stderr?.on("data", (chunk) => (output += String(chunk)))
+    process.on("exit", (code, signal) => resolve({ code, signal, output }))
+  })
+
+describe("Runner in a separate process", () => {
+  const setUp = () => {
+    const directory = folder()
+    const recipeFile = join(directory, "recipe.json")
+    writeFileSync(recipeFile, JSON.stringify(recipeIn(directory, 15)))
+    return { recipeFile, results: join(directory, "results.jsonl") }
+  }
+
+  it("stops on SIGINT with whole lines, resumes after SIGKILL mid-run, and ends with no duplicates and no gaps", async () => {
+    const { recipeFile, results } = setUp()
+    // 1. Ctrl-C: the process stops cleanly (exit 130) with whole lines only.
+    const first = child(recipeFile, results, 20)
+    const firstExit = exitOf(first)
+    await waitForLines(results, 5)
+    first.kill("SIGINT")
+    expect((await firstExit).code).toBe(130)
+    expect(readFileSync(results, "utf8").endsWith("\n")).toBe(true)
+    const stopped = readLines(results).length
+    // 2. Killed mid-run: resumes from what the first left, and is killed in turn.
+    const second = child(recipeFile, results, 20)
+    const secondExit = exitOf(second)
+    await waitForLines(results, stopped + 10)
+    second.kill("SIGKILL")
+    expect((await secondExit).signal).toBe("SIGKILL")
+    const killedAt = readLines(results).length
+    expect(killedAt).toBeGreaterThan(stopped)
+    expect(killedAt).toBeLessThan(120)
+    // A torn write as well: half a line at the end.
+    appendFileSync(results, '{"key":"[\\"toy\\"')
+    // 3. The last run does exactly what is missing.
+    const third = await exitOf(child(recipeFile, results, 0))
+    expect(third.code).toBe(0)
+    expect(third.output).toContain(`ran ${120 - killedAt} skipped ${killedAt}`)
+    const records = readLines(results)
+    expect(records).toHaveLength(120)
+    expect(new Set(records.map((record) => record.key)).size).toBe(120)
+  })
+})

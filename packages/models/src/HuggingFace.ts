@@ -1,0 +1,598 @@
+/**
+ * The Hugging Face backend: Inference Providers (token, provider, model) and self-hosted servers (TGI, vLLM,
+ * llama.cpp server, Ollama, any OpenAI-compatible server) through `@huggingface/inference`'s `chatCompletion`,
+ * behind the `LanguageModel` contract.
+ *
+ * Use it to run stepwise against a server you already have. `model` is always sent.
+ *
+ * - Continuing a partial answer (`request.prefix`, the steps so far) takes one of three paths (`continuation`):
+ *   `"continue-final-message"` sends the prefix as a final assistant message with vLLM's
+ *   `continue_final_message: true, add_generation_prompt: false`; `"prefill"` sends it as a final assistant
+ *   message alone (llama.cpp server and Ollama continue it); `"completions"` renders the chat template client-side
+ *   (`chatTemplate` or `tokenizerConfig`) and posts the text plus prefix to `/v1/completions`. Defaults per `kind`:
+ *   vLLM, providers and generic servers continue the final message, TGI uses completions, llama.cpp and Ollama
+ *   prefill.
+ * - `n` is sent where the server honours it (vLLM, providers, generic); TGI, llama.cpp server and Ollama get `n`
+ *   parallel requests (seed `s + i` for sample `i`). A server that returns fewer choices than asked is topped up
+ *   the same way.
+ * - Usage is the server's, including `prompt_tokens_details.cached_tokens`; the prompt counts on completion 0 and a
+ *   request's `completion_tokens` is split over its choices by their logprob counts (else text length), so sums stay
+ *   exact. A server that reports no usage leaves the counts unknown, or, given a `tokenizer`, counts them with it
+ *   and marks the usage `estimated`. Token logprobs come back whole.
+ * - Failures map to core's errors: 429 → `RateLimited` (with Retry-After), 5xx and dropped connections →
+ *   `Unavailable`, other 4xx → `InvalidRequest` (naming the field when the body does), malformed JSON or shape →
+ *   `BadResponse`. The client's own retry is off; `LanguageModel.make` retries with capped, jittered exponential
+ *   backoff that honours Retry-After, and applies `timeoutMillis`. Interruption aborts the HTTP request. At most
+ *   `concurrency` requests are in flight. The access token never appears in errors or logs.
+ *
+ * @example
+ * const model = yield* HuggingFace.make({ endpointUrl: "http://127.0.0.1:8000", model: "Qwen/Qwen2.5-Math-7B-Instruct", kind: "vllm" })
+ * const hosted = yield* HuggingFace.make({ model: "meta-llama/Llama-3.1-8B-Instruct", provider: "auto", accessToken: Redacted.make(token) })
+ */
+import { chatCompletion, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError } from "@huggingface/inference"
+import type { LanguageModelError, Logprob, Message, Step } from "@stepwise/core"
+import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, RateLimited, Timeout, Unavailable, Usage } from "@stepwise/core"
+import { Effect, Layer, Redacted, Schema, Semaphore } from "effect"
+import * as ChatTemplate from "./ChatTemplate.js"
+import type * as Tokenizer from "./Tokenizer.js"
+
+/** The kind of server, which picks the defaults for continuation and sampling. */
+export type ServerKind = "provider" | "vllm" | "tgi" | "llama.cpp" | "ollama" | "openai-compatible"
+
+/** How a partial assistant answer is continued (see the module doc). */
+export type Continuation = "continue-final-message" | "prefill" | "completions"
+
+/** How `n` samples are obtained: one request with `n`, or `n` parallel requests. */
+export type Sampling = "n" | "parallel"
+
+/** Options of `make`. */
+export interface Options {
+  /** The model id, always sent (a Hub id for providers, the served name for a self-hosted server). */
+  readonly model: string
+  /** A self-hosted server's base URL (`http://host:port`, with or without `/v1`); absent means Inference Providers. */
+  readonly endpointUrl?: string
+  /** An Inference Provider (`"auto"` by default when no `endpointUrl`). */
+  readonly provider?: string
+  /** An `hf_…` token or a provider key; kept redacted. */
+  readonly accessToken?: string | Redacted.Redacted<string>
+  readonly kind?: ServerKind
+  readonly continuation?: Continuation
+  /** A Jinja chat template for `completions`. */
+  readonly chatTemplate?: string
+  /** A local `tokenizer_config.json` holding the chat template (and special tokens) for `completions`. */
+  readonly tokenizerConfig?: string
+  readonly sampling?: Sampling
+  /** Most HTTP requests in flight at once for this backend (default 8). */
+  readonly concurrency?: number
+  /** Counts tokens when a server reports no usage (the counts are then marked estimated). */
+  readonly tokenizer?: Tokenizer.Tokenizer
+  /** The backend's name in errors, traces and meters (default `"huggingface"`). */
+  readonly name?: string
+  readonly retry?: LanguageModel.RetryOptions
+  /** Time limit per attempt (default 120 s). */
+  readonly timeoutMillis?: number
+  /** A fetch to use instead of the global one (a proxy, a test double). */
+  readonly fetch?: typeof fetch
+}
+
+const defaultsOf = (kind: ServerKind): { readonly continuation: Continuation; readonly sampling: Sampling } => {
+  switch (kind) {
+    case "tgi":
+      return { continuation: "completions", sampling: "parallel" }
+    case "llama.cpp":
+    case "ollama":
+      return { continuation: "prefill", sampling: "parallel" }
+    case "vllm":
+    case "provider":
+    case "openai-compatible":
+      return { continuation: "continue-final-message", sampling: "n" }
+  }
+}
+
+const kinds: ReadonlyArray<ServerKind> = ["provider", "vllm", "tgi", "llama.cpp", "ollama", "openai-compatible"]
+
+const validate = (options: Options): Effect.Effect<void, InvalidOptions> => {
+  const invalid = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: "HuggingFace", field, detail }))
+  if (typeof options.model !== "string" || options.model.length === 0) return invalid("model", "must be a non-empty model id")
+  if (options.endpointUrl !== undefined) {
+    if (!/^https?:\/\/[^\s]+$/.test(options.endpointUrl)) return invalid("endpointUrl", "must be an http(s) URL")
+    if (options.provider !== undefined) return invalid("provider", "cannot be combined with endpointUrl")
+  }
+  if (options.kind !== undefined && !kinds.includes(options.kind)) return invalid("kind", `must be one of ${kinds.join(", ")}`)
+  if (options.kind !== undefined && options.kind !== "provider" && options.endpointUrl === undefined)
+    return invalid("endpointUrl", `is required for a ${options.kind} server`)
+  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1))
+    return invalid("concurrency", `must be an integer ≥ 1, got ${options.concurrency}`)
+  if (options.timeoutMillis !== undefined && !(options.timeoutMillis > 0))
+    return invalid("timeoutMillis", `must be > 0, got ${options.timeoutMillis}`)
+  if (options.continuation === "completions" && options.endpointUrl === undefined)
+    return invalid("continuation", "completions needs an endpointUrl (providers serve chat only)")
+  return Effect.void
+}
+
+/** What one HTTP request returned, parsed: choices in order, and the request's usage as reported. */
+interface Reply {
+  readonly choices: ReadonlyArray<{
+    readonly text: string
+    readonly finishReason: Step.FinishReason
+    readonly logprobs: ReadonlyArray<Logprob.TokenLogprob> | undefined
+  }>
+  readonly usage: { readonly prompt: number; readonly completion: number; readonly cached: number | undefined } | undefined
+}
+
+type Json = Record<string, unknown>
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
+
+const UsageSchema = Schema.Struct({
+  prompt_tokens: Schema.optional(Schema.NullOr(Schema.Number)),
+  completion_tokens: Schema.optional(Schema.NullOr(Schema.Number)),
+  prompt_tokens_details: Schema.optional(Schema.NullOr(Schema.Struct({ cached_tokens: Schema.optional(Schema.NullOr(Schema.Number)) })))
+})
+
+const finishFields = {
+  finish_reason: Schema.optional(Schema.NullOr(Schema.String)),
+  // vLLM: the matched stop string, a stop token id, or null at the end of sequence; absent on other servers.
+  stop_reason: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number])))
+}
+
+const Alternative = Schema.Struct({ token: Schema.String, logprob: Schema.Number })
+
+/** The body of a `/v1/chat/completions` reply, as far as the backend reads it. */
+export const ChatResponse = Schema.Struct({
+  choices: Schema.Array(
+    Schema.Struct({
+      index: Schema.optional(Schema.Number),
+      message: Schema.Struct({ content: Schema.optional(Schema.NullOr(Schema.String)) }),
+      logprobs: Schema.optional(
+        Schema.NullOr(
+          Schema.Struct({
+            content: Schema.NullOr(
+              Schema.Array(
+                Schema.Struct({
+                  token: Schema.String,
+                  logprob: Schema.Number,
+                  top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Alternative)))
+                })
+              )
+            )
+          })
+        )
+      ),
+      ...finishFields
+    })
+  ),
+  usage: Schema.optional(Schema.NullOr(UsageSchema))
+})
+
+/** The body of a `/v1/completions` reply, as far as the backend reads it. */
+export const CompletionResponse = Schema.Struct({
+  choices: Schema.Array(
+    Schema.Struct({
+      index: Schema.optional(Schema.Number),
+      text: Schema.String,
+      logprobs: Schema.optional(
+        Schema.NullOr(
+          Schema.Struct({
+            tokens: Schema.Array(Schema.String),
+            token_logprobs: Schema.Array(Schema.NullOr(Schema.Number)),
+            top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.NullOr(Schema.Record(Schema.String, Schema.Number)))))
+          })
+        )
+      ),
+      ...finishFields
+    })
+  ),
+  usage: Schema.optional(Schema.NullOr(UsageSchema))
+})
+
+const finishReasonOf = (
+  choice: { readonly finish_reason?: string | null | undefined; readonly stop_reason?: string | number | null },
+  stops: ReadonlyArray<string>
+): Step.FinishReason => {
+  const reason = choice.finish_reason
+  if (reason === "length") return "length"
+  if (reason === "eos_token") return "eos"
+  if (reason === "stop_sequence") return "stop"
+  if ("stop_reason" in choice) return typeof choice.stop_reason === "string" ? "stop" : "eos"
+  return stops.length > 0 ? "stop" : "eos"
+}
+
+const cutAtStop = (text: string, stops: ReadonlyArray<string>): string => {
+  let end = text.length
+  for (const stop of stops) {
+    if (stop.length === 0) continue
+    const at = text.indexOf(stop)
+    if (at >= 0 && at < end) end = at
+  }
+  return text.slice(0, end)
+}
+
+const usageOf = (usage: typeof UsageSchema.Type | null | undefined): Reply["usage"] => {
+  if (usage === null || usage === undefined) return undefined
+  const prompt = usage.prompt_tokens ?? undefined
+  const completion = usage.completion_tokens ?? undefined
+  if (prompt === undefined || completion === undefined) return undefined
+  return { prompt, completion, cached: usage.prompt_tokens_details?.cached_tokens ?? undefined }
+}
+
+const byIndex = <A extends { readonly index?: number | undefined }>(choices: ReadonlyArray<A>): ReadonlyArray<A> =>
+  [...choices].sort((left, right) => (left.index ?? 0) - (right.index ?? 0))
+
+const chatReply = (body: typeof ChatResponse.Type, stops: ReadonlyArray<string>): Reply => ({
+  choices: byIndex(body.choices).map((choice) => ({
+    text: cutAtStop(choice.message.content ?? "", stops),
+    finishReason: finishReasonOf(choice, stops),
+    logprobs:
+      choice.logprobs?.content === null || choice.logprobs?.content === undefined
+        ? undefined
+        : choice.logprobs.content.map((position) => ({
+            token: position.token,
+            logprob: position.logprob,
+            top: (position.top_logprobs ?? []).map((alternative) => ({ token: alternative.token, logprob: alternative.logprob }))
+          }))
+  })),
+  usage: usageOf(body.usage)
+})
+
+const completionReply = (body: typeof CompletionResponse.Type, stops: ReadonlyArray<string>): Reply => ({
+  choices: byIndex(body.choices).map((choice) => {
+    const logprobs = choice.logprobs
+    return {
+      text: cutAtStop(choice.text, stops),
+      finishReason: finishReasonOf(choice, stops),
+      logprobs:
+        logprobs === null || logprobs === undefined
+          ? undefined
+          : logprobs.tokens.map((token, position) => ({
+              token,
+              logprob: logprobs.token_logprobs[position] ?? Number.NEGATIVE_INFINITY,
+              top: Object.entries(logprobs.top_logprobs?.[position] ?? {})
+                .map(([alternative, logprob]) => ({ token: alternative, logprob }))
+                .sort((left, right) => right.logprob - left.logprob)
+            }))
+    }
+  }),
+  usage: usageOf(body.usage)
+})
+
+/**
+ * Splits a total over parts in proportion to weights, exactly (largest remainder): how a reply's
+ * `completion_tokens` is shared among its choices. The parts always sum to the total.
+ */
+export const apportion = (total: number, weights: ReadonlyArray<number>): ReadonlyArray<number> => {
+  const sum = weights.reduce((accumulated, weight) => accumulated + weight, 0)
+  if (weights.length === 0) return []
+  if (sum === 0) return weights.map((_, index) => Math.floor(total / weights.length) + (index < total % weights.length ? 1 : 0))
+  const exact = weights.map((weight) => (total * weight) / sum)
+  const floors = exact.map(Math.floor)
+  let left = total - floors.reduce((accumulated, value) => accumulated + value, 0)
+  const order = exact.map((value, index) => [value - Math.floor(value), index] as const).sort((a, b) => b[0] - a[0])
+  for (const [, index] of order) {
+    if (left <= 0) break
+    floors[index] = (floors[index] ?? 0) + 1
+    left--
+  }
+  return floors
+}
+
+const retryAfterMillis = (header: string | null): number | undefined => {
+  if (header === null) return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000)
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+/** The field a 4xx body names: OpenAI/vLLM `param`, else a quoted or backticked name in the message. */
+const fieldOf = (body: unknown, message: string): string | undefined => {
+  const error = isObject(body) && isObject(body["error"]) ? body["error"] : body
+  if (isObject(error) && typeof error["param"] === "string" && error["param"].length > 0) return error["param"]
+  const quoted = /[`'"]([a-z_][a-z0-9_.[\]]*)[`'"]/i.exec(message)
+  return quoted?.[1]
+}
+
+const messageOf = (body: unknown): string => {
+  if (typeof body === "string") return body.slice(0, 300)
+  if (!isObject(body)) return ""
+  const error = body["error"]
+  if (isObject(error) && typeof error["message"] === "string") return error["message"]
+  for (const key of ["message", "error", "detail"]) if (typeof body[key] === "string") return body[key] as string
+  return JSON.stringify(body).slice(0, 300)
+}
+
+/** What the last response of one HTTP exchange looked like (read by the error mapping). */
+interface Exchange {
+  status: number | undefined
+  retryAfter: string | null
+}
+
+/**
+ * Makes the backend, built through `LanguageModel.make`. Reads `tokenizerConfig` when given; fails with
+ * `InvalidOptions` naming the field on bad options.
+ */
+export const make = (options: Options): Effect.Effect<LanguageModel.Service, InvalidOptions> =>
+  Effect.gen(function* () {
+    yield* validate(options)
+    const name = options.name ?? "huggingface"
+    const kind: ServerKind = options.kind ?? (options.endpointUrl === undefined ? "provider" : "openai-compatible")
+    const defaults = defaultsOf(kind)
+    const continuation = options.continuation ?? defaults.continuation
+    const sampling = options.sampling ?? defaults.sampling
+    const template =
+      options.chatTemplate !== undefined
+        ? yield* ChatTemplate.fromString(options.chatTemplate)
+        : options.tokenizerConfig !== undefined
+          ? yield* ChatTemplate.fromTokenizerConfig(options.tokenizerConfig)
+          : undefined
+    if (continuation === "completions" && template === undefined && options.endpointUrl !== undefined && options.continuation === "completions")
+      return yield* Effect.fail(
+        new InvalidOptions({ subject: "HuggingFace", field: "chatTemplate", detail: "completions needs chatTemplate or tokenizerConfig" })
+      )
+    const token =
+      options.accessToken === undefined
+        ? undefined
+        : Redacted.isRedacted(options.accessToken)
+          ? Redacted.value(options.accessToken)
+          : options.accessToken
+    const scrub = (text: string) => (token === undefined || token.length === 0 ? text : text.split(token).join("[redacted]"))
+    const semaphore = yield* Semaphore.make(options.concurrency ?? 8)
+    const baseFetch = options.fetch ?? globalThis.fetch
+
+    const failureOf = (error: unknown, exchange: Exchange, signal: AbortSignal): LanguageModelError => {
+      if (error instanceof InferenceClientProviderApiError) {
+        const status = error.httpResponse.status
+        const detail = scrub(`HTTP ${status}: ${messageOf(error.httpResponse.body)}`)
+        return httpFailure(status, detail, error.httpResponse.body, exchange)
+      }
+      if (error instanceof HttpStatusError) return httpFailure(error.status, scrub(`HTTP ${error.status}: ${messageOf(error.body)}`), error.body, exchange)
+      if (error instanceof InferenceClientProviderOutputError) return new BadResponse({ backend: name, detail: scrub(error.message) })
+      if (error instanceof InferenceClientInputError) return new InvalidRequest({ backend: name, detail: scrub(error.message) })
+      if (error instanceof SyntaxError) return new BadResponse({ backend: name, detail: `malformed JSON: ${scrub(error.message).slice(0, 200)}` })
+      const described = error instanceof Error ? `${error.name}: ${error.message}${causeOf(error)}` : String(error)
+      if (signal.aborted) return new Timeout({ backend: name, afterMillis: 0 })
+      return new Unavailable({ backend: name, detail: scrub(`connection failed (${described})`) })
+    }
+    const httpFailure = (status: number, detail: string, body: unknown, exchange: Exchange): LanguageModelError => {
+      if (status === 429) return new RateLimited({ backend: name, retryAfterMillis: retryAfterMillis(exchange.retryAfter), detail })
+      if (status === 408) return new Timeout({ backend: name, afterMillis: 0 })
+      if (status >= 500) return new Unavailable({ backend: name, detail, status })
+      const field = fieldOf(body, detail)
+      return new InvalidRequest({ backend: name, detail, ...(field === undefined ? {} : { field }) })
+    }
+
+    /** One HTTP exchange under the concurrency limit; the Effect's interruption aborts it. */
+    const exchange = <A>(run: (signal: AbortSignal, fetcher: typeof fetch) => Promise<A>): Effect.Effect<A, LanguageModelError> =>
+      semaphore.withPermits(1)(
+        Effect.suspend(() => {
+          const seen: Exchange = { status: undefined, retryAfter: null }
+          const fetcher: typeof fetch = async (input, init) => {
+            const response = await baseFetch(input, init)
+            seen.status = response.status
+            seen.retryAfter = response.headers.get("retry-after")
+            return response
+          }
+          let signalOf: AbortSignal | undefined
+          return Effect.tryPromise({
+            try: (signal) => {
+              signalOf = signal
+              return run(signal, fetcher)
+            },
+            catch: (error) => failureOf(error, seen, signalOf ?? new AbortController().signal)
+          })
+        })
+      )
+
+    const endpointBase = (options.endpointUrl ?? "").replace(/\/+$/, "").replace(/\/v1$/, "").replace(/\/v1\/chat\/completions$/, "")
+
+    const chatRequest = (request: LanguageModel.GenerateRequest, n: number, seed: number | undefined) => {
+      const prefix = request.prefix ?? ""
+      const continuing = prefix.length > 0
+      const messages: Array<Message.Message> = [...request.messages]
+      if (continuing) messages.push({ role: "assistant", content: prefix })
+      const logprobs = request.logprobs === true || request.topLogprobs !== undefined
+      const body = {
+        model: options.model,
+        messages,
+        max_tokens: request.maxTokens,
+        ...(n === 1 ? {} : { n }),
+        ...(request.stop === undefined || request.stop.length === 0 ? {} : { stop: [...request.stop] }),
+        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        ...(request.topP === undefined ? {} : { top_p: request.topP }),
+        ...(seed === undefined ? {} : { seed }),
+        ...(logprobs ? { logprobs: true } : {}),
+        ...(request.topLogprobs === undefined ? {} : { top_logprobs: request.topLogprobs }),
+        ...(continuing && continuation === "continue-final-message" ? { continue_final_message: true, add_generation_prompt: false } : {})
+      }
+      return exchange((signal, fetcher) =>
+        chatCompletion(
+          {
+            ...(body as unknown as Parameters<typeof chatCompletion>[0]),
+            ...(token === undefined ? {} : { accessToken: token }),
+            ...(options.endpointUrl === undefined ? { provider: (options.provider ?? "auto") as "auto" } : { endpointUrl: options.endpointUrl })
+          },
+          { retry_on_error: false, signal, fetch: fetcher }
+        ) as Promise<unknown>
+      ).pipe(
+        Effect.flatMap((reply) => decoded(ChatResponse, reply)),
+        Effect.map((body) => chatReply(body, request.stop ?? []))
+      )
+    }
+
+    const completionsRequest = (request: LanguageModel.GenerateRequest, n: number, seed: number | undefined, prompt: string) => {
+      const body = {
+        model: options.model,
+        prompt,
+        max_tokens: request.maxTokens,
+        ...(n === 1 ? {} : { n }),
+        ...(request.stop === undefined || request.stop.length === 0 ? {} : { stop: [...request.stop] }),
+        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        ...(request.topP === undefined ? {} : { top_p: request.topP }),
+        ...(seed === undefined ? {} : { seed }),
+        ...(request.topLogprobs !== undefined ? { logprobs: Math.max(1, request.topLogprobs) } : request.logprobs === true ? { logprobs: 1 } : {})
+      }
+      return exchange(async (signal, fetcher) => {
+        const response = await fetcher(`${endpointBase}/v1/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+          body: JSON.stringify(body),
+          signal
+        })
+        const text = await response.text()
+        if (!response.ok) {
+          let parsed: unknown = text
+          try {
+            parsed = JSON.parse(text)
+          } catch {
+            parsed = text
+          }
+          throw new HttpStatusError(response.status, parsed)
+        }
+        return JSON.parse(text) as unknown
+      }).pipe(
+        Effect.flatMap((reply) => decoded(CompletionResponse, reply)),
+        Effect.map((body) => completionReply(body, request.stop ?? []))
+      )
+    }
+
+    const decoded = <S extends typeof ChatResponse | typeof CompletionResponse>(schema: S, body: unknown) =>
+      Effect.mapError(
+        Schema.decodeUnknownEffect(schema)(body) as Effect.Effect<S["Type"], { readonly message: string }>,
+        (error) => new BadResponse({ backend: name, detail: `unexpected reply: ${scrub(error.message).slice(0, 300)}` })
+      )
+
+    const promptTextOf = (request: LanguageModel.GenerateRequest): string =>
+      template !== undefined
+        ? ChatTemplate.renderText(template, request.messages, true) + (request.prefix ?? "")
+        : request.messages.map((message) => `${message.role}: ${message.content}`).join("\n\n") + (request.prefix ?? "")
+
+    /** One request for `n` samples (or fewer when the server returns fewer). */
+    const sendOnce = (request: LanguageModel.GenerateRequest, n: number, seed: number | undefined, prompt: string | undefined) =>
+      prompt === undefined ? chatRequest(request, n, seed) : completionsRequest(request, n, seed, prompt)
+
+    const generate = (request: LanguageModel.GenerateRequest) =>
+      Effect.gen(function* () {
+        const continuing = (request.prefix ?? "").length > 0
+        let prompt: string | undefined
+        if (continuing && continuation === "completions") {
+          if (template === undefined)
+            return yield* Effect.fail(
+              new InvalidRequest({ backend: name, field: "prefix", detail: "continuing on this server needs a chat template: pass chatTemplate or tokenizerConfig" })
+            )
+          prompt = yield* ChatTemplate.continuation(template, request.messages, request.prefix, name)
+        }
+        const seedOf = (index: number) => (request.seed === undefined ? undefined : request.seed + index)
+        const replies: Array<Reply> = []
+        if (sampling === "n" || request.n === 1) {
+          const first = yield* sendOnce(request, request.n, request.seed, prompt)
+          replies.push(first)
+          const missing = request.n - first.choices.length
+          if (missing > 0)
+            replies.push(
+              ...(yield* Effect.forEach(
+                Array.from({ length: missing }, (_, offset) => first.choices.length + offset),
+                (index) => sendOnce(request, 1, seedOf(index), prompt),
+                { concurrency: "unbounded" }
+              ))
+            )
+        } else {
+          replies.push(
+            ...(yield* Effect.forEach(
+              Array.from({ length: request.n }, (_, index) => index),
+              (index) => sendOnce(request, 1, seedOf(index), prompt),
+              { concurrency: "unbounded" }
+            ))
+          )
+        }
+        return completionsOf(request, replies, prompt ?? promptTextOf(request))
+      })
+
+    /**
+     * Turns replies into completions. Each HTTP reply's prompt counts on its first choice (one request with `n`
+     * counts it once; parallel requests each paid for it), its output is split over its choices.
+     */
+    const completionsOf = (
+      request: LanguageModel.GenerateRequest,
+      replies: ReadonlyArray<Reply>,
+      promptText: string
+    ): ReadonlyArray<LanguageModel.Completion> => {
+      const completions: Array<LanguageModel.Completion> = []
+      const wantLogprobs = request.logprobs === true || request.topLogprobs !== undefined
+      for (const reply of replies) {
+        const reported = reply.usage
+        const outputs =
+          reported === undefined
+            ? undefined
+            : apportion(
+                reported.completion,
+                reply.choices.map((choice) => (choice.logprobs !== undefined ? choice.logprobs.length : Math.max(1, choice.text.length)))
+              )
+        reply.choices.forEach((choice, position) => {
+          const index = completions.length
+          if (index >= request.n) return
+          const first = position === 0
+          const usage =
+            reported !== undefined
+              ? Usage.make({
+                  inputTokens: first ? reported.prompt : 0,
+                  outputTokens: outputs?.[position],
+                  cachedInputTokens: first ? reported.cached : 0
+                })
+              : options.tokenizer !== undefined
+                ? Usage.make({
+                    inputTokens: first ? options.tokenizer.count(promptText) : 0,
+                    outputTokens: options.tokenizer.count(choice.text),
+                    cachedInputTokens: first ? undefined : 0,
+                    estimated: true
+                  })
+                : Usage.make({ inputTokens: first ? undefined : 0, cachedInputTokens: first ? undefined : 0 })
+          completions.push({
+            index,
+            text: choice.text,
+            finishReason: choice.finishReason,
+            usage,
+            ...(choice.logprobs === undefined || !wantLogprobs ? {} : { logprobs: choice.logprobs })
+          })
+        })
+      }
+      return completions
+    }
+
+    /** A bound on the prompt tokens a request pays for: once with `n`, once per sample with parallel requests. */
+    const countInputTokens = (request: LanguageModel.GenerateRequest): number => {
+      const copies = sampling === "parallel" ? request.n : 1
+      if (options.tokenizer === undefined) return copies * LanguageModel.upperBoundInputTokens(request)
+      try {
+        return copies * (options.tokenizer.count(promptTextOf(request)) + 8 * request.messages.length + 16)
+      } catch {
+        return copies * LanguageModel.upperBoundInputTokens(request)
+      }
+    }
+
+    return LanguageModel.make(
+      { info: { name, model: options.model }, generate, countInputTokens },
+      {
+        timeoutMillis: options.timeoutMillis ?? 120_000,
+        ...(options.retry === undefined ? {} : { retry: options.retry })
+      }
+    )
+  })
+
+/** A non-2xx answer of the completions endpoint (which is called without the client). */
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown
+  ) {
+    super(`HTTP ${status}`)
+  }
+}
+
+const causeOf = (error: Error): string => {
+  const cause = (error as { cause?: unknown }).cause
+  if (cause instanceof Error) return ` caused by ${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`
+  return ""
+}
+
+/** The backend as a layer providing `LanguageModel`. */
+export const layer = (options: Options): Layer.Layer<LanguageModel.LanguageModel, InvalidOptions> =>
+  Layer.effect(LanguageModel.LanguageModel, make(options))

@@ -1,0 +1,320 @@
+/**
+ * The llama.cpp backend: a GGUF model run in-process through node-llama-cpp, behind the `LanguageModel` contract.
+ *
+ * Use it to run stepwise on a local model without a server. The native engine comes prebuilt inside the
+ * `@node-llama-cpp/<platform>` npm package (`getLlama({ build: "never" })`: nothing is downloaded or compiled at
+ * run time); node-llama-cpp is an optional dependency, so `make` fails with `Unavailable` where it is not installed.
+ *
+ * - The prompt is the model's chat template (or `chatTemplate`) rendered with the assistant's turn opened, then the
+ *   request's `prefix` verbatim: a step continues the trajectory exactly.
+ * - Stop strings are matched on the decoded text; the completion's text ends before the first match
+ *   (`finishReason: "stop"`); an end-of-generation token gives `"eos"`, the token limit `"length"`.
+ * - Token counts are exact, from the model's tokenizer; a sequence that already holds the start of the prompt
+ *   reuses it, reported as `cachedInputTokens`.
+ * - Sample `i` of a request with `seed` `s` is sampled with seed `s + i`; temperature defaults to 1.
+ * - Logprobs (when `logprobs` or `topLogprobs` is asked) are those of the distribution each token was sampled from,
+ *   after temperature and top-p: equal to the model's own distribution at temperature 0 or 1 without top-p.
+ * - Concurrency: one context with `sequences` sequences; samples and requests share them, batched by the engine.
+ *
+ * @example
+ * const model = yield* LlamaCpp.make({ modelPath: "model.gguf", sequences: 4 })
+ * const [completion] = yield* model.generate({ messages, prefix, n: 1, maxTokens: 256, stop: ["\n\n"] })
+ */
+import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp"
+import type { Logprob, Step } from "@stepwise/core"
+import { InvalidOptions, InvalidRequest, LanguageModel, Unavailable, Usage } from "@stepwise/core"
+import { Effect, Layer, Queue, Random, Scope } from "effect"
+import * as ChatTemplate from "./ChatTemplate.js"
+
+/** Options of `make`. */
+export interface Options {
+  /** Path of the GGUF file. */
+  readonly modelPath: string
+  /** The backend's name in errors, traces and meters (default `"llama.cpp"`). */
+  readonly name?: string
+  /** Sequences of the context: how many samples run at once (default 4). */
+  readonly sequences?: number
+  /** Tokens each sequence holds, prompt plus output (default: the model's training context, at most 4096). */
+  readonly contextSize?: number
+  /** A Jinja chat template overriding the one in the file. */
+  readonly chatTemplate?: string
+  /** `false` (default) runs on the CPU; `"auto"` uses a GPU build when one is installed. */
+  readonly gpu?: false | "auto"
+  /** CPU threads (default: node-llama-cpp's choice). */
+  readonly threads?: number
+  /** Retries and time limit of the shared wrapper (`LanguageModel.make`). */
+  readonly retry?: LanguageModel.RetryOptions
+  readonly timeoutMillis?: number
+}
+
+/** The service plus the model's tokenizer, for exact counts outside generation. */
+export interface Service extends LanguageModel.Service {
+  readonly tokenize: (text: string) => ReadonlyArray<number>
+  readonly detokenize: (tokens: ReadonlyArray<number>) => string
+  /** The prompt text a request is turned into (chat template, assistant turn opened, prefix). */
+  readonly promptText: (request: LanguageModel.GenerateRequest) => string
+}
+
+/** The plain template used when neither the file nor the options carry one. */
+export const fallbackTemplate =
+  "{% for message in messages %}{{ message.role }}: {{ message.content }}\n\n{% endfor %}" +
+  "{% if add_generation_prompt %}assistant: {% endif %}"
+
+const llamas = new Map<string, Promise<Llama>>()
+
+/** One engine per GPU setting per process: loading the native binding is the slow part. */
+const loadLlama = (gpu: false | "auto"): Promise<Llama> => {
+  const key = String(gpu)
+  const existing = llamas.get(key)
+  if (existing !== undefined) return existing
+  const loading = import("node-llama-cpp").then(({ getLlama, LlamaLogLevel }) =>
+    getLlama({ build: "never", gpu, logLevel: LlamaLogLevel.error, progressLogs: false })
+  )
+  llamas.set(key, loading)
+  loading.catch(() => llamas.delete(key))
+  return loading
+}
+
+const validate = (options: Options): Effect.Effect<void, InvalidOptions> => {
+  const invalid = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: "LlamaCpp", field, detail }))
+  if (typeof options.modelPath !== "string" || options.modelPath.length === 0) return invalid("modelPath", "must be a path")
+  if (options.sequences !== undefined && !(Number.isInteger(options.sequences) && options.sequences >= 1))
+    return invalid("sequences", `must be an integer ≥ 1, got ${options.sequences}`)
+  if (options.contextSize !== undefined && !(Number.isInteger(options.contextSize) && options.contextSize >= 16))
+    return invalid("contextSize", `must be an integer ≥ 16, got ${options.contextSize}`)
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1))
+    return invalid("threads", `must be an integer ≥ 1, got ${options.threads}`)
+  return Effect.void
+}
+
+interface SampleSettings {
+  readonly maxTokens: number
+  readonly stop: ReadonlyArray<string>
+  readonly temperature: number
+  readonly topP: number
+  readonly seed: number
+  readonly topLogprobs: number | undefined
+}
+
+interface Sampled {
+  readonly text: string
+  readonly finishReason: Step.FinishReason
+  readonly outputTokens: number
+  readonly cachedInputTokens: number
+  readonly logprobs: ReadonlyArray<Logprob.TokenLogprob> | undefined
+}
+
+const earliestStop = (text: string, stops: ReadonlyArray<string>): number | undefined => {
+  let earliest: number | undefined
+  for (const stop of stops) {
+    if (stop.length === 0) continue
+    const at = text.indexOf(stop)
+    if (at >= 0 && (earliest === undefined || at < earliest)) earliest = at
+  }
+  return earliest
+}
+
+/** Generates one sample on a sequence: reuse the cached prompt start, evaluate the rest, sample until a stop. */
+const sampleOn = async (
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  prompt: ReadonlyArray<Token>,
+  settings: SampleSettings,
+  signal: AbortSignal
+): Promise<Sampled> => {
+  // At least one prompt token must be evaluated to get the next token's distribution.
+  await sequence.adaptStateToTokens(prompt.slice(0, -1) as Array<Token>, false)
+  const cachedInputTokens = sequence.nextTokenIndex
+  const input = prompt.slice(cachedInputTokens) as Array<Token>
+  const evaluateOptions = {
+    temperature: settings.temperature,
+    topP: settings.topP,
+    topK: 0,
+    minP: 0,
+    seed: settings.seed,
+    yieldEogToken: true
+  }
+  const generated: Array<Token> = []
+  const logprobs: Array<Logprob.TokenLogprob> = []
+  let outputTokens = 0
+  let finishReason: Step.FinishReason = "length"
+  let text = ""
+  const wantLogprobs = settings.topLogprobs !== undefined
+  const iterator = sequence.evaluateWithMetadata(input, { probabilities: wantLogprobs }, evaluateOptions)
+  for await (const output of iterator) {
+    if (signal.aborted) break
+    const token = output.token
+    outputTokens++
+    if (model.isEogToken(token)) {
+      finishReason = "eos"
+      break
+    }
+    if (wantLogprobs && "probabilities" in output) {
+      const probabilities = output.probabilities as Map<Token, number>
+      const top: Array<{ token: string; logprob: number }> = []
+      for (const [candidate, probability] of probabilities) {
+        if (top.length >= (settings.topLogprobs ?? 0)) break
+        top.push({ token: model.detokenize([candidate], true), logprob: Math.log(probability) })
+      }
+      logprobs.push({
+        token: model.detokenize([token], true),
+        logprob: Math.log(probabilities.get(token) ?? 0),
+        top
+      })
+    }
+    generated.push(token)
+    text = model.detokenize(generated)
+    const stopAt = earliestStop(text, settings.stop)
+    if (stopAt !== undefined) {
+      text = text.slice(0, stopAt)
+      finishReason = "stop"
+      break
+    }
+    if (outputTokens >= settings.maxTokens) break
+  }
+  return { text, finishReason, outputTokens, cachedInputTokens, logprobs: wantLogprobs ? logprobs : undefined }
+}
+
+/**
+ * Loads the model and returns the backend as a `LanguageModel` (built through `LanguageModel.make`). The model and
+ * its context are released with the scope.
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Service, InvalidOptions | Unavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    yield* validate(options)
+    const name = options.name ?? "llama.cpp"
+    const llama = yield* Effect.tryPromise({
+      try: () => loadLlama(options.gpu ?? false),
+      catch: (error) =>
+        new Unavailable({ backend: name, detail: `node-llama-cpp could not start its prebuilt engine: ${String(error)}` })
+    })
+    const model = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => llama.loadModel({ modelPath: options.modelPath, gpuLayers: options.gpu === "auto" ? "auto" : 0 }),
+        catch: (error) =>
+          new InvalidOptions({ subject: "LlamaCpp", field: "modelPath", detail: `cannot be loaded: ${String(error)}` })
+      }),
+      (loaded) => Effect.promise(() => loaded.dispose())
+    )
+    const sequences = options.sequences ?? 4
+    const contextSize = options.contextSize ?? Math.min(model.trainContextSize, 4096)
+    const context = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () =>
+          model.createContext({
+            contextSize,
+            sequences,
+            ...(options.threads === undefined ? {} : { threads: options.threads })
+          }),
+        catch: (error) => new Unavailable({ backend: name, detail: `cannot create a context: ${String(error)}` })
+      }),
+      (created) => Effect.promise(() => created.dispose())
+    )
+    const pool = yield* Queue.bounded<LlamaContextSequence>(sequences)
+    for (let index = 0; index < sequences; index++) yield* Queue.offer(pool, context.getSequence())
+
+    const fileTemplate = model.fileInfo.metadata.tokenizer?.chat_template
+    const template = yield* ChatTemplate.fromString(
+      options.chatTemplate ?? (typeof fileTemplate === "string" ? fileTemplate : fallbackTemplate),
+      { bosToken: model.tokens.bosString ?? undefined, eosToken: model.tokens.eosString ?? undefined }
+    )
+
+    const tokenizePrompt = (text: string): Array<Token> => {
+      const tokens = model.tokenize(text, true)
+      const bos = model.tokens.bos
+      if (model.tokens.shouldPrependBosToken && bos !== null && tokens[0] !== bos) return [bos, ...tokens]
+      return tokens
+    }
+    const promptText = (request: LanguageModel.GenerateRequest) =>
+      ChatTemplate.renderText(template, request.messages, true) + (request.prefix ?? "")
+    const countInputTokens = (request: LanguageModel.GenerateRequest): number => {
+      try {
+        return tokenizePrompt(promptText(request)).length
+      } catch {
+        return LanguageModel.upperBoundInputTokens(request)
+      }
+    }
+
+    /** Runs one sample on a free sequence; the sequence goes back to the pool only once its work has stopped. */
+    const onSequence = (prompt: ReadonlyArray<Token>, settings: SampleSettings) =>
+      Effect.acquireUseRelease(
+        Effect.map(Queue.take(pool), (sequence) => ({ sequence, pending: undefined as Promise<unknown> | undefined })),
+        (lease) =>
+          Effect.tryPromise({
+            try: (signal) => {
+              const pending = sampleOn(model, lease.sequence, prompt, settings, signal)
+              lease.pending = pending
+              return pending
+            },
+            catch: (error) => new Unavailable({ backend: name, detail: `generation failed: ${String(error)}` })
+          }),
+        (lease) =>
+          Effect.andThen(
+            Effect.promise(() => Promise.resolve(lease.pending).then(() => undefined, () => undefined)),
+            Queue.offer(pool, lease.sequence)
+          )
+      )
+
+    const generate = (request: LanguageModel.GenerateRequest) =>
+      Effect.gen(function* () {
+        const text = yield* ChatTemplate.continuation(template, request.messages, request.prefix, name)
+        const prompt = tokenizePrompt(text)
+        if (prompt.length + request.maxTokens > context.contextSize)
+          return yield* Effect.fail(
+            new InvalidRequest({
+              backend: name,
+              field: "maxTokens",
+              detail: `prompt (${prompt.length} tokens) plus maxTokens (${request.maxTokens}) exceeds the context size ${context.contextSize}`
+            })
+          )
+        const baseSeed = request.seed ?? (yield* Random.nextIntBetween(0, 2 ** 31 - 1))
+        const topLogprobs =
+          request.topLogprobs !== undefined ? request.topLogprobs : request.logprobs === true ? 0 : undefined
+        const samples = yield* Effect.forEach(
+          Array.from({ length: request.n }, (_, index) => index),
+          (index) =>
+            onSequence(prompt, {
+              maxTokens: request.maxTokens,
+              stop: request.stop ?? [],
+              temperature: request.temperature ?? 1,
+              topP: request.topP ?? 1,
+              seed: (baseSeed + index) >>> 0,
+              topLogprobs
+            }),
+          { concurrency: "unbounded" }
+        )
+        return samples.map(
+          (sample, index): LanguageModel.Completion => ({
+            index,
+            text: sample.text,
+            finishReason: sample.finishReason,
+            usage: Usage.make({
+              inputTokens: index === 0 ? prompt.length : 0,
+              outputTokens: sample.outputTokens,
+              cachedInputTokens: index === 0 ? sample.cachedInputTokens : 0
+            }),
+            ...(sample.logprobs === undefined ? {} : { logprobs: sample.logprobs })
+          })
+        )
+      })
+
+    const service = LanguageModel.make(
+      { info: { name, model: options.modelPath }, generate, countInputTokens },
+      {
+        ...(options.retry === undefined ? {} : { retry: options.retry }),
+        ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis })
+      }
+    )
+    return {
+      ...service,
+      tokenize: (text: string) => model.tokenize(text, false),
+      detokenize: (tokens: ReadonlyArray<number>) => model.detokenize(tokens as Array<Token>),
+      promptText
+    }
+  })
+
+/** The backend as a layer providing `LanguageModel`; the model is released when the layer is. */
+export const layer = (options: Options): Layer.Layer<LanguageModel.LanguageModel, InvalidOptions | Unavailable> =>
+  Layer.effect(LanguageModel.LanguageModel, make(options))

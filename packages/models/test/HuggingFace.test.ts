@@ -1,0 +1,374 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Accountant } from "@stepwise/accountant"
+import { LanguageModel, Message, Usage } from "@stepwise/core"
+import { Presets, Server, World } from "@stepwise/simulator"
+import { itEffect } from "@stepwise/testing"
+import { Effect, Fiber, Redacted } from "effect"
+import type { Scope } from "effect"
+import { fc, test } from "@fast-check/vitest"
+import { afterAll, beforeAll, describe, expect } from "vitest"
+import { HuggingFace, TinyLlama, Tokenizer } from "../src/index.js"
+
+const world = World.make(Presets.calibrated, { seed: 7 })
+const [problem] = World.problems(world, { count: 1, seed: 1 })
+if (problem === undefined) throw new Error("the world made no problem")
+const messages = problem.messages
+const chatMl =
+  "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}" +
+  "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+
+let server: Server.Handle
+beforeAll(async () => {
+  server = await Server.listen(world, { port: 0 })
+})
+afterAll(() => server.close())
+
+const fastRetry = { times: 6, baseMillis: 1, capMillis: 4 }
+
+const backend = (options: Partial<HuggingFace.Options> = {}) =>
+  HuggingFace.make({ endpointUrl: server.url, model: World.modelName, kind: "vllm", retry: fastRetry, ...options })
+
+/** A server with faults for the length of a scope. */
+const faulty = (faults: Server.Faults) =>
+  Effect.map(Server.serve(world, { port: 0, faults }), (address) => address.url)
+
+const step = (request: Partial<LanguageModel.GenerateRequest> = {}): LanguageModel.GenerateRequest => ({
+  messages,
+  n: 1,
+  maxTokens: 256,
+  stop: ["\n\n"],
+  temperature: 0.7,
+  seed: 3,
+  ...request
+})
+
+/**
+ * What must match the world's own answer: texts, finish reasons, and the request's total usage (a server reports
+ * output tokens per request, which the backend splits over the choices; the total is exact).
+ */
+const strip = (completions: ReadonlyArray<LanguageModel.Completion>) => {
+  const usage = Usage.sum(completions.map((completion) => completion.usage))
+  return {
+    samples: completions.map((completion) => ({ text: completion.text, finishReason: completion.finishReason })),
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens
+  }
+}
+
+describe("HuggingFace backend against the simulator's loopback server", () => {
+  itEffect("chat: the completion over HTTP is the world's own, with exact usage", () =>
+    Effect.gen(function* () {
+      const model = yield* backend()
+      const request = step()
+      const remote = yield* model.generate(request)
+      const local = yield* world.languageModel.generate(request)
+      expect(strip(remote)).toEqual(strip(local))
+      expect(remote[0]?.usage.inputTokens).toBe(local[0]?.usage.inputTokens)
+      expect(remote[0]?.text).not.toContain("\n\n")
+      expect(Usage.isComplete(Usage.sum(remote.map((completion) => completion.usage)))).toBe(false) // no cached count reported
+      expect(remote[0]?.usage.inputTokens).toBeGreaterThan(0)
+    })
+  )
+
+  itEffect("continuation: continue_final_message and client-side chat template + /v1/completions agree with the world", () =>
+    Effect.gen(function* () {
+      const first = yield* world.languageModel.generate(step())
+      const prefix = `${first[0]?.text ?? ""}\n\n`
+      const request = step({ prefix })
+      const local = yield* world.languageModel.generate(request)
+      const continued = yield* (yield* backend()).generate(request)
+      const completed = yield* (yield* backend({ continuation: "completions", chatTemplate: chatMl })).generate(request)
+      expect(strip(continued)).toEqual(strip(local))
+      // the raw prompt carries the template's markers, which the server counts as prompt tokens
+      expect({ ...strip(completed), inputTokens: undefined }).toEqual({ ...strip(local), inputTokens: undefined })
+      expect(strip(completed).inputTokens).toBeGreaterThan(strip(local).inputTokens ?? 0)
+    })
+  )
+
+  itEffect("n samples in one request, seeded; to the end with eos; parallel requests for a TGI-like server", () =>
+    Effect.gen(function* () {
+      const request = step({ n: 4, stop: [], maxTokens: 1024 })
+      const remote = yield* (yield* backend()).generate(request)
+      const local = yield* world.languageModel.generate(request)
+      expect(strip(remote)).toEqual(strip(local))
+      expect(remote.map((completion) => completion.index)).toEqual([0, 1, 2, 3])
+      expect(remote.some((completion) => completion.finishReason === "eos")).toBe(true)
+      const parallel = yield* (yield* backend({ kind: "tgi", chatTemplate: chatMl })).generate(request)
+      expect(parallel).toHaveLength(4)
+      // sample i is the first sample of seed 3 + i
+      for (const [index, completion] of parallel.entries()) {
+        const [alone] = yield* world.languageModel.generate({ ...request, n: 1, seed: 3 + index })
+        expect(completion.text).toBe(alone?.text)
+      }
+      // each parallel request paid for its prompt
+      expect(parallel.every((completion) => (completion.usage.inputTokens ?? 0) > 0)).toBe(true)
+    })
+  )
+
+  itEffect("token logprobs with top alternatives (a ThinkPRM decision)", () =>
+    Effect.gen(function* () {
+      const request = step({ prefix: "Let's verify step by step:", stop: [], maxTokens: 1, topLogprobs: 5, temperature: 0 })
+      const [remote] = yield* (yield* backend()).generate(request)
+      const [local] = yield* world.languageModel.generate(request)
+      expect(remote?.logprobs?.length).toBeGreaterThan(0)
+      expect(remote?.logprobs).toEqual(local?.logprobs?.map((position) => ({ ...position, top: position.top.slice(0, 5) })))
+    })
+  )
+
+  itEffect("a 400 becomes InvalidRequest naming the field", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip((yield* backend()).generate(step({ topLogprobs: 50 })))
+      expect(error._tag).toBe("InvalidRequest")
+      expect(error._tag === "InvalidRequest" && error.field).toBe("top_logprobs")
+      const wrongModel = yield* Effect.flip((yield* backend({ model: "no-such-model" })).generate(step()))
+      expect(wrongModel._tag === "InvalidRequest" && wrongModel.field).toBe("model")
+    })
+  )
+})
+
+/** Runs a request under an accountant and returns the outcome and the spend. */
+const metered = <E>(model: Effect.Effect<LanguageModel.Service, E, Scope.Scope>, request: LanguageModel.GenerateRequest) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const service = yield* model
+      const accountant = yield* Accountant.make({ totalTokens: 1_000_000 })
+      const outcome = yield* Effect.result(service.generate(request).pipe(Accountant.provide(accountant)))
+      const snapshot = yield* accountant.snapshot
+      return { outcome, spent: snapshot.spent, reserved: snapshot.reserved }
+    })
+  )
+
+describe("HuggingFace backend under injected faults", () => {
+  for (const [fault, share] of [
+    ["serverError", 0.5],
+    ["unavailable", 0.5],
+    ["rateLimited", 0.5],
+    ["dropped", 0.5],
+    ["malformed", 0.5],
+    ["truncated", 0.5]
+  ] as const)
+    itEffect(`${fault}: retried to success, charged exactly the successful call`, () =>
+      Effect.gen(function* () {
+        const { outcome, spent, reserved } = yield* metered(
+          Effect.flatMap(faulty({ [fault]: share, retryAfterSeconds: 0, seed: 3 }), (url) => backend({ endpointUrl: url })),
+          step({ n: 2 })
+        )
+        expect(outcome._tag).toBe("Success")
+        const completions = outcome._tag === "Success" ? outcome.success : []
+        const usage = Usage.sum(completions.map((completion) => completion.usage))
+        expect(spent.inputTokens).toBe(usage.inputTokens)
+        expect(spent.outputTokens).toBe(usage.outputTokens)
+        expect(reserved.totalTokens).toBe(0)
+        expect(strip(completions)).toEqual(strip(yield* world.languageModel.generate(step({ n: 2 }))))
+      })
+    )
+
+  for (const [fault, tag] of [
+    ["serverError", "Unavailable"],
+    ["unavailable", "Unavailable"],
+    ["rateLimited", "RateLimited"],
+    ["dropped", "Unavailable"],
+    ["malformed", "BadResponse"],
+    ["truncated", "Unavailable"]
+  ] as const)
+    itEffect(`${fault} on every attempt: fails with ${tag}, nothing charged, nothing left reserved`, () =>
+      Effect.gen(function* () {
+        const { outcome, spent, reserved } = yield* metered(
+          Effect.flatMap(faulty({ [fault]: 1, retryAfterSeconds: 0 }), (url) =>
+            backend({ endpointUrl: url, retry: { times: 2, baseMillis: 1, capMillis: 2 } })
+          ),
+          step()
+        )
+        expect(outcome._tag === "Failure" && outcome.failure._tag).toBe(tag)
+        if (outcome._tag === "Failure" && outcome.failure._tag === "RateLimited") expect(outcome.failure.retryAfterMillis).toBe(0)
+        expect(spent.totalTokens).toBe(0)
+        expect(reserved.totalTokens).toBe(0)
+      })
+    )
+
+  itEffect("a slow server times out with Timeout, and the HTTP request is aborted", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = yield* faulty({ slow: 1, slowMillis: 5_000 })
+        const signals: Array<AbortSignal> = []
+        const spy: typeof fetch = (input, init) => {
+          if (init?.signal) signals.push(init.signal)
+          return fetch(input, init)
+        }
+        const model = yield* backend({ endpointUrl: url, timeoutMillis: 100, retry: { times: 0, baseMillis: 1, capMillis: 1 }, fetch: spy })
+        const error = yield* Effect.flip(model.generate(step()))
+        expect(error._tag).toBe("Timeout")
+        expect(signals.length).toBe(1)
+        expect(signals[0]?.aborted).toBe(true)
+      })
+    )
+  )
+
+  itEffect("the access token never appears in errors", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const secret = "hf_secretTOKEN1234567890"
+        for (const fault of ["serverError", "rateLimited", "dropped", "malformed"] as const) {
+          const url = yield* faulty({ [fault]: 1, retryAfterSeconds: 0 })
+          const model = yield* backend({ endpointUrl: url, accessToken: Redacted.make(secret), retry: { times: 0, baseMillis: 1, capMillis: 1 } })
+          const error = yield* Effect.flip(model.generate(step()))
+          expect(JSON.stringify(error)).not.toContain(secret)
+          expect(String(error.message)).not.toContain(secret)
+        }
+      })
+    )
+  )
+})
+
+/** A tiny OpenAI-compatible fake for what the simulator does not do: no usage at all, and the providers' router. */
+const fakeServer = (respond: (body: Record<string, unknown>, headers: Record<string, unknown>) => unknown) =>
+  Effect.acquireRelease(
+    Effect.promise(
+      () =>
+        new Promise<{ url: string; close: () => Promise<void>; seen: Array<Record<string, unknown>> }>((resolve) => {
+          const seen: Array<Record<string, unknown>> = []
+          const http = createServer((request, response) => {
+            let text = ""
+            request.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")))
+            request.on("end", () => {
+              const body = JSON.parse(text) as Record<string, unknown>
+              seen.push({ ...body, path: request.url, authorization: request.headers["authorization"] })
+              response.writeHead(200, { "content-type": "application/json" })
+              response.end(JSON.stringify(respond(body, request.headers)))
+            })
+          })
+          http.listen(0, "127.0.0.1", () =>
+            resolve({
+              url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+              seen,
+              close: () => new Promise<void>((done) => http.close(() => done()))
+            })
+          )
+        })
+    ),
+    (fake) => Effect.promise(() => fake.close())
+  )
+
+describe("HuggingFace backend: servers without usage, providers", () => {
+  const ggufPath = join(mkdtempSync(join(tmpdir(), "stepwise-hf-")), "tiny.gguf")
+  writeFileSync(ggufPath, TinyLlama.bytes())
+  const reply = (body: Record<string, unknown>) => ({
+    id: "x",
+    object: "chat.completion",
+    created: 1,
+    model: body["model"],
+    choices: [{ index: 0, message: { role: "assistant", content: "First, add 2 and 3 to get 5." }, finish_reason: "stop" }]
+  })
+
+  itEffect("no usage reported: unknown counts, or a real tokenizer's counts marked estimated", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const fake = yield* fakeServer(reply)
+        const request = step({ stop: [] })
+        const [unknown] = yield* (yield* HuggingFace.make({ endpointUrl: fake.url, model: "m" })).generate(request)
+        expect(unknown?.usage.inputTokens).toBeUndefined()
+        expect(unknown?.usage.outputTokens).toBeUndefined()
+        const tokenizer = yield* Tokenizer.fromGguf(ggufPath)
+        const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", tokenizer, chatTemplate: chatMl })
+        const [estimated] = yield* model.generate(request)
+        expect(estimated?.usage.estimated).toBe(true)
+        expect(estimated?.usage.outputTokens).toBe(tokenizer.count("First, add 2 and 3 to get 5."))
+        expect(estimated?.usage.outputTokens).toBe(8) // First, | add | 2 | and | 3 | to | get | 5.
+        expect(estimated?.usage.inputTokens).toBeGreaterThan(0)
+        expect(fake.seen.every((body) => body["model"] === "m")).toBe(true)
+      })
+    )
+  )
+
+  itEffect("Inference Providers: the router gets the model and the token; the reply is checked", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const fake = yield* fakeServer((body) => ({ ...reply(body), usage: { prompt_tokens: 11, completion_tokens: 8, total_tokens: 19, prompt_tokens_details: { cached_tokens: 4 } } }))
+        const routed: typeof fetch = (input, init) => fetch(String(input).replace("https://router.huggingface.co", fake.url), init)
+        const model = yield* HuggingFace.make({ model: "meta-llama/Llama-3.1-8B-Instruct", accessToken: "hf_abc", fetch: routed })
+        const [completion] = yield* model.generate(step({ prefix: "Step 1:" }))
+        expect(completion?.usage).toEqual({ inputTokens: 11, outputTokens: 8, cachedInputTokens: 4 })
+        expect(fake.seen[0]?.["model"]).toBe("meta-llama/Llama-3.1-8B-Instruct")
+        expect(fake.seen[0]?.["authorization"]).toBe("Bearer hf_abc")
+        expect(fake.seen[0]?.["continue_final_message"]).toBe(true)
+        expect(fake.seen[0]?.["add_generation_prompt"]).toBe(false)
+      })
+    )
+  )
+
+  itEffect("a reply of the wrong shape is a BadResponse", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const fake = yield* fakeServer(() => ({ choices: [{ index: 0, message: { content: 42 } }] }))
+        const error = yield* Effect.flip((yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", retry: { times: 0, baseMillis: 1, capMillis: 1 } })).generate(step()))
+        expect(error._tag).toBe("BadResponse")
+      })
+    )
+  )
+
+  itEffect("rejects bad options naming the field", () =>
+    Effect.gen(function* () {
+      const both = yield* Effect.flip(HuggingFace.make({ model: "m", endpointUrl: "http://127.0.0.1:1", provider: "together" }))
+      expect(both.field).toBe("provider")
+      const url = yield* Effect.flip(HuggingFace.make({ model: "m", endpointUrl: "not a url" }))
+      expect(url.field).toBe("endpointUrl")
+      const completions = yield* Effect.flip(HuggingFace.make({ model: "m", continuation: "completions" }))
+      expect(completions.field).toBe("continuation")
+      const template = yield* Effect.flip(HuggingFace.make({ model: "m", endpointUrl: "http://127.0.0.1:1", chatTemplate: "{% for %}" }))
+      expect(template.field).toBe("chatTemplate")
+    })
+  )
+})
+
+describe("HuggingFace.apportion", () => {
+  test.prop([fc.nat({ max: 100_000 }), fc.array(fc.nat({ max: 500 }), { minLength: 1, maxLength: 16 })])(
+    "for all totals and weights, the parts are whole, sum to the total, and differ from the exact share by less than 1",
+    (total, weights) => {
+      const parts = HuggingFace.apportion(total, weights)
+      expect(parts).toHaveLength(weights.length)
+      expect(parts.reduce((sum, part) => sum + part, 0)).toBe(total)
+      const weightSum = weights.reduce((sum, weight) => sum + weight, 0)
+      parts.forEach((part, index) => {
+        expect(Number.isInteger(part)).toBe(true)
+        const exact = weightSum === 0 ? total / weights.length : (total * (weights[index] ?? 0)) / weightSum
+        expect(Math.abs(part - exact)).toBeLessThan(1)
+      })
+    }
+  )
+})
+
+describe("HuggingFace backend: Retry-After and interruption", () => {
+  itEffect("a 429's Retry-After seconds reach the error (LanguageModel.make waits that long before its retry)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = yield* faulty({ rateLimited: 1, retryAfterSeconds: 2 })
+        const model = yield* backend({ endpointUrl: url, retry: { times: 0, baseMillis: 1, capMillis: 1 } })
+        const error = yield* Effect.flip(model.generate(step()))
+        expect(error._tag === "RateLimited" && error.retryAfterMillis).toBe(2000)
+      })
+    )
+  )
+
+  itEffect("interrupting a call aborts its HTTP request", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = yield* faulty({ slow: 1, slowMillis: 5_000 })
+        const signals: Array<AbortSignal> = []
+        const spy: typeof fetch = (input, init) => {
+          if (init?.signal) signals.push(init.signal)
+          return fetch(input, init)
+        }
+        const model = yield* backend({ endpointUrl: url, fetch: spy })
+        const fiber = yield* Effect.forkChild(model.generate(step()))
+        while (signals.length === 0) yield* Effect.sleep("5 millis")
+        expect(signals[0]?.aborted).toBe(false)
+        yield* Fiber.interrupt(fiber)
+        expect(signals[0]?.aborted).toBe(true)
+      })
+    )
+  )
+})

@@ -1,0 +1,150 @@
+import { Effect } from "effect"
+import type { InvalidOptions, Problem } from "@stepwise/core"
+import * as Common from "./Common.js"
+import * as Expansion from "./Expansion.js"
+import * as Lookahead from "./Lookahead.js"
+import * as Run from "./Run.js"
+import * as Seed from "./Seed.js"
+import type { Method, Normalizer } from "./Selection.js"
+import * as Selection from "./Selection.js"
+import type { Strategy } from "./Strategy.js"
+import { describe } from "./Strategy.js"
+import * as TreeRecorder from "./TreeRecorder.js"
+import * as Validate from "./Validate.js"
+
+/** Options of beam search. */
+export interface Options extends Common.Options {
+  /** N: active beams per iteration (default 16). */
+  readonly beams?: number
+  /** M: each kept beam is expanded M ways; N/M beams are kept (default 4). N must be a multiple of M. */
+  readonly width?: number
+  /** Greedy steps generated after a candidate step to score it, then dropped (default 0). */
+  readonly lookahead?: number
+  /** How to pick the answer among the completed beams (default `best`, as search-and-learn). */
+  readonly selection?: Method
+  /** Groups equal answers for the votes (default `Answer.normalize`). */
+  readonly normalize?: Normalizer
+}
+
+/** One scored candidate beam. */
+export interface Scored {
+  readonly id: number
+  readonly score: number | undefined
+}
+
+/**
+ * The beams kept after an iteration: the `keep` highest scores; an unscored beam ranks last; ties go to the
+ * beam created first (the lower node id). Returned best first.
+ *
+ * @example
+ * BeamSearch.keepTop([{ id: 3, score: 0.5 }, { id: 1, score: 0.5 }, { id: 2, score: 0.9 }], 2) // ids 2, 1
+ */
+export const keepTop = (beams: ReadonlyArray<Scored>, keep: number): ReadonlyArray<Scored> =>
+  [...beams]
+    .sort((left, right) => {
+      const difference = (right.score ?? Number.NEGATIVE_INFINITY) - (left.score ?? Number.NEGATIVE_INFINITY)
+      return difference !== 0 && !Number.isNaN(difference) ? difference : left.id - right.id
+    })
+    .slice(0, keep)
+
+/**
+ * How N samples are spread over the kept beams: as search-and-learn's `(active * repeats)[:N]`, each beam gets
+ * ⌊N/K⌋ and the first N mod K one more.
+ */
+export const copiesOf = (kept: number, beams: number): ReadonlyArray<number> =>
+  Array.from({ length: kept }, (_, index) => Math.floor(beams / kept) + (index < beams % kept ? 1 : 0))
+
+/**
+ * Beam search (search-and-learn `beam_search.py`): N beams; each iteration generates one step per beam (the
+ * copies of a beam batched with `n`), scores the full prefixes (after optional lookahead), sets completed beams
+ * aside (EOS, length, an empty step or a `\boxed{}`), keeps the top N/M of the rest and expands each M ways; the
+ * last iteration (`maxSteps`) generates to the end. The answer is picked among the top N completed beams.
+ *
+ * @example
+ * const strategy = yield* BeamSearch.make({ beams: 16, width: 4 })
+ */
+export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
+  Effect.gen(function* () {
+    const beams = options.beams ?? 16
+    const width = options.width ?? 4
+    yield* Validate.all("BeamSearch", [
+      Validate.integerAtLeast("beams", options.beams, 1),
+      Validate.integerAtLeast("width", options.width, 1),
+      Validate.that("width", width <= beams && beams % width === 0, `must divide beams (${beams}), got ${width}`),
+      Validate.integerAtLeast("lookahead", options.lookahead, 0),
+      Validate.oneOf("selection", options.selection, Selection.methods),
+      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
+      ...Common.checks(options)
+    ])
+    const common = Common.resolve(options)
+    const lookahead = options.lookahead ?? 0
+    const selection = options.selection ?? "best"
+    const normalize = options.normalize ?? Selection.defaultNormalizer
+    const keep = beams / width
+    const name = `beam-search-${beams}x${width}`
+    return {
+      name,
+      options: describe({ beams, width, lookahead, selection, ...common }),
+      run: (problem: Problem.Problem) =>
+        Run.search(
+          name,
+          problem,
+          (recorder) =>
+            Effect.gen(function* () {
+              let parents: ReadonlyArray<{ readonly id: number; readonly copies: number }> = [{ id: 0, copies: beams }]
+              for (let iteration = 0; iteration < common.maxSteps; iteration++) {
+                const last = iteration === common.maxSteps - 1
+                const generated = yield* Effect.forEach(
+                  parents,
+                  (parent) => {
+                    const request = { n: parent.copies, seed: Seed.derive(common.seed, "beam", parent.id), sampling: common }
+                    return last
+                      ? Expansion.requestRollouts(problem, recorder, parent.id, request)
+                      : Expansion.requestNextSteps(problem, recorder, parent.id, request)
+                  },
+                  { concurrency: common.concurrency }
+                )
+                const children: Array<number> = []
+                for (let index = 0; index < parents.length; index++) {
+                  const parent = parents[index]
+                  const each = generated[index]
+                  if (parent === undefined || each === undefined) continue
+                  children.push(
+                    ...(last
+                      ? yield* Expansion.recordRollouts(recorder, parent.id, each)
+                      : yield* Expansion.recordNextSteps(recorder, parent.id, each, common))
+                  )
+                }
+                const scores = yield* Lookahead.scoreWithLookahead(problem, recorder, children, {
+                  steps: lookahead,
+                  seed: Seed.derive(common.seed, "beam-lookahead", iteration),
+                  sampling: common,
+                  aggregation: common.aggregation,
+                  concurrency: common.concurrency
+                })
+                if (TreeRecorder.isExhausted(recorder)) return
+                const active = children
+                  .map((id, index) => ({ id, score: scores[index] }))
+                  .filter(({ id }) => !TreeRecorder.node(recorder, id).finished)
+                if (active.length === 0) return
+                const kept = keepTop(active, keep)
+                const copies = copiesOf(kept.length, beams)
+                parents = kept.map((beam, index) => ({ id: beam.id, copies: copies[index] ?? 0 })).filter((beam) => beam.copies > 0)
+              }
+            }),
+          (candidates) => {
+            const top = keepTop(
+              candidates.map((candidate) => ({ id: candidate.nodeId, score: candidate.score })),
+              beams
+            )
+            const ids = new Set(top.map((beam) => beam.id))
+            return Selection.select(
+              candidates.filter((candidate) => ids.has(candidate.nodeId)),
+              selection,
+              normalize
+            )
+          },
+          Common.rescueOf(common)
+        )
+    }
+  })

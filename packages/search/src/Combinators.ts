@@ -1,0 +1,195 @@
+import { Effect } from "effect"
+import type { Budget } from "@stepwise/accountant"
+import { Accountant, Budget as Budgets } from "@stepwise/accountant"
+import type { InvalidOptions, Problem, SearchError, SearchResult } from "@stepwise/core"
+import { Resource, SearchEvent, Trajectory } from "@stepwise/core"
+import * as Run from "./Run.js"
+import type { Normalizer } from "./Selection.js"
+import * as Selection from "./Selection.js"
+import type { Requirements, Strategy } from "./Strategy.js"
+import * as TreeRecorder from "./TreeRecorder.js"
+import * as Validate from "./Validate.js"
+
+/**
+ * Runs a strategy under a child budget with its own limits, spending from the current one.
+ * Use to cap one strategy inside a larger run.
+ *
+ * @example
+ * const capped = yield* Combinators.withBudget(beam, { totalTokens: 20_000, verifierCalls: 64 })
+ */
+export const withBudget = (strategy: Strategy, limits: Budget.Limits): Effect.Effect<Strategy, InvalidOptions> =>
+  Effect.map(Budgets.validate(limits, "withBudget"), (checked) => ({
+    name: strategy.name,
+    options: { ...strategy.options, budget: checked },
+    run: (problem: Problem.Problem) => Accountant.withChild(checked, `${strategy.name}-budget`)(strategy.run(problem))
+  }))
+
+/**
+ * Combines the results of several runs into one: the trees merged under one root, the candidates renumbered, the
+ * spend read from an unlimited child budget around all the runs, the answer and best trajectory from `choose`.
+ */
+const combined = (
+  name: string,
+  problem: Problem.Problem,
+  runs: Effect.Effect<ReadonlyArray<SearchResult.SearchResult>, SearchError, Requirements>,
+  choose: (results: ReadonlyArray<SearchResult.SearchResult>) => SearchResult.SearchResult | undefined
+): Effect.Effect<SearchResult.SearchResult, SearchError, Requirements> =>
+  Accountant.withChild({}, name)(
+    Effect.gen(function* () {
+      yield* SearchEvent.emit({ _tag: "search-start", strategy: name, problemId: problem.id })
+      const results = yield* runs
+      const { tree, ids } = TreeRecorder.merge(results.map((result) => result.tree))
+      const candidates = results.flatMap((result, index) =>
+        result.candidates.map((candidate) => ({ ...candidate, nodeId: ids[index]?.get(candidate.nodeId) ?? candidate.nodeId }))
+      )
+      const chosen = choose(results)
+      const exhausted = results.some((result) => result.budgetExhausted)
+      const answer = chosen?.answer
+      const outcome: SearchResult.Outcome =
+        chosen !== undefined
+          ? chosen.outcome
+          : Run.outcomeOf({ answer: undefined, best: undefined }, candidates.length, exhausted)
+      const snapshot = yield* Accountant.snapshot
+      yield* SearchEvent.emit({
+        _tag: "search-end",
+        strategy: name,
+        answer,
+        reason: outcome._tag === "Answered" ? `answered by ${chosen?.strategy ?? name}` : outcome.reason
+      })
+      return {
+        strategy: name,
+        problemId: problem.id,
+        outcome,
+        answer,
+        best: chosen?.best,
+        bestScore: chosen?.bestScore,
+        candidates,
+        tree,
+        spend: snapshot.spent,
+        usage: TreeRecorder.usage(tree),
+        budgetExhausted: exhausted
+      }
+    })
+  )
+
+/**
+ * Runs strategies in order under the same budget until one answers; the result is the first answer, with the
+ * explored trees of every run merged. Use to fall back to a cheaper or sturdier strategy.
+ *
+ * @example
+ * const sturdy = yield* Combinators.fallback([aStar, bestOfN])
+ */
+export const fallback = (strategies: ReadonlyArray<Strategy>): Effect.Effect<Strategy, InvalidOptions> =>
+  Effect.gen(function* () {
+    yield* Validate.all("fallback", [Validate.that("strategies", strategies.length > 0, "must hold at least one strategy")])
+    const name = `fallback(${strategies.map((strategy) => strategy.name).join(", ")})`
+    return {
+      name,
+      options: { strategies: strategies.map((strategy) => strategy.name) },
+      run: (problem: Problem.Problem) =>
+        combined(
+          name,
+          problem,
+          Effect.gen(function* () {
+            const results: Array<SearchResult.SearchResult> = []
+            for (const strategy of strategies) {
+              const result = yield* strategy.run(problem)
+              results.push(result)
+              if (result.outcome._tag === "Answered") break
+            }
+            return results
+          }),
+          (results) => results.find((result) => result.outcome._tag === "Answered") ?? results[results.length - 1]
+        )
+    }
+  })
+
+/** Options of `portfolio`. */
+export interface PortfolioOptions {
+  /** Share of the budget per strategy (default equal); normalized to sum 1. */
+  readonly shares?: ReadonlyArray<number>
+  /** `vote`: the answer most strategies gave (ties: the earlier strategy); `best`: the highest best score. Default `vote`. */
+  readonly combine?: "vote" | "best"
+  /** Groups equal answers for the vote (default `Answer.normalize`). */
+  readonly normalize?: Normalizer
+  /** Strategies run at once (default all). */
+  readonly concurrency?: number
+}
+
+/**
+ * Splits what is left of the current budget across strategies (each under a child budget of its share of every
+ * limited resource), runs them, and votes or picks among their answers.
+ *
+ * @example
+ * const mix = yield* Combinators.portfolio([beam, particles], { shares: [1, 1], combine: "vote" })
+ */
+export const portfolio = (
+  strategies: ReadonlyArray<Strategy>,
+  options: PortfolioOptions = {}
+): Effect.Effect<Strategy, InvalidOptions> =>
+  Effect.gen(function* () {
+    const shares = options.shares ?? strategies.map(() => 1)
+    yield* Validate.all("portfolio", [
+      Validate.that("strategies", strategies.length > 0, "must hold at least one strategy"),
+      Validate.that(
+        "shares",
+        shares.length === strategies.length && shares.every((share) => Number.isFinite(share) && share >= 0) && shares.some((share) => share > 0),
+        `must be ${strategies.length} finite numbers ≥ 0, not all 0`
+      ),
+      Validate.oneOf("combine", options.combine, ["vote", "best"]),
+      Validate.integerAtLeast("concurrency", options.concurrency, 1),
+      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function")
+    ])
+    const total = shares.reduce((sum, share) => sum + share, 0)
+    const combine = options.combine ?? "vote"
+    const normalize = options.normalize ?? Selection.defaultNormalizer
+    const name = `portfolio(${strategies.map((strategy) => strategy.name).join(", ")})`
+    return {
+      name,
+      options: { strategies: strategies.map((strategy) => strategy.name), shares, combine },
+      run: (problem: Problem.Problem) =>
+        combined(
+          name,
+          problem,
+          Effect.gen(function* () {
+            const snapshot = yield* Accountant.snapshot
+            const limitsOf = (share: number): Budget.Limits => {
+              const limits: Record<string, number> = {}
+              for (const resource of Resource.all)
+                if (Number.isFinite(snapshot.remaining[resource]))
+                  limits[resource] = Math.floor((Math.max(0, snapshot.remaining[resource]) * share) / total)
+              return limits
+            }
+            return yield* Effect.forEach(
+              strategies,
+              (strategy, index) =>
+                Accountant.withChild(limitsOf(shares[index] ?? 0), `${strategy.name}-share`)(strategy.run(problem)),
+              { concurrency: options.concurrency ?? strategies.length }
+            )
+          }),
+          (results) => {
+            const answered = results.filter((result) => result.answer !== undefined)
+            if (combine === "best") {
+              let best: SearchResult.SearchResult | undefined
+              for (const result of answered)
+                if (best === undefined || (result.bestScore ?? Number.NEGATIVE_INFINITY) > (best.bestScore ?? Number.NEGATIVE_INFINITY))
+                  best = result
+              return best ?? results[0]
+            }
+            const votes = Selection.groups(
+              answered.map((result, index) => ({
+                nodeId: index,
+                trajectory: result.best ?? Trajectory.empty,
+                answer: result.answer,
+                score: result.bestScore
+              })),
+              normalize
+            )
+            let winner: Selection.Group | undefined
+            for (const group of votes) if (winner === undefined || group.count > winner.count) winner = group
+            const first = winner?.members[0]
+            return first === undefined ? results[0] : answered[first.nodeId]
+          }
+        )
+    }
+  })

@@ -1,0 +1,220 @@
+import { Effect } from "effect"
+import type { BudgetExhausted, LanguageModelError, Problem } from "@stepwise/core"
+import { Answer, LanguageModel, Step, Trajectory, Usage } from "@stepwise/core"
+import * as Seed from "./Seed.js"
+import * as TreeRecorder from "./TreeRecorder.js"
+
+/** The blank line that separates steps (the step protocol's delimiter). */
+export const delimiter = "\n\n"
+
+/** Sampling settings shared by the strategies. */
+export interface Sampling {
+  readonly temperature: number
+  /** Output-token limit of one step. */
+  readonly stepTokens: number
+  /** Output-token limit of a generation to the end (a rollout). */
+  readonly maxTokens: number
+  /** A trajectory that reaches this many steps is finished. */
+  readonly maxSteps: number
+}
+
+/**
+ * The assistant prefix of a trajectory under the step protocol: the steps joined by the delimiter, plus a
+ * trailing delimiter when there is at least one step.
+ */
+export const prefixOf = (trajectory: Trajectory.Trajectory): string =>
+  trajectory.length === 0 ? "" : Trajectory.text(trajectory, delimiter) + delimiter
+
+/** The request for the next step of a trajectory: stops at the delimiter. */
+export const nextStepRequest = (
+  problem: Problem.Problem,
+  trajectory: Trajectory.Trajectory,
+  options: { readonly n: number; readonly seed: number; readonly temperature: number; readonly maxTokens: number }
+): LanguageModel.GenerateRequest => ({
+  messages: problem.messages,
+  prefix: prefixOf(trajectory),
+  stop: [delimiter],
+  n: options.n,
+  maxTokens: options.maxTokens,
+  minTokens: options.maxTokens,
+  temperature: options.temperature,
+  seed: options.seed
+})
+
+/** The request that generates a trajectory to its end (no stop sequence). */
+export const rolloutRequest = (
+  problem: Problem.Problem,
+  trajectory: Trajectory.Trajectory,
+  options: { readonly n: number; readonly seed: number; readonly temperature: number; readonly maxTokens: number }
+): LanguageModel.GenerateRequest => ({
+  messages: problem.messages,
+  prefix: prefixOf(trajectory),
+  n: options.n,
+  maxTokens: options.maxTokens,
+  minTokens: options.maxTokens,
+  temperature: options.temperature,
+  seed: options.seed
+})
+
+/** What a budget-aware generation returns: the completions it got, and the budget error that stopped it, if any. */
+export interface Generated {
+  readonly completions: ReadonlyArray<LanguageModel.Completion>
+  readonly exhausted: BudgetExhausted | undefined
+}
+
+/**
+ * Runs a request; when its worst case does not fit the budget, splits it into two halves (the second under a
+ * derived seed, so no sample repeats) and keeps what fits. A request reserves its whole worst case
+ * (`minTokens = maxTokens`), so a sample is never cut short by the budget.
+ */
+export const generate = (
+  request: LanguageModel.GenerateRequest
+): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
+  LanguageModel.generate(request).pipe(
+    Effect.map((completions): Generated => ({ completions, exhausted: undefined })),
+    Effect.catchTag("BudgetExhausted", (error) => {
+      if (request.n <= 1) return Effect.succeed<Generated>({ completions: [], exhausted: error })
+      const first = Math.ceil(request.n / 2)
+      return Effect.flatMap(generate({ ...request, n: first }), (head) =>
+        head.exhausted !== undefined
+          ? Effect.succeed(head)
+          : Effect.map(
+              generate({ ...request, n: request.n - first, seed: Seed.derive(request.seed ?? 0, "split") }),
+              (tail): Generated => ({ completions: [...head.completions, ...tail.completions], exhausted: tail.exhausted })
+            )
+      )
+    })
+  )
+
+/** True when a step ends its trajectory under the step protocol. */
+export const endsTrajectory = (step: Step.Step, depth: number, sampling: Sampling): boolean =>
+  step.finishReason !== "stop" || step.text.trim() === "" || Answer.hasBoxed(step.text) || depth >= sampling.maxSteps
+
+/** A completion of a next-step request as a step. */
+export const stepOf = (completion: LanguageModel.Completion): Step.Step =>
+  Step.make({
+    text: completion.text,
+    usage: completion.usage,
+    finishReason: completion.finishReason,
+    ...(completion.logprobs === undefined ? {} : { logprobs: completion.logprobs })
+  })
+
+/**
+ * Records one next-step completion under a node; returns the new node's id.
+ * The step ends the trajectory per `endsTrajectory`.
+ */
+export const recordStep = (
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  completion: LanguageModel.Completion,
+  sampling: Sampling
+): Effect.Effect<number> => {
+  const step = stepOf(completion)
+  const depth = TreeRecorder.node(recorder, parentId).depth + 1
+  return TreeRecorder.add(recorder, parentId, step, { finished: endsTrajectory(step, depth, sampling), usage: completion.usage })
+}
+
+/**
+ * Records a rollout (a completion generated to the end) under a node as a chain of steps split on the delimiter;
+ * the first step carries the call's usage, the last is finished. Returns the last node's id.
+ */
+export const recordRollout = (
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  completion: LanguageModel.Completion
+): Effect.Effect<number> =>
+  Effect.gen(function* () {
+    const pieces = completion.text.split(delimiter).filter((piece) => piece.trim() !== "")
+    const texts = pieces.length === 0 ? [completion.text] : pieces
+    let current = parentId
+    for (let index = 0; index < texts.length; index++) {
+      const last = index === texts.length - 1
+      const step = Step.make({
+        text: texts[index] ?? "",
+        usage: index === 0 ? completion.usage : Usage.zero,
+        finishReason: last ? (completion.finishReason === "stop" ? "eos" : completion.finishReason) : "stop"
+      })
+      current = yield* TreeRecorder.add(recorder, current, step, { finished: last, usage: step.usage })
+    }
+    return current
+  })
+
+/**
+ * Generates `n` next steps of a node in one request (batched with `n`) and records them; returns the new ids.
+ * Hitting the budget marks the recorder exhausted and returns what fitted.
+ */
+export const expandNode = (
+  problem: Problem.Problem,
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  options: { readonly n: number; readonly seed: number; readonly sampling: Sampling; readonly temperature?: number }
+): Effect.Effect<ReadonlyArray<number>, LanguageModelError, LanguageModel.LanguageModel> =>
+  Effect.gen(function* () {
+    const generated = yield* requestNextSteps(problem, recorder, parentId, options)
+    return yield* recordNextSteps(recorder, parentId, generated, options.sampling)
+  })
+
+/** The generation half of `expandNode` (no recording): safe to run concurrently, record in a fixed order after. */
+export const requestNextSteps = (
+  problem: Problem.Problem,
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  options: { readonly n: number; readonly seed: number; readonly sampling: Sampling; readonly temperature?: number }
+): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
+  Effect.andThen(
+    TreeRecorder.expand(recorder, parentId, options.n),
+    generate(
+      nextStepRequest(problem, TreeRecorder.node(recorder, parentId).trajectory, {
+        n: options.n,
+        seed: options.seed,
+        temperature: options.temperature ?? options.sampling.temperature,
+        maxTokens: options.sampling.stepTokens
+      })
+    )
+  )
+
+/** The recording half of `expandNode`. */
+export const recordNextSteps = (
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  generated: Generated,
+  sampling: Sampling
+): Effect.Effect<ReadonlyArray<number>> =>
+  Effect.gen(function* () {
+    if (generated.exhausted !== undefined) yield* TreeRecorder.markExhausted(recorder, generated.exhausted)
+    const ids: Array<number> = []
+    for (const completion of generated.completions) ids.push(yield* recordStep(recorder, parentId, completion, sampling))
+    return ids
+  })
+
+/** Generates `n` rollouts of a node (no recording). */
+export const requestRollouts = (
+  problem: Problem.Problem,
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  options: { readonly n: number; readonly seed: number; readonly sampling: Sampling }
+): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
+  Effect.andThen(
+    TreeRecorder.expand(recorder, parentId, options.n),
+    generate(
+      rolloutRequest(problem, TreeRecorder.node(recorder, parentId).trajectory, {
+        n: options.n,
+        seed: options.seed,
+        temperature: options.sampling.temperature,
+        maxTokens: options.sampling.maxTokens
+      })
+    )
+  )
+
+/** Records rollouts; returns the ids of their finished leaves. */
+export const recordRollouts = (
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  generated: Generated
+): Effect.Effect<ReadonlyArray<number>> =>
+  Effect.gen(function* () {
+    if (generated.exhausted !== undefined) yield* TreeRecorder.markExhausted(recorder, generated.exhausted)
+    const ids: Array<number> = []
+    for (const completion of generated.completions) ids.push(yield* recordRollout(recorder, parentId, completion))
+    return ids
+  })

@@ -1,0 +1,146 @@
+import { Effect } from "effect"
+import { Accountant } from "@stepwise/accountant"
+import type { Problem, SearchError, SearchResult } from "@stepwise/core"
+import { LanguageModel, SearchEvent } from "@stepwise/core"
+import type { Aggregation } from "./Aggregation.js"
+import * as Expansion from "./Expansion.js"
+import * as Scoring from "./Scoring.js"
+import * as Seed from "./Seed.js"
+import type { Selected } from "./Selection.js"
+import type { Requirements } from "./Strategy.js"
+import * as TreeRecorder from "./TreeRecorder.js"
+
+/**
+ * Builds the outcome of a search from what it selected: `Answered` when there is an answer, else an explicit
+ * `NoAnswer` whose reason says why (the budget ended before anything finished, nothing finished, or nothing
+ * finished had an extractable answer).
+ */
+export const outcomeOf = (
+  selected: Selected,
+  candidateCount: number,
+  exhausted: boolean
+): SearchResult.Outcome => {
+  if (selected.answer !== undefined) return { _tag: "Answered", answer: selected.answer }
+  if (exhausted)
+    return {
+      _tag: "NoAnswer",
+      reason: "budget-exhausted",
+      detail:
+        candidateCount === 0
+          ? "the budget ended before any candidate finished"
+          : `the budget ended; ${candidateCount} finished candidate(s), none with a \\boxed{} answer`
+    }
+  if (candidateCount === 0)
+    return { _tag: "NoAnswer", reason: "no-finished-candidate", detail: "the search ended without a finished candidate" }
+  return {
+    _tag: "NoAnswer",
+    reason: "no-extractable-answer",
+    detail: `${candidateCount} finished candidate(s), none with a \\boxed{} answer`
+  }
+}
+
+/**
+ * The rescue of a step-level search (the `rescue` option): when the budget ends before any candidate with an
+ * answer finished, one rollout from the best unfinished node (highest aggregate, then deepest, then oldest) with
+ * whatever output tokens are left (`minTokens` 1), then one scoring if the budget allows. Anytime in practice:
+ * a search that ran out mid-way still answers when the rest of a solution fits.
+ */
+export interface Rescue {
+  readonly sampling: Expansion.Sampling
+  readonly seed: number
+  readonly aggregation: Aggregation
+}
+
+const rescueRollout = (
+  problem: Problem.Problem,
+  recorder: TreeRecorder.Recorder,
+  rescue: Rescue
+): Effect.Effect<void, SearchError, Requirements> =>
+  Effect.gen(function* () {
+    let best: TreeRecorder.MutableNode | undefined
+    const rank = (node: TreeRecorder.MutableNode) => node.aggregate ?? Number.NEGATIVE_INFINITY
+    for (const node of recorder.nodes) {
+      if (node.finished) continue
+      if (best === undefined || rank(node) > rank(best) || (rank(node) === rank(best) && node.depth > best.depth)) best = node
+    }
+    if (best === undefined) return
+    const request = {
+      ...Expansion.rolloutRequest(problem, best.trajectory, {
+        n: 1,
+        seed: Seed.derive(rescue.seed, "rescue", best.id),
+        temperature: rescue.sampling.temperature,
+        maxTokens: rescue.sampling.maxTokens
+      }),
+      minTokens: 1
+    }
+    const completions = yield* LanguageModel.generate(request).pipe(
+      Effect.catchTag("BudgetExhausted", () => Effect.succeed([] as ReadonlyArray<LanguageModel.Completion>))
+    )
+    const completion = completions[0]
+    if (completion === undefined) return
+    yield* TreeRecorder.expand(recorder, best.id, 1)
+    const leaf = yield* Expansion.recordRollout(recorder, best.id, completion)
+    yield* Scoring.scoreNode(problem, recorder, leaf, rescue.aggregation)
+  })
+
+/**
+ * Runs a strategy's body under an unlimited child budget of the current accountant, so the spend of this search
+ * alone is read from the child's snapshot; emits `search-start` and `search-end`; catches `BudgetExhausted`
+ * (anytime: the result holds the best answer so far) and builds the `SearchResult` from the recorder and
+ * `select`, which picks among the finished candidates. With `rescue`, a search that ran out of budget before any
+ * answer finished tries one last rollout (see `Rescue`).
+ */
+export const search = (
+  strategy: string,
+  problem: Problem.Problem,
+  body: (recorder: TreeRecorder.Recorder) => Effect.Effect<void, SearchError, Requirements>,
+  select: (candidates: ReadonlyArray<SearchResult.Candidate>, recorder: TreeRecorder.Recorder) => Selected,
+  rescue?: Rescue
+): Effect.Effect<SearchResult.SearchResult, SearchError, Requirements> =>
+  Accountant.withChild({}, strategy)(
+    Effect.gen(function* () {
+      yield* SearchEvent.emit({ _tag: "search-start", strategy, problemId: problem.id })
+      const recorder = TreeRecorder.make()
+      yield* body(recorder).pipe(
+        Effect.catchTag("BudgetExhausted", (error) => TreeRecorder.markExhausted(recorder, error))
+      )
+      if (
+        rescue !== undefined &&
+        TreeRecorder.isExhausted(recorder) &&
+        TreeRecorder.candidates(recorder).every((candidate) => candidate.answer === undefined)
+      )
+        yield* rescueRollout(problem, recorder, rescue)
+      const candidates = TreeRecorder.candidates(recorder)
+      const selected = select(candidates, recorder)
+      const exhausted = TreeRecorder.isExhausted(recorder)
+      const outcome = outcomeOf(selected, candidates.length, exhausted)
+      const snapshot = yield* Accountant.snapshot
+      const tree = TreeRecorder.tree(recorder)
+      for (const candidate of candidates)
+        yield* SearchEvent.emit({
+          _tag: "candidate-finish",
+          nodeId: candidate.nodeId,
+          answer: candidate.answer,
+          score: candidate.score
+        })
+      yield* SearchEvent.emit({
+        _tag: "search-end",
+        strategy,
+        answer: selected.answer,
+        reason: outcome._tag === "Answered" ? (exhausted ? "budget-exhausted" : "finished") : outcome.reason
+      })
+      return {
+        strategy,
+        problemId: problem.id,
+        outcome,
+        answer: selected.answer,
+        best: selected.best?.trajectory,
+        bestScore: selected.best?.score,
+        candidates,
+        tree,
+        spend: snapshot.spent,
+        usage: TreeRecorder.usage(tree),
+        budgetExhausted: exhausted
+      }
+    })
+  )

@@ -1,0 +1,69 @@
+import { Effect } from "effect"
+import type { InvalidOptions, Problem } from "@stepwise/core"
+import * as Common from "./Common.js"
+import * as Expansion from "./Expansion.js"
+import * as Run from "./Run.js"
+import * as Seed from "./Seed.js"
+import type { Normalizer } from "./Selection.js"
+import * as Selection from "./Selection.js"
+import type { Strategy } from "./Strategy.js"
+import { describe } from "./Strategy.js"
+import * as Validate from "./Validate.js"
+
+/** Options of self-consistency. */
+export interface Options extends Omit<Common.Options, "aggregation"> {
+  /** Number of samples (default 8). */
+  readonly n?: number
+  /** Groups equal answers for the vote (default `Answer.normalize`). */
+  readonly normalize?: Normalizer
+  /** Samples per request, batched with `n` (default 8). */
+  readonly batch?: number
+}
+
+/**
+ * Self-consistency (Wang et al. 2022): N samples generated to the end, the most frequent normalized answer wins.
+ * No verifier call is made. Use as the verifier-free baseline.
+ *
+ * @example
+ * const strategy = yield* SelfConsistency.make({ n: 8 })
+ */
+export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
+  Effect.gen(function* () {
+    yield* Validate.all("SelfConsistency", [
+      Validate.integerAtLeast("n", options.n, 1),
+      Validate.integerAtLeast("batch", options.batch, 1),
+      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
+      ...Common.checks(options)
+    ])
+    const common = Common.resolve(options)
+    const n = options.n ?? 8
+    const batch = options.batch ?? 8
+    const normalize = options.normalize ?? Selection.defaultNormalizer
+    const name = `self-consistency-${n}`
+    return {
+      name,
+      options: describe({ n, batch, temperature: common.temperature, maxTokens: common.maxTokens, seed: common.seed, concurrency: common.concurrency }),
+      run: (problem: Problem.Problem) =>
+        Run.search(
+          name,
+          problem,
+          (recorder) =>
+            Effect.gen(function* () {
+              const sizes: Array<number> = []
+              for (let left = n; left > 0; left -= batch) sizes.push(Math.min(batch, left))
+              const generated = yield* Effect.forEach(
+                sizes,
+                (size, index) =>
+                  Expansion.requestRollouts(problem, recorder, 0, {
+                    n: size,
+                    seed: Seed.derive(common.seed, "rollout", index),
+                    sampling: common
+                  }),
+                { concurrency: common.concurrency }
+              )
+              for (const each of generated) yield* Expansion.recordRollouts(recorder, 0, each)
+            }),
+          (candidates) => Selection.select(candidates, "majority", normalize)
+        )
+    }
+  })

@@ -1,0 +1,23 @@
+/**
+ * stepwise: search-based LLM decoding guided by process reward models. The Promise API (`solve`, `bench`) for
+ * people who don't use Effect, and the building blocks of every package for those who do.
+ */
+export { bench, solve, toPromise } from "./Promises.js"
+export type { BenchOptions, BenchOutcome, SolveOptions, StrategyInput } from "./Promises.js"
+export * from "@stepwise/core"
+export { Accountant, Budget, CostModel, Snapshot, StopCondition } from "@stepwise/accountant"
+export {
+  AStar,
+  BeamSearch,
+  BestOfN,
+  Combinators,
+  Dvts,
+  ParticleFiltering,
+  ParticleGibbs,
+  SelfConsistency,
+  Strategy
+} from "@stepwise/search"
+export { Aggregation, Ensemble, ExactChecker, Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
+export { Presets, Server, World } from "@stepwise/simulator"
+export { Gguf, LlamaCpp } from "@stepwise/models"
+export { Dataset, Grader, Metrics, Recipe, Report, Runner } from "@stepwise/harness"

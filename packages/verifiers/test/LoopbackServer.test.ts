@@ -1,0 +1,160 @@
+import { describe, expect } from "vitest"
+import { Effect } from "effect"
+import { Message, Problem } from "@stepwise/core"
+import { Accountant } from "@stepwise/accountant"
+import { Presets, Server, World } from "@stepwise/simulator"
+import { itEffect } from "@stepwise/testing"
+import { Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
+import * as OpenAiChat from "./support/OpenAiChat.js"
+import * as Samples from "./support/Samples.js"
+
+const world = World.make(Presets.calibrated, { seed: 7 })
+const problems = World.problems(world, { count: 4, seed: 3 })
+const samples = Effect.runSync(Effect.orDie(Samples.solutions(world.languageModel, problems, 2)))
+
+/** The world's own PRM scores, in process, for comparison. */
+const direct = Effect.forEach(samples, (sample) => world.processRewardModel.score(sample.problem, sample.trajectory))
+
+describe("PoolingPrm through the simulator's loopback server (/pooling)", () => {
+  itEffect("gives exactly the world's PRM scores, one verifier call per score, the server's prompt tokens", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const prm = yield* PoolingPrm.make({ url, model: World.modelName })
+        const accountant = yield* Accountant.make({})
+        const served = yield* Accountant.provide(accountant)(Effect.forEach(samples, (sample) => prm.score(sample.problem, sample.trajectory), { concurrency: 4 }))
+        const expected = yield* direct
+        served.forEach((scoring, index) => {
+          const want = expected[index]!.stepScores
+          expect(scoring.stepScores).toHaveLength(want.length)
+          scoring.stepScores.forEach((score, step) => expect(score).toBeCloseTo(want[step]!, 12))
+        })
+        const snapshot = yield* accountant.snapshot
+        expect(snapshot.spent.verifierCalls).toBe(samples.length)
+        expect(snapshot.spent.verifierTokens).toBe(served.reduce((total, scoring) => total + scoring.usage.inputTokens!, 0))
+        expect(snapshot.spent.totalTokens).toBe(0)
+      })
+    )
+  )
+
+  itEffect("sends a raw ChatML input when asked (format: input)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const prm = yield* PoolingPrm.make({
+          url,
+          model: World.modelName,
+          format: "input",
+          render: (question, tagged) => Server.chatTemplate([Message.system(PoolingPrm.defaultSystem), Message.user(question)], tagged) + "<|im_end|>"
+        })
+        const sample = samples[0]!
+        const scoring = yield* prm.score(sample.problem, sample.trajectory)
+        expect(scoring.stepScores).toEqual((yield* world.processRewardModel.score(sample.problem, sample.trajectory)).stepScores)
+      })
+    )
+  )
+
+  itEffect("rides out injected faults with retries: same scores, still one verifier call per score", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const faults = { serverError: 0.1, unavailable: 0.1, rateLimited: 0.1, retryAfterSeconds: 0, dropped: 0.1, truncated: 0.1, malformed: 0.1, seed: 5 }
+        const { url } = yield* Server.serve(world, { port: 0, faults })
+        const prm = yield* PoolingPrm.make({ url, model: World.modelName, retries: 12, retryBaseMillis: 1 })
+        const accountant = yield* Accountant.make({})
+        const served = yield* Accountant.provide(accountant)(Effect.forEach(samples, (sample) => prm.score(sample.problem, sample.trajectory)))
+        const expected = yield* direct
+        served.forEach((scoring, index) => expect(scoring.stepScores).toEqual(expected[index]!.stepScores))
+        expect((yield* accountant.snapshot).spent.verifierCalls).toBe(samples.length)
+      })
+    )
+  )
+
+  itEffect("reports each kind of failure with its typed cause", () =>
+    Effect.gen(function* () {
+      const cases = [
+        [{ dropped: 1 }, "Unavailable"],
+        [{ unavailable: 1 }, "Unavailable"],
+        [{ rateLimited: 1, retryAfterSeconds: 0 }, "RateLimited"],
+        [{ truncated: 1 }, "Unavailable"],
+        [{ malformed: 1 }, "BadResponse"]
+      ] as const
+      for (const [faults, tag] of cases) {
+        const error = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const { url } = yield* Server.serve(world, { port: 0, faults })
+            const prm = yield* PoolingPrm.make({ url, model: World.modelName, retries: 1, retryBaseMillis: 1 })
+            return yield* Effect.flip(prm.score(samples[0]!.problem, samples[0]!.trajectory))
+          })
+        )
+        expect(error._tag).toBe("VerifierError")
+        expect([faults, error._tag === "VerifierError" && (error.cause as { _tag: string })._tag]).toEqual([faults, tag])
+      }
+    })
+  )
+
+  itEffect("a problem the server does not know is an InvalidRequest, not retried", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const prm = yield* PoolingPrm.make({ url, model: World.modelName, retries: 3, retryBaseMillis: 1 })
+        const stranger = Problem.make({ id: "x", question: "What is the airspeed of a swallow?" })
+        const error = yield* Effect.flip(prm.score(stranger, samples[0]!.trajectory))
+        expect(error._tag === "VerifierError" && (error.cause as { _tag: string })._tag).toBe("InvalidRequest")
+      })
+    )
+  )
+
+  itEffect("behind a PrefixCache, prefixes of served trajectories cost no request", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const cache = yield* PrefixCache.make(yield* PoolingPrm.make({ url, model: World.modelName }))
+        const accountant = yield* Accountant.make({})
+        const sample = samples[0]!
+        const full = yield* Accountant.provide(accountant)(cache.score(sample.problem, sample.trajectory))
+        const parent = yield* Accountant.provide(accountant)(cache.score(sample.problem, sample.trajectory.parent!))
+        expect(parent.stepScores).toEqual(full.stepScores.slice(0, -1))
+        expect((yield* accountant.snapshot).spent.verifierCalls).toBe(1)
+        expect(yield* cache.stats).toMatchObject({ hits: 1, misses: 1 })
+      })
+    )
+  )
+})
+
+describe("model-based verifiers through the simulator's loopback server (/v1/chat/completions)", () => {
+  itEffect("ThinkPRM, the judge and the token-logit PRM score over HTTP exactly as in process, and spend once", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const remote = OpenAiChat.make(url, World.modelName)
+        const build = (languageModel: typeof remote) =>
+          Effect.all([
+            ThinkPrm.make({ languageModel, chains: 2, rounds: 2 }),
+            Judge.make({ languageModel, granularity: "solution" }),
+            TokenLogitPrm.make({ languageModel, whenMissing: 0.5 })
+          ])
+        const overHttp = yield* build(remote)
+        const inProcess = yield* build(world.languageModel)
+        const accountant = yield* Accountant.make({})
+        const subset = samples.slice(0, 3)
+        let reported = 0
+        for (const [index, verifier] of overHttp.entries())
+          for (const sample of subset) {
+            const served = yield* Accountant.provide(accountant)(verifier.score(sample.problem, sample.trajectory))
+            const local = yield* inProcess[index]!.score(sample.problem, sample.trajectory)
+            expect(served.stepScores).toHaveLength(local.stepScores.length)
+            served.stepScores.forEach((score, step) => expect(score).toBeCloseTo(local.stepScores[step]!, 12))
+            reported += served.usage.inputTokens! + served.usage.outputTokens!
+          }
+        const verification = yield* overHttp[0].verify(subset[0]!.problem, subset[0]!.trajectory)
+        for (const chain of verification.chains) {
+          expect(chain.parse._tag).toBe("Parsed")
+          expect(chain.decisionSource).toBe("logprobs")
+        }
+        const snapshot = yield* accountant.snapshot
+        expect(snapshot.spent.verifierCalls).toBe(subset.length * overHttp.length)
+        expect(snapshot.spent.verifierTokens).toBe(reported)
+      })
+    )
+  )
+})

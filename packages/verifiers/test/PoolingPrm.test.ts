@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect } from "vitest"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect } from "effect"
+import { Accountant } from "@stepwise/accountant"
+import { itEffect } from "@stepwise/testing"
+import { PoolingPrm } from "@stepwise/verifiers"
+import { problem, trajectoryOf } from "./support/Fixtures.js"
+
+/** A tiny vLLM-like `/pooling` server: P(positive) of step k is 0.9 unless its text has "wrong" (then 0.2). */
+type Behaviour = "ok" | "fail-once" | "rate-limit-once" | "bad-request" | "garbage" | "wrong-count" | "always-500"
+let behaviour: Behaviour = "ok"
+let hits = 0
+let lastBody: Record<string, unknown> = {}
+let server: Server
+let url = ""
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = ""
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()))
+    request.on("end", () => {
+      hits++
+      if (request.url !== "/pooling" || request.method !== "POST") return void response.writeHead(404).end("not found")
+      lastBody = JSON.parse(body) as Record<string, unknown>
+      if (behaviour === "always-500" || (behaviour === "fail-once" && hits === 1)) return void response.writeHead(503).end("overloaded")
+      if (behaviour === "rate-limit-once" && hits === 1) return void response.writeHead(429, { "retry-after": "0" }).end("slow down")
+      if (behaviour === "bad-request") return void response.writeHead(400).end(JSON.stringify({ error: "bad model" }))
+      if (behaviour === "garbage") return void response.writeHead(200, { "content-type": "application/json" }).end(`{"data": [{"data": "nope"}]}`)
+      const messages = lastBody["messages"] as ReadonlyArray<{ content: string }>
+      const steps = messages[2]!.content.split("<extra_0>").slice(0, -1)
+      const pairs = steps.map((step) => (step.includes("wrong") ? [0.8, 0.2] : [0.1, 0.9]))
+      if (behaviour === "wrong-count") pairs.push([0.5, 0.5])
+      response.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({ id: "pool-1", object: "list", created: 1, model: "prm", data: [{ index: 0, object: "pooling", data: pairs }], usage: { prompt_tokens: 42, total_tokens: 42 } })
+      )
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+const reset = (next: Behaviour) => {
+  behaviour = next
+  hits = 0
+}
+
+const steps = ["Step 1: 2 + 3 = 5", "Step 2: 5 * 4 = 21 (wrong)", "Step 3: done"]
+
+describe("PoolingPrm against a /pooling server", () => {
+  itEffect("sends the tagged steps as chat messages and reads P(positive) at each tag", () =>
+    Effect.gen(function* () {
+      reset("ok")
+      const prm = yield* PoolingPrm.make({ url, model: "prm" })
+      const scoring = yield* prm.score(problem, trajectoryOf(steps))
+      expect(scoring.stepScores).toEqual([0.9, 0.2, 0.9])
+      expect(scoring.usage.inputTokens).toBe(42)
+      expect(lastBody).toEqual({
+        model: "prm",
+        messages: [
+          { role: "system", content: PoolingPrm.defaultSystem },
+          { role: "user", content: problem.question },
+          { role: "assistant", content: steps.map((step) => `${step}<extra_0>`).join("") }
+        ]
+      })
+    })
+  )
+
+  itEffect("takes the step tag, delimiter and extra body fields as options", () =>
+    Effect.gen(function* () {
+      reset("ok")
+      const prm = yield* PoolingPrm.make({ url, model: "prm", delimiter: "\n", body: { task: "token_classify" } })
+      yield* prm.score(problem, trajectoryOf(["a", "b<extra_0>c"]))
+      expect((lastBody["messages"] as Array<{ content: string }>)[2]!.content).toBe("a<extra_0>\nbc<extra_0>")
+      expect(lastBody["task"]).toBe("token_classify")
+    })
+  )
+
+  itEffect("retries 5xx and 429 (honouring Retry-After), then succeeds", () =>
+    Effect.gen(function* () {
+      for (const next of ["fail-once", "rate-limit-once"] as const) {
+        reset(next)
+        const prm = yield* PoolingPrm.make({ url, model: "prm", retryBaseMillis: 1 })
+        expect((yield* prm.score(problem, trajectoryOf(steps))).stepScores).toHaveLength(3)
+        expect(hits).toBe(2)
+      }
+    })
+  )
+
+  itEffect("reports typed errors: Unavailable, InvalidRequest (not retried), BadResponse", () =>
+    Effect.gen(function* () {
+      const cases = [
+        ["always-500", "Unavailable", 3],
+        ["bad-request", "InvalidRequest", 1],
+        ["garbage", "BadResponse", 3],
+        ["wrong-count", "BadResponse", 3]
+      ] as const
+      for (const [next, tag, attempts] of cases) {
+        reset(next)
+        const prm = yield* PoolingPrm.make({ url, model: "prm", retries: 2, retryBaseMillis: 1 })
+        const error = yield* Effect.flip(prm.score(problem, trajectoryOf(steps)))
+        expect(error._tag).toBe("VerifierError")
+        expect(error._tag === "VerifierError" && (error.cause as { _tag: string })._tag).toBe(tag)
+        expect(hits).toBe(attempts)
+      }
+    })
+  )
+
+  itEffect("reports an unreachable server as Unavailable", () =>
+    Effect.gen(function* () {
+      const prm = yield* PoolingPrm.make({ url: "http://127.0.0.1:9", model: "prm", retries: 0 })
+      const error = yield* Effect.flip(prm.score(problem, trajectoryOf(steps)))
+      expect(error._tag === "VerifierError" && (error.cause as { _tag: string })._tag).toBe("Unavailable")
+    })
+  )
+
+  itEffect("counts one verifier call and the server's prompt tokens per score", () =>
+    Effect.gen(function* () {
+      reset("ok")
+      const prm = yield* PoolingPrm.make({ url, model: "prm" })
+      const accountant = yield* Accountant.make({})
+      yield* Accountant.provide(accountant)(Effect.all([prm.score(problem, trajectoryOf(steps)), prm.score(problem, trajectoryOf(steps.slice(0, 1)))]))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.verifierCalls).toBe(2)
+      expect(snapshot.spent.verifierTokens).toBe(84)
+    })
+  )
+
+  itEffect("rejects bad options naming the field", () =>
+    Effect.gen(function* () {
+      expect((yield* Effect.flip(PoolingPrm.make({ url: "ftp://x", model: "prm" }))).field).toBe("url")
+      expect((yield* Effect.flip(PoolingPrm.make({ url, model: "prm", format: "input" }))).field).toBe("render")
+    })
+  )
+})
