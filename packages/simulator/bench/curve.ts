@@ -1,7 +1,7 @@
 /**
  * Measures the calibrated preset's scaling curves: single-sample accuracy, majority vote, PRM-weighted vote and
  * PRM best-of-N (last-step score), and oracle pass@N, for N = 1..64, at temperature 0.8.
- * Run: npx tsx packages/simulator/bench/curve.ts [preset] [problems] [worldSeed]
+ * Run: npx tsx packages/simulator/bench/curve.ts [preset] [problems] [worldSeed] [temperature]
  */
 import { Effect } from "effect"
 import { Answer, Trajectory, Step } from "@stepwise/core"
@@ -10,6 +10,7 @@ import { Preset, Presets, World } from "../src/index.js"
 const presetName = process.argv[2] ?? "calibrated"
 const count = Number(process.argv[3] ?? 500)
 const worldSeed = Number(process.argv[4] ?? 7)
+const temperature = Number(process.argv[5] ?? 0.8)
 const named = Presets.all[presetName]
 if (named === undefined) throw new Error(`unknown preset ${presetName}`)
 // STEPWISE_OVERRIDES may hold a JSON `Preset.Overrides` to explore settings without editing the presets.
@@ -24,7 +25,7 @@ let tokens = 0
 const started = performance.now()
 for (const problem of problems) {
   const completions = Effect.runSync(
-    world.languageModel.generate({ messages: problem.messages, n: samples, maxTokens: 2048, temperature: 0.8, seed: 3 })
+    world.languageModel.generate({ messages: problem.messages, n: samples, maxTokens: 2048, temperature, seed: 3 })
   )
   const candidates = completions.map((completion) => {
     tokens += completion.usage.outputTokens ?? 0
@@ -56,7 +57,7 @@ for (const problem of problems) {
   })
 }
 const format = (values: ReadonlyArray<number>) => values.map((value) => (value / problems.length).toFixed(3).padStart(6)).join(" ")
-console.log(`preset ${presetName}, ${problems.length} problems, world seed ${worldSeed}, T = 0.8`)
+console.log(`preset ${presetName}, ${problems.length} problems, world seed ${worldSeed}, T = ${temperature}`)
 console.log(`pass@1 (mean over 64 samples): ${(single / problems.length).toFixed(3)}; mean output tokens per sample ${(tokens / problems.length / samples).toFixed(1)}`)
 console.log(`N          ${sizes.map((size) => String(size).padStart(6)).join(" ")}`)
 console.log(`majority   ${format(totals.majority)}`)

@@ -87,24 +87,30 @@ export const cut = (source: Source, request: LanguageModel.GenerateRequest, maxC
   let tokens = 0
   for (let chunks = 0; chunks < maxChunks; chunks++) {
     const chunk = source()
-    if (chunk === undefined) {
-      return { text, finishReason: "eos", outputTokens: Math.min(request.maxTokens, Tokens.count(text) + 1) }
-    }
+    if (chunk === undefined) return ended(text, "eos", undefined, request.maxTokens)
     const before = text.length
     text += chunk
     if (stops.length > 0) {
       const [at, stopSequence] = earliestStop(text, stops, Math.max(0, before - longestStop))
       if (at >= 0) {
-        const kept = text.slice(0, at)
-        const count = Tokens.count(kept)
-        if (count > request.maxTokens) return truncated(kept, request.maxTokens)
-        return { text: kept, finishReason: "stop", outputTokens: Math.min(request.maxTokens, count + 1), stopSequence }
+        return ended(text.slice(0, at), "stop", stopSequence, request.maxTokens)
       }
     }
     tokens += Tokens.count(chunk)
     if (tokens > request.maxTokens) return truncated(text, request.maxTokens)
   }
   return truncated(text, Math.min(request.maxTokens, Tokens.count(text)))
+}
+
+/**
+ * A natural end (end of sequence, or a stop sequence) costs one more token than the text: when that token does not
+ * fit in the limit, the generation ends by length instead, as on a real server.
+ */
+const ended = (text: string, reason: "eos" | "stop", stopSequence: string | undefined, limit: number): Cut => {
+  const count = Tokens.count(text)
+  if (count > limit) return truncated(text, limit)
+  if (count + 1 > limit) return { text, finishReason: "length", outputTokens: count }
+  return { text, finishReason: reason, outputTokens: count + 1, ...(stopSequence === undefined ? {} : { stopSequence }) }
 }
 
 const truncated = (text: string, limit: number): Cut => {

@@ -1,6 +1,5 @@
 import { Effect, Layer } from "effect"
-import { Answer, Problem, ProcessRewardModel, LanguageModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
-import type { InvalidOptions } from "@stepwise/core"
+import { Answer, InvalidOptions, LanguageModel, Problem, ProcessRewardModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
 import * as Environment from "./Environment.js"
 import * as Latency from "./Latency.js"
 import * as Latent from "./Latent.js"
@@ -84,8 +83,11 @@ export const make = (preset: Preset, options: Options = {}): World => {
   return { preset, seed, languageModel, processRewardModel, environment }
 }
 
-const check = (preset: Preset, options: Options): InvalidOptions | undefined =>
-  Preset_.validate(preset) ?? (options.latency === undefined ? undefined : Latency.validate(options.latency))
+const check = (preset: Preset, options: Options): InvalidOptions | undefined => {
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed))
+    return new InvalidOptions({ subject: "simulator world", field: "seed", detail: `must be an integer, got ${options.seed}` })
+  return Preset_.validate(preset) ?? (options.latency === undefined ? undefined : Latency.validate(options.latency))
+}
 
 /** `make` as an effect that fails with `InvalidOptions` instead of throwing. */
 export const makeEffect = (preset: Preset, options: Options = {}): Effect.Effect<World, InvalidOptions> =>
@@ -125,12 +127,18 @@ export const toProblem = (problem: WordProblem.WordProblem): Problem.Problem =>
 
 /**
  * A seeded problem set, difficulty drawn from the preset's mix (or fixed). Difficulty is in
- * `problem.metadata.difficulty` (1..5), the answer in `problem.reference`.
+ * `problem.metadata.difficulty` (1..5), the answer in `problem.reference`. Throws `InvalidOptions` naming the
+ * field for a bad count, seed or difficulty.
  *
  * @example
  * const problems = World.problems(world, { count: 50, seed: 1 })
  */
 export const problems = (world: World, options: ProblemOptions): ReadonlyArray<Problem.Problem> => {
+  const invalid = (field: string, detail: string) => new InvalidOptions({ subject: "World.problems", field, detail })
+  if (!(Number.isSafeInteger(options.count) && options.count >= 0)) throw invalid("count", `must be an integer ≥ 0, got ${options.count}`)
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw invalid("seed", `must be an integer, got ${options.seed}`)
+  if (options.difficulty !== undefined && !(Number.isInteger(options.difficulty) && options.difficulty >= 1 && options.difficulty <= 5))
+    throw invalid("difficulty", `must be an integer in 1..5, got ${options.difficulty}`)
   const result: Array<Problem.Problem> = []
   const seed = options.seed ?? 0
   const seen = new Set<string>()

@@ -260,6 +260,22 @@ describe("Server faults", () => {
     }).pipe(Effect.scoped)
   )
 
+  it("serves slow responses in full, and refuses bodies over the size limit with a 413", async () => {
+    const slow = await Server.listen(world, { port: 0, faults: { slow: 1, slowMillis: 5 }, maxBodyBytes: 2000 })
+    const response = await fetch(`${slow.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "stepwise-sim", messages: problem.messages, max_tokens: 64 })
+    })
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { choices: Array<unknown> }).choices).toHaveLength(1)
+    const large = await fetch(`${slow.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "stepwise-sim", messages: [{ role: "user", content: "x".repeat(5000) }] })
+    })
+    expect(large.status).toBe(413)
+    await slow.close()
+  })
+
   it("rejects invalid fault options naming the field", async () => {
     await expect(Server.listen(world, { faults: { serverError: 2 } })).rejects.toMatchObject({ field: "faults.serverError" })
   })

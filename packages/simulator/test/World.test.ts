@@ -41,6 +41,14 @@ describe("World.problems", () => {
   })
 })
 
+describe("World options", () => {
+  it("rejects bad options naming the field", () => {
+    expect(() => World.problems(world, { count: -1 })).toThrow("count")
+    expect(() => World.problems(world, { count: 1, difficulty: 6 })).toThrow("difficulty")
+    expect(() => World.make(Presets.calibrated, { seed: 1.5 })).toThrow("seed")
+  })
+})
+
 describe("World.isCorrect", () => {
   const problem = problems[0]!
   it("accepts the reference in several spellings and rejects others", () => {
