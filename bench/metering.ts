@@ -1,0 +1,101 @@
+/**
+ * What metering costs: the same language-model calls and verifier calls with no accountant (the default
+ * unmetered `Meter`), under one accountant, and under a three-level chain of child budgets, measured side by side
+ * in one run and reported as ratios. Also the memory of 100,000 search-tree nodes as persistent trajectories
+ * against copying each path into its own array.
+ *
+ *   npx tsx --expose-gc bench/metering.ts
+ */
+import { Effect } from "effect"
+import { Accountant } from "@stepwise/accountant"
+import { Message, Problem, Step, Trajectory } from "@stepwise/core"
+import { Scripted } from "@stepwise/testing"
+
+const calls = 20_000
+const model = Scripted.languageModel(() => "Step 1: 2 + 2 = 4")
+const verifier = Scripted.verifier(() => 0.9)
+const problem = Problem.make({ id: "bench", question: "2 + 2?" })
+const trajectory = Trajectory.fromSteps([Step.make({ text: "Step 1: 2 + 2 = 4" })])
+const request = { messages: [Message.user("2 + 2?")], n: 4, maxTokens: 64 }
+
+const workload = Effect.forEach(
+  Array.from({ length: calls }, (_, index) => index),
+  () => Effect.andThen(model.generate(request), verifier.score(problem, trajectory)),
+  { concurrency: 64, discard: true }
+)
+
+const elapsed = async (effect: Effect.Effect<unknown, unknown>) => {
+  const start = performance.now()
+  await Effect.runPromise(effect)
+  return performance.now() - start
+}
+
+const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/** Runs the variants interleaved, round after round (the first round warms up), and keeps each one's median. */
+const timeSideBySide = async (variants: ReadonlyArray<{ readonly label: string; readonly effect: Effect.Effect<unknown, unknown> }>, rounds = 7) => {
+  const samples = variants.map(() => [] as Array<number>)
+  for (let round = 0; round <= rounds; round++)
+    for (const [index, variant] of variants.entries()) {
+      const millis = await elapsed(variant.effect)
+      if (round > 0) samples[index]!.push(millis)
+    }
+  return variants.map((variant, index) => ({ label: variant.label, millis: median(samples[index]!) }))
+}
+
+const main = async () => {
+  memory()
+  const rows = await timeSideBySide([
+    { label: "no accountant", effect: workload },
+    {
+      label: "one accountant",
+      effect: Effect.flatMap(Accountant.make({ totalTokens: 1e12, verifierCalls: 1e12 }), (accountant) => Accountant.provide(accountant)(workload))
+    },
+    {
+      label: "three nested budgets",
+      effect: Effect.gen(function* () {
+        const accountant = yield* Accountant.make({ totalTokens: 1e12 })
+        const child = yield* accountant.child({ totalTokens: 1e11 })
+        const grandchild = yield* child.child({ verifierCalls: 1e11 })
+        return yield* Accountant.provide(grandchild)(workload)
+      })
+    }
+  ])
+  const baseline = rows[0]!.millis
+  console.log(`${calls} generate + score pairs, 64 fibers at once (median of 7 interleaved rounds)`)
+  for (const row of rows)
+    console.log(`  ${row.label.padEnd(22)} ${row.millis.toFixed(0).padStart(6)} ms  ×${(row.millis / baseline).toFixed(2)}`)
+
+}
+
+const memory = () => {
+  // Memory: a tree of 100,000 nodes, each node a one-step extension of a random earlier node.
+  const nodes = 100_000
+  const gc = (globalThis as { gc?: () => void }).gc
+  const heap = () => {
+    gc?.()
+    gc?.()
+    return process.memoryUsage().heapUsed
+  }
+  const step = (index: number) => {
+    const text = `Step: ${index} + 1 = ${index + 1}`
+    text.charCodeAt(0) // flatten the string now, so its later flattening is not counted as a saving
+    return Step.make({ text })
+  }
+  const steps = Array.from({ length: nodes }, (_, index) => step(index))
+  Trajectory.fromSteps(steps.slice(0, 10)) // warm the code paths before measuring
+  const parentOf = (index: number) => Math.floor(Math.abs(Math.sin(index + 1)) * index)
+  const base = heap()
+  const persistent: Array<Trajectory.Trajectory> = [Trajectory.empty]
+  for (let index = 1; index < nodes; index++) persistent.push(Trajectory.append(persistent[parentOf(index)]!, steps[index]!))
+  const persistentBytes = heap() - base
+  const copied: Array<ReadonlyArray<Step.Step>> = [[]]
+  for (let index = 1; index < nodes; index++) copied.push([...copied[parentOf(index)]!, steps[index]!])
+  const copiedBytes = heap() - base - persistentBytes
+  // Both structures are read after the measurements, so neither is collected before its measurement.
+  console.log(`${persistent.length} tree nodes, deepest path ${Math.max(...persistent.map((node) => node.length))} steps, ${copied.length} copies${gc === undefined ? " (run with --expose-gc for exact figures)" : ""}`)
+  console.log(`  persistent trajectories ${(persistentBytes / 2 ** 20).toFixed(1).padStart(7)} MiB`)
+  console.log(`  copied step arrays      ${(copiedBytes / 2 ** 20).toFixed(1).padStart(7)} MiB  ×${(copiedBytes / persistentBytes).toFixed(1)}`)
+}
+
+main()
