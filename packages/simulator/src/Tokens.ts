@@ -3,8 +3,10 @@ import type { Message } from "@stepwise/core"
 
 /**
  * Token counts of the simulated world, from a real BPE tokenizer (cl100k_base, shipped offline by
- * gpt-tokenizer). Texts are counted per blank-line-separated segment with a cache, so counting a long prefix
- * costs one lookup per step; a chat prompt adds the usual template tokens per message.
+ * gpt-tokenizer). Texts are counted in pieces with a cache, so counting a long prefix costs one lookup per step,
+ * and the counts are exact: pieces end after a newline run that a non-space character follows, where cl100k's
+ * pre-tokenizer always starts a new pre-token, so no token spans two pieces. A chat prompt adds the usual
+ * template tokens per message.
  */
 
 // Chat-template markers such as <|im_start|> count as the single special tokens they are.
@@ -13,7 +15,7 @@ const encodeOptions = { allowedSpecial: ALL_SPECIAL_TOKENS } as const
 const cache = new Map<string, number>()
 const cacheLimit = 200_000
 
-/** Tokens of one segment (no blank line inside), cached. */
+/** Tokens of one piece, cached. */
 const countSegment = (segment: string): number => {
   const known = cache.get(segment)
   if (known !== undefined) return known
@@ -23,13 +25,15 @@ const countSegment = (segment: string): number => {
   return counted
 }
 
-/** Tokens of a text: its blank-line-separated segments, plus one token per blank line between them. */
+// A blank line followed by a non-space character: a pre-token boundary of cl100k, so a safe place to cut.
+const pieceBoundary = /(?<=\n\n)(?=\S)/
+
+/** Tokens of a text, exactly as the tokenizer counts them, from cached pieces (one per step of a prefix). */
 export const count = (text: string): number => {
   if (text.length === 0) return 0
   if (!text.includes("\n\n")) return countSegment(text)
-  const segments = text.split("\n\n")
-  let total = segments.length - 1
-  for (const segment of segments) if (segment.length > 0) total += countSegment(segment)
+  let total = 0
+  for (const piece of text.split(pieceBoundary)) total += countSegment(piece)
   return total
 }
 
