@@ -50,7 +50,11 @@ describe("BestFirst (A*) on explicit random graphs", () => {
       const distance = distancesToGoal(graph, out)
       const optimal = distance[0] ?? Infinity
       expect(Number.isFinite(optimal)).toBe(true)
-      const h = (vertex: number) => (distance[vertex] ?? 0) * (graph.fractions[vertex] ?? 0)
+      // A vertex that reaches no goal gets h = ∞ (still admissible; ∞ · fraction would be NaN when the fraction is 0).
+      const h = (vertex: number) => {
+        const toGoal = distance[vertex] ?? Infinity
+        return Number.isFinite(toGoal) ? toGoal * (graph.fractions[vertex] ?? 0) : Infinity
+      }
       const node = (vertex: number, g: number) => ({ state: vertex, key: String(vertex), g, h: h(vertex), goal: graph.goals.includes(vertex) })
       const outcome = Effect.runSync(
         BestFirst.search({
