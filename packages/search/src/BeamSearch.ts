@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { InvalidOptions, Problem } from "@stepwise/core"
+import * as Beams from "./Beams.js"
 import * as Common from "./Common.js"
 import * as Expansion from "./Expansion.js"
 import * as Lookahead from "./Lookahead.js"
@@ -13,7 +14,7 @@ import * as TreeRecorder from "./TreeRecorder.js"
 import * as Validate from "./Validate.js"
 
 /** Options of beam search. */
-export interface Options extends Common.Options {
+export interface Options extends Beams.Options {
   /** N: active beams per iteration (default 16). */
   readonly beams?: number
   /** M: each kept beam is expanded M ways; N/M beams are kept (default 4). N must be a multiple of M. */
@@ -65,26 +66,14 @@ export const copiesOf = (kept: number, beams: number): ReadonlyArray<number> =>
  */
 export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
   Effect.gen(function* () {
-    const beams = options.beams ?? 16
-    const width = options.width ?? 4
-    yield* Validate.all("BeamSearch", [
-      Validate.integerAtLeast("beams", options.beams, 1),
-      Validate.integerAtLeast("width", options.width, 1),
-      Validate.that("width", width <= beams && beams % width === 0, `must divide beams (${beams}), got ${width}`),
-      Validate.integerAtLeast("lookahead", options.lookahead, 0),
-      Validate.oneOf("selection", options.selection, Selection.methods),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
-      ...Common.checks(options)
-    ])
-    const common = Common.resolve(options)
-    const lookahead = options.lookahead ?? 0
-    const selection = options.selection ?? "best"
-    const normalize = options.normalize ?? Selection.defaultNormalizer
+    yield* Validate.all("BeamSearch", Beams.checks(options))
+    const common = Beams.resolve(options, "best")
+    const { beams, width, lookahead, selection, normalize } = common
     const keep = beams / width
     const name = `beam-search-${beams}x${width}`
     return {
       name,
-      options: describe({ beams, width, lookahead, selection, ...common }),
+      options: describe(common),
       run: (problem: Problem.Problem) =>
         Run.search(
           name,

@@ -35,9 +35,9 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
   Effect.gen(function* () {
     yield* Validate.all("BestOfN", [
       Validate.integerAtLeast("n", options.n, 1),
-      Validate.oneOf("selection", options.selection, Selection.methods),
+      Selection.methodCheck(options.selection),
       Validate.integerAtLeast("batch", options.batch, 1),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
+      Selection.normalizerCheck(options.normalize),
       ...Common.checks(options)
     ])
     const common = Common.resolve(options)

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { InvalidOptions, Problem } from "@stepwise/core"
 import { keepTop } from "./BeamSearch.js"
+import * as Beams from "./Beams.js"
 import * as Common from "./Common.js"
 import * as Expansion from "./Expansion.js"
 import * as Lookahead from "./Lookahead.js"
@@ -14,7 +15,7 @@ import * as TreeRecorder from "./TreeRecorder.js"
 import * as Validate from "./Validate.js"
 
 /** Options of DVTS. */
-export interface Options extends Common.Options {
+export interface Options extends Beams.Options {
   /** N: the total beam count; N/M independent subtrees are grown (default 16). */
   readonly beams?: number
   /** M: candidates generated per subtree per step (default 4). N must be a multiple of M. */
@@ -39,26 +40,14 @@ export interface Options extends Common.Options {
  */
 export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
   Effect.gen(function* () {
-    const beams = options.beams ?? 16
-    const width = options.width ?? 4
-    yield* Validate.all("Dvts", [
-      Validate.integerAtLeast("beams", options.beams, 1),
-      Validate.integerAtLeast("width", options.width, 1),
-      Validate.that("width", width <= beams && beams % width === 0, `must divide beams (${beams}), got ${width}`),
-      Validate.integerAtLeast("lookahead", options.lookahead, 0),
-      Validate.oneOf("selection", options.selection, Selection.methods),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
-      ...Common.checks(options)
-    ])
-    const common = Common.resolve(options)
-    const lookahead = options.lookahead ?? 0
-    const selection = options.selection ?? "weighted"
-    const normalize = options.normalize ?? Selection.defaultNormalizer
+    yield* Validate.all("Dvts", Beams.checks(options))
+    const common = Beams.resolve(options, "weighted")
+    const { beams, width, lookahead, selection, normalize } = common
     const subtrees = beams / width
     const name = `dvts-${beams}x${width}`
     return {
       name,
-      options: describe({ beams, width, lookahead, selection, ...common }),
+      options: describe(common),
       run: (problem: Problem.Problem) =>
         Run.search(
           name,

@@ -32,7 +32,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
     yield* Validate.all("SelfConsistency", [
       Validate.integerAtLeast("n", options.n, 1),
       Validate.integerAtLeast("batch", options.batch, 1),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
+      Selection.normalizerCheck(options.normalize),
       ...Common.checks(options)
     ])
     const common = Common.resolve(options)
