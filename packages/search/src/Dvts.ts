@@ -7,7 +7,7 @@ import * as Expansion from "./Expansion.js"
 import * as Lookahead from "./Lookahead.js"
 import * as Run from "./Run.js"
 import * as Seed from "./Seed.js"
-import type { Method, Normalizer } from "./Selection.js"
+import type { Method } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import type { Strategy } from "./Strategy.js"
 import { describe } from "./Strategy.js"
@@ -20,12 +20,8 @@ export interface Options extends Beams.Options {
   readonly beams?: number
   /** M: candidates generated per subtree per step (default 4). N must be a multiple of M. */
   readonly width?: number
-  /** Greedy steps generated after a candidate step to score it, then dropped (default 0). */
-  readonly lookahead?: number
   /** How to pick the answer among the subtrees' final solutions (default `weighted`). */
   readonly selection?: Method
-  /** Groups equal answers for the votes (default `Answer.normalize`). */
-  readonly normalize?: Normalizer
 }
 
 /**
