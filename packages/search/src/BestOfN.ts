@@ -4,7 +4,6 @@ import * as Common from "./Common.js"
 import * as Expansion from "./Expansion.js"
 import * as Run from "./Run.js"
 import * as Scoring from "./Scoring.js"
-import * as Seed from "./Seed.js"
 import type { Method, Normalizer } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import type { Strategy } from "./Strategy.js"
@@ -55,20 +54,13 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
           problem,
           (recorder) =>
             Effect.gen(function* () {
-              const sizes: Array<number> = []
-              for (let left = n; left > 0; left -= batch) sizes.push(Math.min(batch, left))
-              const generated = yield* Effect.forEach(
-                sizes,
-                (size, index) =>
-                  Expansion.requestRollouts(problem, recorder, 0, {
-                    n: size,
-                    seed: Seed.derive(common.seed, "rollout", index),
-                    sampling: common
-                  }),
-                { concurrency: common.concurrency }
-              )
-              const leaves: Array<number> = []
-              for (const each of generated) leaves.push(...(yield* Expansion.recordRollouts(recorder, 0, each)))
+              const leaves = yield* Expansion.sampleRollouts(problem, recorder, 0, {
+                n,
+                batch,
+                seed: common.seed,
+                sampling: common,
+                concurrency: common.concurrency
+              })
               yield* Scoring.scoreNodes(problem, recorder, leaves, common)
             }),
           (candidates) => Selection.select(candidates, selection, normalize)
