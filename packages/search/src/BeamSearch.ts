@@ -2,8 +2,6 @@ import { Effect } from "effect"
 import type { InvalidOptions, Problem } from "@stepwise/core"
 import * as Beams from "./Beams.js"
 import * as Common from "./Common.js"
-import * as Expansion from "./Expansion.js"
-import * as Lookahead from "./Lookahead.js"
 import * as Run from "./Run.js"
 import * as Seed from "./Seed.js"
 import type { Method } from "./Selection.js"
@@ -64,7 +62,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
   Effect.gen(function* () {
     yield* Validate.all("BeamSearch", Beams.checks(options))
     const common = Beams.resolve(options, "best")
-    const { beams, width, lookahead, selection, normalize } = common
+    const { beams, width, selection, normalize } = common
     const keep = beams / width
     const name = `beam-search-${beams}x${width}`
     return {
@@ -79,34 +77,15 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               let parents: ReadonlyArray<{ readonly id: number; readonly copies: number }> = [{ id: 0, copies: beams }]
               for (let iteration = 0; iteration < common.maxSteps; iteration++) {
                 const last = iteration === common.maxSteps - 1
-                const generated = yield* Effect.forEach(
-                  parents,
-                  (parent) => {
-                    const request = { n: parent.copies, seed: Seed.derive(common.seed, "beam", parent.id), sampling: common }
-                    return last
-                      ? Expansion.requestRollouts(problem, recorder, parent.id, request)
-                      : Expansion.requestNextSteps(problem, recorder, parent.id, request)
-                  },
-                  { concurrency: common.concurrency }
+                const grown = yield* Beams.grow(
+                  problem,
+                  recorder,
+                  parents.map((parent) => ({ id: parent.id, n: parent.copies, seed: Seed.derive(common.seed, "beam", parent.id) })),
+                  last,
+                  common
                 )
-                const children: Array<number> = []
-                for (let index = 0; index < parents.length; index++) {
-                  const parent = parents[index]
-                  const each = generated[index]
-                  if (parent === undefined || each === undefined) continue
-                  children.push(
-                    ...(last
-                      ? yield* Expansion.recordRollouts(recorder, parent.id, each)
-                      : yield* Expansion.recordNextSteps(recorder, parent.id, each, common))
-                  )
-                }
-                const scores = yield* Lookahead.scoreWithLookahead(problem, recorder, children, {
-                  steps: lookahead,
-                  seed: Seed.derive(common.seed, "beam-lookahead", iteration),
-                  sampling: common,
-                  aggregation: common.aggregation,
-                  concurrency: common.concurrency
-                })
+                const children = grown.flat()
+                const scores = yield* Beams.score(problem, recorder, children, Seed.derive(common.seed, "beam-lookahead", iteration), common)
                 if (TreeRecorder.isExhausted(recorder)) return
                 const active = children
                   .map((id, index) => ({ id, score: scores[index] }))

@@ -3,8 +3,6 @@ import type { InvalidOptions, Problem } from "@stepwise/core"
 import { keepTop } from "./BeamSearch.js"
 import * as Beams from "./Beams.js"
 import * as Common from "./Common.js"
-import * as Expansion from "./Expansion.js"
-import * as Lookahead from "./Lookahead.js"
 import * as Run from "./Run.js"
 import * as Seed from "./Seed.js"
 import type { Method } from "./Selection.js"
@@ -38,7 +36,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
   Effect.gen(function* () {
     yield* Validate.all("Dvts", Beams.checks(options))
     const common = Beams.resolve(options, "weighted")
-    const { beams, width, lookahead, selection, normalize } = common
+    const { beams, width, selection, normalize } = common
     const subtrees = beams / width
     const name = `dvts-${beams}x${width}`
     return {
@@ -57,35 +55,15 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               )
               for (let iteration = 0; iteration < common.maxSteps && growing.length > 0; iteration++) {
                 const last = iteration === common.maxSteps - 1
-                const generated = yield* Effect.forEach(
-                  growing,
-                  ({ subtree, id }) => {
-                    const request = { n: width, seed: Seed.derive(common.seed, "dvts", subtree, id), sampling: common }
-                    return last
-                      ? Expansion.requestRollouts(problem, recorder, id, request)
-                      : Expansion.requestNextSteps(problem, recorder, id, request)
-                  },
-                  { concurrency: common.concurrency }
+                const children = yield* Beams.grow(
+                  problem,
+                  recorder,
+                  growing.map(({ subtree, id }) => ({ id, n: width, seed: Seed.derive(common.seed, "dvts", subtree, id) })),
+                  last,
+                  common
                 )
-                const children: Array<ReadonlyArray<number>> = []
-                for (let index = 0; index < growing.length; index++) {
-                  const current = growing[index]
-                  const each = generated[index]
-                  if (current === undefined || each === undefined) continue
-                  children.push(
-                    last
-                      ? yield* Expansion.recordRollouts(recorder, current.id, each)
-                      : yield* Expansion.recordNextSteps(recorder, current.id, each, common)
-                  )
-                }
                 const flat = children.flat()
-                const scores = yield* Lookahead.scoreWithLookahead(problem, recorder, flat, {
-                  steps: lookahead,
-                  seed: Seed.derive(common.seed, "dvts-lookahead", iteration),
-                  sampling: common,
-                  aggregation: common.aggregation,
-                  concurrency: common.concurrency
-                })
+                const scores = yield* Beams.score(problem, recorder, flat, Seed.derive(common.seed, "dvts-lookahead", iteration), common)
                 const scoreOf = new Map(flat.map((id, index) => [id, scores[index]]))
                 const next: Array<{ readonly subtree: number; readonly id: number }> = []
                 growing.forEach((current, index) => {
