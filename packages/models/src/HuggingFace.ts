@@ -300,6 +300,16 @@ const messageOf = (body: unknown): string => {
   return JSON.stringify(body).slice(0, 300)
 }
 
+// The sampling fields both endpoints share, in the order they are sent; unset settings are left out.
+const samplingFields = (request: LanguageModel.GenerateRequest, n: number, seed: number | undefined) => ({
+  max_tokens: request.maxTokens,
+  ...(n === 1 ? {} : { n }),
+  ...(request.stop === undefined || request.stop.length === 0 ? {} : { stop: [...request.stop] }),
+  ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+  ...(request.topP === undefined ? {} : { top_p: request.topP }),
+  ...(seed === undefined ? {} : { seed })
+})
+
 /** What the last response of one HTTP exchange looked like (read by the error mapping). */
 interface Exchange {
   status: number | undefined
@@ -393,12 +403,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       const body = {
         model: options.model,
         messages,
-        max_tokens: request.maxTokens,
-        ...(n === 1 ? {} : { n }),
-        ...(request.stop === undefined || request.stop.length === 0 ? {} : { stop: [...request.stop] }),
-        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-        ...(request.topP === undefined ? {} : { top_p: request.topP }),
-        ...(seed === undefined ? {} : { seed }),
+        ...samplingFields(request, n, seed),
         ...(logprobs ? { logprobs: true } : {}),
         ...(request.topLogprobs === undefined ? {} : { top_logprobs: request.topLogprobs }),
         ...(continuing && continuation === "continue-final-message" ? { continue_final_message: true, add_generation_prompt: false } : {})
@@ -422,12 +427,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       const body = {
         model: options.model,
         prompt,
-        max_tokens: request.maxTokens,
-        ...(n === 1 ? {} : { n }),
-        ...(request.stop === undefined || request.stop.length === 0 ? {} : { stop: [...request.stop] }),
-        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-        ...(request.topP === undefined ? {} : { top_p: request.topP }),
-        ...(seed === undefined ? {} : { seed }),
+        ...samplingFields(request, n, seed),
         ...(request.topLogprobs !== undefined ? { logprobs: Math.max(1, request.topLogprobs) } : request.logprobs === true ? { logprobs: 1 } : {})
       }
       return exchange(async (signal, fetcher) => {

@@ -1,11 +1,10 @@
 import { Effect } from "effect"
 import type { InvalidOptions, Problem } from "@stepwise/core"
+import * as Beams from "./Beams.js"
 import * as Common from "./Common.js"
-import * as Expansion from "./Expansion.js"
-import * as Lookahead from "./Lookahead.js"
 import * as Run from "./Run.js"
 import * as Seed from "./Seed.js"
-import type { Method, Normalizer } from "./Selection.js"
+import type { Method } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import type { Strategy } from "./Strategy.js"
 import { describe } from "./Strategy.js"
@@ -13,17 +12,13 @@ import * as TreeRecorder from "./TreeRecorder.js"
 import * as Validate from "./Validate.js"
 
 /** Options of beam search. */
-export interface Options extends Common.Options {
+export interface Options extends Beams.Options {
   /** N: active beams per iteration (default 16). */
   readonly beams?: number
   /** M: each kept beam is expanded M ways; N/M beams are kept (default 4). N must be a multiple of M. */
   readonly width?: number
-  /** Greedy steps generated after a candidate step to score it, then dropped (default 0). */
-  readonly lookahead?: number
   /** How to pick the answer among the completed beams (default `best`, as search-and-learn). */
   readonly selection?: Method
-  /** Groups equal answers for the votes (default `Answer.normalize`). */
-  readonly normalize?: Normalizer
 }
 
 /** One scored candidate beam. */
@@ -65,26 +60,14 @@ export const copiesOf = (kept: number, beams: number): ReadonlyArray<number> =>
  */
 export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
   Effect.gen(function* () {
-    const beams = options.beams ?? 16
-    const width = options.width ?? 4
-    yield* Validate.all("BeamSearch", [
-      Validate.integerAtLeast("beams", options.beams, 1),
-      Validate.integerAtLeast("width", options.width, 1),
-      Validate.that("width", width <= beams && beams % width === 0, `must divide beams (${beams}), got ${width}`),
-      Validate.integerAtLeast("lookahead", options.lookahead, 0),
-      Validate.oneOf("selection", options.selection, Selection.methods),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
-      ...Common.checks(options)
-    ])
-    const common = Common.resolve(options)
-    const lookahead = options.lookahead ?? 0
-    const selection = options.selection ?? "best"
-    const normalize = options.normalize ?? Selection.defaultNormalizer
+    yield* Validate.all("BeamSearch", Beams.checks(options))
+    const common = Beams.resolve(options, "best")
+    const { beams, width, selection, normalize } = common
     const keep = beams / width
     const name = `beam-search-${beams}x${width}`
     return {
       name,
-      options: describe({ beams, width, lookahead, selection, ...common }),
+      options: describe(common),
       run: (problem: Problem.Problem) =>
         Run.search(
           name,
@@ -94,34 +77,15 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               let parents: ReadonlyArray<{ readonly id: number; readonly copies: number }> = [{ id: 0, copies: beams }]
               for (let iteration = 0; iteration < common.maxSteps; iteration++) {
                 const last = iteration === common.maxSteps - 1
-                const generated = yield* Effect.forEach(
-                  parents,
-                  (parent) => {
-                    const request = { n: parent.copies, seed: Seed.derive(common.seed, "beam", parent.id), sampling: common }
-                    return last
-                      ? Expansion.requestRollouts(problem, recorder, parent.id, request)
-                      : Expansion.requestNextSteps(problem, recorder, parent.id, request)
-                  },
-                  { concurrency: common.concurrency }
+                const grown = yield* Beams.grow(
+                  problem,
+                  recorder,
+                  parents.map((parent) => ({ id: parent.id, n: parent.copies, seed: Seed.derive(common.seed, "beam", parent.id) })),
+                  last,
+                  common
                 )
-                const children: Array<number> = []
-                for (let index = 0; index < parents.length; index++) {
-                  const parent = parents[index]
-                  const each = generated[index]
-                  if (parent === undefined || each === undefined) continue
-                  children.push(
-                    ...(last
-                      ? yield* Expansion.recordRollouts(recorder, parent.id, each)
-                      : yield* Expansion.recordNextSteps(recorder, parent.id, each, common))
-                  )
-                }
-                const scores = yield* Lookahead.scoreWithLookahead(problem, recorder, children, {
-                  steps: lookahead,
-                  seed: Seed.derive(common.seed, "beam-lookahead", iteration),
-                  sampling: common,
-                  aggregation: common.aggregation,
-                  concurrency: common.concurrency
-                })
+                const children = grown.flat()
+                const scores = yield* Beams.score(problem, recorder, children, Seed.derive(common.seed, "beam-lookahead", iteration), common)
                 if (TreeRecorder.isExhausted(recorder)) return
                 const active = children
                   .map((id, index) => ({ id, score: scores[index] }))

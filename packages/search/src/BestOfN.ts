@@ -4,7 +4,6 @@ import * as Common from "./Common.js"
 import * as Expansion from "./Expansion.js"
 import * as Run from "./Run.js"
 import * as Scoring from "./Scoring.js"
-import * as Seed from "./Seed.js"
 import type { Method, Normalizer } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import type { Strategy } from "./Strategy.js"
@@ -35,9 +34,9 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
   Effect.gen(function* () {
     yield* Validate.all("BestOfN", [
       Validate.integerAtLeast("n", options.n, 1),
-      Validate.oneOf("selection", options.selection, Selection.methods),
+      Selection.methodCheck(options.selection),
       Validate.integerAtLeast("batch", options.batch, 1),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
+      Selection.normalizerCheck(options.normalize),
       ...Common.checks(options)
     ])
     const common = Common.resolve(options)
@@ -55,20 +54,13 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
           problem,
           (recorder) =>
             Effect.gen(function* () {
-              const sizes: Array<number> = []
-              for (let left = n; left > 0; left -= batch) sizes.push(Math.min(batch, left))
-              const generated = yield* Effect.forEach(
-                sizes,
-                (size, index) =>
-                  Expansion.requestRollouts(problem, recorder, 0, {
-                    n: size,
-                    seed: Seed.derive(common.seed, "rollout", index),
-                    sampling: common
-                  }),
-                { concurrency: common.concurrency }
-              )
-              const leaves: Array<number> = []
-              for (const each of generated) leaves.push(...(yield* Expansion.recordRollouts(recorder, 0, each)))
+              const leaves = yield* Expansion.sampleRollouts(problem, recorder, 0, {
+                n,
+                batch,
+                seed: common.seed,
+                sampling: common,
+                concurrency: common.concurrency
+              })
               yield* Scoring.scoreNodes(problem, recorder, leaves, common)
             }),
           (candidates) => Selection.select(candidates, selection, normalize)

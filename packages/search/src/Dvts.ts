@@ -1,12 +1,11 @@
 import { Effect } from "effect"
 import type { InvalidOptions, Problem } from "@stepwise/core"
 import { keepTop } from "./BeamSearch.js"
+import * as Beams from "./Beams.js"
 import * as Common from "./Common.js"
-import * as Expansion from "./Expansion.js"
-import * as Lookahead from "./Lookahead.js"
 import * as Run from "./Run.js"
 import * as Seed from "./Seed.js"
-import type { Method, Normalizer } from "./Selection.js"
+import type { Method } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import type { Strategy } from "./Strategy.js"
 import { describe } from "./Strategy.js"
@@ -14,17 +13,13 @@ import * as TreeRecorder from "./TreeRecorder.js"
 import * as Validate from "./Validate.js"
 
 /** Options of DVTS. */
-export interface Options extends Common.Options {
+export interface Options extends Beams.Options {
   /** N: the total beam count; N/M independent subtrees are grown (default 16). */
   readonly beams?: number
   /** M: candidates generated per subtree per step (default 4). N must be a multiple of M. */
   readonly width?: number
-  /** Greedy steps generated after a candidate step to score it, then dropped (default 0). */
-  readonly lookahead?: number
   /** How to pick the answer among the subtrees' final solutions (default `weighted`). */
   readonly selection?: Method
-  /** Groups equal answers for the votes (default `Answer.normalize`). */
-  readonly normalize?: Normalizer
 }
 
 /**
@@ -39,26 +34,14 @@ export interface Options extends Common.Options {
  */
 export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
   Effect.gen(function* () {
-    const beams = options.beams ?? 16
-    const width = options.width ?? 4
-    yield* Validate.all("Dvts", [
-      Validate.integerAtLeast("beams", options.beams, 1),
-      Validate.integerAtLeast("width", options.width, 1),
-      Validate.that("width", width <= beams && beams % width === 0, `must divide beams (${beams}), got ${width}`),
-      Validate.integerAtLeast("lookahead", options.lookahead, 0),
-      Validate.oneOf("selection", options.selection, Selection.methods),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
-      ...Common.checks(options)
-    ])
-    const common = Common.resolve(options)
-    const lookahead = options.lookahead ?? 0
-    const selection = options.selection ?? "weighted"
-    const normalize = options.normalize ?? Selection.defaultNormalizer
+    yield* Validate.all("Dvts", Beams.checks(options))
+    const common = Beams.resolve(options, "weighted")
+    const { beams, width, selection, normalize } = common
     const subtrees = beams / width
     const name = `dvts-${beams}x${width}`
     return {
       name,
-      options: describe({ beams, width, lookahead, selection, ...common }),
+      options: describe(common),
       run: (problem: Problem.Problem) =>
         Run.search(
           name,
@@ -72,35 +55,15 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               )
               for (let iteration = 0; iteration < common.maxSteps && growing.length > 0; iteration++) {
                 const last = iteration === common.maxSteps - 1
-                const generated = yield* Effect.forEach(
-                  growing,
-                  ({ subtree, id }) => {
-                    const request = { n: width, seed: Seed.derive(common.seed, "dvts", subtree, id), sampling: common }
-                    return last
-                      ? Expansion.requestRollouts(problem, recorder, id, request)
-                      : Expansion.requestNextSteps(problem, recorder, id, request)
-                  },
-                  { concurrency: common.concurrency }
+                const children = yield* Beams.grow(
+                  problem,
+                  recorder,
+                  growing.map(({ subtree, id }) => ({ id, n: width, seed: Seed.derive(common.seed, "dvts", subtree, id) })),
+                  last,
+                  common
                 )
-                const children: Array<ReadonlyArray<number>> = []
-                for (let index = 0; index < growing.length; index++) {
-                  const current = growing[index]
-                  const each = generated[index]
-                  if (current === undefined || each === undefined) continue
-                  children.push(
-                    last
-                      ? yield* Expansion.recordRollouts(recorder, current.id, each)
-                      : yield* Expansion.recordNextSteps(recorder, current.id, each, common)
-                  )
-                }
                 const flat = children.flat()
-                const scores = yield* Lookahead.scoreWithLookahead(problem, recorder, flat, {
-                  steps: lookahead,
-                  seed: Seed.derive(common.seed, "dvts-lookahead", iteration),
-                  sampling: common,
-                  aggregation: common.aggregation,
-                  concurrency: common.concurrency
-                })
+                const scores = yield* Beams.score(problem, recorder, flat, Seed.derive(common.seed, "dvts-lookahead", iteration), common)
                 const scoreOf = new Map(flat.map((id, index) => [id, scores[index]]))
                 const next: Array<{ readonly subtree: number; readonly id: number }> = []
                 growing.forEach((current, index) => {

@@ -25,15 +25,24 @@ export interface Sampling {
 export const prefixOf = (trajectory: Trajectory.Trajectory): string =>
   trajectory.length === 0 ? "" : Trajectory.text(trajectory, delimiter) + delimiter
 
-/** The request for the next step of a trajectory: stops at the delimiter. */
-export const nextStepRequest = (
+/** What a request for a trajectory's continuation is built from: the sample count, seed and sampling settings. */
+export interface RequestOptions {
+  readonly n: number
+  readonly seed: number
+  readonly temperature: number
+  readonly maxTokens: number
+}
+
+// The request that continues a trajectory; with `stop`, generation stops at those sequences.
+const continuationRequest = (
   problem: Problem.Problem,
   trajectory: Trajectory.Trajectory,
-  options: { readonly n: number; readonly seed: number; readonly temperature: number; readonly maxTokens: number }
+  options: RequestOptions,
+  stop: ReadonlyArray<string> | undefined
 ): LanguageModel.GenerateRequest => ({
   messages: problem.messages,
   prefix: prefixOf(trajectory),
-  stop: [delimiter],
+  ...(stop === undefined ? {} : { stop }),
   n: options.n,
   maxTokens: options.maxTokens,
   minTokens: options.maxTokens,
@@ -41,20 +50,19 @@ export const nextStepRequest = (
   seed: options.seed
 })
 
+/** The request for the next step of a trajectory: stops at the delimiter. */
+export const nextStepRequest = (
+  problem: Problem.Problem,
+  trajectory: Trajectory.Trajectory,
+  options: RequestOptions
+): LanguageModel.GenerateRequest => continuationRequest(problem, trajectory, options, [delimiter])
+
 /** The request that generates a trajectory to its end (no stop sequence). */
 export const rolloutRequest = (
   problem: Problem.Problem,
   trajectory: Trajectory.Trajectory,
-  options: { readonly n: number; readonly seed: number; readonly temperature: number; readonly maxTokens: number }
-): LanguageModel.GenerateRequest => ({
-  messages: problem.messages,
-  prefix: prefixOf(trajectory),
-  n: options.n,
-  maxTokens: options.maxTokens,
-  minTokens: options.maxTokens,
-  temperature: options.temperature,
-  seed: options.seed
-})
+  options: RequestOptions
+): LanguageModel.GenerateRequest => continuationRequest(problem, trajectory, options, undefined)
 
 /** What a budget-aware generation returns: the completions it got, and the budget error that stopped it, if any. */
 export interface Generated {
@@ -139,6 +147,14 @@ export const recordRollout = (
     return current
   })
 
+/** What a next-step generation takes: how many steps, the seed, the sampling, and a temperature overriding its own. */
+export interface NextStepOptions {
+  readonly n: number
+  readonly seed: number
+  readonly sampling: Sampling
+  readonly temperature?: number
+}
+
 /**
  * Generates `n` next steps of a node in one request (batched with `n`) and records them; returns the new ids.
  * Hitting the budget marks the recorder exhausted and returns what fitted.
@@ -147,11 +163,37 @@ export const expandNode = (
   problem: Problem.Problem,
   recorder: TreeRecorder.Recorder,
   parentId: number,
-  options: { readonly n: number; readonly seed: number; readonly sampling: Sampling; readonly temperature?: number }
+  options: NextStepOptions
 ): Effect.Effect<ReadonlyArray<number>, LanguageModelError, LanguageModel.LanguageModel> =>
   Effect.gen(function* () {
     const generated = yield* requestNextSteps(problem, recorder, parentId, options)
     return yield* recordNextSteps(recorder, parentId, generated, options.sampling)
+  })
+
+// Marks a node expanded by `options.n` children and generates with the request `build` makes from its trajectory.
+const requestFrom = (
+  problem: Problem.Problem,
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  build: (problem: Problem.Problem, trajectory: Trajectory.Trajectory, options: RequestOptions) => LanguageModel.GenerateRequest,
+  options: RequestOptions
+): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
+  Effect.andThen(
+    TreeRecorder.expand(recorder, parentId, options.n),
+    generate(build(problem, TreeRecorder.node(recorder, parentId).trajectory, options))
+  )
+
+// Marks the recorder exhausted when the generation hit the budget, then records each completion in order.
+const recordEach = (
+  recorder: TreeRecorder.Recorder,
+  generated: Generated,
+  record: (completion: LanguageModel.Completion) => Effect.Effect<number>
+): Effect.Effect<ReadonlyArray<number>> =>
+  Effect.gen(function* () {
+    if (generated.exhausted !== undefined) yield* TreeRecorder.markExhausted(recorder, generated.exhausted)
+    const ids: Array<number> = []
+    for (const completion of generated.completions) ids.push(yield* record(completion))
+    return ids
   })
 
 /** The generation half of `expandNode` (no recording): safe to run concurrently, record in a fixed order after. */
@@ -159,19 +201,14 @@ export const requestNextSteps = (
   problem: Problem.Problem,
   recorder: TreeRecorder.Recorder,
   parentId: number,
-  options: { readonly n: number; readonly seed: number; readonly sampling: Sampling; readonly temperature?: number }
+  options: NextStepOptions
 ): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
-  Effect.andThen(
-    TreeRecorder.expand(recorder, parentId, options.n),
-    generate(
-      nextStepRequest(problem, TreeRecorder.node(recorder, parentId).trajectory, {
-        n: options.n,
-        seed: options.seed,
-        temperature: options.temperature ?? options.sampling.temperature,
-        maxTokens: options.sampling.stepTokens
-      })
-    )
-  )
+  requestFrom(problem, recorder, parentId, nextStepRequest, {
+    n: options.n,
+    seed: options.seed,
+    temperature: options.temperature ?? options.sampling.temperature,
+    maxTokens: options.sampling.stepTokens
+  })
 
 /** The recording half of `expandNode`. */
 export const recordNextSteps = (
@@ -180,12 +217,7 @@ export const recordNextSteps = (
   generated: Generated,
   sampling: Sampling
 ): Effect.Effect<ReadonlyArray<number>> =>
-  Effect.gen(function* () {
-    if (generated.exhausted !== undefined) yield* TreeRecorder.markExhausted(recorder, generated.exhausted)
-    const ids: Array<number> = []
-    for (const completion of generated.completions) ids.push(yield* recordStep(recorder, parentId, completion, sampling))
-    return ids
-  })
+  recordEach(recorder, generated, (completion) => recordStep(recorder, parentId, completion, sampling))
 
 /** Generates `n` rollouts of a node (no recording). */
 export const requestRollouts = (
@@ -194,17 +226,12 @@ export const requestRollouts = (
   parentId: number,
   options: { readonly n: number; readonly seed: number; readonly sampling: Sampling }
 ): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
-  Effect.andThen(
-    TreeRecorder.expand(recorder, parentId, options.n),
-    generate(
-      rolloutRequest(problem, TreeRecorder.node(recorder, parentId).trajectory, {
-        n: options.n,
-        seed: options.seed,
-        temperature: options.sampling.temperature,
-        maxTokens: options.sampling.maxTokens
-      })
-    )
-  )
+  requestFrom(problem, recorder, parentId, rolloutRequest, {
+    n: options.n,
+    seed: options.seed,
+    temperature: options.sampling.temperature,
+    maxTokens: options.sampling.maxTokens
+  })
 
 /** Records rollouts; returns the ids of their finished leaves. */
 export const recordRollouts = (
@@ -212,9 +239,42 @@ export const recordRollouts = (
   parentId: number,
   generated: Generated
 ): Effect.Effect<ReadonlyArray<number>> =>
+  recordEach(recorder, generated, (completion) => recordRollout(recorder, parentId, completion))
+
+/**
+ * Generates `n` rollouts of a node in requests of at most `batch` samples (request i under the seed
+ * `Seed.derive(seed, "rollout", i)`), up to `concurrency` requests at once, then records them in request order;
+ * returns the ids of their finished leaves. Use for sample-then-select strategies (best-of-N, self-consistency).
+ *
+ * @example
+ * const leaves = yield* Expansion.sampleRollouts(problem, recorder, 0, { n: 16, batch: 8, seed: 0, sampling, concurrency: 8 })
+ */
+export const sampleRollouts = (
+  problem: Problem.Problem,
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  options: {
+    readonly n: number
+    readonly batch: number
+    readonly seed: number
+    readonly sampling: Sampling
+    readonly concurrency: number
+  }
+): Effect.Effect<ReadonlyArray<number>, LanguageModelError, LanguageModel.LanguageModel> =>
   Effect.gen(function* () {
-    if (generated.exhausted !== undefined) yield* TreeRecorder.markExhausted(recorder, generated.exhausted)
-    const ids: Array<number> = []
-    for (const completion of generated.completions) ids.push(yield* recordRollout(recorder, parentId, completion))
-    return ids
+    const sizes: Array<number> = []
+    for (let left = options.n; left > 0; left -= options.batch) sizes.push(Math.min(options.batch, left))
+    const generated = yield* Effect.forEach(
+      sizes,
+      (size, index) =>
+        requestRollouts(problem, recorder, parentId, {
+          n: size,
+          seed: Seed.derive(options.seed, "rollout", index),
+          sampling: options.sampling
+        }),
+      { concurrency: options.concurrency }
+    )
+    const leaves: Array<number> = []
+    for (const each of generated) leaves.push(...(yield* recordRollouts(recorder, parentId, each)))
+    return leaves
   })

@@ -1,5 +1,6 @@
 import type { SearchResult } from "@stepwise/core"
 import { Answer } from "@stepwise/core"
+import * as Validate from "./Validate.js"
 
 /**
  * How a strategy picks its answer among finished candidates:
@@ -17,6 +18,13 @@ export type Normalizer = (answer: string) => string
 
 /** The default normalizer: `Answer.normalize`. */
 export const defaultNormalizer: Normalizer = Answer.normalize
+
+/** The check of a `selection` option: one of `methods` (or unset). */
+export const methodCheck = (selection: Method | undefined): Validate.Check => Validate.oneOf("selection", selection, methods)
+
+/** The check of a `normalize` option: a function (or unset). */
+export const normalizerCheck = (normalize: Normalizer | undefined): Validate.Check =>
+  Validate.that("normalize", normalize === undefined || typeof normalize === "function", "must be a function")
 
 /** What a selection found: the chosen answer (raw, as the best candidate of its group wrote it) and that candidate. */
 export interface Selected {

@@ -3,7 +3,6 @@ import type { InvalidOptions, Problem } from "@stepwise/core"
 import * as Common from "./Common.js"
 import * as Expansion from "./Expansion.js"
 import * as Run from "./Run.js"
-import * as Seed from "./Seed.js"
 import type { Normalizer } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import type { Strategy } from "./Strategy.js"
@@ -32,7 +31,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
     yield* Validate.all("SelfConsistency", [
       Validate.integerAtLeast("n", options.n, 1),
       Validate.integerAtLeast("batch", options.batch, 1),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
+      Selection.normalizerCheck(options.normalize),
       ...Common.checks(options)
     ])
     const common = Common.resolve(options)
@@ -49,19 +48,13 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
           problem,
           (recorder) =>
             Effect.gen(function* () {
-              const sizes: Array<number> = []
-              for (let left = n; left > 0; left -= batch) sizes.push(Math.min(batch, left))
-              const generated = yield* Effect.forEach(
-                sizes,
-                (size, index) =>
-                  Expansion.requestRollouts(problem, recorder, 0, {
-                    n: size,
-                    seed: Seed.derive(common.seed, "rollout", index),
-                    sampling: common
-                  }),
-                { concurrency: common.concurrency }
-              )
-              for (const each of generated) yield* Expansion.recordRollouts(recorder, 0, each)
+              yield* Expansion.sampleRollouts(problem, recorder, 0, {
+                n,
+                batch,
+                seed: common.seed,
+                sampling: common,
+                concurrency: common.concurrency
+              })
             }),
           (candidates) => Selection.select(candidates, "majority", normalize)
         )

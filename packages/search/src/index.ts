@@ -3,6 +3,7 @@
  */
 export * as AStar from "./AStar.js"
 export * as BeamSearch from "./BeamSearch.js"
+export * as Beams from "./Beams.js"
 export * as BestFirst from "./BestFirst.js"
 export * as BestOfN from "./BestOfN.js"
 export * as Combinators from "./Combinators.js"

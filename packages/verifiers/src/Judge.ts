@@ -1,8 +1,9 @@
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import type { BudgetExhausted, InvalidOptions, Problem, VerifierError } from "@stepwise/core"
 import { LanguageModel, Message, ProcessRewardModel, Trajectory, Usage } from "@stepwise/core"
 import * as BinaryChoice from "./BinaryChoice.js"
 import * as ModelFailure from "./ModelFailure.js"
+import * as ModelVerifier from "./ModelVerifier.js"
 import * as OptionCheck from "./OptionCheck.js"
 import * as VerdictParser from "./VerdictParser.js"
 
@@ -125,10 +126,4 @@ export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service
   })
 
 /** A layer serving the judge as the `ProcessRewardModel`, over the `LanguageModel` in context. */
-export const layer = (
-  options: Omit<Options, "languageModel">
-): Layer.Layer<ProcessRewardModel.ProcessRewardModel, InvalidOptions, LanguageModel.LanguageModel> =>
-  Layer.effect(
-    ProcessRewardModel.ProcessRewardModel,
-    Effect.flatMap(LanguageModel.LanguageModel, (languageModel) => make({ ...options, languageModel }))
-  )
+export const layer = ModelVerifier.layer(make)

@@ -1,9 +1,10 @@
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import type { BudgetExhausted, InvalidOptions, Problem } from "@stepwise/core"
 import { LanguageModel, Message, ProcessRewardModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
 import * as BinaryChoice from "./BinaryChoice.js"
 import * as ChainParser from "./ChainParser.js"
 import * as ModelFailure from "./ModelFailure.js"
+import * as ModelVerifier from "./ModelVerifier.js"
 import * as OptionCheck from "./OptionCheck.js"
 
 /**
@@ -241,10 +242,4 @@ export const make = (options: Options): Effect.Effect<ThinkPrm, InvalidOptions> 
   })
 
 /** A layer serving ThinkPRM as the `ProcessRewardModel`, over the `LanguageModel` in context. */
-export const layer = (
-  options: Omit<Options, "languageModel">
-): Layer.Layer<ProcessRewardModel.ProcessRewardModel, InvalidOptions, LanguageModel.LanguageModel> =>
-  Layer.effect(
-    ProcessRewardModel.ProcessRewardModel,
-    Effect.flatMap(LanguageModel.LanguageModel, (languageModel) => make({ ...options, languageModel }))
-  )
+export const layer = ModelVerifier.layer(make)
