@@ -19,5 +19,5 @@ export {
 } from "@stepwise/search"
 export { Aggregation, Ensemble, ExactChecker, Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
 export { Presets, Server, World } from "@stepwise/simulator"
-export { Gguf, LlamaCpp } from "@stepwise/models"
+export { Gguf, HuggingFace, LlamaCpp, Replay } from "@stepwise/models"
 export { Dataset, Grader, Metrics, Recipe, Report, Runner } from "@stepwise/harness"
