@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: "forks",
-    setupFiles: ["test/setup.ts"]
+    setupFiles: ["test/setup.ts"],
+    // In CI a JSON report is written too, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    ...(process.env.CI ? { outputFile: { json: "test-results/vitest.json" } } : {})
   }
 })
