@@ -12,6 +12,3 @@ export interface Charge {
   readonly samples: number
   readonly verifierCalls: number
 }
-
-/** A charge of nothing. */
-export const none: Charge = { role: "policy", inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, samples: 0, verifierCalls: 0 }

@@ -1,7 +1,7 @@
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Accountant } from "@stepwise/accountant"
-import { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, Trajectory } from "@stepwise/core"
+import { InvalidOptions, Problem, Trajectory } from "@stepwise/core"
 import { Backends, Strategies } from "@stepwise/harness"
 import { Presets, World } from "@stepwise/simulator"
 import * as CliBackends from "./Backends.js"
@@ -105,12 +105,8 @@ export const command = Command.make(
         totalTokens: flags.budget,
         ...(Option.isSome(flags.verifierCalls) ? { verifierCalls: flags.verifierCalls.value } : {})
       }
-      const services = Layer.mergeAll(
-        Layer.succeed(LanguageModel.LanguageModel, backend.languageModel),
-        Layer.succeed(ProcessRewardModel.ProcessRewardModel, backend.processRewardModel),
-        Accountant.layer(limits, "solve")
-      )
-      const result = yield* Effect.provide(strategy.run(problem), services)
+      const accountant = yield* Accountant.make(limits, "solve")
+      const result = yield* strategy.run(problem).pipe(Backends.provide(backend), Accountant.provide(accountant))
       yield* Console.log(`problem:  ${problem.question}`)
       if (problem.reference !== undefined) yield* Console.log(`expected: ${problem.reference}`)
       yield* Console.log(

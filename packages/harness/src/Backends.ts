@@ -1,6 +1,6 @@
 import { Data, Effect } from "effect"
 import type { Scope } from "effect"
-import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
+import { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import { Presets, World } from "@stepwise/simulator"
 import type * as Recipe from "./Recipe.js"
 
@@ -10,6 +10,20 @@ export interface Backend {
   readonly languageModel: LanguageModel.Service
   readonly processRewardModel: ProcessRewardModel.Service
 }
+
+/**
+ * Runs an effect with a backend's policy and verifier as its `LanguageModel` and `ProcessRewardModel`.
+ *
+ * @example
+ * const result = yield* strategy.run(problem).pipe(Backends.provide(backend), Accountant.provide(accountant))
+ */
+export const provide =
+  (backend: Pick<Backend, "languageModel" | "processRewardModel">) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<Exclude<R, LanguageModel.LanguageModel>, ProcessRewardModel.ProcessRewardModel>> =>
+    effect.pipe(
+      Effect.provideService(LanguageModel.LanguageModel, backend.languageModel),
+      Effect.provideService(ProcessRewardModel.ProcessRewardModel, backend.processRewardModel)
+    )
 
 /** A backend could not be made (unknown preset, unreachable server, a kind this factory does not know). */
 export class BackendError extends Data.TaggedError("BackendError")<{

@@ -2,7 +2,6 @@ import { resolve } from "node:path"
 import { Clock, Data, Effect } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem } from "@stepwise/core"
-import { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
 import * as Backends from "./Backends.js"
 import * as Dataset from "./Dataset.js"
@@ -236,8 +235,7 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           const started = yield* Clock.currentTimeMillis
           const result = yield* strategy.run(item.problem).pipe(
             Accountant.provide(child),
-            Effect.provideService(LanguageModel.LanguageModel, backend.languageModel),
-            Effect.provideService(ProcessRewardModel.ProcessRewardModel, backend.processRewardModel),
+            Backends.provide(backend),
             Effect.result
           )
           const finished = yield* Clock.currentTimeMillis

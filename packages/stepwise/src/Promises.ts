@@ -1,10 +1,10 @@
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import type { Budget, CostModel } from "@stepwise/accountant"
 import { Accountant } from "@stepwise/accountant"
 import type { SearchEvent as SearchEventValue, SearchResult } from "@stepwise/core"
 import { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, SearchEvent } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
-import { Recipe, Report, Runner, Strategies } from "@stepwise/harness"
+import { Backends, Recipe, Report, Runner, Strategies } from "@stepwise/harness"
 import { Presets, World } from "@stepwise/simulator"
 
 /** A strategy for `solve`: a registered name, a name with options, or a strategy value built with a `make`. */
@@ -64,14 +64,10 @@ export const solve = (options: SolveOptions): Promise<SearchResult.SearchResult>
       const strategy = yield* strategyOf(options.strategy)
       const problem =
         typeof options.problem === "string" ? Problem.make({ id: "problem", question: options.problem }) : options.problem
-      const services = Layer.mergeAll(
-        Layer.succeed(LanguageModel.LanguageModel, model),
-        Layer.succeed(ProcessRewardModel.ProcessRewardModel, verifier),
-        Accountant.layer(options.budget ?? {}, "solve", options.costModel === undefined ? {} : { costModel: options.costModel })
-      )
+      const accountant = yield* Accountant.make(options.budget ?? {}, "solve", options.costModel === undefined ? {} : { costModel: options.costModel })
       const run = strategy.run(problem)
       const observed = options.onEvent === undefined ? run : SearchEvent.withListener(options.onEvent)(run)
-      return yield* Effect.provide(observed, services)
+      return yield* observed.pipe(Backends.provide({ languageModel: model, processRewardModel: verifier }), Accountant.provide(accountant))
     })
   )
 
