@@ -5,6 +5,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { Recipe, Report, Runner } from "@stepwise/harness"
 import * as Backends from "./Backends.js"
 import * as Paths from "./Paths.js"
+import * as Plugins from "./Plugins.js"
 
 /**
  * `stepwise bench [recipe]`: runs a benchmark recipe (default: four strategies at three equal budgets on the
@@ -25,12 +26,14 @@ export const command = Command.make(
     progress: Flag.Literals("progress", ["auto", "bar", "lines", "none"] as const).pipe(
       Flag.withDescription("Progress display"),
       Flag.withDefault("auto" as const)
-    )
+    ),
+    plugins: Plugins.flag
   },
   (flags) =>
     Effect.gen(function* () {
       const file = Option.getOrElse(flags.recipe, () => Paths.defaultRecipe)
-      const recipe = yield* Recipe.load(file)
+      const registries = yield* Plugins.registriesOf(flags.plugins)
+      const recipe = yield* Recipe.load(file, registries)
       const results = Option.getOrElse(flags.results, () => Paths.resultsFileOf(recipe.name))
       const report = Option.match(flags.report, {
         onNone: () => Paths.reportFilesOf(recipe.name),
@@ -40,6 +43,7 @@ export const command = Command.make(
       yield* Console.error(`recipe ${recipe.name} (${file}) → ${results}`)
       const outcome = yield* Runner.run(recipe, {
         results,
+        strategies: registries.strategies,
         backendFactory: Backends.factory,
         baseDirectory: dirname(file),
         progress: flags.progress,

@@ -1,10 +1,13 @@
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Accountant } from "@stepwise/accountant"
-import { InvalidOptions, Problem, Trajectory } from "@stepwise/core"
-import { Backends, Strategies } from "@stepwise/harness"
+import { InvalidOptions, Options, Problem, Registry, Trajectory } from "@stepwise/core"
+import { Backends, Registries } from "@stepwise/harness"
+import { Strategies } from "@stepwise/search"
 import { Presets, World } from "@stepwise/simulator"
 import * as CliBackends from "./Backends.js"
+import * as Describe from "./Describe.js"
+import * as Plugins from "./Plugins.js"
 
 const systemPrompt =
   "Solve the problem step by step. Separate steps with a blank line, start each with \"## Step k:\", and end with " +
@@ -18,6 +21,15 @@ const parseOptions = (text: string): Effect.Effect<Readonly<Record<string, unkno
       return value as Record<string, unknown>
     },
     catch: (error) => new InvalidOptions({ subject: "solve", field: "options", detail: `must be a JSON object: ${String(error)}` })
+  })
+
+/** The strategy of `solve`: its kind and options validated by the registry; the seed added when the kind takes one. */
+const strategyOf = (registries: Registries.Registries, kind: string, text: string, seed: number) =>
+  Effect.gen(function* () {
+    const given = yield* parseOptions(text)
+    const entry = yield* Registry.lookup(registries.strategies, kind)
+    const seeded = Options.keysAt(entry.options, []).includes("seed") && !("seed" in given) ? { seed, ...given } : given
+    return yield* Registry.make(registries.strategies, kind, seeded, undefined)
   })
 
 const requireModel = (flags: { readonly model: Option.Option<string> }, by: string) =>
@@ -65,8 +77,17 @@ export const command = Command.make(
   "solve",
   {
     problem: Argument.String("problem").pipe(Argument.withDescription("The problem text (optional with --sim)"), Argument.optional),
-    strategy: Flag.String("strategy").pipe(Flag.withDescription(`Strategy: ${Strategies.names.join(", ")}`), Flag.withDefault("a-star")),
-    options: Flag.String("options").pipe(Flag.withDescription("Strategy options as JSON, e.g. '{\"expansions\":4}'"), Flag.withDefault("{}")),
+    strategy: Flag.String("strategy").pipe(
+      Flag.withDescription(`Strategy kind: ${Strategies.registry.kinds.join(", ")} (or a plugin's; see stepwise list)`),
+      Flag.withDefault("a-star")
+    ),
+    options: Flag.String("options").pipe(
+      Flag.withDescription(
+        `Strategy options as JSON, e.g. '{"expansions":4}'; unknown keys are errors. Defaults: ${Registry.list(Strategies.registry).map(Describe.defaultsLine).join("; ")}`
+      ),
+      Flag.withDefault("{}")
+    ),
+    plugins: Plugins.flag,
     budget: Flag.Int("budget").pipe(Flag.withDescription("Total policy tokens the search may spend"), Flag.withDefault(8000)),
     verifierCalls: Flag.Int("verifier-calls").pipe(Flag.withDescription("Verifier calls the search may spend"), Flag.optional),
     sim: Flag.String("sim").pipe(Flag.withDescription(`Simulator preset (default backend): ${Object.keys(Presets.all).join(", ")}`), Flag.optional),
@@ -87,8 +108,8 @@ export const command = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      const strategyOptions = yield* parseOptions(flags.options)
-      const strategy = yield* Strategies.factory(flags.strategy, { seed: flags.seed, ...strategyOptions })
+      const registries = yield* Plugins.registriesOf(flags.plugins)
+      const strategy = yield* strategyOf(registries, flags.strategy, flags.options, flags.seed)
       const preset = Option.getOrElse(flags.sim, () => "calibrated")
       const backend = yield* backendOf(flags, preset)
       const external = Option.isSome(flags.gguf) || Option.isSome(flags.endpoint) || Option.isSome(flags.provider)

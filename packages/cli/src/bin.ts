@@ -1,6 +1,5 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
-import { CliError } from "effect/cli"
 import * as Main from "./Main.js"
 
 // Typed failures print one line that says what to fix (the command line's own parse errors are already shown
@@ -8,7 +7,8 @@ import * as Main from "./Main.js"
 Main.run(process.argv.slice(2)).pipe(
   Effect.catch((error) =>
     Effect.sync(() => {
-      if (!CliError.isCliError(error)) console.error(`stepwise: ${error instanceof Error ? error.message : String(error)}`)
+      const line = Main.failureLine(error)
+      if (line !== undefined) console.error(`stepwise: ${line}`)
       process.exitCode = 1
     })
   ),

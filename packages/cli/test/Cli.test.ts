@@ -25,7 +25,7 @@ let folder = ""
 const recipe = {
   name: "cli-tiny",
   datasets: [{ kind: "simulator", count: 4, seed: 3 }],
-  strategies: [{ name: "best-of-n", options: { n: 4 } }, { name: "particle-filtering", options: { particles: 4 } }],
+  strategies: [{ kind: "best-of-n", options: { n: 4 } }, { kind: "particle-filtering", options: { particles: 4 } }],
   budgets: [
     { label: "2k", limits: { totalTokens: 2000 } },
     { label: "4k", limits: { totalTokens: 4000 } }

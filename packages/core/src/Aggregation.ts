@@ -9,7 +9,7 @@
 export type Method = "last" | "min" | "prod" | "mean" | "geometricMean"
 
 /** Every method, in a fixed order (for option validation and reports). */
-export const methods: ReadonlyArray<Method> = ["last", "min", "prod", "mean", "geometricMean"]
+export const methods = ["last", "min", "prod", "mean", "geometricMean"] as const satisfies ReadonlyArray<Method>
 
 /** The score of the newest step: what the PRM says about the whole prefix. */
 export const last = (scores: ReadonlyArray<number>): number | undefined => scores[scores.length - 1]

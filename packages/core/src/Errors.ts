@@ -88,14 +88,20 @@ export class VerifierError extends Data.TaggedError("VerifierError")<{
   }
 }
 
-/** An options object failed validation; `field` names the offending option. */
+/**
+ * An options object failed validation: `subject` is what was being configured (a strategy, a verifier, a
+ * backend, …), `field` the offending option (a dotted path for nested ones), and `allowed` the option names
+ * accepted at that level, when known.
+ */
 export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
   readonly subject: string
   readonly field: string
   readonly detail: string
+  readonly allowed?: ReadonlyArray<string>
 }> {
   override get message(): string {
-    return `${this.subject}: option "${this.field}" ${this.detail}`
+    const allowed = this.allowed === undefined || this.allowed.length === 0 ? "" : ` (allowed: ${this.allowed.join(", ")})`
+    return `${this.subject}: option "${this.field}" ${this.detail}${allowed}`
   }
 }
 

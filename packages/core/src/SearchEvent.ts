@@ -3,10 +3,22 @@ import type { Resource } from "./Resource.js"
 import type { Usage } from "./Usage.js"
 
 /**
- * What a running search reports, as a tagged union with noun-verb names.
+ * An event a strategy defines for itself (a particle resampling, an MCTS backup, …): its noun-verb `name` and a
+ * `detail` payload. The set is open: each strategy declares its own with `define`, next to its code.
+ */
+export interface StrategyEvent<Name extends string = string, Detail = unknown> {
+  readonly _tag: "strategy-event"
+  readonly name: Name
+  readonly detail: Detail
+}
+
+/**
+ * What a running search reports, as a tagged union with noun-verb names: the events every search shares, plus
+ * `strategy-event`s that strategies define for themselves.
  * Subscribe by providing an `EventSink`; strategies emit through `emit`.
  */
 export type SearchEvent =
+  | StrategyEvent
   | { readonly _tag: "search-start"; readonly strategy: string; readonly problemId: string }
   | { readonly _tag: "node-expand"; readonly nodeId: number; readonly depth: number; readonly samples: number }
   | {
@@ -23,7 +35,6 @@ export type SearchEvent =
       readonly answer: string | undefined
       readonly score: number | undefined
     }
-  | { readonly _tag: "particle-resample"; readonly step: number; readonly weights: ReadonlyArray<number>; readonly survivors: ReadonlyArray<number> }
   | { readonly _tag: "budget-exhaust"; readonly resource: Resource }
   | { readonly _tag: "search-end"; readonly strategy: string; readonly answer: string | undefined; readonly reason: string }
 
@@ -56,3 +67,27 @@ export const withListener =
         emit: (event) => Effect.andThen(Effect.sync(() => listener(event)), outer.emit(event))
       })
     )
+
+/** A strategy's own event type, declared once: emits it, and recognises it among all events. */
+export interface Definition<Name extends string, Detail> {
+  readonly name: Name
+  /** Emits the event with its detail to the current sink. */
+  readonly emit: (detail: Detail) => Effect.Effect<void>
+  /** True for this event (narrowing its detail's type). */
+  readonly is: (event: SearchEvent) => event is StrategyEvent<Name, Detail>
+}
+
+/**
+ * Declares a strategy's own event: a noun-verb name and the type of its detail.
+ *
+ * @example
+ * export const resampled = SearchEvent.define<{ readonly step: number }>()("particle-resample")
+ * yield* resampled.emit({ step: 3 })
+ */
+export const define =
+  <Detail>() =>
+  <const Name extends string>(name: Name): Definition<Name, Detail> => ({
+    name,
+    emit: (detail) => emit({ _tag: "strategy-event", name, detail }),
+    is: (event): event is StrategyEvent<Name, Detail> => event._tag === "strategy-event" && event.name === name
+  })

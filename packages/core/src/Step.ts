@@ -1,6 +1,12 @@
 import type { TokenLogprob } from "./Logprob.js"
 import type { Usage } from "./Usage.js"
 
+/**
+ * The step protocol's delimiter: the blank line that separates reasoning steps (search-and-learn's `\n\n`).
+ * A next-step request stops at it; a prefix is the steps joined by it. Defined once, here.
+ */
+export const delimiter = "\n\n"
+
 /** Why a generation ended: a stop sequence, the token limit, or the model's end of sequence. */
 export type FinishReason = "stop" | "length" | "eos"
 

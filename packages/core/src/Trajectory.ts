@@ -1,4 +1,6 @@
-import type { Step } from "./Step.js"
+import * as Step from "./Step.js"
+
+type Step = Step.Step
 
 /**
  * A partial or finished solution: a persistent list of steps. Appending is O(1) and shares the parent,
@@ -96,7 +98,7 @@ export const steps = (trajectory: Trajectory): ReadonlyArray<Step> => {
 export const stepTexts = (trajectory: Trajectory): ReadonlyArray<string> => steps(trajectory).map((step) => step.text)
 
 /** The whole text, steps joined by a delimiter (default the blank line that separates steps). */
-export const text = (trajectory: Trajectory, delimiter = "\n\n"): string => stepTexts(trajectory).join(delimiter)
+export const text = (trajectory: Trajectory, delimiter: string = Step.delimiter): string => stepTexts(trajectory).join(delimiter)
 
 /** The prefix of the first `length` steps (O(length of the trajectory)). */
 export const prefix = (trajectory: Trajectory, length: number): Trajectory => {

@@ -1,6 +1,9 @@
 import { Data, Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { z } from "zod"
+import { Options, Registry } from "@stepwise/core"
+import type { Strategies } from "@stepwise/search"
+import * as Registries from "./Registries.js"
 
 const count = z.number().finite().min(0)
 
@@ -53,21 +56,26 @@ export const DatasetSpec = z.discriminatedUnion("kind", [
 /** A data set entry of a recipe. */
 export type DatasetSpec = z.infer<typeof DatasetSpec>
 
-/** A strategy of a recipe: its registered name, options, and per-budget option overrides. */
-export const StrategySpec = z
-  .object({
-    name: z.string().min(1).describe("Registered strategy name: best-of-n, self-consistency, beam, dvts, particle-filtering, particle-gibbs, a-star, …"),
-    label: z.string().min(1).optional().describe("Name in the results and plots (default: name); must be unique."),
-    options: z.record(z.string(), z.unknown()).default({}).describe("Options of the strategy's make (seed is set per run)."),
+/**
+ * A strategy of a recipe: its registered kind, options (validated by that kind's strict schema, defaults filled
+ * in), a label, and per-budget option overrides (validated merged over `options`).
+ */
+export interface StrategySpec {
+  readonly kind: string
+  readonly label?: string | undefined
+  readonly options: Readonly<Record<string, unknown>>
+  readonly budgetOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined
+}
+
+/** The schema of one recipe strategy entry per registered kind (a discriminated union on `kind`). */
+export const strategySpecSchema = (strategies: Strategies.Any): z.ZodType =>
+  Registry.specSchema(strategies, () => ({
+    label: z.string().min(1).optional().describe("Name in the results and plots (default: the kind); must be unique."),
     budgetOptions: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .optional()
       .describe("Options merged over `options` for the budget with this label (e.g. more samples at a larger budget).")
-  })
-  .strict()
-
-/** A strategy entry of a recipe. */
-export type StrategySpec = z.infer<typeof StrategySpec>
+  }))
 
 /** A named budget: every strategy runs under each, one child budget per problem. */
 export const BudgetSpec = z
@@ -121,15 +129,16 @@ export const BackendSpec = z.discriminatedUnion("kind", [
 export type BackendSpec = z.infer<typeof BackendSpec>
 
 /**
- * A benchmark recipe: data sets × strategies × budgets × seeds on one backend. Every cell runs every problem
- * under its own child budget of the shared pool.
+ * The schema of a benchmark recipe over the given registries: data sets × strategies × budgets × seeds on one
+ * backend. Every cell runs every problem under its own child budget of the shared pool.
  */
-export const Recipe = z
+export const schemaOf = (registries: Registries.Registries) =>
+  z
   .object({
     $schema: z.string().optional(),
     name: z.string().min(1).default("benchmark"),
     datasets: z.array(DatasetSpec).min(1),
-    strategies: z.array(StrategySpec).min(1),
+    strategies: z.array(strategySpecSchema(registries.strategies) as z.ZodType<StrategySpec, unknown>).min(1),
     budgets: z.array(BudgetSpec).min(1).describe("Equal budgets: every strategy runs under each."),
     seeds: z.array(z.number().int().min(0)).min(1).default([0]),
     backend: BackendSpec,
@@ -147,7 +156,7 @@ export const Recipe = z
   })
   .strict()
   .superRefine((recipe, context) => {
-    const labels = recipe.strategies.map((strategy) => strategy.label ?? strategy.name)
+    const labels = recipe.strategies.map((strategy) => strategy.label ?? strategy.kind)
     labels.forEach((label, index) => {
       if (labels.indexOf(label) !== index)
         context.addIssue({ code: "custom", path: ["strategies", index, "label"], message: `duplicate strategy label "${label}"` })
@@ -158,9 +167,19 @@ export const Recipe = z
         context.addIssue({ code: "custom", path: ["budgets", index, "label"], message: `duplicate budget label "${label}"` })
     })
     recipe.strategies.forEach((strategy, index) => {
-      for (const label of Object.keys(strategy.budgetOptions ?? {}))
-        if (!budgets.includes(label))
-          context.addIssue({ code: "custom", path: ["strategies", index, "budgetOptions", label], message: `names no budget (one of ${budgets.join(", ")})` })
+      for (const [label, overrides] of Object.entries(strategy.budgetOptions ?? {})) {
+        const path = ["strategies", index, "budgetOptions", label]
+        if (!budgets.includes(label)) {
+          context.addIssue({ code: "custom", path, message: `names no budget (one of ${budgets.join(", ")})` })
+          continue
+        }
+        const entry: Registry.AnyEntry | undefined = registries.strategies.entries[strategy.kind]
+        if (entry === undefined) continue
+        const merged = { ...strategy.options, ...overrides }
+        const checked = Options.decode(entry.options, merged, strategy.kind)
+        if (checked._tag === "Failure")
+          context.addIssue({ code: "custom", path: [...path, ...checked.failure.field.split(".")], message: `${checked.failure.detail}${checked.failure.allowed === undefined ? "" : ` (allowed: ${checked.failure.allowed.join(", ")})`}` })
+      }
     })
     const names = recipe.datasets.map((dataset) => dataset.name ?? dataset.kind)
     names.forEach((name, index) => {
@@ -169,11 +188,21 @@ export const Recipe = z
     })
   })
 
+/** The recipe schema over the built-in registries. */
+export const Recipe = schemaOf(Registries.builtIn)
+
 /** A validated recipe (defaults filled in). */
 export type Recipe = z.infer<typeof Recipe>
 
-/** The recipe as written (defaults optional). */
-export type RecipeInput = z.input<typeof Recipe>
+/** The recipe as written (defaults optional), its strategies typed by a registry (default: the built-in one). */
+export type RecipeInput<Strategies_ extends Strategies.Any = Strategies.BuiltIn> = Omit<z.input<typeof Recipe>, "strategies"> & {
+  readonly strategies: ReadonlyArray<
+    Registry.Spec<Strategies_> & {
+      readonly label?: string
+      readonly budgetOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+    }
+  >
+}
 
 /** A recipe failed validation or could not be read: names the file (when any), the field path and what is wrong. */
 export class RecipeError extends Data.TaggedError("RecipeError")<{
@@ -186,18 +215,18 @@ export class RecipeError extends Data.TaggedError("RecipeError")<{
   }
 }
 
-/** Validates a recipe value, failing with the first issue's field path. */
-export const parse = (value: unknown, file?: string): Effect.Effect<Recipe, RecipeError> => {
-  const parsed = Recipe.safeParse(value)
-  if (parsed.success) return Effect.succeed(parsed.data)
-  const issue = parsed.error.issues[0]
-  return Effect.fail(
-    new RecipeError({ file, field: issue?.path.map(String).join(".") ?? "", detail: issue?.message ?? "is invalid" })
-  )
+/** Validates a recipe value (against the given registries, default the built-in ones), failing with the first issue's field path. */
+export const parse = (value: unknown, file?: string, registries: Registries.Registries = Registries.builtIn): Effect.Effect<Recipe, RecipeError> => {
+  const schema = registries === Registries.builtIn ? Recipe : schemaOf(registries)
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return Effect.succeed(parsed.data as Recipe)
+  const error = Options.errorOf("recipe", schema, value, parsed.error)
+  const allowed = error.allowed === undefined || error.allowed.length === 0 ? "" : ` (allowed: ${error.allowed.join(", ")})`
+  return Effect.fail(new RecipeError({ file, field: error.field === "(options)" ? "" : error.field, detail: `${error.detail}${allowed}` }))
 }
 
-/** Reads and validates a recipe JSON file. */
-export const load = (file: string): Effect.Effect<Recipe, RecipeError> =>
+/** Reads and validates a recipe JSON file (against the given registries, default the built-in ones). */
+export const load = (file: string, registries: Registries.Registries = Registries.builtIn): Effect.Effect<Recipe, RecipeError> =>
   Effect.gen(function* () {
     const text = yield* Effect.tryPromise({
       try: () => readFile(file, "utf8"),
@@ -207,18 +236,21 @@ export const load = (file: string): Effect.Effect<Recipe, RecipeError> =>
       try: (): unknown => JSON.parse(text),
       catch: (cause) => new RecipeError({ file, field: "", detail: `is not JSON: ${String(cause)}` })
     })
-    return yield* parse(value, file)
+    return yield* parse(value, file, registries)
   })
 
-/** The published JSON Schema of recipes (what `recipe.schema.json` holds), for editors and other tools. */
-export const jsonSchema = (): Record<string, unknown> => ({
-  ...(z.toJSONSchema(Recipe, { io: "input", unrepresentable: "any" }) as Record<string, unknown>),
+/**
+ * The published JSON Schema of recipes (what `recipe.schema.json` holds), generated from the registries: every
+ * strategy kind with its options, types and defaults; unknown keys rejected everywhere.
+ */
+export const jsonSchema = (registries: Registries.Registries = Registries.builtIn): Record<string, unknown> => ({
+  ...(z.toJSONSchema(schemaOf(registries), { io: "input", unrepresentable: "any" }) as Record<string, unknown>),
   $id: "https://stepwise.dev/recipe.schema.json",
   title: "stepwise benchmark recipe"
 })
 
 /** The label of a strategy entry (its name unless labelled). */
-export const strategyLabel = (strategy: StrategySpec): string => strategy.label ?? strategy.name
+export const strategyLabel = (strategy: StrategySpec): string => strategy.label ?? strategy.kind
 
 /** The name of a data set entry (its kind unless named). */
 export const datasetName = (dataset: DatasetSpec): string => dataset.name ?? dataset.kind
@@ -234,4 +266,4 @@ export const limitsOf = (limits: z.infer<typeof Limits>): Partial<Record<"inputT
   Object.fromEntries(Object.entries(limits).filter((entry): entry is [string, number] => entry[1] !== undefined))
 
 /** The published JSON Schema as the text of `recipe.schema.json` (2-space indented, final newline). */
-export const jsonSchemaText = (): string => `${JSON.stringify(jsonSchema(), null, 2)}\n`
+export const jsonSchemaText = (registries: Registries.Registries = Registries.builtIn): string => `${JSON.stringify(jsonSchema(registries), null, 2)}\n`

@@ -2,6 +2,8 @@ import { resolve } from "node:path"
 import { Clock, Data, Effect } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem } from "@stepwise/core"
+import { Options as OptionSchemas, Registry } from "@stepwise/core"
+import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
 import * as Backends from "./Backends.js"
 import * as Dataset from "./Dataset.js"
@@ -10,7 +12,6 @@ import * as Progress from "./Progress.js"
 import * as Recipe from "./Recipe.js"
 import * as ResultRecord from "./ResultRecord.js"
 import * as ResultsFile from "./ResultsFile.js"
-import * as Strategies from "./Strategies.js"
 
 /** Loads a data set entry of a recipe (file paths already resolved against the recipe's folder). */
 export type DatasetLoader = (spec: Recipe.DatasetSpec) => Effect.Effect<Dataset.Dataset, Dataset.DatasetError>
@@ -45,8 +46,8 @@ export const defaultDatasetLoader: DatasetLoader = (spec) => {
 export interface Options {
   /** The results file (JSON Lines); a rerun with the same file resumes. */
   readonly results: string
-  /** Makes strategies by name (default `Strategies.factory`: every strategy of `@stepwise/search`). */
-  readonly strategyFactory?: Strategies.Factory
+  /** The strategy registry the recipe's kinds are made from (default: every strategy of `@stepwise/search`). */
+  readonly strategies?: Strategies.Any
   /** Makes the backend (default `Backends.factory`: the simulator). */
   readonly backendFactory?: Backends.Factory
   /** Loads data sets (default: the file formats). */
@@ -99,6 +100,7 @@ export interface Work {
   readonly datasetName: string
   readonly strategy: Recipe.StrategySpec
   readonly strategyLabel: string
+  /** The options as the recipe gives them at this budget, plus the run's seed (defaults not yet filled in). */
   readonly options: Readonly<Record<string, unknown>>
   readonly budget: Recipe.BudgetSpec
   readonly seed: number
@@ -130,8 +132,14 @@ const describeError = (error: { readonly _tag: string; readonly message?: string
  */
 export const plan = (
   recipe: Recipe.Recipe,
-  datasets: ReadonlyArray<readonly [Recipe.DatasetSpec, Dataset.Dataset]>
+  datasets: ReadonlyArray<readonly [Recipe.DatasetSpec, Dataset.Dataset]>,
+  strategies: Strategies.Any = Strategies.registry
 ): ReadonlyArray<Work> => {
+  // The run's seed goes to every strategy that takes one.
+  const seeded = (kind: string): boolean => {
+    const entry: Registry.AnyEntry | undefined = strategies.entries[kind]
+    return entry !== undefined && OptionSchemas.keysAt(entry.options, []).includes("seed")
+  }
   const work: Array<Work> = []
   for (const [spec, dataset] of datasets) {
     const datasetName = Recipe.datasetName(spec)
@@ -149,7 +157,7 @@ export const plan = (
               datasetName,
               strategy,
               strategyLabel,
-              options: { ...Recipe.optionsAt(strategy, budget.label), seed },
+              options: { ...Recipe.optionsAt(strategy, budget.label), ...(seeded(strategy.kind) ? { seed } : {}) },
               budget,
               seed,
               problem
@@ -167,25 +175,36 @@ export const plan = (
  * torn last line, which the next run drops and redoes.
  *
  * @example
- * const outcome = yield* Runner.run(recipe, { results: "results.jsonl", strategyFactory: Strategies.factory, backendFactory: Backends.factory })
+ * const outcome = yield* Runner.run(recipe, { results: "results.jsonl", backendFactory: Backends.factory })
  */
 export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outcome, RunError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const base = options.baseDirectory ?? process.cwd()
       const loader = options.datasetLoader ?? defaultDatasetLoader
-      const strategyFactory = options.strategyFactory ?? Strategies.factory
+      const registry = options.strategies ?? Strategies.registry
       const backendFactory = options.backendFactory ?? Backends.factory
       const datasets = yield* Effect.forEach(recipe.datasets, (spec) =>
         Effect.map(loader(resolveSpec(spec, base)), (dataset) => [spec, dataset] as const)
       )
-      const work = plan(recipe, datasets)
+      const work = plan(recipe, datasets, registry)
       const previous = yield* ResultsFile.read(options.results)
       const done = new Map(previous.records.map((record) => [record.key, record]))
+
+      // Strategies are made once per distinct (kind, options), before anything runs, so bad options fail fast.
+      const identity = (item: Work) => JSON.stringify([item.strategy.kind, item.options])
+      const strategies = new Map<string, Strategy.Strategy>()
+      for (const item of work) {
+        const id = identity(item)
+        if (!strategies.has(id)) strategies.set(id, yield* Registry.make(registry, item.strategy.kind, item.options, undefined))
+      }
+      // What a record keeps of a strategy's options: the strategy's own account (defaults filled in), else as given.
+      const optionsOf = (item: Work): Readonly<Record<string, unknown>> => strategies.get(identity(item))?.options ?? item.options
+
       for (const item of work) {
         const earlier = done.get(item.key)
         if (earlier === undefined) continue
-        if (stableJson(earlier.options) !== stableJson(item.options) || stableJson(earlier.limits) !== stableJson(Recipe.limitsOf(item.budget.limits)))
+        if (stableJson(earlier.options) !== stableJson(optionsOf(item)) || stableJson(earlier.limits) !== stableJson(Recipe.limitsOf(item.budget.limits)))
           return yield* Effect.fail(
             new Recipe.RecipeError({
               file: options.results,
@@ -195,13 +214,6 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           )
       }
       const todo = work.filter((item) => !done.has(item.key))
-
-      // Strategies are made once per distinct (name, options), before anything runs, so bad options fail fast.
-      const strategies = new Map<string, Strategy.Strategy>()
-      for (const item of todo) {
-        const id = JSON.stringify([item.strategy.name, item.options])
-        if (!strategies.has(id)) strategies.set(id, yield* strategyFactory(item.strategy.name, item.options))
-      }
 
       const backend = yield* backendFactory(recipe.backend)
       const costModel =
@@ -226,7 +238,7 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
 
       const runOne = (item: Work) =>
         Effect.gen(function* () {
-          const strategy = strategies.get(JSON.stringify([item.strategy.name, item.options]))!
+          const strategy = strategies.get(identity(item))!
           const state = yield* pool.snapshot
           for (const [resource, limit] of Object.entries(state.limits))
             if (limit !== undefined && state.remaining[resource as keyof typeof state.remaining] <= 0)
@@ -260,8 +272,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             key: item.key,
             dataset: item.datasetName,
             strategy: item.strategyLabel,
-            strategyName: item.strategy.name,
-            options: { ...item.options },
+            strategyName: item.strategy.kind,
+            options: { ...optionsOf(item) },
             budget: item.budget.label,
             limits: Recipe.limitsOf(item.budget.limits),
             seed: item.seed,

@@ -6,7 +6,7 @@ import { Recipe } from "../src/index.js"
 
 const minimal = {
   datasets: [{ kind: "simulator", count: 5 }],
-  strategies: [{ name: "best-of-n", options: { n: 4 } }],
+  strategies: [{ kind: "best-of-n", options: { n: 4 } }],
   budgets: [{ label: "small", limits: { outputTokens: 1000 } }],
   backend: { kind: "simulator" }
 }
@@ -25,7 +25,7 @@ describe("Recipe", () => {
       _tag: "RecipeError",
       field: "budgets.0.limits.outputTokens"
     })
-    expect(await fails({ ...minimal, budgets: [{ label: "x", limits: { tokens: 5 } }] })).toMatchObject({ field: "budgets.0.limits" })
+    expect(await fails({ ...minimal, budgets: [{ label: "x", limits: { tokens: 5 } }] })).toMatchObject({ field: "budgets.0.limits.tokens" })
     expect(await fails({ ...minimal, datasets: [{ kind: "math500" }] })).toMatchObject({ field: "datasets.0.path" })
     expect(await fails({ ...minimal, datasets: [{ kind: "csv", path: "x" }] })).toMatchObject({ field: "datasets.0.kind" })
     expect(await fails({ ...minimal, backend: { kind: "endpoint", url: "not a url", model: "m" } })).toMatchObject({ field: "backend.url" })
@@ -35,10 +35,10 @@ describe("Recipe", () => {
   })
 
   it("refuses duplicate labels and budget overrides that name no budget", async () => {
-    expect(await fails({ ...minimal, strategies: [{ name: "beam" }, { name: "beam" }] })).toMatchObject({ field: "strategies.1.label" })
+    expect(await fails({ ...minimal, strategies: [{ kind: "beam-search" }, { kind: "beam-search" }] })).toMatchObject({ field: "strategies.1.label" })
     expect(await fails({ ...minimal, budgets: [minimal.budgets[0], minimal.budgets[0]] })).toMatchObject({ field: "budgets.1.label" })
     expect(
-      await fails({ ...minimal, strategies: [{ name: "beam", budgetOptions: { large: { beams: 8 } } }] })
+      await fails({ ...minimal, strategies: [{ kind: "beam-search", budgetOptions: { large: { beams: 8 } } }] })
     ).toMatchObject({ field: "strategies.0.budgetOptions.large" })
     expect(await fails({ ...minimal, datasets: [{ kind: "simulator", count: 1 }, { kind: "simulator", count: 2 }] })).toMatchObject({
       field: "datasets.1.name"
@@ -46,7 +46,7 @@ describe("Recipe", () => {
   })
 
   it("merges a budget's option overrides over the strategy's options", () => {
-    const strategy = { name: "beam", options: { beams: 4, width: 2 }, budgetOptions: { large: { beams: 16 } } }
+    const strategy = { kind: "beam-search", options: { beams: 4, width: 2 }, budgetOptions: { large: { beams: 16 } } }
     expect(Recipe.optionsAt(strategy, "large")).toEqual({ beams: 16, width: 2 })
     expect(Recipe.optionsAt(strategy, "small")).toEqual({ beams: 4, width: 2 })
     expect(Recipe.strategyLabel({ ...strategy, label: "wide beam" })).toBe("wide beam")
@@ -63,7 +63,7 @@ describe("Recipe", () => {
 
   it("loads the shipped simulator recipe", async () => {
     const recipe = await Effect.runPromise(Recipe.load(fileURLToPath(new URL("../recipes/simulator.json", import.meta.url))))
-    expect(recipe.strategies.map(Recipe.strategyLabel)).toEqual(expect.arrayContaining(["best-of-n", "beam", "particle-filtering", "a-star"]))
+    expect(recipe.strategies.map(Recipe.strategyLabel)).toEqual(expect.arrayContaining(["best-of-n", "beam-search", "particle-filtering", "a-star"]))
     expect(recipe.budgets).toHaveLength(3)
     const missing = await Effect.runPromise(Effect.flip(Recipe.load("/nowhere/recipe.json")))
     expect(missing.detail).toContain("cannot be read")

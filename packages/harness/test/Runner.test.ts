@@ -12,11 +12,13 @@ import * as OneShot from "./fixtures/OneShot.js"
 
 const folder = () => mkdtempSync(join(tmpdir(), "stepwise-runner-"))
 
-const recipeIn = (directory: string, count: number, extra: Partial<Recipe.RecipeInput> = {}): Recipe.RecipeInput => {
+type Input = Recipe.RecipeInput<typeof OneShot.strategies>
+
+const recipeIn = (directory: string, count: number, extra: Partial<Input> = {}): Input => {
   writeFileSync(join(directory, "problems.jsonl"), OneShot.problemsFile(count))
   return {
     datasets: [{ kind: "aime", path: "problems.jsonl", name: "toy" }],
-    strategies: [{ name: "one-shot" }, { name: "one-shot", label: "one-shot-short", options: { maxTokens: 30 } }],
+    strategies: [{ kind: "one-shot" }, { kind: "one-shot", label: "one-shot-short", options: { maxTokens: 30 } }],
     budgets: [
       { label: "small", limits: { outputTokens: 150 } },
       { label: "large", limits: { outputTokens: 1000 } }
@@ -31,12 +33,12 @@ const recipeIn = (directory: string, count: number, extra: Partial<Recipe.Recipe
 const lines: Array<string> = []
 const quiet = { write: (text: string) => lines.push(text), isTTY: false }
 
-const runIn = (directory: string, recipe: Recipe.RecipeInput, options: Partial<Runner.Options> = {}) =>
-  Effect.flatMap(Recipe.parse(recipe), (parsed) =>
+const runIn = (directory: string, recipe: Input, options: Partial<Runner.Options> = {}) =>
+  Effect.flatMap(Recipe.parse(recipe, undefined, OneShot.registries), (parsed) =>
     Runner.run(parsed, {
       results: join(directory, "out", "results.jsonl"),
       baseDirectory: directory,
-      strategyFactory: OneShot.factory,
+      strategies: OneShot.strategies,
       backendFactory: OneShot.backend(),
       progress: "lines",
       output: quiet,
@@ -87,7 +89,7 @@ describe("Runner", () => {
     expect(readLines(again.results)).toHaveLength(32)
     // Changing a strategy's options under the same label is refused, not silently mixed.
     const changed = await Effect.runPromise(
-      Effect.flip(runIn(directory, { ...recipe, strategies: [{ name: "one-shot", options: { maxTokens: 199 } }, recipe.strategies![1]!] }))
+      Effect.flip(runIn(directory, { ...recipe, strategies: [{ kind: "one-shot", options: { maxTokens: 199 } }, recipe.strategies![1]!] }))
     )
     expect(changed).toMatchObject({ _tag: "RecipeError", field: "strategies.one-shot" })
     // Growing the recipe runs only the new cells.
@@ -126,7 +128,7 @@ describe("Runner", () => {
     const recipe = await Effect.runPromise(
       Recipe.parse({
         datasets: [{ kind: "math500", path: "math500.jsonl", difficulties: [3] }],
-        strategies: [{ name: "beam", options: { beams: 4 }, budgetOptions: { large: { beams: 16 } } }],
+        strategies: [{ kind: "beam-search", options: { beams: 4 }, budgetOptions: { large: { beams: 16 } } }],
         budgets: [{ label: "small", limits: {} }, { label: "large", limits: {} }],
         seeds: [0, 5],
         backend: { kind: "simulator" }
@@ -136,28 +138,28 @@ describe("Runner", () => {
       Runner.defaultDatasetLoader({ kind: "math500", path: fileURLToPath(new URL("./fixtures/math500.jsonl", import.meta.url)) })
     )
     const work = Runner.plan(recipe, [[recipe.datasets[0]!, dataset]])
-    expect(work.map((item) => [item.budget.label, item.seed, item.problem.id, item.options])).toEqual([
-      ["small", 0, "test/algebra/2.json", { beams: 4, seed: 0 }],
-      ["small", 5, "test/algebra/2.json", { beams: 4, seed: 5 }],
-      ["large", 0, "test/algebra/2.json", { beams: 16, seed: 0 }],
-      ["large", 5, "test/algebra/2.json", { beams: 16, seed: 5 }]
+    expect(work.map((item) => [item.budget.label, item.seed, item.problem.id, item.options])).toMatchObject([
+      ["small", 0, "test/algebra/2.json", { beams: 4, width: 4, seed: 0 }],
+      ["small", 5, "test/algebra/2.json", { beams: 4, width: 4, seed: 5 }],
+      ["large", 0, "test/algebra/2.json", { beams: 16, width: 4, seed: 0 }],
+      ["large", 5, "test/algebra/2.json", { beams: 16, width: 4, seed: 5 }]
     ])
     expect(new Set(work.map((item) => item.key)).size).toBe(4)
   })
 
   it("fails fast on bad strategy options, before running anything", async () => {
     const directory = folder()
-    const recipe = recipeIn(directory, 2, { strategies: [{ name: "one-shot", options: { maxTokens: -1 } }] })
+    const recipe = recipeIn(directory, 2, { strategies: [{ kind: "one-shot", options: { maxTokens: -1 } }] })
     const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
-    expect(error).toMatchObject({ _tag: "InvalidOptions", field: "maxTokens" })
-    const unknown = await Effect.runPromise(Effect.flip(runIn(directory, recipeIn(directory, 2, { strategies: [{ name: "nope" }] }))))
-    expect(unknown).toMatchObject({ _tag: "InvalidOptions", field: "name" })
+    expect(error).toMatchObject({ _tag: "RecipeError", field: "strategies.0.options.maxTokens" })
+    const unknown = await Effect.runPromise(Effect.flip(runIn(directory, recipeIn(directory, 2, { strategies: [{ kind: "nope" } as never] }))))
+    expect(unknown).toMatchObject({ _tag: "RecipeError", field: "strategies.0.kind" })
   })
 
   it("records a failing strategy's error and counts the problem wrong", async () => {
     const directory = folder()
     const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 3, { seeds: [0], budgets: [{ label: "b", limits: {} }], strategies: [{ name: "one-shot" }] }), {
+      runIn(directory, recipeIn(directory, 3, { seeds: [0], budgets: [{ label: "b", limits: {} }], strategies: [{ kind: "one-shot" }] }), {
         backendFactory: OneShot.backend({ failOn: [2] })
       })
     )
@@ -169,7 +171,7 @@ describe("Runner", () => {
 
   it("spends every child budget from the shared pool, and stops when the pool runs out", async () => {
     const directory = folder()
-    const recipe = recipeIn(directory, 4, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], pool: { verifierCalls: 2 }, concurrency: 1 })
+    const recipe = recipeIn(directory, 4, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], pool: { verifierCalls: 2 }, concurrency: 1 })
     const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
     expect(error).toMatchObject({ _tag: "PoolExhausted", resource: "verifierCalls", limit: 2 })
     // The two problems that fitted are kept; a larger pool resumes with the other two.
@@ -208,7 +210,7 @@ describe("Runner", () => {
   it("computes eFLOPs as the cost when a model shape is given", async () => {
     const directory = folder()
     const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ name: "one-shot" }], budgets: [{ label: "b", limits: {} }], modelShape: { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 } }))
+      runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], modelShape: { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 } }))
     )
     for (const record of outcome.records) {
       expect(record.costUnit).toBe("eFLOPs")
@@ -255,13 +257,13 @@ describe("Runner on the simulator with the default factories", () => {
       Recipe.parse({
         datasets: [{ kind: "simulator", count: 3, seed: 1 }],
         strategies: [
-          { name: "best-of-n", options: { n: 4 } },
-          { name: "self-consistency", options: { n: 4 } },
-          { name: "beam", options: { beams: 4, width: 2 } },
-          { name: "dvts", options: { beams: 4, width: 2 } },
-          { name: "particle-filtering", options: { particles: 4 } },
-          { name: "particle-gibbs", options: { particles: 2, sweeps: 2 } },
-          { name: "a-star", options: { expansions: 2 } }
+          { kind: "best-of-n", options: { n: 4 } },
+          { kind: "self-consistency", options: { n: 4 } },
+          { kind: "beam-search", options: { beams: 4, width: 2 } },
+          { kind: "dvts", options: { beams: 4, width: 2 } },
+          { kind: "particle-filtering", options: { particles: 4 } },
+          { kind: "particle-gibbs", options: { particles: 2, sweeps: 2 } },
+          { kind: "a-star", options: { expansions: 2 } }
         ],
         budgets: [{ label: "1k", limits: { outputTokens: 1000 } }],
         backend: { kind: "simulator" }

@@ -72,9 +72,10 @@ export const contenders = (budget: number, seed: number): Effect.Effect<Readonly
   // Step-level searches also pay for steps that are dropped: size them a little smaller.
   const beams = Math.max(4, 4 * Math.floor((samples * 3) / 4 / 4))
   const common = { seed, ...sampling }
+  const rollouts = { seed, maxTokens: sampling.maxTokens }
   return Effect.all([
-    SelfConsistency.make({ n: samples, ...common }),
-    BestOfN.make({ n: samples, selection: "weighted", ...common }),
+    SelfConsistency.make({ n: samples, ...rollouts }),
+    BestOfN.make({ n: samples, selection: "weighted", ...rollouts }),
     BeamSearch.make({ beams, width: 4, ...common }),
     Dvts.make({ beams, width: 4, ...common }),
     ParticleFiltering.make({ particles: Math.max(2, Math.floor((samples * 3) / 4)), ...common }),
@@ -84,7 +85,7 @@ export const contenders = (budget: number, seed: number): Effect.Effect<Readonly
 }
 
 /** A single greedy sample: the baseline every search should beat. */
-export const greedy = (seed: number) => SelfConsistency.make({ n: 1, temperature: 0, seed, ...sampling })
+export const greedy = (seed: number) => SelfConsistency.make({ n: 1, temperature: 0, seed, maxTokens: sampling.maxTokens })
 
 const format = (row: Row): string =>
   [

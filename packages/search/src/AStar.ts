@@ -1,17 +1,17 @@
 import { Effect } from "effect"
-import type { InvalidOptions, LanguageModelError, Problem, SearchResult, VerifierError } from "@stepwise/core"
+import { z } from "zod"
+import type { LanguageModelError, Problem, SearchResult, VerifierError } from "@stepwise/core"
 import * as BestFirst from "./BestFirst.js"
-import * as Common from "./Common.js"
 import * as Expansion from "./Expansion.js"
+import * as Seed from "./internal/Seed.js"
 import * as Run from "./Run.js"
 import * as Scoring from "./Scoring.js"
-import * as Seed from "./Seed.js"
+import * as SearchOptions from "./SearchOptions.js"
 import type { Method, Normalizer } from "./Selection.js"
 import * as Selection from "./Selection.js"
-import type { Strategy } from "./Strategy.js"
-import { describe } from "./Strategy.js"
+import * as Strategy from "./Strategy.js"
+import type { Requirements } from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
-import * as Validate from "./Validate.js"
 
 /**
  * The path cost g of A*-decoding, added per step: a constant per step (`depth`), per output token (`tokens`),
@@ -20,7 +20,7 @@ import * as Validate from "./Validate.js"
 export type PathCost = "depth" | "tokens" | "logScore" | "none"
 
 /** Every path cost. */
-export const pathCosts: ReadonlyArray<PathCost> = ["depth", "tokens", "logScore", "none"]
+export const pathCosts = ["depth", "tokens", "logScore", "none"] as const satisfies ReadonlyArray<PathCost>
 
 /**
  * The default weight of each path cost, chosen so g stays small against h = 1 − r ∈ [0, 1]: a step costs about
@@ -35,23 +35,33 @@ export const defaultPathWeights: Readonly<Record<PathCost, number>> = {
   none: 0
 }
 
-/** Options of A*-decoding. */
-export interface Options extends Common.Options {
-  /** k: continuations sampled per expansion, batched with `n` (default 4; see the README for the measured trade-off). */
-  readonly expansions?: number
-  /** What g adds per step (default `depth`). */
-  readonly pathCost?: PathCost
-  /** The weight of the path cost (default per `pathCost`, see `defaultPathWeights`). */
-  readonly pathWeight?: number
-  /** Stop after this many goals are popped (default 1: the first goal). */
-  readonly goals?: number
-  /** Most entries the frontier keeps; the worst f is dropped past it (default 256). */
-  readonly frontierCap?: number
-  /** How to pick among popped goals: the first popped (default) or a selection method. */
-  readonly selection?: "first" | Method
-  /** Groups equal answers for the votes (default `Answer.normalize`). */
-  readonly normalize?: Normalizer
-}
+/** The options of A*-decoding (strict). */
+export const options = z
+  .object({
+    expansions: z
+      .number()
+      .int()
+      .min(1)
+      .default(4)
+      .describe("k: continuations sampled per expansion, batched with n (see the README for the measured trade-off)."),
+    pathCost: z.enum(pathCosts).default("depth").describe("What g adds per step."),
+    pathWeight: z.number().min(0).optional().describe("The weight of the path cost (default per pathCost: depth 0.01, tokens 0.0005, logScore 0.3)."),
+    goals: z.number().int().min(1).default(1).describe("Stop after this many goals are popped (1: the first goal)."),
+    frontierCap: z.number().int().min(1).default(256).describe("Most entries the frontier keeps; the worst f is dropped past it."),
+    selection: z
+      .enum(["first", ...Selection.methods])
+      .default("first")
+      .describe("How to pick among popped goals: the first popped, or a selection method."),
+    normalize: Selection.normalizeOption,
+    ...SearchOptions.sampling,
+    ...SearchOptions.steps,
+    ...SearchOptions.scoring,
+    ...SearchOptions.running
+  })
+  .strict()
+
+/** Options of A*-decoding as a user writes them. */
+export type Options = z.input<typeof options>
 
 /**
  * A*-decoding (Chatziveroglou 2025): best-first search over partial solutions by f = g + h, with h = 1 − r
@@ -59,30 +69,15 @@ export interface Options extends Common.Options {
  * expansion samples k next steps in one request and scores them concurrently; duplicate trajectories (equal
  * `Trajectory.key`) are dropped; the search stops at the first goal popped (or the m-th), or when the budget ends,
  * when it returns the lowest-f finished trajectory generated so far.
- *
- * @example
- * const strategy = yield* AStar.make({ expansions: 4 })
  */
-export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
-  Effect.gen(function* () {
-    yield* Validate.all("AStar", [
-      Validate.integerAtLeast("expansions", options.expansions, 1),
-      Validate.oneOf("pathCost", options.pathCost, pathCosts),
-      Validate.nonNegative("pathWeight", options.pathWeight),
-      Validate.integerAtLeast("goals", options.goals, 1),
-      Validate.integerAtLeast("frontierCap", options.frontierCap, 1),
-      Validate.oneOf("selection", options.selection, ["first", ...Selection.methods]),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
-      ...Common.checks(options)
-    ])
-    const common = Common.resolve(options)
-    const expansions = options.expansions ?? 4
-    const pathCost = options.pathCost ?? "depth"
-    const pathWeight = options.pathWeight ?? defaultPathWeights[pathCost]
-    const goals = options.goals ?? 1
-    const frontierCap = options.frontierCap ?? 256
-    const selection = options.selection ?? "first"
-    const normalize = options.normalize ?? Selection.defaultNormalizer
+export const entry = Strategy.define({
+  kind: "a-star",
+  description: "Best-first over partial solutions by f = g + h, h = 1 − verifier score; k samples per expansion (arXiv 2505.13672).",
+  options,
+  build: (settings) => {
+    const { expansions, pathCost, goals, frontierCap, selection } = settings
+    const pathWeight = settings.pathWeight ?? defaultPathWeights[pathCost]
+    const normalize = settings.normalize ?? Selection.defaultNormalizer
     const name = `a-star-${expansions}`
     const stepCost = (recorder: TreeRecorder.Recorder, id: number): number => {
       const node = TreeRecorder.node(recorder, id)
@@ -99,16 +94,16 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
     }
     return {
       name,
-      options: describe({ expansions, pathCost, pathWeight, goals, frontierCap, selection, ...common }),
-      run: (problem: Problem.Problem) => {
-        const fOf = new Map<number, number>()
-        let popped: ReadonlyArray<number> = []
-        return Run.search(
-          name,
+      options: Strategy.describe({ ...settings, pathWeight }),
+      run: (problem: Problem.Problem) =>
+        Run.search({
+          strategy: name,
           problem,
-          (recorder) =>
-            Effect.gen(function* () {
-              const outcome = yield* BestFirst.search<number, LanguageModelError | VerifierError, Common.Requirements>({
+          // Each node's f, for the pick when no goal was popped.
+          nodeData: (): { f: number | undefined } => ({ f: undefined }),
+          body: (recorder) =>
+            Effect.map(
+              BestFirst.search<number, LanguageModelError | VerifierError, Requirements>({
                 start: { state: 0, key: TreeRecorder.node(recorder, 0).trajectory.key, g: 0, h: 1, goal: false },
                 goals,
                 frontierCap,
@@ -117,11 +112,11 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
                   Effect.gen(function* () {
                     const ids = yield* Expansion.expandNode(problem, recorder, parent.state, {
                       n: expansions,
-                      seed: Seed.derive(common.seed, "a-star", parent.state),
-                      sampling: common
+                      seed: Seed.derive(settings.seed, "a-star", parent.state),
+                      sampling: settings
                     })
                     if (ids.length === 0 && TreeRecorder.isExhausted(recorder)) return undefined
-                    const scores = yield* Scoring.scoreNodes(problem, recorder, ids, common)
+                    const scores = yield* Scoring.scoreNodes(problem, recorder, ids, settings)
                     return ids.map((id, index) => {
                       const node = TreeRecorder.node(recorder, id)
                       const child = {
@@ -131,19 +126,28 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
                         h: 1 - (scores[index] ?? 0),
                         goal: node.finished
                       }
-                      fOf.set(id, BestFirst.f(child))
+                      node.data.f = BestFirst.f(child)
                       return child
                     })
                   })
-              })
-              popped = outcome.goals.map((goal) => goal.state)
-            }),
-          (candidates) => pickAmong(candidates, popped, fOf, selection, normalize),
-          Common.rescueOf(common)
-        )
-      }
+              }),
+              (outcome) => outcome.goals.map((goal) => goal.state)
+            ),
+          select: ({ candidates, state, recorder }) =>
+            pickAmong(candidates, state ?? [], (id) => TreeRecorder.node(recorder, id).data.f, selection, normalize),
+          rescue: SearchOptions.rescueOf(settings)
+        })
     }
-  })
+  }
+})
+
+/**
+ * Makes A*-decoding from options (validated; defaults filled in).
+ *
+ * @example
+ * const strategy = yield* AStar.make({ expansions: 4 })
+ */
+export const make = Strategy.maker(entry)
 
 /**
  * The answer of an A* run: among the popped goals (in popped order), the first or a selection; when none was
@@ -152,7 +156,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
 export const pickAmong = (
   candidates: ReadonlyArray<SearchResult.Candidate>,
   popped: ReadonlyArray<number>,
-  fOf: ReadonlyMap<number, number>,
+  fOf: (nodeId: number) => number | undefined,
   selection: "first" | Method,
   normalize: Normalizer
 ): Selection.Selected => {
@@ -165,7 +169,7 @@ export const pickAmong = (
         })
       : [...candidates].sort(
           (left, right) =>
-            (fOf.get(left.nodeId) ?? Number.POSITIVE_INFINITY) - (fOf.get(right.nodeId) ?? Number.POSITIVE_INFINITY) ||
+            (fOf(left.nodeId) ?? Number.POSITIVE_INFINITY) - (fOf(right.nodeId) ?? Number.POSITIVE_INFINITY) ||
             left.nodeId - right.nodeId
         )
   if (selection !== "first") return Selection.select(ordered, selection, normalize)

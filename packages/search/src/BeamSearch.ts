@@ -1,25 +1,24 @@
 import { Effect } from "effect"
-import type { InvalidOptions, Problem } from "@stepwise/core"
-import * as Beams from "./Beams.js"
-import * as Common from "./Common.js"
+import type { z } from "zod"
+import type { Problem } from "@stepwise/core"
+import * as BeamOptions from "./BeamOptions.js"
+import * as Seed from "./internal/Seed.js"
+import * as Round from "./Round.js"
 import * as Run from "./Run.js"
-import * as Seed from "./Seed.js"
-import type { Method } from "./Selection.js"
+import * as SearchOptions from "./SearchOptions.js"
 import * as Selection from "./Selection.js"
-import type { Strategy } from "./Strategy.js"
-import { describe } from "./Strategy.js"
+import * as Strategy from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
-import * as Validate from "./Validate.js"
 
-/** Options of beam search. */
-export interface Options extends Beams.Options {
-  /** N: active beams per iteration (default 16). */
-  readonly beams?: number
-  /** M: each kept beam is expanded M ways; N/M beams are kept (default 4). N must be a multiple of M. */
-  readonly width?: number
-  /** How to pick the answer among the completed beams (default `best`, as search-and-learn). */
-  readonly selection?: Method
-}
+/** The options of beam search (strict; defaults as search-and-learn where it has them). */
+export const options = BeamOptions.schema({
+  beams: "N: active beams per iteration.",
+  width: "M: each kept beam is expanded M ways; N/M beams are kept.",
+  selection: "best"
+})
+
+/** Options of beam search as a user writes them. */
+export type Options = z.input<typeof options>
 
 /** One scored candidate beam. */
 export interface Scored {
@@ -54,38 +53,37 @@ export const copiesOf = (kept: number, beams: number): ReadonlyArray<number> =>
  * copies of a beam batched with `n`), scores the full prefixes (after optional lookahead), sets completed beams
  * aside (EOS, length, an empty step or a `\boxed{}`), keeps the top N/M of the rest and expands each M ways; the
  * last iteration (`maxSteps`) generates to the end. The answer is picked among the top N completed beams.
- *
- * @example
- * const strategy = yield* BeamSearch.make({ beams: 16, width: 4 })
  */
-export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
-  Effect.gen(function* () {
-    yield* Validate.all("BeamSearch", Beams.checks(options))
-    const common = Beams.resolve(options, "best")
-    const { beams, width, selection, normalize } = common
+export const entry = Strategy.define({
+  kind: "beam-search",
+  description: "N beams; keep the top N/M by verifier score each step and expand each M ways (search-and-learn).",
+  options,
+  build: (settings) => {
+    const { beams, width, selection } = settings
+    const normalize = settings.normalize ?? Selection.defaultNormalizer
     const keep = beams / width
     const name = `beam-search-${beams}x${width}`
     return {
       name,
-      options: describe(common),
+      options: Strategy.describe(settings),
       run: (problem: Problem.Problem) =>
-        Run.search(
-          name,
+        Run.search({
+          strategy: name,
           problem,
-          (recorder) =>
+          body: (recorder) =>
             Effect.gen(function* () {
               let parents: ReadonlyArray<{ readonly id: number; readonly copies: number }> = [{ id: 0, copies: beams }]
-              for (let iteration = 0; iteration < common.maxSteps; iteration++) {
-                const last = iteration === common.maxSteps - 1
-                const grown = yield* Beams.grow(
+              for (let iteration = 0; iteration < settings.maxSteps; iteration++) {
+                const last = iteration === settings.maxSteps - 1
+                const grown = yield* Round.grow(
                   problem,
                   recorder,
-                  parents.map((parent) => ({ id: parent.id, n: parent.copies, seed: Seed.derive(common.seed, "beam", parent.id) })),
+                  parents.map((parent) => ({ id: parent.id, n: parent.copies, seed: Seed.derive(settings.seed, "beam", parent.id) })),
                   last,
-                  common
+                  settings
                 )
                 const children = grown.flat()
-                const scores = yield* Beams.score(problem, recorder, children, Seed.derive(common.seed, "beam-lookahead", iteration), common)
+                const scores = yield* Round.score(problem, recorder, children, Seed.derive(settings.seed, "beam-lookahead", iteration), settings)
                 if (TreeRecorder.isExhausted(recorder)) return
                 const active = children
                   .map((id, index) => ({ id, score: scores[index] }))
@@ -96,7 +94,7 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
                 parents = kept.map((beam, index) => ({ id: beam.id, copies: copies[index] ?? 0 })).filter((beam) => beam.copies > 0)
               }
             }),
-          (candidates) => {
+          select: ({ candidates }) => {
             const top = keepTop(
               candidates.map((candidate) => ({ id: candidate.nodeId, score: candidate.score })),
               beams
@@ -108,7 +106,16 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
               normalize
             )
           },
-          Common.rescueOf(common)
-        )
+          rescue: SearchOptions.rescueOf(settings)
+        })
     }
-  })
+  }
+})
+
+/**
+ * Makes beam search from options (validated; defaults filled in).
+ *
+ * @example
+ * const strategy = yield* BeamSearch.make({ beams: 16, width: 4 })
+ */
+export const make = Strategy.maker(entry)

@@ -1,69 +1,69 @@
 import { Effect } from "effect"
-import type { InvalidOptions, Problem } from "@stepwise/core"
-import * as Common from "./Common.js"
+import { z } from "zod"
+import type { Problem } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
 import * as Run from "./Run.js"
 import * as Scoring from "./Scoring.js"
-import type { Method, Normalizer } from "./Selection.js"
+import * as SearchOptions from "./SearchOptions.js"
 import * as Selection from "./Selection.js"
-import type { Strategy } from "./Strategy.js"
-import { describe } from "./Strategy.js"
-import * as Validate from "./Validate.js"
+import * as Strategy from "./Strategy.js"
 
-/** Options of best-of-N. */
-export interface Options extends Common.Options {
-  /** Number of full samples (default 4, as search-and-learn). */
-  readonly n?: number
-  /** How to pick among the samples (default `weighted`). */
-  readonly selection?: Method
-  /** Groups equal answers for the votes (default `Answer.normalize`). */
-  readonly normalize?: Normalizer
-  /** Samples per request, batched with `n` (default 8). */
-  readonly batch?: number
-}
+/** The options of best-of-N (strict; defaults as search-and-learn). */
+export const options = z
+  .object({
+    n: z.number().int().min(1).default(4).describe("Number of full samples (search-and-learn: 4)."),
+    selection: Selection.methodOption("weighted"),
+    normalize: Selection.normalizeOption,
+    batch: z.number().int().min(1).default(8).describe("Samples per request, batched with n."),
+    ...SearchOptions.sampling,
+    ...SearchOptions.scoring,
+    ...SearchOptions.running
+  })
+  .strict()
+
+/** Options of best-of-N as a user writes them (every field optional). */
+export type Options = z.input<typeof options>
 
 /**
  * Best-of-N (search-and-learn `best_of_n.py`): N samples generated to the end in batched requests, every one
  * scored by the verifier (scores aggregated per `aggregation`), the answer picked by best score, majority or
  * score-weighted vote over normalized answers. Under a short budget it keeps the samples that fitted.
+ */
+export const entry = Strategy.define({
+  kind: "best-of-n",
+  description: "N full samples, each scored; pick by best score, majority or score-weighted vote (search-and-learn).",
+  options,
+  build: (settings) => {
+    const name = `best-of-${settings.n}`
+    const normalize = settings.normalize ?? Selection.defaultNormalizer
+    return {
+      name,
+      options: Strategy.describe(settings),
+      run: (problem: Problem.Problem) =>
+        Run.search({
+          strategy: name,
+          problem,
+          body: (recorder) =>
+            Effect.gen(function* () {
+              const leaves = yield* Expansion.sampleRollouts(problem, recorder, 0, {
+                n: settings.n,
+                batch: settings.batch,
+                seed: settings.seed,
+                sampling: settings,
+                concurrency: settings.concurrency
+              })
+              yield* Scoring.scoreNodes(problem, recorder, leaves, settings)
+            }),
+          select: ({ candidates }) => Selection.select(candidates, settings.selection, normalize)
+        })
+    }
+  }
+})
+
+/**
+ * Makes best-of-N from options (validated; defaults filled in).
  *
  * @example
  * const strategy = yield* BestOfN.make({ n: 16, selection: "weighted" })
  */
-export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
-  Effect.gen(function* () {
-    yield* Validate.all("BestOfN", [
-      Validate.integerAtLeast("n", options.n, 1),
-      Selection.methodCheck(options.selection),
-      Validate.integerAtLeast("batch", options.batch, 1),
-      Selection.normalizerCheck(options.normalize),
-      ...Common.checks(options)
-    ])
-    const common = Common.resolve(options)
-    const n = options.n ?? 4
-    const batch = options.batch ?? 8
-    const selection = options.selection ?? "weighted"
-    const normalize = options.normalize ?? Selection.defaultNormalizer
-    const name = `best-of-${n}`
-    return {
-      name,
-      options: describe({ n, selection, batch, ...common }),
-      run: (problem: Problem.Problem) =>
-        Run.search(
-          name,
-          problem,
-          (recorder) =>
-            Effect.gen(function* () {
-              const leaves = yield* Expansion.sampleRollouts(problem, recorder, 0, {
-                n,
-                batch,
-                seed: common.seed,
-                sampling: common,
-                concurrency: common.concurrency
-              })
-              yield* Scoring.scoreNodes(problem, recorder, leaves, common)
-            }),
-          (candidates) => Selection.select(candidates, selection, normalize)
-        )
-    }
-  })
+export const make = Strategy.maker(entry)

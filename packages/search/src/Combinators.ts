@@ -1,14 +1,13 @@
 import { Effect } from "effect"
+import { z } from "zod"
 import type { Budget } from "@stepwise/accountant"
 import { Accountant, Budget as Budgets } from "@stepwise/accountant"
-import type { InvalidOptions, Problem, SearchError, SearchResult } from "@stepwise/core"
-import { Resource, SearchEvent, Trajectory } from "@stepwise/core"
+import type { Problem, SearchError, SearchResult } from "@stepwise/core"
+import { InvalidOptions, Options, Resource, SearchEvent, Trajectory } from "@stepwise/core"
 import * as Run from "./Run.js"
-import type { Normalizer } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import type { Requirements, Strategy } from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
-import * as Validate from "./Validate.js"
 
 /**
  * Runs a strategy under a child budget with its own limits, spending from the current one.
@@ -81,7 +80,8 @@ const combined = (
  */
 export const fallback = (strategies: ReadonlyArray<Strategy>): Effect.Effect<Strategy, InvalidOptions> =>
   Effect.gen(function* () {
-    yield* Validate.all("fallback", [Validate.that("strategies", strategies.length > 0, "must hold at least one strategy")])
+    if (strategies.length === 0)
+      return yield* Effect.fail(new InvalidOptions({ subject: "fallback", field: "strategies", detail: "must hold at least one strategy" }))
     const name = `fallback(${strategies.map((strategy) => strategy.name).join(", ")})`
     return {
       name,
@@ -104,17 +104,24 @@ export const fallback = (strategies: ReadonlyArray<Strategy>): Effect.Effect<Str
     }
   })
 
-/** Options of `portfolio`. */
-export interface PortfolioOptions {
-  /** Share of the budget per strategy (default equal); normalized to sum 1. */
-  readonly shares?: ReadonlyArray<number>
-  /** `vote`: the answer most strategies gave (ties: the earlier strategy); `best`: the highest best score. Default `vote`. */
-  readonly combine?: "vote" | "best"
-  /** Groups equal answers for the vote (default `Answer.normalize`). */
-  readonly normalize?: Normalizer
-  /** Strategies run at once (default all). */
-  readonly concurrency?: number
-}
+/** The options of `portfolio` (strict). */
+export const portfolioOptions = z
+  .object({
+    shares: z
+      .array(z.number().min(0))
+      .optional()
+      .describe("Share of the budget per strategy (default equal); normalized to sum 1."),
+    combine: z
+      .enum(["vote", "best"])
+      .default("vote")
+      .describe("vote: the answer most strategies gave (ties: the earlier strategy); best: the highest best score."),
+    normalize: Selection.normalizeOption,
+    concurrency: z.number().int().min(1).optional().describe("Strategies run at once (default all).")
+  })
+  .strict()
+
+/** Options of `portfolio` as a user writes them. */
+export type PortfolioOptions = z.input<typeof portfolioOptions>
 
 /**
  * Splits what is left of the current budget across strategies (each under a child budget of its share of every
@@ -128,21 +135,15 @@ export const portfolio = (
   options: PortfolioOptions = {}
 ): Effect.Effect<Strategy, InvalidOptions> =>
   Effect.gen(function* () {
-    const shares = options.shares ?? strategies.map(() => 1)
-    yield* Validate.all("portfolio", [
-      Validate.that("strategies", strategies.length > 0, "must hold at least one strategy"),
-      Validate.that(
-        "shares",
-        shares.length === strategies.length && shares.every((share) => Number.isFinite(share) && share >= 0) && shares.some((share) => share > 0),
-        `must be ${strategies.length} finite numbers ≥ 0, not all 0`
-      ),
-      Validate.oneOf("combine", options.combine, ["vote", "best"]),
-      Validate.integerAtLeast("concurrency", options.concurrency, 1),
-      Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function")
-    ])
+    const settings = yield* Options.parse(portfolioOptions, options, "portfolio")
+    const shares = settings.shares ?? strategies.map(() => 1)
+    const problem = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: "portfolio", field, detail }))
+    if (strategies.length === 0) return yield* problem("strategies", "must hold at least one strategy")
+    if (shares.length !== strategies.length || !shares.some((share) => share > 0))
+      return yield* problem("shares", `must be ${strategies.length} numbers ≥ 0, not all 0, got ${shares.length}`)
     const total = shares.reduce((sum, share) => sum + share, 0)
-    const combine = options.combine ?? "vote"
-    const normalize = options.normalize ?? Selection.defaultNormalizer
+    const combine = settings.combine
+    const normalize = settings.normalize ?? Selection.defaultNormalizer
     const name = `portfolio(${strategies.map((strategy) => strategy.name).join(", ")})`
     return {
       name,
@@ -164,7 +165,7 @@ export const portfolio = (
               strategies,
               (strategy, index) =>
                 Accountant.withChild(limitsOf(shares[index] ?? 0), `${strategy.name}-share`)(strategy.run(problem)),
-              { concurrency: options.concurrency ?? strategies.length }
+              { concurrency: settings.concurrency ?? strategies.length }
             )
           }),
           (results) => {

@@ -1,26 +1,25 @@
 import { Effect } from "effect"
-import type { InvalidOptions, Problem } from "@stepwise/core"
+import type { z } from "zod"
+import type { Problem } from "@stepwise/core"
 import { keepTop } from "./BeamSearch.js"
-import * as Beams from "./Beams.js"
-import * as Common from "./Common.js"
+import * as BeamOptions from "./BeamOptions.js"
+import * as Seed from "./internal/Seed.js"
+import * as Round from "./Round.js"
 import * as Run from "./Run.js"
-import * as Seed from "./Seed.js"
-import type { Method } from "./Selection.js"
+import * as SearchOptions from "./SearchOptions.js"
 import * as Selection from "./Selection.js"
-import type { Strategy } from "./Strategy.js"
-import { describe } from "./Strategy.js"
+import * as Strategy from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
-import * as Validate from "./Validate.js"
 
-/** Options of DVTS. */
-export interface Options extends Beams.Options {
-  /** N: the total beam count; N/M independent subtrees are grown (default 16). */
-  readonly beams?: number
-  /** M: candidates generated per subtree per step (default 4). N must be a multiple of M. */
-  readonly width?: number
-  /** How to pick the answer among the subtrees' final solutions (default `weighted`). */
-  readonly selection?: Method
-}
+/** The options of DVTS (strict). */
+export const options = BeamOptions.schema({
+  beams: "N: the total beam count; N/M independent subtrees are grown.",
+  width: "M: candidates generated per subtree per step.",
+  selection: "weighted"
+})
+
+/** Options of DVTS as a user writes them. */
+export type Options = z.input<typeof options>
 
 /**
  * Diverse verifier tree search (search-and-learn `diverse_verifier_tree_search.py`): N/M independent subtrees;
@@ -28,42 +27,41 @@ export interface Options extends Beams.Options {
  * the best (ties: the first generated); a subtree ends when its pick is finished; the last iteration generates
  * to the end. Only each subtree's final pick is a candidate; the subtrees advance in lock-step, their calls
  * running concurrently.
- *
- * @example
- * const strategy = yield* Dvts.make({ beams: 16, width: 4 })
  */
-export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
-  Effect.gen(function* () {
-    yield* Validate.all("Dvts", Beams.checks(options))
-    const common = Beams.resolve(options, "weighted")
-    const { beams, width, selection, normalize } = common
+export const entry = Strategy.define({
+  kind: "dvts",
+  description: "N/M independent subtrees, each greedy by verifier score over M candidates per step (search-and-learn).",
+  options,
+  build: (settings) => {
+    const { beams, width, selection } = settings
+    const normalize = settings.normalize ?? Selection.defaultNormalizer
     const subtrees = beams / width
     const name = `dvts-${beams}x${width}`
     return {
       name,
-      options: describe(common),
+      options: Strategy.describe(settings),
       run: (problem: Problem.Problem) =>
-        Run.search(
-          name,
+        Run.search({
+          strategy: name,
           problem,
-          (recorder) =>
+          body: (recorder) =>
             Effect.gen(function* () {
               // The current node of each growing subtree.
               let growing: ReadonlyArray<{ readonly subtree: number; readonly id: number }> = Array.from(
                 { length: subtrees },
                 (_, subtree) => ({ subtree, id: 0 })
               )
-              for (let iteration = 0; iteration < common.maxSteps && growing.length > 0; iteration++) {
-                const last = iteration === common.maxSteps - 1
-                const children = yield* Beams.grow(
+              for (let iteration = 0; iteration < settings.maxSteps && growing.length > 0; iteration++) {
+                const last = iteration === settings.maxSteps - 1
+                const children = yield* Round.grow(
                   problem,
                   recorder,
-                  growing.map(({ subtree, id }) => ({ id, n: width, seed: Seed.derive(common.seed, "dvts", subtree, id) })),
+                  growing.map(({ subtree, id }) => ({ id, n: width, seed: Seed.derive(settings.seed, "dvts", subtree, id) })),
                   last,
-                  common
+                  settings
                 )
                 const flat = children.flat()
-                const scores = yield* Beams.score(problem, recorder, flat, Seed.derive(common.seed, "dvts-lookahead", iteration), common)
+                const scores = yield* Round.score(problem, recorder, flat, Seed.derive(settings.seed, "dvts-lookahead", iteration), settings)
                 const scoreOf = new Map(flat.map((id, index) => [id, scores[index]]))
                 const next: Array<{ readonly subtree: number; readonly id: number }> = []
                 growing.forEach((current, index) => {
@@ -80,8 +78,17 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
                 growing = next
               }
             }),
-          (candidates) => Selection.select(candidates, selection, normalize),
-          Common.rescueOf(common)
-        )
+          select: ({ candidates }) => Selection.select(candidates, selection, normalize),
+          rescue: SearchOptions.rescueOf(settings)
+        })
     }
-  })
+  }
+})
+
+/**
+ * Makes DVTS from options (validated; defaults filled in).
+ *
+ * @example
+ * const strategy = yield* Dvts.make({ beams: 16, width: 4 })
+ */
+export const make = Strategy.maker(entry)

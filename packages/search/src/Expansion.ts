@@ -1,22 +1,14 @@
 import { Effect } from "effect"
 import type { BudgetExhausted, LanguageModelError, Problem } from "@stepwise/core"
 import { Answer, LanguageModel, Step, Trajectory, Usage } from "@stepwise/core"
-import * as Seed from "./Seed.js"
+import * as Seed from "./internal/Seed.js"
+import type { Sampling } from "./SearchOptions.js"
 import * as TreeRecorder from "./TreeRecorder.js"
 
-/** The blank line that separates steps (the step protocol's delimiter). */
-export const delimiter = "\n\n"
+const delimiter = Step.delimiter
 
-/** Sampling settings shared by the strategies. */
-export interface Sampling {
-  readonly temperature: number
-  /** Output-token limit of one step. */
-  readonly stepTokens: number
-  /** Output-token limit of a generation to the end (a rollout). */
-  readonly maxTokens: number
-  /** A trajectory that reaches this many steps is finished. */
-  readonly maxSteps: number
-}
+/** What a generation to the end needs of the sampling settings: the temperature and the token limit. */
+export type RolloutSampling = Pick<Sampling, "temperature" | "maxTokens">
 
 /**
  * The assistant prefix of a trajectory under the step protocol: the steps joined by the delimiter, plus a
@@ -224,7 +216,7 @@ export const requestRollouts = (
   problem: Problem.Problem,
   recorder: TreeRecorder.Recorder,
   parentId: number,
-  options: { readonly n: number; readonly seed: number; readonly sampling: Sampling }
+  options: { readonly n: number; readonly seed: number; readonly sampling: RolloutSampling }
 ): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
   requestFrom(problem, recorder, parentId, rolloutRequest, {
     n: options.n,
@@ -257,7 +249,7 @@ export const sampleRollouts = (
     readonly n: number
     readonly batch: number
     readonly seed: number
-    readonly sampling: Sampling
+    readonly sampling: RolloutSampling
     readonly concurrency: number
   }
 ): Effect.Effect<ReadonlyArray<number>, LanguageModelError, LanguageModel.LanguageModel> =>

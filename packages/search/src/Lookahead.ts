@@ -4,7 +4,8 @@ import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import type { Aggregation as Aggregations } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
 import * as Scoring from "./Scoring.js"
-import * as Seed from "./Seed.js"
+import * as Seed from "./internal/Seed.js"
+import type { Sampling } from "./SearchOptions.js"
 import * as TreeRecorder from "./TreeRecorder.js"
 
 /**
@@ -20,7 +21,7 @@ export const scoreWithLookahead = (
   options: {
     readonly steps: number
     readonly seed: number
-    readonly sampling: Expansion.Sampling
+    readonly sampling: Sampling
     readonly aggregation: Aggregations.Method
     readonly concurrency: number
   }

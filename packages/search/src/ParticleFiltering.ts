@@ -1,25 +1,24 @@
 import { Effect } from "effect"
-import type { InvalidOptions, LanguageModelError, Problem, SearchResult, VerifierError } from "@stepwise/core"
+import { z } from "zod"
+import type { LanguageModelError, Problem, SearchResult, VerifierError } from "@stepwise/core"
 import { SearchEvent } from "@stepwise/core"
 import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
-import * as Common from "./Common.js"
 import * as Expansion from "./Expansion.js"
+import * as Seed from "./internal/Seed.js"
 import * as Resampling from "./Resampling.js"
 import * as Run from "./Run.js"
 import * as Scoring from "./Scoring.js"
-import * as Seed from "./Seed.js"
-import type { Normalizer, Selected } from "./Selection.js"
+import * as SearchOptions from "./SearchOptions.js"
+import type { Selected } from "./Selection.js"
 import * as Selection from "./Selection.js"
-import type { Strategy } from "./Strategy.js"
-import { describe } from "./Strategy.js"
+import * as Strategy from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
-import * as Validate from "./Validate.js"
 
 /** How the final answer is picked: the highest final weight (its_hub `argmax`), a draw ∝ weight, or a vote. */
 export type Pick = "best" | "sample" | "weighted" | "majority"
 
 /** Every pick. */
-export const picks: ReadonlyArray<Pick> = ["best", "sample", "weighted", "majority"]
+export const picks = ["best", "sample", "weighted", "majority"] as const satisfies ReadonlyArray<Pick>
 
 /** Linear annealing of the weight temperature: from `weightTemperature` at step 0 to `final` at step `steps`. */
 export interface Annealing {
@@ -27,63 +26,43 @@ export interface Annealing {
   readonly steps: number
 }
 
-/** Options of particle filtering. */
-export interface Options extends Common.Options {
-  /** N: number of particles (default 8). */
-  readonly particles?: number
-  /** T in softmax(logit(r) / T) (default 1). */
-  readonly weightTemperature?: number
-  /** Optional linear annealing of T. */
-  readonly annealing?: Annealing
-  /** Resampling scheme (default `multinomial`, as the reference code). */
-  readonly resampling?: Resampling.Scheme
-  /** Finished particles stay in the pool and take part in resampling (default true, as the reference code). */
-  readonly keepFinished?: boolean
-  /** How the answer is picked among the final finished particles (default `best`). */
-  readonly selection?: Pick
-  /** Groups equal answers for the votes (default `Answer.normalize`). */
-  readonly normalize?: Normalizer
+/** The particle options' fields, shared with Particle Gibbs. */
+export const fields = {
+  particles: z.number().int().min(1).default(8).describe("N: number of particles."),
+  weightTemperature: z.number().positive().default(1).describe("T in softmax(logit(r) / T)."),
+  annealing: z
+    .object({
+      final: z.number().positive().describe("T at the end of the annealing."),
+      steps: z.number().int().min(1).describe("Steps over which T moves linearly to `final`.")
+    })
+    .strict()
+    .optional()
+    .describe("Optional linear annealing of T."),
+  resampling: z.enum(Resampling.schemes).default("multinomial").describe("Resampling scheme (the reference code: multinomial)."),
+  keepFinished: z.boolean().default(true).describe("Finished particles stay in the pool and take part in resampling (the reference code: true)."),
+  selection: z.enum(picks).default("best").describe("How the answer is picked among the final finished particles."),
+  normalize: Selection.normalizeOption,
+  ...SearchOptions.sampling,
+  ...SearchOptions.steps,
+  ...SearchOptions.scoring,
+  ...SearchOptions.running
 }
+
+/** The options of particle filtering (strict). */
+export const options = z.object(fields).strict()
+
+/** Options of particle filtering as a user writes them. */
+export type Options = z.input<typeof options>
 
 /** The particle-filtering settings with defaults filled in. */
-export interface Settings extends Common.Resolved {
-  readonly particles: number
-  readonly weightTemperature: number
-  readonly annealing: Annealing | undefined
-  readonly resampling: Resampling.Scheme
-  readonly keepFinished: boolean
-  readonly selection: Pick
-  readonly normalize: Normalizer
-}
+export type Settings = z.output<typeof options>
 
-/** Field checks of the particle options (shared with Particle Gibbs). */
-export const checks = (options: Options): ReadonlyArray<Validate.Check> => [
-  Validate.integerAtLeast("particles", options.particles, 1),
-  Validate.positive("weightTemperature", options.weightTemperature),
-  Validate.that(
-    "annealing",
-    options.annealing === undefined ||
-      (options.annealing.final > 0 && Number.isFinite(options.annealing.final) && Number.isInteger(options.annealing.steps) && options.annealing.steps >= 1),
-    "must have final > 0 and an integer steps ≥ 1"
-  ),
-  Validate.oneOf("resampling", options.resampling, Resampling.schemes),
-  Validate.that("keepFinished", options.keepFinished === undefined || typeof options.keepFinished === "boolean", "must be a boolean"),
-  Validate.oneOf("selection", options.selection, picks),
-  Validate.that("normalize", options.normalize === undefined || typeof options.normalize === "function", "must be a function"),
-  ...Common.checks(options)
-]
-
-/** Fills in the defaults. */
-export const resolve = (options: Options): Settings => ({
-  ...Common.resolve(options),
-  particles: options.particles ?? 8,
-  weightTemperature: options.weightTemperature ?? 1,
-  annealing: options.annealing,
-  resampling: options.resampling ?? "multinomial",
-  keepFinished: options.keepFinished ?? true,
-  selection: options.selection ?? "best",
-  normalize: options.normalize ?? Selection.defaultNormalizer
-})
+/** Emitted after every resampling: the step, the normalized weights and the surviving pool indices. */
+export const resampled = SearchEvent.define<{
+  readonly step: number
+  readonly weights: ReadonlyArray<number>
+  readonly survivors: ReadonlyArray<number>
+}>()("particle-resample")
 
 /** The weight temperature at a step under linear annealing. */
 export const temperatureAt = (settings: Settings, step: number): number => {
@@ -172,7 +151,7 @@ export const sweep = (
       const count = pool.length - fixed
       const uniforms = yield* Seed.uniforms(Seed.derive(settings.seed, "resample", sweepIndex, step), count)
       const survivors = Resampling.resample(settings.resampling, normalized, count, uniforms)
-      yield* SearchEvent.emit({ _tag: "particle-resample", step, weights: normalized, survivors })
+      yield* resampled.emit({ step, weights: normalized, survivors })
       pool = [...pool.slice(0, fixed), ...survivors.map((index) => pool[index] ?? 0)]
     }
     return { particles: pool, left }
@@ -189,9 +168,10 @@ export const pickFrom = (
   const inPool = candidates.filter((candidate) => wanted.has(candidate.nodeId))
   // A rescue rollout (the budget ended mid-sweep) is not in the pool: consider every candidate then.
   const finalists = inPool.some((candidate) => candidate.answer !== undefined) ? inPool : candidates
-  if (settings.selection !== "sample") return Selection.select(finalists, settings.selection, settings.normalize)
+  const normalize = settings.normalize ?? Selection.defaultNormalizer
+  if (settings.selection !== "sample") return Selection.select(finalists, settings.selection, normalize)
   const answered = finalists.filter((candidate) => candidate.answer !== undefined)
-  if (answered.length === 0) return Selection.select(finalists, "best", settings.normalize)
+  if (answered.length === 0) return Selection.select(finalists, "best", normalize)
   const normalized = Resampling.weights(
     answered.map((candidate) => candidate.score),
     settings.weightTemperature
@@ -205,34 +185,43 @@ export const pickFrom = (
  * softmax(logit(r) / T) of the verifier's reward and resampled (multinomial or systematic) after every step;
  * finished particles stay in the pool by default; T may be annealed linearly. The answer is the finished
  * particle with the highest final weight (or a draw, or a vote).
+ */
+export const entry = Strategy.define({
+  kind: "particle-filtering",
+  description: "N particles grown a step at a time, resampled by softmax(logit(r)/T) after every step (Puri et al. 2025).",
+  options,
+  build: (settings) => {
+    const name = `particle-filtering-${settings.particles}`
+    return {
+      name,
+      options: Strategy.describe(settings),
+      run: (problem: Problem.Problem) =>
+        Run.search({
+          strategy: name,
+          problem,
+          body: (recorder) =>
+            Effect.gen(function* () {
+              const pool = yield* sweep(problem, recorder, settings, 0, undefined)
+              const uniform = (yield* Seed.uniforms(Seed.derive(settings.seed, "pick"), 1))[0] ?? 0
+              return { finalIds: [...pool.particles, ...pool.left], uniform }
+            }),
+          select: ({ candidates, state, recorder }) =>
+            pickFrom(
+              candidates,
+              state !== undefined && state.finalIds.length > 0 ? state.finalIds : recorder.nodes.map((each) => each.id),
+              settings,
+              state?.uniform ?? 0
+            ),
+          rescue: SearchOptions.rescueOf(settings)
+        })
+    }
+  }
+})
+
+/**
+ * Makes particle filtering from options (validated; defaults filled in).
  *
  * @example
  * const strategy = yield* ParticleFiltering.make({ particles: 8 })
  */
-export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
-  Effect.gen(function* () {
-    yield* Validate.all("ParticleFiltering", checks(options))
-    const settings = resolve(options)
-    const name = `particle-filtering-${settings.particles}`
-    return {
-      name,
-      options: describe(settings),
-      run: (problem: Problem.Problem) => {
-        let finalIds: ReadonlyArray<number> = []
-        let uniform = 0
-        return Run.search(
-          name,
-          problem,
-          (recorder) =>
-            Effect.gen(function* () {
-              const pool = yield* sweep(problem, recorder, settings, 0, undefined)
-              finalIds = [...pool.particles, ...pool.left]
-              uniform = (yield* Seed.uniforms(Seed.derive(settings.seed, "pick"), 1))[0] ?? 0
-            }),
-          (candidates, recorder) =>
-            pickFrom(candidates, finalIds.length > 0 ? finalIds : recorder.nodes.map((each) => each.id), settings, uniform),
-          Common.rescueOf(settings)
-        )
-      }
-    }
-  })
+export const make = Strategy.maker(entry)

@@ -1,20 +1,24 @@
 import { Effect } from "effect"
-import type { InvalidOptions, Problem } from "@stepwise/core"
-import * as Common from "./Common.js"
+import { z } from "zod"
+import type { Problem } from "@stepwise/core"
+import * as Seed from "./internal/Seed.js"
 import * as ParticleFiltering from "./ParticleFiltering.js"
 import * as Resampling from "./Resampling.js"
 import * as Run from "./Run.js"
-import * as Seed from "./Seed.js"
-import type { Strategy } from "./Strategy.js"
-import { describe } from "./Strategy.js"
+import * as SearchOptions from "./SearchOptions.js"
+import * as Strategy from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
-import * as Validate from "./Validate.js"
 
-/** Options of Particle Gibbs: those of particle filtering, plus the number of sweeps. */
-export interface Options extends ParticleFiltering.Options {
-  /** Number of sweeps (default 2); each sweep after the first carries a reference particle. */
-  readonly sweeps?: number
-}
+/** The options of Particle Gibbs: those of particle filtering, plus the number of sweeps (strict). */
+export const options = z
+  .object({
+    ...ParticleFiltering.fields,
+    sweeps: z.number().int().min(1).default(2).describe("Number of sweeps; each sweep after the first carries a reference particle.")
+  })
+  .strict()
+
+/** Options of Particle Gibbs as a user writes them. */
+export type Options = z.input<typeof options>
 
 /** The node ids from depth 1 to a node (its path without the root). */
 export const pathTo = (recorder: TreeRecorder.Recorder, id: number): ReadonlyArray<number> => {
@@ -29,30 +33,24 @@ export const pathTo = (recorder: TreeRecorder.Recorder, id: number): ReadonlyArr
  * ∝ its final weight is carried into the next sweep, where it is replayed (no calls) and never resampled away,
  * while the other N − 1 particles are drawn fresh. The answer is picked among the finished particles of every
  * sweep's final pool.
- *
- * @example
- * const strategy = yield* ParticleGibbs.make({ particles: 8, sweeps: 3 })
  */
-export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOptions> =>
-  Effect.gen(function* () {
-    yield* Validate.all("ParticleGibbs", [
-      Validate.integerAtLeast("sweeps", options.sweeps, 1),
-      ...ParticleFiltering.checks(options)
-    ])
-    const settings = ParticleFiltering.resolve(options)
-    const sweeps = options.sweeps ?? 2
+export const entry = Strategy.define({
+  kind: "particle-gibbs",
+  description: "Particle-filtering sweeps, each carrying a reference particle drawn from the last (Puri et al. 2025).",
+  options,
+  build: (settings) => {
+    const { sweeps } = settings
     const name = `particle-gibbs-${settings.particles}x${sweeps}`
     return {
       name,
-      options: describe({ ...settings, sweeps }),
-      run: (problem: Problem.Problem) => {
-        const finalIds: Array<number> = []
-        let uniform = 0
-        return Run.search(
-          name,
+      options: Strategy.describe(settings),
+      run: (problem: Problem.Problem) =>
+        Run.search({
+          strategy: name,
           problem,
-          (recorder) =>
+          body: (recorder) =>
             Effect.gen(function* () {
+              const finalIds: Array<number> = []
               let reference: ReadonlyArray<number> | undefined
               for (let sweepIndex = 0; sweepIndex < sweeps; sweepIndex++) {
                 const pool = yield* ParticleFiltering.sweep(problem, recorder, settings, sweepIndex, reference)
@@ -67,11 +65,20 @@ export const make = (options: Options = {}): Effect.Effect<Strategy, InvalidOpti
                 const chosen = everyone[Resampling.multinomial(normalized, draw)[0] ?? 0]
                 reference = chosen === undefined ? undefined : pathTo(recorder, chosen)
               }
-              uniform = (yield* Seed.uniforms(Seed.derive(settings.seed, "pick"), 1))[0] ?? 0
+              const uniform = (yield* Seed.uniforms(Seed.derive(settings.seed, "pick"), 1))[0] ?? 0
+              return { finalIds, uniform }
             }),
-          (candidates) => ParticleFiltering.pickFrom(candidates, finalIds, settings, uniform),
-          Common.rescueOf(settings)
-        )
-      }
+          select: ({ candidates, state }) => ParticleFiltering.pickFrom(candidates, state?.finalIds ?? [], settings, state?.uniform ?? 0),
+          rescue: SearchOptions.rescueOf(settings)
+        })
     }
-  })
+  }
+})
+
+/**
+ * Makes Particle Gibbs from options (validated; defaults filled in).
+ *
+ * @example
+ * const strategy = yield* ParticleGibbs.make({ particles: 8, sweeps: 3 })
+ */
+export const make = Strategy.maker(entry)

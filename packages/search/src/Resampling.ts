@@ -7,7 +7,7 @@
 export type Scheme = "multinomial" | "systematic"
 
 /** Every scheme. */
-export const schemes: ReadonlyArray<Scheme> = ["multinomial", "systematic"]
+export const schemes = ["multinomial", "systematic"] as const satisfies ReadonlyArray<Scheme>
 
 const clamp = (reward: number): number => Math.min(1 - 1e-6, Math.max(1e-6, reward))
 

@@ -4,8 +4,9 @@ import type { Problem, SearchError, SearchResult } from "@stepwise/core"
 import { LanguageModel, SearchEvent } from "@stepwise/core"
 import type { Aggregation as Aggregations } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
+import * as Seed from "./internal/Seed.js"
 import * as Scoring from "./Scoring.js"
-import * as Seed from "./Seed.js"
+import type { Sampling } from "./SearchOptions.js"
 import type { Selected } from "./Selection.js"
 import type { Requirements } from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
@@ -46,7 +47,7 @@ export const outcomeOf = (
  * a search that ran out mid-way still answers when the rest of a solution fits.
  */
 export interface Rescue {
-  readonly sampling: Expansion.Sampling
+  readonly sampling: Sampling
   readonly seed: number
   readonly aggregation: Aggregations.Method
 }
@@ -83,26 +84,56 @@ const rescueRollout = (
     yield* Scoring.scoreNode(problem, recorder, leaf, rescue.aggregation)
   })
 
+/** What a strategy's selection step gets: the finished candidates, the state its body returned, the recorder. */
+export interface SelectionInput<State, Data> {
+  readonly candidates: ReadonlyArray<SearchResult.Candidate>
+  /** What the body returned; `undefined` when the body stopped on `BudgetExhausted` before returning. */
+  readonly state: State | undefined
+  readonly recorder: TreeRecorder.Recorder<Data>
+}
+
+/** A search as `search` runs it (one named-options object). */
+export interface Definition<State, Data> {
+  /** The strategy's display name (events, results). */
+  readonly strategy: string
+  readonly problem: Problem.Problem
+  /** Makes each tree node's `data` (default: none); see `TreeRecorder.Recorder`. */
+  readonly nodeData?: TreeRecorder.Recorder<Data>["initialData"]
+  /** Grows the tree; returns what the selection step needs (popped goals, final particles, …). */
+  readonly body: (recorder: TreeRecorder.Recorder<Data>) => Effect.Effect<State, SearchError, Requirements>
+  /** Picks the answer among the finished candidates. */
+  readonly select: (input: SelectionInput<State, Data>) => Selected
+  /** When set, a search that ran out of budget before any answer finished tries one last rollout. */
+  readonly rescue?: Rescue | undefined
+}
+
 /**
  * Runs a strategy's body under an unlimited child budget of the current accountant, so the spend of this search
  * alone is read from the child's snapshot; emits `search-start` and `search-end`; catches `BudgetExhausted`
  * (anytime: the result holds the best answer so far) and builds the `SearchResult` from the recorder and
- * `select`, which picks among the finished candidates. With `rescue`, a search that ran out of budget before any
+ * `select`, which gets the state the body returned. With `rescue`, a search that ran out of budget before any
  * answer finished tries one last rollout (see `Rescue`).
+ *
+ * @example
+ * Run.search({
+ *   strategy: "greedy", problem,
+ *   body: (recorder) => Effect.map(Expansion.expandNode(problem, recorder, 0, options), (ids) => ids),
+ *   select: ({ candidates }) => Selection.select(candidates, "best")
+ * })
  */
-export const search = (
-  strategy: string,
-  problem: Problem.Problem,
-  body: (recorder: TreeRecorder.Recorder) => Effect.Effect<void, SearchError, Requirements>,
-  select: (candidates: ReadonlyArray<SearchResult.Candidate>, recorder: TreeRecorder.Recorder) => Selected,
-  rescue?: Rescue
-): Effect.Effect<SearchResult.SearchResult, SearchError, Requirements> =>
-  Accountant.withChild({}, strategy)(
+export const search = <State, Data = undefined>(
+  definition: Definition<State, Data>
+): Effect.Effect<SearchResult.SearchResult, SearchError, Requirements> => {
+  const { strategy, problem, rescue } = definition
+  return Accountant.withChild({}, strategy)(
     Effect.gen(function* () {
       yield* SearchEvent.emit({ _tag: "search-start", strategy, problemId: problem.id })
-      const recorder = TreeRecorder.make()
-      yield* body(recorder).pipe(
-        Effect.catchTag("BudgetExhausted", (error) => TreeRecorder.markExhausted(recorder, error))
+      const recorder =
+        definition.nodeData === undefined
+          ? (TreeRecorder.make() as unknown as TreeRecorder.Recorder<Data>)
+          : TreeRecorder.make(definition.nodeData)
+      const state = yield* definition.body(recorder).pipe(
+        Effect.catchTag("BudgetExhausted", (error) => Effect.as(TreeRecorder.markExhausted(recorder, error), undefined))
       )
       if (
         rescue !== undefined &&
@@ -111,7 +142,7 @@ export const search = (
       )
         yield* rescueRollout(problem, recorder, rescue)
       const candidates = TreeRecorder.candidates(recorder)
-      const selected = select(candidates, recorder)
+      const selected = definition.select({ candidates, state, recorder })
       const exhausted = TreeRecorder.isExhausted(recorder)
       const outcome = outcomeOf(selected, candidates.length, exhausted)
       const snapshot = yield* Accountant.snapshot
@@ -144,3 +175,4 @@ export const search = (
       }
     })
   )
+}

@@ -1,6 +1,6 @@
+import { z } from "zod"
 import type { SearchResult } from "@stepwise/core"
-import { Answer } from "@stepwise/core"
-import * as Validate from "./Validate.js"
+import { Answer, Options } from "@stepwise/core"
 
 /**
  * How a strategy picks its answer among finished candidates:
@@ -11,7 +11,7 @@ import * as Validate from "./Validate.js"
 export type Method = "best" | "majority" | "weighted"
 
 /** Every selection method. */
-export const methods: ReadonlyArray<Method> = ["best", "majority", "weighted"]
+export const methods = ["best", "majority", "weighted"] as const satisfies ReadonlyArray<Method>
 
 /** Maps an answer to the form under which equal answers are grouped; pluggable (the harness's grader fits here). */
 export type Normalizer = (answer: string) => string
@@ -19,12 +19,12 @@ export type Normalizer = (answer: string) => string
 /** The default normalizer: `Answer.normalize`. */
 export const defaultNormalizer: Normalizer = Answer.normalize
 
-/** The check of a `selection` option: one of `methods` (or unset). */
-export const methodCheck = (selection: Method | undefined): Validate.Check => Validate.oneOf("selection", selection, methods)
+/** The schema of a `selection` option with its default. */
+export const methodOption = (fallback: Method) =>
+  z.enum(methods).default(fallback).describe("How the answer is picked: best score, majority vote or score-weighted vote.")
 
-/** The check of a `normalize` option: a function (or unset). */
-export const normalizerCheck = (normalize: Normalizer | undefined): Validate.Check =>
-  Validate.that("normalize", normalize === undefined || typeof normalize === "function", "must be a function")
+/** The schema of a `normalize` option (code only): the vote key of an answer; `Answer.normalize` when unset. */
+export const normalizeOption = Options.code<Normalizer>("a function from an answer to the key its votes group by").optional()
 
 /** What a selection found: the chosen answer (raw, as the best candidate of its group wrote it) and that candidate. */
 export interface Selected {

@@ -1,6 +1,8 @@
-import type { Effect } from "effect"
+import { Effect } from "effect"
+import type { z } from "zod"
 import type { Accountant } from "@stepwise/accountant"
-import type { LanguageModel, Problem, ProcessRewardModel, SearchError, SearchResult } from "@stepwise/core"
+import type { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, SearchError, SearchResult } from "@stepwise/core"
+import { Options, Registry } from "@stepwise/core"
 
 /** What a strategy needs from its context: a policy, a verifier and an accountant. */
 export type Requirements = LanguageModel.LanguageModel | ProcessRewardModel.ProcessRewardModel | Accountant.Accountant
@@ -22,3 +24,44 @@ export interface Strategy {
  */
 export const describe = (options: object): Readonly<Record<string, unknown>> =>
   Object.fromEntries(Object.entries(options).filter(([, value]) => typeof value !== "function"))
+
+/** A registry entry of a strategy: its kind, description, strict options schema, and `make` from validated options. */
+export type Entry<Kind extends string = string, S extends Options.Schema = Options.Schema> = Registry.Entry<
+  Kind,
+  S,
+  Strategy,
+  void,
+  InvalidOptions,
+  never
+>
+
+/**
+ * Declares a strategy's registry entry from a builder over validated settings (defaults filled in).
+ *
+ * @example
+ * export const entry = Strategy.define({ kind: "greedy", description: "one sample", options, build: (settings) => ({ name: "greedy", run }) })
+ */
+export const define = <const Kind extends string, S extends Options.Schema>(definition: {
+  readonly kind: Kind
+  readonly description: string
+  readonly options: S
+  readonly build: (settings: z.output<S>) => Strategy
+}): Entry<Kind, S> =>
+  Registry.entry({
+    kind: definition.kind,
+    description: definition.description,
+    options: definition.options,
+    make: (settings: z.output<S>) => Effect.sync(() => definition.build(settings))
+  })
+
+/**
+ * The `make` of a strategy module: validates options as a user writes them (unknown keys, types and ranges fail
+ * with `InvalidOptions` naming the field and the allowed keys), fills in the defaults, and builds the strategy.
+ *
+ * @example
+ * export const make = Strategy.maker(entry)
+ */
+export const maker =
+  <Kind extends string, S extends Options.Schema>(entry: Entry<Kind, S>) =>
+  (options?: z.input<S>): Effect.Effect<Strategy, InvalidOptions> =>
+    Effect.flatMap(Options.parse(entry.options, options ?? {}, entry.kind), (settings) => entry.make(settings, undefined))

@@ -4,52 +4,77 @@ import { Answer, SearchEvent, SearchTree, Trajectory, Usage } from "@stepwise/co
 import type { Step } from "@stepwise/core"
 
 /**
- * The mutable record of one search: every node it generated (with its trajectory, step score and the strategy's
- * aggregated score), the finished candidates, and why it stopped. Strategies add nodes through it so that the
- * explored `SearchTree` and the `SearchEvent`s stay in step; `Run.search` turns it into a result.
+ * The mutable record of one search: every node it generated (with its trajectory, step score, the strategy's
+ * aggregated score, its children and the strategy's own typed per-node `data`), the finished candidates, and why
+ * it stopped. Strategies add nodes through it so that the explored `SearchTree` and the `SearchEvent`s stay in
+ * step; `Run.search` turns it into a result. `Data` is what a strategy keeps per node (MCTS: visits and value
+ * sums), made by the recorder's `initialData` for every new node, so no side map is needed.
  */
-export interface Recorder {
-  readonly nodes: Array<MutableNode>
+export interface Recorder<Data = unknown> {
+  readonly nodes: Array<MutableNode<Data>>
   /** Set when a call hit the budget; strategies stop growing once it is set. */
   exhausted: BudgetExhausted | undefined
   /** Finished nodes that are not candidates (lookahead steps, siblings a greedy pick dropped). */
   readonly excluded: Set<number>
+  /** Makes the `data` of a new node. */
+  readonly initialData: (node: { readonly id: number; readonly parentId: number | undefined; readonly depth: number }) => Data
 }
 
 /** A node while the search runs. */
-export interface MutableNode {
+export interface MutableNode<Data = unknown> {
   readonly id: number
   readonly parentId: number | undefined
   readonly depth: number
   readonly trajectory: Trajectory.Trajectory
   readonly usage: Usage.Usage
   readonly finished: boolean
+  /** The ids of this node's children, in creation order. */
+  readonly children: Array<number>
   /** The verifier's score of this node's newest step. */
   score: number | undefined
   /** The strategy's aggregated score of the whole trajectory ending here. */
   aggregate: number | undefined
+  /** The strategy's own per-node data. */
+  data: Data
 }
 
-/** A recorder holding only the root (the prompt). */
-export const make = (): Recorder => ({
-  nodes: [
-    {
-      id: SearchTree.rootId,
-      parentId: undefined,
-      depth: 0,
-      trajectory: Trajectory.empty,
-      usage: Usage.zero,
-      finished: false,
-      score: undefined,
-      aggregate: undefined
-    }
-  ],
-  exhausted: undefined,
-  excluded: new Set()
-})
+/**
+ * A recorder holding only the root (the prompt). `initialData` makes each node's `data` (default: none).
+ *
+ * @example
+ * const recorder = TreeRecorder.make(() => ({ visits: 0, valueSum: 0 }))
+ */
+export function make(): Recorder<undefined>
+export function make<Data>(initialData: Recorder<Data>["initialData"]): Recorder<Data>
+export function make<Data>(initialData?: Recorder<Data>["initialData"]): Recorder<Data | undefined> {
+  const initial: Recorder<Data | undefined>["initialData"] = initialData ?? (() => undefined)
+  return {
+    nodes: [
+      {
+        id: SearchTree.rootId,
+        parentId: undefined,
+        depth: 0,
+        trajectory: Trajectory.empty,
+        usage: Usage.zero,
+        finished: false,
+        children: [],
+        score: undefined,
+        aggregate: undefined,
+        data: initial({ id: SearchTree.rootId, parentId: undefined, depth: 0 })
+      }
+    ],
+    exhausted: undefined,
+    excluded: new Set(),
+    initialData: initial
+  }
+}
 
 /** The node with an id; ids are indices handed out by this recorder, so the node always exists. */
-export const node = (recorder: Recorder, id: number): MutableNode => recorder.nodes[id] as MutableNode
+export const node = <Data>(recorder: Recorder<Data>, id: number): MutableNode<Data> => recorder.nodes[id] as MutableNode<Data>
+
+/** The children of a node, in creation order. */
+export const children = <Data>(recorder: Recorder<Data>, id: number): ReadonlyArray<MutableNode<Data>> =>
+  node(recorder, id).children.map((child) => node(recorder, child))
 
 /** True once a call hit the budget. */
 export const isExhausted = (recorder: Recorder): boolean => recorder.exhausted !== undefined
@@ -82,16 +107,20 @@ export const add = (
   Effect.suspend(() => {
     const parent = node(recorder, parentId)
     const id = recorder.nodes.length
+    const depth = parent.depth + 1
     recorder.nodes.push({
       id,
       parentId,
-      depth: parent.depth + 1,
+      depth,
       trajectory: Trajectory.append(parent.trajectory, step, { finished: options.finished }),
       usage: options.usage,
       finished: options.finished,
+      children: [],
       score: undefined,
-      aggregate: undefined
+      aggregate: undefined,
+      data: recorder.initialData({ id, parentId, depth })
     })
+    parent.children.push(id)
     return Effect.as(
       SearchEvent.emit({ _tag: "step-generate", nodeId: id, parentId, text: step.text, usage: options.usage }),
       id
@@ -131,7 +160,7 @@ export const exclude = (recorder: Recorder, id: number): void => {
 }
 
 /** One node as a candidate. */
-export const candidateOf = (each: MutableNode): SearchResult.Candidate => ({
+export const candidateOf = (each: MutableNode<unknown>): SearchResult.Candidate => ({
   nodeId: each.id,
   trajectory: each.trajectory,
   answer: answerOf(each.trajectory),

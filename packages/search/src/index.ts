@@ -1,13 +1,13 @@
 /**
- * @stepwise/search: the search strategies, their shared machinery and combinators.
+ * @stepwise/search: the search strategies and their registry, the machinery to write new ones (`Run`,
+ * `Expansion`, `TreeRecorder`, `Scoring`, `Selection`, `Round`, `Lookahead`), and combinators.
  */
 export * as AStar from "./AStar.js"
+export * as BeamOptions from "./BeamOptions.js"
 export * as BeamSearch from "./BeamSearch.js"
-export * as Beams from "./Beams.js"
 export * as BestFirst from "./BestFirst.js"
 export * as BestOfN from "./BestOfN.js"
 export * as Combinators from "./Combinators.js"
-export * as Common from "./Common.js"
 export * as Dvts from "./Dvts.js"
 export * as Expansion from "./Expansion.js"
 export * as Frontier from "./Frontier.js"
@@ -15,11 +15,12 @@ export * as Lookahead from "./Lookahead.js"
 export * as ParticleFiltering from "./ParticleFiltering.js"
 export * as ParticleGibbs from "./ParticleGibbs.js"
 export * as Resampling from "./Resampling.js"
+export * as Round from "./Round.js"
 export * as Run from "./Run.js"
 export * as Scoring from "./Scoring.js"
-export * as Seed from "./Seed.js"
+export * as SearchOptions from "./SearchOptions.js"
 export * as Selection from "./Selection.js"
 export * as SelfConsistency from "./SelfConsistency.js"
+export * as Strategies from "./Strategies.js"
 export * as Strategy from "./Strategy.js"
 export * as TreeRecorder from "./TreeRecorder.js"
-export * as Validate from "./Validate.js"

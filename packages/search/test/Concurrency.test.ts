@@ -49,7 +49,7 @@ describe("concurrency and batching", () => {
   it("runs independent generations concurrently up to `concurrency`", async () => {
     for (const concurrency of [1, 3]) {
       const backend = instrumented()
-      await run(BestOfN.make({ n: 8, batch: 1, concurrency, stepTokens: 64, maxTokens: 256 }), backend.model)
+      await run(BestOfN.make({ n: 8, batch: 1, concurrency, maxTokens: 256 }), backend.model)
       expect(backend.calls()).toBe(8)
       expect(backend.peak()).toBe(concurrency)
     }
@@ -57,7 +57,7 @@ describe("concurrency and batching", () => {
 
   it("batches samples of one prefix into one request with `n`", async () => {
     const single = instrumented()
-    await run(BestOfN.make({ n: 8, batch: 8, stepTokens: 64, maxTokens: 256 }), single.model)
+    await run(BestOfN.make({ n: 8, batch: 8, maxTokens: 256 }), single.model)
     expect(single.calls()).toBe(1)
     // Beam: each iteration makes one request per kept beam (its M copies batched), so 4 depths × 2 beams at most.
     const beam = instrumented()

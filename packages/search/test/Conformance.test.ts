@@ -12,6 +12,7 @@ import * as Toy from "./fixtures/ToyWorld.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 25 : 12))
 const sampling = { stepTokens: 64, maxTokens: 256 } as const
+const rollouts = { maxTokens: 256 } as const
 
 /** The strategies under the conformance suite: adding one is one line. */
 const entries: ReadonlyArray<{
@@ -19,8 +20,8 @@ const entries: ReadonlyArray<{
   readonly make: (seed: number) => Effect.Effect<Strategy.Strategy, unknown>
   readonly usesVerifier: boolean
 }> = [
-  { label: "BestOfN", usesVerifier: true, make: (seed) => BestOfN.make({ n: 6, batch: 4, seed, ...sampling }) },
-  { label: "SelfConsistency", usesVerifier: false, make: (seed) => SelfConsistency.make({ n: 6, batch: 4, seed, ...sampling }) },
+  { label: "BestOfN", usesVerifier: true, make: (seed) => BestOfN.make({ n: 6, batch: 4, seed, ...rollouts }) },
+  { label: "SelfConsistency", usesVerifier: false, make: (seed) => SelfConsistency.make({ n: 6, batch: 4, seed, ...rollouts }) },
   { label: "BeamSearch", usesVerifier: true, make: (seed) => BeamSearch.make({ beams: 4, width: 2, seed, ...sampling }) },
   { label: "BeamSearch+lookahead", usesVerifier: true, make: (seed) => BeamSearch.make({ beams: 4, width: 2, lookahead: 1, seed, ...sampling }) },
   { label: "Dvts", usesVerifier: true, make: (seed) => Dvts.make({ beams: 4, width: 2, seed, ...sampling }) },
@@ -36,14 +37,14 @@ const entries: ReadonlyArray<{
   {
     label: "withBudget",
     usesVerifier: true,
-    make: (seed) => Effect.flatMap(BestOfN.make({ n: 4, seed, ...sampling }), (inner) => Combinators.withBudget(inner, { totalTokens: 3000 }))
+    make: (seed) => Effect.flatMap(BestOfN.make({ n: 4, seed, ...rollouts }), (inner) => Combinators.withBudget(inner, { totalTokens: 3000 }))
   },
   {
     label: "fallback",
     usesVerifier: true,
     make: (seed) =>
       Effect.flatMap(
-        Effect.all([AStar.make({ expansions: 2, seed, maxSteps: 2, ...sampling }), BestOfN.make({ n: 3, seed, ...sampling })]),
+        Effect.all([AStar.make({ expansions: 2, seed, maxSteps: 2, ...sampling }), BestOfN.make({ n: 3, seed, ...rollouts })]),
         (inner) => Combinators.fallback(inner)
       )
   },
@@ -52,7 +53,7 @@ const entries: ReadonlyArray<{
     usesVerifier: true,
     make: (seed) =>
       Effect.flatMap(
-        Effect.all([BestOfN.make({ n: 3, seed, ...sampling }), ParticleFiltering.make({ particles: 3, seed, ...sampling })]),
+        Effect.all([BestOfN.make({ n: 3, seed, ...rollouts }), ParticleFiltering.make({ particles: 3, seed, ...sampling })]),
         (inner) => Combinators.portfolio(inner, { shares: [1, 2] })
       )
   }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Effect } from "effect"
-import { Resampling, Seed } from "@stepwise/search"
+import { Resampling } from "@stepwise/search"
+import * as Seed from "../src/internal/Seed.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 60 : 25))
 const rewardsArbitrary = fc.array(fc.double({ min: 0.01, max: 0.99, noNaN: true }), { minLength: 2, maxLength: 8 })

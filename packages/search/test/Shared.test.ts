@@ -14,10 +14,10 @@ import {
   Frontier,
   ParticleFiltering,
   ParticleGibbs,
-  Seed,
   SelfConsistency,
   TreeRecorder
 } from "@stepwise/search"
+import * as Seed from "../src/internal/Seed.js"
 
 describe("Seed", () => {
   property.prop([fc.array(fc.oneof(fc.integer(), fc.string()), { maxLength: 4 })])("is a deterministic 31-bit integer", (parts) => {
@@ -97,7 +97,7 @@ describe("options validation", () => {
     ["beams", BeamSearch.make({ beams: 2.5 })],
     ["lookahead", Dvts.make({ lookahead: -1 })],
     ["particles", ParticleFiltering.make({ particles: 0 })],
-    ["annealing", ParticleFiltering.make({ annealing: { final: 0, steps: 2 } })],
+    ["annealing.final", ParticleFiltering.make({ annealing: { final: 0, steps: 2 } })],
     ["resampling", ParticleFiltering.make({ resampling: "stratified" as never })],
     ["sweeps", ParticleGibbs.make({ sweeps: 0 })],
     ["pathCost", AStar.make({ pathCost: "euclid" as never })],

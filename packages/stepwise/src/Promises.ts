@@ -2,22 +2,22 @@ import { Cause, Effect, Exit } from "effect"
 import type { Budget, CostModel } from "@stepwise/accountant"
 import { Accountant } from "@stepwise/accountant"
 import type { SearchEvent as SearchEventValue, SearchResult } from "@stepwise/core"
-import { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, SearchEvent } from "@stepwise/core"
-import type { Strategy } from "@stepwise/search"
-import { Backends, Recipe, Report, Runner, Strategies } from "@stepwise/harness"
+import { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
+import type { Strategies, Strategy } from "@stepwise/search"
+import { Backends, Recipe, Registries, Report, Runner } from "@stepwise/harness"
 import { Presets, World } from "@stepwise/simulator"
 
-/** A strategy for `solve`: a registered name, a name with options, or a strategy value built with a `make`. */
-export type StrategyInput =
-  | string
-  | { readonly name: string; readonly options?: Readonly<Record<string, unknown>> }
-  | Strategy.Strategy
+/**
+ * A strategy for `solve`: a registered kind, a kind with options (typed by the registry: a misspelt option is a
+ * type error, and a run-time `InvalidOptions` naming the field), or a strategy value built with a `make`.
+ */
+export type StrategyInput<Reg extends Strategies.Any = Strategies.BuiltIn> = Registry.KindOf<Reg> | Registry.Spec<Reg> | Strategy.Strategy
 
 /** What `solve` takes. Model and verifier default to the simulator's calibrated world. */
-export interface SolveOptions {
+export interface SolveOptions<Reg extends Strategies.Any = Strategies.BuiltIn> {
   /** The problem: plain question text or a `Problem`. */
   readonly problem: string | Problem.Problem
-  readonly strategy: StrategyInput
+  readonly strategy: StrategyInput<Reg>
   readonly model?: LanguageModel.Service
   readonly verifier?: ProcessRewardModel.Service
   /** Limits of the search (default: unlimited). */
@@ -26,14 +26,17 @@ export interface SolveOptions {
   readonly costModel?: CostModel.CostModel
   /** Called for every search event (progress, logging). */
   readonly onEvent?: (event: SearchEventValue.SearchEvent) => void
+  /** The strategy registry kinds are looked up in (default: the built-in one; extend it with `Registry.add`). */
+  readonly strategies?: Reg
 }
 
-const isStrategy = (input: StrategyInput): input is Strategy.Strategy => typeof input === "object" && "run" in input
+const isStrategy = (input: unknown): input is Strategy.Strategy => typeof input === "object" && input !== null && "run" in input
 
-const strategyOf = (input: StrategyInput): Effect.Effect<Strategy.Strategy, InvalidOptions> => {
-  if (typeof input === "string") return Strategies.factory(input, {})
+const strategyOf = (input: unknown, strategies: Strategies.Any): Effect.Effect<Strategy.Strategy, InvalidOptions> => {
+  if (typeof input === "string") return Registry.make(strategies, input, {}, undefined)
   if (isStrategy(input)) return Effect.succeed(input)
-  return Strategies.factory(input.name, input.options ?? {})
+  const spec = input as { readonly kind: string; readonly options?: unknown }
+  return Registry.make(strategies, spec.kind, spec.options ?? {}, undefined)
 }
 
 /** Runs an effect to a promise that rejects with the typed failure itself (not a wrapper). */
@@ -48,9 +51,9 @@ export const toPromise = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> =
  * Rejects with a typed error (`InvalidOptions`, `BudgetExhausted`, a language-model or verifier error).
  *
  * @example
- * const result = await solve({ problem, strategy: { name: "a-star", options: { expansions: 4 } }, budget: { totalTokens: 8000 } })
+ * const result = await solve({ problem, strategy: { kind: "a-star", options: { expansions: 4 } }, budget: { totalTokens: 8000 } })
  */
-export const solve = (options: SolveOptions): Promise<SearchResult.SearchResult> =>
+export const solve = <Reg extends Strategies.Any = Strategies.BuiltIn>(options: SolveOptions<Reg>): Promise<SearchResult.SearchResult> =>
   toPromise(
     Effect.gen(function* () {
       if (options.model !== undefined && options.verifier === undefined)
@@ -61,7 +64,7 @@ export const solve = (options: SolveOptions): Promise<SearchResult.SearchResult>
       const model = options.model ?? world?.languageModel
       const verifier = options.verifier ?? world?.processRewardModel
       if (model === undefined || verifier === undefined) return yield* Effect.die("unreachable: defaults resolved above")
-      const strategy = yield* strategyOf(options.strategy)
+      const strategy = yield* strategyOf(options.strategy, options.strategies ?? Registries.builtIn.strategies)
       const problem =
         typeof options.problem === "string" ? Problem.make({ id: "problem", question: options.problem }) : options.problem
       const accountant = yield* Accountant.make(options.budget ?? {}, "solve", options.costModel === undefined ? {} : { costModel: options.costModel })
@@ -72,8 +75,10 @@ export const solve = (options: SolveOptions): Promise<SearchResult.SearchResult>
   )
 
 /** What `bench` takes: a recipe (a path to a JSON file or the recipe object) and where results go. */
-export interface BenchOptions {
-  readonly recipe: string | Recipe.RecipeInput
+export interface BenchOptions<Reg extends Strategies.Any = Strategies.BuiltIn> {
+  readonly recipe: string | Recipe.RecipeInput<Reg>
+  /** The strategy registry the recipe's kinds come from (default: the built-in one). */
+  readonly strategies?: Reg
   /** Results file (JSON Lines); a rerun with the same file resumes. */
   readonly results: string
   /** Progress display (default `none`). */
@@ -93,11 +98,15 @@ export interface BenchOutcome {
  * const { report } = await bench({ recipe: "bench/recipes/quick.json", results: "results/quick.jsonl" })
  * console.log(report.terminal)
  */
-export const bench = (options: BenchOptions): Promise<BenchOutcome> =>
+export const bench = <Reg extends Strategies.Any = Strategies.BuiltIn>(options: BenchOptions<Reg>): Promise<BenchOutcome> =>
   toPromise(
     Effect.gen(function* () {
-      const recipe = typeof options.recipe === "string" ? yield* Recipe.load(options.recipe) : yield* Recipe.parse(options.recipe)
-      const outcome = yield* Runner.run(recipe, { results: options.results, progress: options.progress ?? "none" })
+      const registries: Registries.Registries = { ...Registries.builtIn, ...(options.strategies === undefined ? {} : { strategies: options.strategies }) }
+      const recipe =
+        typeof options.recipe === "string"
+          ? yield* Recipe.load(options.recipe, registries)
+          : yield* Recipe.parse(options.recipe, undefined, registries)
+      const outcome = yield* Runner.run(recipe, { results: options.results, strategies: registries.strategies, progress: options.progress ?? "none" })
       const report = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })
       return { outcome, report }
     })

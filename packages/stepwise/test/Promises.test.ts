@@ -13,7 +13,7 @@ describe("solve", () => {
     const events: Array<string> = []
     const result = await solve({
       problem,
-      strategy: { name: "a-star", options: { expansions: 4, seed: 1 } },
+      strategy: { kind: "a-star", options: { expansions: 4, seed: 1 } },
       budget: { totalTokens: 6000 },
       onEvent: (event) => events.push(event._tag)
     })
@@ -32,7 +32,24 @@ describe("solve", () => {
   })
 
   it("rejects an unknown strategy with a typed error naming it", async () => {
-    await expect(solve({ problem: "2 + 2?", strategy: "depth-first" })).rejects.toMatchObject({ _tag: "InvalidOptions" })
+    // @ts-expect-error: the strategy kind is typed by the registry; the run-time check is what is tested here.
+    await expect(solve({ problem: "2 + 2?", strategy: "depth-first" })).rejects.toMatchObject({
+      _tag: "InvalidOptions",
+      field: "kind",
+      allowed: expect.arrayContaining(["a-star", "best-of-n"])
+    })
+  })
+
+  it("rejects a misspelt option, a wrong type and an out-of-range value, naming the field and the allowed keys", async () => {
+    // @ts-expect-error: "expansion" is not an option of a-star.
+    const misspelt = solve({ problem: "2 + 2?", strategy: { kind: "a-star", options: { expansion: 99 } } })
+    await expect(misspelt).rejects.toMatchObject({ _tag: "InvalidOptions", subject: "a-star", field: "expansion", allowed: expect.arrayContaining(["expansions"]) })
+    await expect(misspelt).rejects.toThrow(/did you mean "expansions"/)
+    // @ts-expect-error: n is a number.
+    const wrongType = solve({ problem: "2 + 2?", strategy: { kind: "best-of-n", options: { n: "four" } } })
+    await expect(wrongType).rejects.toMatchObject({ _tag: "InvalidOptions", field: "n", allowed: expect.arrayContaining(["n", "selection"]) })
+    const outOfRange = solve({ problem: "2 + 2?", strategy: { kind: "beam-search", options: { beams: 0 } } })
+    await expect(outOfRange).rejects.toMatchObject({ _tag: "InvalidOptions", field: "beams" })
   })
 
   it("rejects a model of one's own without a verifier", async () => {
@@ -51,7 +68,7 @@ describe("bench", () => {
       recipe: {
         name: "tiny",
         datasets: [{ kind: "simulator", count: 3, seed: 2 }],
-        strategies: [{ name: "best-of-n", options: { n: 4 } }, { name: "a-star" }],
+        strategies: [{ kind: "best-of-n", options: { n: 4 } }, { kind: "a-star" }],
         budgets: [{ label: "3k", limits: { totalTokens: 3000 } }],
         backend: { kind: "simulator", preset: "calibrated", seed: 0 }
       }

@@ -1,0 +1,32 @@
+import { Console, Effect, Option } from "effect"
+import { Argument, Command } from "effect/cli"
+import { InvalidOptions } from "@stepwise/core"
+import type { Registries } from "@stepwise/harness"
+import * as Describe from "./Describe.js"
+import * as Plugins from "./Plugins.js"
+
+/** The axes `stepwise list` shows, by the name given on the command line. */
+export const axes = (registries: Registries.Registries) => ({ strategies: registries.strategies })
+
+/**
+ * `stepwise list [axis]`: every registered kind (strategies, and the other axes as they are registered) with its
+ * description and each option's type, default and meaning — generated from the registries.
+ */
+export const command = Command.make(
+  "list",
+  {
+    axis: Argument.String("axis").pipe(Argument.withDescription("Only this axis: strategies"), Argument.optional),
+    plugins: Plugins.flag
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const all = axes(yield* Plugins.registriesOf(flags.plugins))
+      const wanted = Option.getOrUndefined(flags.axis)
+      if (wanted !== undefined && !Object.hasOwn(all, wanted))
+        return yield* Effect.fail(
+          new InvalidOptions({ subject: "list", field: "axis", detail: `must be one of ${Object.keys(all).join(", ")}, got "${wanted}"` })
+        )
+      const shown = Object.entries(all).filter(([axis]) => wanted === undefined || axis === wanted)
+      yield* Console.log(shown.map(([axis, registry]) => Describe.registryText(axis, registry)).join("\n\n"))
+    })
+).pipe(Command.withDescription("List every registered strategy (and other kinds) with its options and defaults"))

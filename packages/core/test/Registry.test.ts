@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest"
+import { it as property } from "@fast-check/vitest"
+import fc from "fast-check"
+import { Effect, Result } from "effect"
+import { z } from "zod"
+import { InvalidOptions, Options, Registry } from "@stepwise/core"
+
+const schema = z
+  .object({
+    samples: z.number().int().min(1).default(4).describe("How many samples."),
+    mode: z.enum(["fast", "careful"]).default("fast"),
+    nested: z.object({ depth: z.number().int().min(0) }).strict().optional(),
+    weight: z.number().positive().optional().describe("A weight.")
+  })
+  .strict()
+
+const entry = Registry.entry({
+  kind: "toy",
+  description: "A toy kind.",
+  options: schema,
+  make: (settings: z.output<typeof schema>) => Effect.succeed(`toy ${settings.samples} ${settings.mode}`)
+})
+
+const registry = Registry.add(Registry.empty<string>("widget"), entry)
+
+const failure = (input: unknown): InvalidOptions => {
+  const decoded = Options.decode(schema, input, "toy")
+  if (Result.isSuccess(decoded)) throw new Error(`expected a failure for ${JSON.stringify(input)}`)
+  return decoded.failure
+}
+
+describe("Options", () => {
+  it("fills the defaults declared in the schema", () => {
+    expect(Result.getOrThrow(Options.decode(schema, {}, "toy"))).toEqual({ samples: 4, mode: "fast" })
+  })
+
+  it("rejects an unknown key, naming it, the allowed keys, and the likely intended one", () => {
+    const error = failure({ sampels: 3 })
+    expect(error).toMatchObject({ subject: "toy", field: "sampels", allowed: ["samples", "mode", "nested", "weight"] })
+    expect(error.message).toContain('did you mean "samples"?')
+    expect(error.message).toContain("allowed: samples, mode, nested, weight")
+  })
+
+  it("names a wrong type, an out-of-range value and a bad choice, with what came", () => {
+    expect(failure({ samples: "four" })).toMatchObject({ field: "samples", detail: 'must be of type number, got "four"' })
+    expect(failure({ samples: 0 })).toMatchObject({ field: "samples", detail: "must be a number ≥ 1, got 0" })
+    expect(failure({ samples: 2.5 })).toMatchObject({ field: "samples" })
+    expect(failure({ mode: "slow" })).toMatchObject({ field: "mode", detail: 'must be one of "fast", "careful", got "slow"' })
+    expect(failure({ weight: 0 })).toMatchObject({ field: "weight", detail: "must be a number > 0, got 0" })
+    expect(failure({ samples: Number.NaN }).field).toBe("samples")
+    expect(failure({ samples: Number.POSITIVE_INFINITY }).field).toBe("samples")
+  })
+
+  it("names nested fields by their dotted path and lists the keys allowed there", () => {
+    expect(failure({ nested: { depth: -1 } })).toMatchObject({ field: "nested.depth", allowed: ["depth"] })
+    expect(failure({ nested: { deep: 1 } })).toMatchObject({ field: "nested.deep", allowed: ["depth"] })
+  })
+
+  it("rejects options that are not an object", () => {
+    expect(failure("samples=3").field).toBe("(options)")
+    expect(failure([1, 2]).field).toBe("(options)")
+  })
+
+  property.prop([fc.string({ minLength: 1, maxLength: 12 }).filter((key) => !["samples", "mode", "nested", "weight"].includes(key)), fc.jsonValue()])(
+    "any key the schema does not declare fails, naming that key (never silently ignored)",
+    (key, value) => {
+      const error = failure({ [key]: value })
+      expect(error.field).toBe(key)
+      expect(error.allowed).toEqual(["samples", "mode", "nested", "weight"])
+    }
+  )
+
+  property.prop([fc.record({ samples: fc.integer({ min: 1, max: 1000 }), mode: fc.constantFrom("fast" as const, "careful" as const) }, { requiredKeys: [] })])(
+    "validation is idempotent: validated options validate to themselves",
+    (input) => {
+      const once = Result.getOrThrow(Options.decode(schema, input, "toy"))
+      expect(Result.getOrThrow(Options.decode(schema, once, "toy"))).toEqual(once)
+    }
+  )
+})
+
+describe("Registry", () => {
+  it("makes a kind from options as a user writes them, validated", async () => {
+    expect(await Effect.runPromise(Registry.make(registry, "toy", { samples: 2 }, undefined))).toBe("toy 2 fast")
+    const error = await Effect.runPromise(Effect.flip(Registry.make(registry, "toy", { samples: -2 }, undefined)))
+    expect(error).toMatchObject({ _tag: "InvalidOptions", subject: "toy", field: "samples" })
+  })
+
+  it("names an unknown kind with the registered ones and a suggestion", async () => {
+    const error = await Effect.runPromise(Effect.flip(Registry.lookup(registry, "tyo")))
+    expect(error).toMatchObject({ subject: "widget", field: "kind", allowed: ["toy"] })
+    expect(error.message).toContain('did you mean "toy"?')
+  })
+
+  it("is a value: adding returns a new registry and never changes the old one", () => {
+    const more = Registry.add(registry, { ...entry, kind: "other" })
+    expect(more.kinds).toEqual(["toy", "other"])
+    expect(registry.kinds).toEqual(["toy"])
+    expect(() => Registry.add(more, entry)).toThrow(Registry.DuplicateKind)
+    expect(Registry.replace(more, { ...entry, description: "patched" }).entries.toy.description).toBe("patched")
+  })
+
+  it("describes each option with its type, default and description, from the schema", () => {
+    expect(Registry.describeOptions(schema)).toEqual([
+      { name: "samples", type: "integer ≥ 1", default: 4, description: "How many samples.", required: false },
+      { name: "mode", type: '"fast" | "careful"', default: "fast", description: undefined, required: false },
+      { name: "nested", type: "object", default: undefined, description: undefined, required: false },
+      { name: "weight", type: "number > 0", default: undefined, description: "A weight.", required: false }
+    ])
+  })
+
+  it("builds a spec schema over every kind that rejects unknown kinds and keys", () => {
+    const spec = Registry.specSchema(Registry.add(registry, { ...entry, kind: "other" }))
+    expect(spec.safeParse({ kind: "toy", options: { samples: 3 } }).success).toBe(true)
+    expect(spec.safeParse({ kind: "other" }).success).toBe(true)
+    expect(spec.safeParse({ kind: "nope" }).success).toBe(false)
+    expect(spec.safeParse({ kind: "toy", options: { sampels: 3 } }).success).toBe(false)
+    expect(spec.safeParse({ kind: "toy", extra: 1 }).success).toBe(false)
+  })
+})
