@@ -1,4 +1,5 @@
 /** @stepwise/harness: The benchmark harness of stepwise: datasets, grading, the runner, metrics and reports. */
+export * as CostAxes from "./CostAxes.js"
 export * as Dataset from "./Dataset.js"
 export * as Equivalence from "./Equivalence.js"
 export * as FinalAnswer from "./FinalAnswer.js"
@@ -7,6 +8,7 @@ export * as Normalization from "./Normalization.js"
 export * as Metrics from "./Metrics.js"
 export * as ResultRecord from "./ResultRecord.js"
 export * as Statistics from "./Statistics.js"
+export * as Sweep from "./Sweep.js"
 export * as Recipe from "./Recipe.js"
 export * as Registries from "./Registries.js"
 export * as Progress from "./Progress.js"

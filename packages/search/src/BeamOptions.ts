@@ -31,3 +31,9 @@ export const widthDividesBeams = (settings: { readonly beams: number; readonly w
 
 /** The settings every beam-shaped search has (defaults filled in). */
 export type Settings = z.output<z.ZodObject<ReturnType<typeof fields>>>
+
+/** The beam count a budget buys: as many beams as full solutions, rounded down to a multiple of the width (at least one width). */
+export const beamsFor = (budget: { readonly tokens: number }, tokensPerSolution: number, settings: Readonly<Record<string, unknown>>): number => {
+  const width = typeof settings["width"] === "number" && settings["width"] >= 1 ? settings["width"] : 4
+  return Math.max(width, width * Math.floor(Math.floor(budget.tokens / tokensPerSolution) / width))
+}

@@ -83,6 +83,7 @@ export const entry = Strategy.define({
   kind: "beam-search",
   description: "N beams; keep the top N/M by verifier score each step and expand each M ways (search-and-learn).",
   options,
+  size: { option: "beams", fromBudget: BeamOptions.beamsFor },
   build: (settings) => {
     const { beams, width, selection } = settings
     const normalize = settings.normalize ?? Selection.defaultNormalizer

@@ -47,6 +47,7 @@ export const entry = Strategy.define({
   kind: "dvts",
   description: "N/M independent subtrees, each greedy by verifier score over M candidates per step (search-and-learn).",
   options,
+  size: { option: "beams", fromBudget: BeamOptions.beamsFor },
   build: (settings) => {
     const { beams, width, selection } = settings
     const normalize = settings.normalize ?? Selection.defaultNormalizer

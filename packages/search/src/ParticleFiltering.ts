@@ -198,6 +198,7 @@ export const entry = Strategy.define({
   kind: "particle-filtering",
   description: "N particles grown a step at a time, resampled by softmax(logit(r)/T) after every step (Puri et al. 2025).",
   options,
+  size: { option: "particles", fromBudget: (budget, perSolution) => Strategy.solutionsIn(budget, perSolution) },
   build: (settings) => {
     const name = `particle-filtering-${settings.particles}`
     return {

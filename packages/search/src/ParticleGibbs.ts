@@ -39,6 +39,11 @@ export const entry = Strategy.define({
   kind: "particle-gibbs",
   description: "Particle-filtering sweeps, each carrying a reference particle drawn from the last (Puri et al. 2025).",
   options,
+  size: {
+    option: "particles",
+    fromBudget: (budget, perSolution, settings) =>
+      Math.max(1, Math.floor(Strategy.solutionsIn(budget, perSolution) / (typeof settings["sweeps"] === "number" ? settings["sweeps"] : 2)))
+  },
   build: (settings) => {
     const { sweeps } = settings
     const name = `particle-gibbs-${settings.particles}x${sweeps}`
