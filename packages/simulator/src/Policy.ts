@@ -1,7 +1,10 @@
+import { Result } from "effect"
 import type { LanguageModel } from "@stepwise/core"
 import type { Environment } from "./Environment.js"
 import * as Environment_ from "./Environment.js"
+import type * as FreeText from "./FreeText.js"
 import * as Latent from "./Latent.js"
+import * as Recognition from "./Recognition.js"
 import * as Sampling from "./Sampling.js"
 import * as Seeded from "./Seeded.js"
 import * as Solution from "./Solution.js"
@@ -142,6 +145,17 @@ export const prefixSteps = (prefix: string | undefined): ReadonlyArray<string> =
 }
 
 /**
+ * Why the policy cannot model a request's question, or `undefined` when it answers it properly (a verification
+ * prompt, or a question it recognises). `complete` answers such requests with a short, wrong, finished answer.
+ */
+export const unmodelled = (request: LanguageModel.GenerateRequest): FreeText.NotModelled | undefined => {
+  const question = Sampling.lastUserText(request.messages)
+  if (Verification.isPrompt(question)) return undefined
+  const understood = Recognition.understand(question)
+  return Result.isFailure(understood) ? understood.failure : undefined
+}
+
+/**
  * Answers a generation request: a ThinkPRM-style verification prompt is handed to `Verification`; a problem of
  * the world is continued from its prefix; anything else gets a short, wrong, finished answer.
  */
@@ -152,7 +166,7 @@ export const complete = (
   const question = Sampling.lastUserText(request.messages)
   if (Verification.isPrompt(question)) return Verification.complete(environment, request, question)
   const promptTokens = Tokens.prompt(request.messages, request.prefix)
-  const problem = WordProblem_.recognize(question)
+  const problem = Recognition.recognize(question)
   const temperature = Sampling.temperatureOf(request)
   let baseHash = Sampling.promptHash(environment.seed, request.messages)
   let baseState = problem === undefined ? undefined : Solution.initial(problem)

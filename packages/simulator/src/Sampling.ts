@@ -147,6 +147,24 @@ export const logprobsOf = (text: string, key: number, topLogprobs: number): Read
 
 const stopSequences = new WeakMap<LanguageModel.Completion, string>()
 
+/**
+ * The token ids a sample generated, as a server's KV cache holds them: the text, then the stop string that ended
+ * it, or the end-of-sequence token. Use for the prefix-cache model.
+ */
+export const generatedIds = (completion: LanguageModel.Completion): ReadonlyArray<number> => {
+  if (completion.finishReason === "eos") return [...Tokens.ids(completion.text), Tokens.endOfSequence]
+  if (completion.finishReason === "stop") return Tokens.ids(completion.text + (stopSequences.get(completion) ?? ""))
+  return Tokens.ids(completion.text)
+}
+
+/** A completion with another usage, keeping what the world knows about it (the stop sequence that ended it). */
+export const withUsage = (completion: LanguageModel.Completion, usage: Usage.Usage): LanguageModel.Completion => {
+  const changed = { ...completion, usage }
+  const stop = stopSequences.get(completion)
+  if (stop !== undefined) stopSequences.set(changed, stop)
+  return changed
+}
+
 /** The stop sequence that ended a completion the world produced (a server reports it as `stop_reason`). */
 export const stopSequenceOf = (completion: LanguageModel.Completion): string | undefined => stopSequences.get(completion)
 

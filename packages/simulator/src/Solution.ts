@@ -153,6 +153,9 @@ const digressions: ReadonlyArray<(problem: WordProblem, value: number) => string
   (problem) => `It is worth double-checking the units here: everything is counted in ${problem.items}, so no conversion is needed.`
 ]
 
+// A free-text problem's subject may be lower case ("the farmer"); a step starts with a capital letter.
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1)
+
 /** The closing sentence of a final step. */
 export const closing = (answer: number | string): string => `Therefore, the final answer is: $\\boxed{${answer}}$.`
 
@@ -176,7 +179,7 @@ export const writeComputation = (
 ): string => {
   const opener = pick(openers, options.style)
   const lead = pick(leadIns[options.leadKind], (options.style * 7.31) % 1)(problem, options.leadOperand)
-  const body = `${opener}${lead}, so ${options.input} ${WordProblem_.symbol(options.kind)} ${options.operand} = ${options.result}.`
+  const body = capitalized(`${opener}${lead}, so ${options.input} ${WordProblem_.symbol(options.kind)} ${options.operand} = ${options.result}.`)
   return `## Step ${options.number}: ${body}${options.final ? ` ${closing(options.result)}` : ""}`
 }
 

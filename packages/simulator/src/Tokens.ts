@@ -55,3 +55,48 @@ export const truncate = (text: string, limit: number): string => decode(encode(t
 
 /** The text's tokens as strings (for logprobs). */
 export const pieces = (text: string): ReadonlyArray<string> => encode(text, encodeOptions).map((token) => decode([token]))
+
+const idCache = new Map<string, ReadonlyArray<number>>()
+
+const idsOfSegment = (segment: string): ReadonlyArray<number> => {
+  const known = idCache.get(segment)
+  if (known !== undefined) return known
+  const ids = encode(segment, encodeOptions)
+  if (idCache.size >= cacheLimit) idCache.clear()
+  idCache.set(segment, ids)
+  return ids
+}
+
+/** The token ids of a text, from cached pieces; as many as `count` says. */
+export const ids = (text: string): ReadonlyArray<number> => {
+  if (text.length === 0) return []
+  if (!text.includes("\n\n")) return idsOfSegment(text)
+  const result: Array<number> = []
+  for (const piece of text.split(pieceBoundary)) for (const id of idsOfSegment(piece)) result.push(id)
+  return result
+}
+
+// Template tokens of the world's chat prompts: outside the vocabulary, so they never equal a text token.
+const templateStart = -1
+const templateEnd = -2
+const templateNewline = -3
+const roleIds: Readonly<Record<Message.Message["role"], number>> = { system: -4, user: -5, assistant: -6 }
+
+/**
+ * The token ids of a chat prompt as the world counts it (`prompt`): each message as start, role, newline, content,
+ * end; then start, assistant, newline and the prefix. Use for the prefix-cache model.
+ */
+export const promptIds = (messages: ReadonlyArray<Message.Message>, prefix: string | undefined): ReadonlyArray<number> => {
+  const result: Array<number> = []
+  for (const message of messages) {
+    result.push(templateStart, roleIds[message.role], templateNewline)
+    for (const id of ids(message.content)) result.push(id)
+    result.push(templateEnd)
+  }
+  result.push(templateStart, roleIds.assistant, templateNewline)
+  if (prefix !== undefined) for (const id of ids(prefix)) result.push(id)
+  return result
+}
+
+/** The end-of-sequence token (outside the vocabulary). */
+export const endOfSequence = -7

@@ -2,11 +2,11 @@ import type { LanguageModel } from "@stepwise/core"
 import { Usage } from "@stepwise/core"
 import type { Environment } from "./Environment.js"
 import * as Environment_ from "./Environment.js"
+import * as Recognition from "./Recognition.js"
 import * as Sampling from "./Sampling.js"
 import * as Seeded from "./Seeded.js"
 import * as Solution from "./Solution.js"
 import * as Tokens from "./Tokens.js"
-import * as WordProblem from "./WordProblem.js"
 
 /**
  * ThinkPRM-style generative verification, answered by the simulated policy: a verification chain with one
@@ -69,7 +69,7 @@ const truthOf = (
   question: string,
   steps: ReadonlyArray<string>
 ): ReadonlyArray<Solution.State> | undefined => {
-  const problem = WordProblem.recognize(question)
+  const problem = Recognition.recognize(question)
   return problem === undefined ? undefined : Solution.readAll(problem, steps)
 }
 
@@ -99,7 +99,7 @@ export const complete = (
 ): ReadonlyArray<LanguageModel.Completion> => {
   const { question, steps } = parsePrompt(text)
   const promptTokens = Tokens.prompt(request.messages, request.prefix)
-  const problem = WordProblem.recognize(question)
+  const problem = Recognition.recognize(question)
   const states = truthOf(question, steps)
   const fooled = problem === undefined ? false : Environment_.latentOf(environment, problem).verificationFooled
   const prefix = request.prefix ?? ""

@@ -1,10 +1,13 @@
 /** @stepwise/simulator: the simulated reasoning world of stepwise — seeded problems, a policy and a PRM with known ground truth, and a loopback OpenAI-compatible server. */
 export * as Environment from "./Environment.js"
+export * as FreeText from "./FreeText.js"
 export * as Latency from "./Latency.js"
 export * as Latent from "./Latent.js"
 export * as Policy from "./Policy.js"
+export * as PrefixCache from "./PrefixCache.js"
 export * as Preset from "./Preset.js"
 export * as Presets from "./Presets.js"
+export * as Recognition from "./Recognition.js"
 export * as RewardModel from "./RewardModel.js"
 export * as Sampling from "./Sampling.js"
 export * as Seeded from "./Seeded.js"
