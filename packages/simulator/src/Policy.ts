@@ -1,5 +1,6 @@
 import { Result } from "effect"
 import type { LanguageModel } from "@stepwise/core"
+import * as Confidence from "./Confidence.js"
 import type { Environment } from "./Environment.js"
 import * as Environment_ from "./Environment.js"
 import type * as FreeText from "./FreeText.js"
@@ -174,6 +175,11 @@ export const complete = (
     baseHash = Seeded.hashText(step, baseHash)
     if (problem !== undefined && baseState !== undefined) baseState = Solution.read(problem, baseState, step)
   }
+  const settings = environment.preset.confidence
+  const confidence: Sampling.Confidence =
+    problem === undefined || baseState === undefined
+      ? { settings }
+      : { settings, weights: (text) => Confidence.stepWeights(settings, problem, baseState, text.split("\n\n")) }
   const completions: Array<LanguageModel.Completion> = []
   for (let index = 0; index < request.n; index++) {
     const sample = Sampling.sampleKey(request, index)
@@ -197,7 +203,7 @@ export const complete = (
       }
     }
     const result = Sampling.cut(source, request)
-    completions.push(Sampling.completion(request, index, result, promptTokens, Seeded.combine(baseHash, sample)))
+    completions.push(Sampling.completion(request, index, result, promptTokens, Seeded.combine(baseHash, sample), confidence))
   }
   return completions
 }

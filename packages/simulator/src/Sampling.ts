@@ -1,5 +1,7 @@
 import type { LanguageModel, Message } from "@stepwise/core"
 import { Usage } from "@stepwise/core"
+import * as Confidence_ from "./Confidence.js"
+import type * as Preset from "./Preset.js"
 import * as Seeded from "./Seeded.js"
 import * as Tokens from "./Tokens.js"
 
@@ -118,33 +120,6 @@ const truncated = (text: string, limit: number): Cut => {
   return { text: kept, finishReason: "length", outputTokens: Math.min(limit, Tokens.count(kept)) }
 }
 
-/**
- * Token logprobs for a text: the sampled token's log-probability and a few alternatives, seeded by the sample.
- * Only built when a request asks for logprobs.
- */
-export const logprobsOf = (text: string, key: number, topLogprobs: number): ReadonlyArray<{
-  readonly token: string
-  readonly logprob: number
-  readonly top: ReadonlyArray<{ readonly token: string; readonly logprob: number }>
-}> => {
-  const alternatives = [" the", " so", ",", " and", ".", " is", " of", " to"]
-  return Tokens.pieces(text).map((token, position) => {
-    const next = Seeded.stream(Seeded.combine(key, position))
-    const probability = 0.55 + 0.44 * next()
-    const logprob = Math.log(probability)
-    const top: Array<{ token: string; logprob: number }> = [{ token, logprob }]
-    let rest = 1 - probability
-    for (let rank = 1; rank < topLogprobs; rank++) {
-      const share = rest * (0.3 + 0.4 * next())
-      rest -= share
-      const alternative = alternatives[(position + rank) % alternatives.length] ?? " "
-      if (alternative === token) continue
-      top.push({ token: alternative, logprob: Math.log(Math.max(share, 1e-9)) })
-    }
-    return { token, logprob, top }
-  })
-}
-
 const stopSequences = new WeakMap<LanguageModel.Completion, string>()
 
 /**
@@ -168,13 +143,24 @@ export const withUsage = (completion: LanguageModel.Completion, usage: Usage.Usa
 /** The stop sequence that ended a completion the world produced (a server reports it as `stop_reason`). */
 export const stopSequenceOf = (completion: LanguageModel.Completion): string | undefined => stopSequences.get(completion)
 
-/** Builds one completion from a cut: usage (the prompt counted on completion 0 only) and optional logprobs. */
+/** What the token logprobs of a completion follow: the world's confidence settings and each step's error weight. */
+export interface Confidence {
+  readonly settings: Preset.Confidence
+  /** Each step's error weight for a text (`Confidence.stepWeights`); every step sound when absent. */
+  readonly weights?: (text: string) => ReadonlyArray<number>
+}
+
+/**
+ * Builds one completion from a cut: usage (the prompt counted on completion 0 only) and, when the request asks,
+ * token logprobs drawn by `Confidence.logprobs` from their own stream.
+ */
 export const completion = (
   request: LanguageModel.GenerateRequest,
   index: number,
   result: Cut,
   promptTokens: number,
-  key: number
+  key: number,
+  confidence: Confidence
 ): LanguageModel.Completion => {
   const wantsLogprobs = request.logprobs === true || request.topLogprobs !== undefined
   const built: LanguageModel.Completion = {
@@ -182,7 +168,17 @@ export const completion = (
     text: result.text,
     finishReason: result.finishReason,
     usage: Usage.make({ inputTokens: index === 0 ? promptTokens : 0, outputTokens: result.outputTokens, cachedInputTokens: 0 }),
-    ...(wantsLogprobs ? { logprobs: logprobsOf(result.text, key, Math.max(1, request.topLogprobs ?? 1)) } : {})
+    ...(wantsLogprobs
+      ? {
+          logprobs: Confidence_.logprobs(
+            confidence.settings,
+            result.text,
+            key,
+            Math.max(1, request.topLogprobs ?? 1),
+            confidence.weights?.(result.text) ?? []
+          )
+        }
+      : {})
   }
   if (result.stopSequence !== undefined) stopSequences.set(built, result.stopSequence)
   return built

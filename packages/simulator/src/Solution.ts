@@ -51,6 +51,23 @@ const computationPattern = /(-?\d+) ([-+*/]) (-?\d+) = (-?\d+)/g
 const kindOfSymbol = (symbol: string): Kind =>
   symbol === "+" ? "add" : symbol === "-" ? "subtract" : symbol === "*" ? "multiply" : "divide"
 
+/** A step's computation: `input op operand = result`, the last one the text states. */
+export interface Computation {
+  readonly input: number
+  readonly kind: Kind
+  readonly operand: number
+  readonly result: number
+}
+
+/** The last computation a step text states, or `undefined` for a step without one. */
+export const computationOf = (text: string): Computation | undefined => {
+  let last: RegExpExecArray | null = null
+  computationPattern.lastIndex = 0
+  for (let match = computationPattern.exec(text); match !== null; match = computationPattern.exec(text)) last = match
+  if (last === null) return undefined
+  return { input: Number(last[1]), kind: kindOfSymbol(last[2] ?? "+"), operand: Number(last[3]), result: Number(last[4]) }
+}
+
 /** Reads one step text on top of a state. A step without a computation makes no progress (a digression). */
 export const read = (problem: WordProblem, state: State, text: string): State => {
   let last: RegExpExecArray | null = null

@@ -155,7 +155,7 @@ export const complete = (
       return `\nStep ${position}: ${critique(step, judgement)} \\boxed{${judgement ? "correct" : "incorrect"}}`
     }
     const result = Sampling.cut(source, request)
-    completions.push(Sampling.completion(request, index, result, promptTokens, key))
+    completions.push(Sampling.completion(request, index, result, promptTokens, key, { settings: environment.preset.confidence }))
   }
   return completions
 }
