@@ -55,6 +55,16 @@ export const lastUserText = (messages: ReadonlyArray<Message.Message>): string =
 /** A source of continuation text, one chunk at a time; `undefined` means the model ended (end of sequence). */
 export type Source = () => string | undefined
 
+/** A source that gives one chunk, then ends. */
+export const single = (text: string): Source => {
+  let done = false
+  return () => {
+    if (done) return undefined
+    done = true
+    return text
+  }
+}
+
 const earliestStop = (text: string, stops: ReadonlyArray<string>, from: number): readonly [number, string] => {
   let best = -1
   let which = ""

@@ -10,6 +10,7 @@ import type { Preset } from "./Preset.js"
 import * as Preset_ from "./Preset.js"
 import * as Recognition from "./Recognition.js"
 import * as RewardModel from "./RewardModel.js"
+import * as Router from "./Router.js"
 import * as Sampling from "./Sampling.js"
 import * as Seeded from "./Seeded.js"
 import * as Tokens from "./Tokens.js"
@@ -75,7 +76,7 @@ export const make = (preset: Preset, options: Options = {}): World => {
   const timed = Latency.wrap(options.latency)
   const failUnmodelled = options.unrecognized === "fail"
   const serve = (request: LanguageModel.GenerateRequest): ReadonlyArray<LanguageModel.Completion> => {
-    const completions = Policy.complete(environment, request)
+    const completions = Router.complete(environment, request)
     const cache = environment.prefixCache
     if (cache === undefined) return completions
     const cached = PrefixCache.request(cache, Tokens.promptIds(request.messages, request.prefix), completions.map(Sampling.generatedIds))
@@ -88,7 +89,7 @@ export const make = (preset: Preset, options: Options = {}): World => {
       info: { name: "simulator", model: modelName },
       countInputTokens: (request) => Tokens.prompt(request.messages, request.prefix),
       generate: (request) => {
-        const unmodelled = failUnmodelled ? Policy.unmodelled(request) : undefined
+        const unmodelled = failUnmodelled ? Router.unmodelled(request) : undefined
         if (unmodelled !== undefined)
           return Effect.fail(new InvalidRequest({ backend: "simulator", field: "messages", detail: unmodelled.message }))
         return timed(() => serve(request))
