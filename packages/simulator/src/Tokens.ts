@@ -12,18 +12,23 @@ import type { Message } from "@stepwise/core"
 // Chat-template markers such as <|im_start|> count as the single special tokens they are.
 const encodeOptions = { allowedSpecial: ALL_SPECIAL_TOKENS } as const
 
-const cache = new Map<string, number>()
 const cacheLimit = 200_000
 
-/** Tokens of one piece, cached. */
-const countSegment = (segment: string): number => {
-  const known = cache.get(segment)
-  if (known !== undefined) return known
-  const counted = countTokens(segment, encodeOptions)
-  if (cache.size >= cacheLimit) cache.clear()
-  cache.set(segment, counted)
-  return counted
+/** A function of a piece of text, cached (bounded: the cache is emptied when full). */
+const cachedBySegment = <A>(compute: (segment: string) => A): ((segment: string) => A) => {
+  const cache = new Map<string, A>()
+  return (segment) => {
+    const known = cache.get(segment)
+    if (known !== undefined) return known
+    const value = compute(segment)
+    if (cache.size >= cacheLimit) cache.clear()
+    cache.set(segment, value)
+    return value
+  }
 }
+
+/** Tokens of one piece, cached. */
+const countSegment = cachedBySegment((segment) => countTokens(segment, encodeOptions))
 
 // A blank line followed by a non-space character: a pre-token boundary of cl100k, so a safe place to cut.
 const pieceBoundary = /(?<=\n\n)(?=\S)/
@@ -56,16 +61,8 @@ export const truncate = (text: string, limit: number): string => decode(encode(t
 /** The text's tokens as strings (for logprobs). */
 export const pieces = (text: string): ReadonlyArray<string> => encode(text, encodeOptions).map((token) => decode([token]))
 
-const idCache = new Map<string, ReadonlyArray<number>>()
-
-const idsOfSegment = (segment: string): ReadonlyArray<number> => {
-  const known = idCache.get(segment)
-  if (known !== undefined) return known
-  const ids = encode(segment, encodeOptions)
-  if (idCache.size >= cacheLimit) idCache.clear()
-  idCache.set(segment, ids)
-  return ids
-}
+/** Token ids of one piece, cached. */
+const idsOfSegment = cachedBySegment((segment): ReadonlyArray<number> => encode(segment, encodeOptions))
 
 /** The token ids of a text, from cached pieces; as many as `count` says. */
 export const ids = (text: string): ReadonlyArray<number> => {
