@@ -164,8 +164,8 @@ export const complete = (
   const already = countVerdicts(round)
   const opening = rounds > 0 && already === 0 && !round.includes("\n") ? " each step again:" : ""
   for (let index = 0; index < request.n; index++) {
-    const sampleKey = Seeded.combine(base, Sampling.sampleKey(request, index))
-    const key = rounds === 0 ? sampleKey : Seeded.key(sampleKey, "double-check", rounds)
+    // The prefix is part of the key, so each round draws afresh.
+    const key = Seeded.combine(base, Sampling.sampleKey(request, index))
     let position = already
     let closed = false
     let opened = opening.length === 0

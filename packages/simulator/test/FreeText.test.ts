@@ -60,6 +60,7 @@ const phrasings: ReadonlyArray<readonly [string, number]> = [
   ["Pens cost $3 each. Sam buys 4 pens. How much does he spend?", 12],
   ["Tom had one hundred dollars. He paid $30 for a jacket, then his aunt gave him $25. How much money does Tom have?", 95],
   ["A tank holds 80 liters of water. 35 liters leak out. How many liters are in the tank?", 45],
+  ["A farm had 30 rabbits. 6 of them ran away and 9 were born. How many rabbits does the farm have?", 33],
   ["Jo has 1,200 coins, loses 200 coins, and then splits the rest into 5 equal piles. How many coins are in each pile?", 200]
 ]
 
