@@ -169,6 +169,14 @@ describe("prefix caching through the loopback server", () => {
         })
         return (await response.json()) as { usage: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } } }
       }
+      const streamed = await fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "stepwise-sim", messages, max_tokens: 64, seed: 1, stream: true, stream_options: { include_usage: true } })
+      })
+      const chunks = (await streamed.text()).split("\n\n").filter((line) => line.startsWith("data: {")).map((line) => JSON.parse(line.slice(6)))
+      const usage = chunks[chunks.length - 1].usage as { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } }
+      expect(usage.prompt_tokens_details.cached_tokens).toBe(Math.floor((usage.prompt_tokens - 1) / 16) * 16)
       const once = await completions()
       const twice = await completions()
       expect(once.usage.prompt_tokens_details.cached_tokens).toBe(0)
