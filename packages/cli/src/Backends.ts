@@ -3,8 +3,11 @@ import { Effect } from "effect"
 import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import { InvalidOptions } from "@stepwise/core"
 import { Backends } from "@stepwise/harness"
-import { HuggingFace, LlamaCpp } from "@stepwise/models"
+import type { HuggingFace, LlamaCpp } from "@stepwise/models"
 import { PoolingPrm, ThinkPrm } from "@stepwise/verifiers"
+
+// The model backends (and their clients) load only when a command uses one: the simulator needs none of them.
+const models = Effect.promise(() => import("@stepwise/models"))
 
 /**
  * The verifier of an external backend, from the recipe's `verifier` settings: `{ kind: "think-prm", …ThinkPrm
@@ -34,6 +37,7 @@ export const endpoint = (spec: {
   readonly verifier?: Readonly<Record<string, unknown>> | undefined
 }) =>
   Effect.gen(function* () {
+    const { HuggingFace } = yield* models
     const languageModel = yield* HuggingFace.make({ model: spec.model, endpointUrl: spec.url, ...(spec.serverKind === undefined ? {} : { kind: spec.serverKind }) })
     const processRewardModel = yield* verifierOf(languageModel, spec.verifier, spec.url.replace(/\/v1\/?$/, ""))
     return { name: `endpoint/${spec.model}`, languageModel, processRewardModel } satisfies Backends.Backend
@@ -43,6 +47,7 @@ export const endpoint = (spec: {
 export const provider = (spec: { readonly provider: string; readonly model: string; readonly verifier?: Readonly<Record<string, unknown>> | undefined }) =>
   Effect.gen(function* () {
     const token = process.env["HF_TOKEN"]
+    const { HuggingFace } = yield* models
     const languageModel = yield* HuggingFace.make({
       model: spec.model,
       provider: spec.provider,
@@ -58,6 +63,7 @@ export const provider = (spec: { readonly provider: string; readonly model: stri
  */
 export const gguf = (spec: { readonly path: string; readonly verifier?: Readonly<Record<string, unknown>> | undefined }) =>
   Effect.gen(function* () {
+    const { LlamaCpp } = yield* models
     const languageModel = yield* LlamaCpp.make({ modelPath: resolve(spec.path) })
     const processRewardModel = yield* verifierOf(languageModel, spec.verifier, undefined)
     return { name: `gguf/${spec.path}`, languageModel, processRewardModel } satisfies Backends.Backend
