@@ -13,7 +13,7 @@ import { z } from "zod"
 import type { Problem } from "@stepwise/core"
 import { Registry } from "@stepwise/core"
 import { Expansion, Run, Selection, Strategies, Strategy } from "@stepwise/search"
-import { bench, Presets, solve, World } from "stepwise"
+import { bench, Presets, solve, World } from "stepwise-decoding"
 
 /** The options, strict: a misspelt key fails with the allowed keys; defaults are declared here. */
 export const options = z

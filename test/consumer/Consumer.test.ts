@@ -106,7 +106,7 @@ describe("the packed packages in a fresh npm project", () => {
     const installed = JSON.parse(stdout.trim()) as { outcome: string; answer: string | null; spend: Record<string, unknown> }
     const [problem] = World.problems(World.make(Presets.calibrated), { count: 1, seed: 3 })
     if (problem === undefined) throw new Error("the simulator generated no problem")
-    const fromSources = await solve({ problem, strategy: { name: "best-of-n", options: { n: 8, seed: 1 } }, budget: { totalTokens: 6000 } })
+    const fromSources = await solve({ problem, strategy: { kind: "best-of-n", options: { n: 8, seed: 1 } }, budget: { totalTokens: 6000 } })
     expect(installed.outcome).toBe("Answered")
     expect(installed.answer).toBe(fromSources.answer ?? null)
     expect(installed.spend).toEqual(JSON.parse(JSON.stringify(fromSources.spend)))

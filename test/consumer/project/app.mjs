@@ -3,5 +3,5 @@
 import { Presets, World, solve } from "stepwise-decoding"
 
 const [problem] = World.problems(World.make(Presets.calibrated), { count: 1, seed: 3 })
-const result = await solve({ problem, strategy: { name: "best-of-n", options: { n: 8, seed: 1 } }, budget: { totalTokens: 6000 } })
+const result = await solve({ problem, strategy: { kind: "best-of-n", options: { n: 8, seed: 1 } }, budget: { totalTokens: 6000 } })
 console.log(JSON.stringify({ outcome: result.outcome._tag, answer: result.answer ?? null, spend: result.spend }))
