@@ -13,7 +13,8 @@ import * as Symbolic from "./Symbolic.js"
  * variables by its values at fixed points (`f<x>[…]`, so `(x+1)^2` and `x^2+2x+1` share a key), a relation by
  * its difference `L − R` scaled to a first value of 1 (`r=<x,y>[…]`, so rearranged and scaled equations share
  * a key), words by their lower case (`t:even`). Sets sort their items' keys; tuples and intervals keep order and
- * brackets; an assignment of a constant (`x = 5`) is keyed as its value.
+ * brackets; an assignment of a constant (`x = 5`) is `v:x=` and its value's key, in its value's buckets (so it
+ * joins `5` through the pairwise check, and stays apart from `y = 5`).
  *
  * Buckets (where keys are ambiguous):
  * - words, and answers that could not be read (`s:` scalars the engine could not evaluate, over-long or too-deep
@@ -83,8 +84,11 @@ const shapeKey = (shape: Shape.Shape, settled: Settled): string | undefined => {
       return scalarKey(shape.text, settled)
     case "relation": {
       // `x = 5` is keyed as `5` (the grader reads an assignment of a value as the value).
+      // `x = 5` is keyed `v:x=` and the key of 5; its buckets are those of 5, where `5` itself is.
       const value = Equivalence.assignedConstant(shape)
-      return value === undefined ? relationKey(shape, settled) : shapeKey(Shape.parse(value), settled)
+      if (value === undefined) return relationKey(shape, settled)
+      const valueKey = shapeKey(Shape.parse(value), settled)
+      return valueKey === undefined ? undefined : `v:${value === shape.right ? shape.left : shape.right}=${valueKey}`
     }
     case "set":
     case "union": {
@@ -143,6 +147,8 @@ const numberOf = (key: string): number | undefined => {
  * Canonical.buckets(Canonical.key("0.5")) // ["n:…", "m:…"], two grid cells around 0.5
  */
 export const buckets = (key: string, options: Equivalence.Options = {}): ReadonlyArray<string> => {
+  const assignment = /^v:[^=]*=/.exec(key)
+  if (assignment !== null) return buckets(key.slice(assignment[0].length), options)
   if (key.startsWith("t:") || key.startsWith("raw:") || key.startsWith("empty:") || key.includes("s:")) return []
   const value = numberOf(key)
   if (value !== undefined && /^#[^;{}()[\]]*$/.test(key)) {

@@ -128,10 +128,6 @@ const relationsEqual = (
   budget: Budget
 ): boolean => {
   if (a.operator !== b.operator) return false
-  // Two assignments of values (`x = 5`, `y = 5`) are graded as their values, as a lone `x = 5` is.
-  const valueA = assignedConstant(a)
-  const valueB = assignedConstant(b)
-  if (valueA !== undefined && valueB !== undefined) return sidesEqual(valueA, valueB, budget)
   if (sidesEqual(a.left, b.left, budget) && sidesEqual(a.right, b.right, budget)) return true
   const symmetric = a.operator === "=" || a.operator === "≠"
   if (symmetric && sidesEqual(a.left, b.right, budget) && sidesEqual(a.right, b.left, budget)) return true

@@ -194,14 +194,20 @@ const parseAt = (text: string, depth: number): Shape => {
   return { kind: "scalar", text }
 }
 
-/** `a \pm b` (one top-level `\pm` or `±`) as `[a+b, a-b]`; `undefined` without exactly one. */
+/**
+ * An expression with one `\pm` (or `±`), anywhere, as its two values: `1 \pm \sqrt{2}` is `[1+\sqrt{2},
+ * 1-\sqrt{2}]`, `\frac{-1 \pm \sqrt5}{2}` is two fractions; `undefined` without exactly one.
+ */
 const expandPlusMinus = (text: string): ReadonlyArray<string> | undefined => {
   const marked = text.replace(/\\pm(?![a-zA-Z])/g, "±")
-  const parts = splitTopLevel(marked, "±")
-  if (parts.length !== 2) return undefined
-  const [before, after] = parts as [string, string]
+  const at = marked.indexOf("±")
+  if (at < 0 || marked.indexOf("±", at + 1) >= 0) return undefined
+  const before = marked.slice(0, at)
+  const after = marked.slice(at + 1)
   if (after === "") return undefined
-  return before === "" ? [after, `-${after}`] : [`${before}+${after}`, `${before}-${after}`]
+  // A leading ±, or one right after an opening bracket or an operator, is a sign: `\pm 3` is 3 and -3.
+  const sign = before === "" || /[({[=,+\-*/^]$/.test(before)
+  return sign ? [`${before}${after}`, `${before}-${after}`] : [`${before}+${after}`, `${before}-${after}`]
 }
 
 /** Parses the items of a set or list, expanding `\pm` items into two. */
