@@ -18,7 +18,7 @@ export interface Options {
 export const maxLength = 2000
 
 /** The most element comparisons of one comparison (items of lists, entries of matrices, sides of relations). */
-export const maxSteps = 20_000
+export const maxSteps = 5_000
 
 /** Why two answers could not be judged; they count as different. */
 export type Reason = "empty" | "too-long" | "too-deep" | "too-complex"
