@@ -52,37 +52,31 @@ const braceArguments = (text: string): string =>
  * nesting. One pass with a stack of open braces: linear in the text.
  */
 export const stripTextCommands = (text: string): string => {
-  const output: Array<string> = []
+  let output = ""
+  let copyFrom = 0
   // Per open brace: true when it opened a dropped wrapper (its closing brace is dropped too).
   const open: Array<boolean> = []
-  let index = 0
-  while (index < text.length) {
+  for (let index = 0; index < text.length; index++) {
     const character = text[index]!
     if (character === "\\") {
       const name = textCommandNames.find((candidate) => text.startsWith(candidate, index + 1) && !/[a-zA-Z]/.test(text[index + 1 + candidate.length] ?? ""))
-      if (name !== undefined) {
-        let brace = index + 1 + name.length
-        while (text[brace] === " ") brace++
-        if (text[brace] === "{") {
-          open.push(true)
-          index = brace + 1
-          continue
-        }
-      }
-      // Any other command (and an escaped brace) is copied as it is.
-      output.push(character, text[index + 1] ?? "")
-      index += 2
+      let brace = name === undefined ? -1 : index + 1 + name.length
+      while (brace >= 0 && text[brace] === " ") brace++
+      if (brace >= 0 && text[brace] === "{") {
+        output += text.slice(copyFrom, index)
+        open.push(true)
+        index = brace
+        copyFrom = brace + 1
+      } else index++ // any other command, and an escaped brace, is copied as it is
       continue
     }
     if (character === "{") open.push(false)
     else if (character === "}" && open.pop() === true) {
-      index++
-      continue
+      output += text.slice(copyFrom, index)
+      copyFrom = index + 1
     }
-    output.push(character)
-    index++
   }
-  return output.join("")
+  return output + text.slice(copyFrom)
 }
 
 /** Drops the periods a text ends with (a loop, not `/\.+$/`, which is quadratic on a run of periods). */
@@ -123,7 +117,8 @@ const maxUnits = 3
  */
 export const normalize = (answer: string, options: Options = {}): string => {
   // Protect LaTeX row breaks (`\\\\`) from the single-backslash rules below.
-  let text = answer.trim().replace(/\\\\/g, "\u0001")
+  // The two placeholders used below (row breaks, command spacing) are dropped from the input first.
+  let text = answer.replace(/[\u0000\u0001]/g, "").trim().replace(/\\\\/g, "\u0001")
   text = text.replace(/^\\boxed\s*\{([\s\S]*)\}$/, "$1")
   text = text.replace(/\\\$/g, "")
   text = text.replace(/\\\(|\\\)|\\\[|\\\]/g, "").replace(/\$/g, "")
@@ -141,7 +136,7 @@ export const normalize = (answer: string, options: Options = {}): string => {
   text = stripTextCommands(text)
   text = text.replace(/\{,\}/g, ",")
   // Lists written with words or semicolons: "1 and 2", "1, 2, and 3", "x = 1 or x = 2", "1; 2".
-  text = text.replace(/,?\s+(?:and|or)\s+/gi, ",").replace(/;/g, ",")
+  text = text.replace(/,?(?<!\s)\s+(?:and|or)\s+/gi, ",").replace(/;/g, ",")
   text = trimTrailingPeriods(text.trim()).trim()
   // Units (and a "degrees" word) after a number ("5 square units", "3 inches^2").
   for (let count = 0, match = unitPattern.exec(text); count < maxUnits && match !== null && match[1] !== undefined; count++, match = unitPattern.exec(text))
