@@ -33,16 +33,19 @@ const boxOpening = (text: string, at: number): number => {
  * Answer.boxes("\\boxed{1} and \\boxed{2}").map((box) => box.content) // ["1", "2"]
  */
 export const boxes = (text: string): ReadonlyArray<Box> => {
-  // One stack of open braces: the start of the box command each one opens, or -1 for a plain brace.
-  const open: Array<number> = []
+  // The open braces are counted; only the boxes' own braces are kept, with the count at which each opened, so
+  // memory grows with the open boxes, not with every open brace.
+  const open: Array<{ readonly start: number; readonly contentStart: number; readonly depth: number }> = []
   const found: Array<Box> = []
+  let depth = 0
   let index = 0
   while (index < text.length) {
     const character = text[index]
     if (character === "\\") {
       const brace = boxOpening(text, index)
       if (brace >= 0) {
-        open.push(index)
+        open.push({ start: index, contentStart: brace + 1, depth })
+        depth++
         index = brace + 1
         continue
       }
@@ -50,12 +53,13 @@ export const boxes = (text: string): ReadonlyArray<Box> => {
       index++
       continue
     }
-    if (character === "{") open.push(-1)
-    else if (character === "}" && open.length > 0) {
-      const start = open.pop()!
-      if (start >= 0) {
-        const contentStart = boxOpening(text, start) + 1
-        found.push({ content: text.slice(contentStart, index), start, end: index + 1 })
+    if (character === "{") depth++
+    else if (character === "}" && depth > 0) {
+      depth--
+      const top = open[open.length - 1]
+      if (top !== undefined && top.depth === depth) {
+        open.pop()
+        found.push({ content: text.slice(top.contentStart, index), start: top.start, end: index + 1 })
       }
     }
     index++

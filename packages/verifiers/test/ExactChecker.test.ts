@@ -62,10 +62,9 @@ describe("Arithmetic", () => {
 
 describe("Arithmetic and the exact checkers on adversarial input", () => {
   it("bounds nesting with a typed result: 3,000 and 100,000 nested parentheses are Invalid, not a stack overflow", () => {
-    for (const depth of [3_000, 100_000]) {
-      expect(Arithmetic.evaluate("(".repeat(depth) + "24" + ")".repeat(depth))).toEqual({ _tag: "Invalid", reason: "nested too deeply" })
-      expect(Arithmetic.evaluate("-".repeat(depth) + "1")).toEqual({ _tag: "Invalid", reason: "nested too deeply" })
-    }
+    expect(Arithmetic.evaluate("(".repeat(3_000) + "24" + ")".repeat(3_000))).toEqual({ _tag: "Invalid", reason: "nested too deeply" })
+    expect(Arithmetic.evaluate("-".repeat(3_000) + "1")).toEqual({ _tag: "Invalid", reason: "nested too deeply" })
+    expect(Arithmetic.evaluate("(".repeat(100_000) + "24" + ")".repeat(100_000))).toEqual({ _tag: "Invalid", reason: "too long" })
     expect(Arithmetic.equations("(".repeat(3_000) + "1" + ")".repeat(3_000) + " = 1")).toEqual([])
   })
 
