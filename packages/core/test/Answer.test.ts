@@ -41,7 +41,7 @@ const adversarial = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 300 }), fc.string({ maxLength: 10 })).map(([depth, inner]) => "\\boxed{".repeat(depth) + inner + "}".repeat(depth))
 )
 
-describe("Answer.extractBoxed", () => {
+describe("Answer.extractBoxed", { timeout: process.env["CI"] ? 900_000 : 120_000 }, () => {
   it.each([
     ["Therefore, the final answer is: $\\boxed{204}$.", "204"],
     ["\\boxed{\\frac{1}{2}}", "\\frac{1}{2}"],

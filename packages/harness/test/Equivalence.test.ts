@@ -6,7 +6,7 @@ import { Equivalence, Shape } from "../src/index.js"
 // The hand-written equivalence cases are in Grader.test.ts; these are the bounds and the adversarial ones.
 const nestedTuple = (depth: number, leaf: string): string => "(1,".repeat(depth) + leaf + ")".repeat(depth)
 
-describe("Equivalence.compare bounds", () => {
+describe("Equivalence.compare bounds", { timeout: Adversarial.timeoutMillis() }, () => {
   it("answers nested tuples of depth 3,333 (once 23 s, then a RangeError) with a typed verdict", () => {
     expect(Equivalence.compare(nestedTuple(3_333, "2"), nestedTuple(3_333, "3"))).toEqual({ _tag: "Unjudgeable", reason: "too-long" })
     expect(Equivalence.compare(nestedTuple(100, "2"), nestedTuple(100, "3"))).toEqual({ _tag: "Unjudgeable", reason: "too-deep" })

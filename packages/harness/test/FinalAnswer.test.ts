@@ -4,7 +4,7 @@ import { Adversarial } from "@stepwise/testing"
 import { FinalAnswer } from "../src/index.js"
 
 // The hand-written extraction cases are in Grader.test.ts; these are the adversarial ones.
-describe("FinalAnswer.extract on adversarial input", () => {
+describe("FinalAnswer.extract on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
   it("reads 'answer is a' + a long space run + 'x' (once 4.4 s at 10,000) whole", () => {
     for (const spaces of [10_000, 100_000]) {
       expect(FinalAnswer.extract("answer is a" + " ".repeat(spaces) + "x")).toEqual({ answer: "a" + " ".repeat(spaces) + "x", source: "phrase" })

@@ -3,7 +3,7 @@ import { fc, test } from "@fast-check/vitest"
 import { Adversarial } from "@stepwise/testing"
 import { Dataset, Game24 } from "../src/index.js"
 
-describe("Game24.check", () => {
+describe("Game24.check", { timeout: Adversarial.timeoutMillis() }, () => {
   it.each([
     [[4, 7, 8, 8], "(7 - 8/8) * 4", { _tag: "Solved" }],
     [[4, 7, 8, 8], "(7-8/8)*4 = 24", { _tag: "Solved" }],

@@ -33,7 +33,7 @@ describe.skipIf(file === undefined)("the grader on all 500 MATH-500 references (
   })
 })
 
-describe("Grader.grade on adversarial responses", () => {
+describe("Grader.grade on adversarial responses", { timeout: Adversarial.timeoutMillis() }, () => {
   test.prop([Adversarial.text(["\\boxed{", "}", "####", "The answer is", "Final Answer: The final answer is $", "$. I hope it is correct.", " and ", ",", "\\pm", "x ="]), Adversarial.text(["1", "1, 2", "(1,2)", "x \\geq 5", "\\{1,2\\}"], 40)], {
     numRuns: Adversarial.runs()
   })("never throws and returns a well-typed grade (symbolic check off)", (response, reference) => {

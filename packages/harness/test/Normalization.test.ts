@@ -4,7 +4,7 @@ import { Adversarial } from "@stepwise/testing"
 import { Normalization } from "../src/index.js"
 
 // The hand-written normalization cases are in Grader.test.ts; these are the adversarial ones.
-describe("Normalization.normalize on adversarial input", () => {
+describe("Normalization.normalize on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
   it("reads '1.' + a long zero run + 'x' (once 1.6 s at 10,000)", () => {
     for (const zeros of [10_000, 100_000]) expect(Normalization.normalize("1." + "0".repeat(zeros) + "x")).toBe("1x")
     expect(Normalization.normalize("1.5" + "0".repeat(50_000) + "1")).toBe("1.5" + "0".repeat(50_000) + "1")

@@ -101,7 +101,7 @@ describe("ChainParser on arbitrary input", () => {
   )
 })
 
-describe("ChainParser on adversarial input", () => {
+describe("ChainParser on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
   /** The former header pattern (cubic on whitespace runs), kept as the oracle on short chains. */
   const oracleHeaders = (chain: string) =>
     [...chain.matchAll(/(?:^|\n)[ \t]*[#*>_\-]*[ \t]*\**[ \t]*step[ \t]*(\d{1,9})/gi)].map((match) => ({

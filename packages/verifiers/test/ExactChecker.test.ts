@@ -60,7 +60,7 @@ describe("Arithmetic", () => {
   })
 })
 
-describe("Arithmetic and the exact checkers on adversarial input", () => {
+describe("Arithmetic and the exact checkers on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
   it("bounds nesting with a typed result: 3,000 and 100,000 nested parentheses are Invalid, not a stack overflow", () => {
     expect(Arithmetic.evaluate("(".repeat(3_000) + "24" + ")".repeat(3_000))).toEqual({ _tag: "Invalid", reason: "nested too deeply" })
     expect(Arithmetic.evaluate("-".repeat(3_000) + "1")).toEqual({ _tag: "Invalid", reason: "nested too deeply" })

@@ -4,7 +4,7 @@ import fc from "fast-check"
 import { Adversarial } from "@stepwise/testing"
 import { VerdictParser } from "@stepwise/verifiers"
 
-describe("VerdictParser on adversarial input", () => {
+describe("VerdictParser on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
   it("reads a verdict after 100,000 characters of whitespace, digits or separators", () => {
     expect(VerdictParser.parse(" ".repeat(100_000) + "yes", "yes-no")).toEqual({ _tag: "Yes" })
     expect(VerdictParser.parse("1".repeat(100_000) + " 7/10", "scale")).toEqual({ _tag: "Grade", value: 7 })
