@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { fc, test } from "@fast-check/vitest"
 import { Answer } from "@stepwise/core"
+import { Adversarial } from "@stepwise/testing"
 import { Canonical, Equivalence, Grader } from "../src/index.js"
 
 // Answers as a vote sees them: the same values written many ways, and near misses.
@@ -110,5 +111,20 @@ describe("Answer.partition with the grader's equivalence", () => {
     expect(classOf("x=3")).toBe(classOf("3"))
     expect(classOf("y = 2x + 3")).toBe(classOf("2x - y + 3 = 0"))
     expect(classOf("(1,2)")).not.toBe(classOf("(2,1)"))
+  })
+})
+
+describe("Canonical on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
+  const pieces = ["(", ")", "[", "]", ",", "\\{", "\\}", "\\cup", "=", "\\geq", "<", "\\pm", "x", "y", "1", "0.5", "\\frac{1}{2}", "\\text{", " and "]
+  test.prop([Adversarial.text(pieces)], { numRuns: Adversarial.runs() })("never throws: a key is a string, its buckets strings (symbolic check off)", (answer) => {
+    const key = Canonical.key(answer, { symbolic: false })
+    expect(typeof key).toBe("string")
+    for (const bucket of Canonical.buckets(key)) expect(typeof bucket).toBe("string")
+  })
+
+  it("keys nested and over-long answers exactly, without reading their structure", () => {
+    expect(Canonical.key("(1,".repeat(3_333) + "2" + ")".repeat(3_333))).toMatch(/^raw:/)
+    expect(Canonical.key("(1,".repeat(100) + "2" + ")".repeat(100))).toMatch(/^raw:/)
+    expect(Canonical.buckets(Canonical.key("(1,".repeat(100) + "2" + ")".repeat(100)))).toEqual([])
   })
 })
