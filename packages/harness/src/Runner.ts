@@ -253,12 +253,25 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       )
       const work = plan(recipe, datasets, registry)
 
-      // Strategies are made once per distinct (kind, options), before anything runs, so bad options fail fast.
-      const identity = (item: Work) => JSON.stringify([item.strategy.kind, item.options])
+      // Strategies are made once per distinct (kind, options, data set grading), before anything runs, so bad options
+      // fail fast. Votes on a data set graded by the grader group answers by the grader's equivalence (`\frac12`, `0.5`
+      // and `1/2` vote together); data sets with their own check (simulator worlds, Game of 24) keep the default.
+      const grading = {
+        ...(recipe.grading?.tolerance === undefined ? {} : { tolerance: recipe.grading.tolerance }),
+        ...(recipe.grading?.symbolicTimeLimitMillis === undefined ? {} : { symbolicTimeLimitMillis: recipe.grading.symbolicTimeLimitMillis })
+      }
+      const equivalence = Grader.equivalence(grading)
+      const takesEquivalence = (kind: string): boolean => {
+        const entry: Registry.AnyEntry | undefined = registry.entries[kind]
+        return entry !== undefined && OptionSchemas.keysAt(entry.options, []).includes("equivalence")
+      }
+      const graded = (item: Work) => item.dataset.isCorrect === undefined && takesEquivalence(item.strategy.kind)
+      const withEquivalence = (item: Work) => (graded(item) && !("equivalence" in item.options) ? { ...item.options, equivalence } : item.options)
+      const identity = (item: Work) => JSON.stringify([item.strategy.kind, item.options, graded(item)])
       const strategies = new Map<string, Strategy.Strategy>()
       for (const item of work) {
         const id = identity(item)
-        if (!strategies.has(id)) strategies.set(id, yield* Registry.make(registry, item.strategy.kind, item.options, undefined))
+        if (!strategies.has(id)) strategies.set(id, yield* Registry.make(registry, item.strategy.kind, withEquivalence(item), undefined))
       }
       // What a record keeps of a strategy's options: the strategy's own account (defaults filled in), else as given.
       const optionsOf = (item: Work): Readonly<Record<string, unknown>> => strategies.get(identity(item))?.options ?? item.options
@@ -312,10 +325,6 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       })
       yield* Effect.addFinalizer(() => Effect.sync(() => progress.stop()))
 
-      const grading = {
-        ...(recipe.grading?.tolerance === undefined ? {} : { tolerance: recipe.grading.tolerance }),
-        ...(recipe.grading?.symbolicTimeLimitMillis === undefined ? {} : { symbolicTimeLimitMillis: recipe.grading.symbolicTimeLimitMillis })
-      }
       const added: Array<ResultRecord.ResultRecord> = []
 
       // Grading is the data's code, not the strategy's: a grader that throws (a pathological answer) makes this

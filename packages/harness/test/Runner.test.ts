@@ -9,6 +9,7 @@ import type { LanguageModel } from "@stepwise/core"
 import type { Backends } from "../src/index.js"
 import { Recipe, ResultsFile, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
+import { Scripted } from "@stepwise/testing"
 
 const folder = () => mkdtempSync(join(tmpdir(), "stepwise-runner-"))
 
@@ -350,5 +351,36 @@ describe("Runner in a separate process", () => {
     const records = readLines(results)
     expect(records).toHaveLength(120)
     expect(new Set(records.map((record) => record.key)).size).toBe(120)
+  })
+
+  it("groups votes on a math data set by the grader's equivalence: \\frac{1}{2}, 0.5 and 1/2 outvote 3, 3", async () => {
+    const directory = folder()
+    writeFileSync(
+      join(directory, "half.jsonl"),
+      `${JSON.stringify({ problem: "What is one half?", solution: "", answer: "\\frac{1}{2}", subject: "Prealgebra", level: 1, unique_id: "half" })}\n`
+    )
+    const answers = ["\\frac{1}{2}", "0.5", "1/2", "3", "3"]
+    const backend: Backends.Factory = () =>
+      Effect.succeed({
+        name: "scripted",
+        languageModel: Scripted.languageModel((_request, index) => `## Step 1: think\n\nTherefore, the final answer is: $\\boxed{${answers[index] ?? "3"}}$.`),
+        processRewardModel: Scripted.verifier(() => 0.5)
+      })
+    const outcome = await Effect.runPromise(
+      runIn(
+        directory,
+        {
+          datasets: [{ kind: "math500", path: "half.jsonl" }],
+          strategies: [{ kind: "self-consistency", options: { n: 5, batch: 5 } }],
+          budgets: [{ label: "b", limits: {} }],
+          backend: { kind: "simulator" }
+        },
+        { backendFactory: backend }
+      )
+    )
+    expect(outcome.records).toHaveLength(1)
+    expect(outcome.records[0]).toMatchObject({ correct: true, outcome: "correct" })
+    // The record keeps the options as data: the equivalence (code) is left out.
+    expect(outcome.records[0]?.options).not.toHaveProperty("equivalence")
   })
 })
