@@ -1,7 +1,7 @@
 import { dirname } from "node:path"
 import { Console, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
+import { Provenance, Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
 import * as Backends from "./Backends.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
@@ -72,7 +72,10 @@ export const command = Command.make(
       })
       if (outcome.movedAside !== undefined) yield* Console.error(`earlier results moved aside to ${outcome.movedAside}`)
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)
-      const rendered = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })
+      const rendered = yield* Report.render(outcome.records, {
+        title: `stepwise benchmark: ${recipe.name}`,
+        metadata: { recipe, recipeFile: file, provenance: Provenance.of() }
+      })
       yield* Console.log(rendered.terminal)
       yield* Report.write(rendered, report)
       yield* Console.log(`\nreport: ${report.html}\nmarkdown: ${report.markdown}\nresults: ${results}`)
