@@ -9,6 +9,11 @@ export interface Backend {
   readonly name: string
   readonly languageModel: LanguageModel.Service
   readonly processRewardModel: ProcessRewardModel.Service
+  /**
+   * A fresh instance for one problem run, when the backend keeps state between requests that would let one run
+   * profit from another's (the simulator's prefix cache): each run then starts cold, as on its own server.
+   */
+  readonly isolate?: Effect.Effect<Pick<Backend, "languageModel" | "processRewardModel">>
 }
 
 /**
@@ -44,14 +49,37 @@ export type Factory = (spec: Recipe.BackendSpec) => Effect.Effect<Backend, Backe
  * @example
  * const backend = yield* Backends.simulator({ kind: "simulator", preset: "calibrated", seed: 0 })
  */
-export const simulator = (spec: { readonly preset: string; readonly seed: number }): Effect.Effect<Backend, BackendError> => {
+export const simulator = (spec: {
+  readonly preset: string
+  readonly seed: number
+  readonly prefixCache?: { readonly capacityTokens?: number | undefined; readonly blockSize?: number | undefined } | undefined
+}): Effect.Effect<Backend, BackendError> => {
   const preset = Presets.all[spec.preset]
   if (preset === undefined)
     return Effect.fail(new BackendError({ kind: "simulator", detail: `"${spec.preset}" is not a preset (one of ${Object.keys(Presets.all).join(", ")})` }))
-  return Effect.map(
-    Effect.mapError(World.makeEffect(preset, { seed: spec.seed }), (error) => new BackendError({ kind: "simulator", detail: error.message })),
-    (world) => ({ name: `simulator/${spec.preset}`, languageModel: world.languageModel, processRewardModel: world.processRewardModel })
-  )
+  const make = () =>
+    Effect.mapError(
+      World.makeEffect(preset, {
+        seed: spec.seed,
+        ...(spec.prefixCache === undefined
+          ? {}
+          : {
+              prefixCache: {
+                ...(spec.prefixCache.capacityTokens === undefined ? {} : { capacityTokens: spec.prefixCache.capacityTokens }),
+                ...(spec.prefixCache.blockSize === undefined ? {} : { blockSize: spec.prefixCache.blockSize })
+              }
+            })
+      }),
+      (error) => new BackendError({ kind: "simulator", detail: error.message })
+    )
+  const servicesOf = (world: World.World) => ({ languageModel: world.languageModel, processRewardModel: world.processRewardModel })
+  return Effect.map(make(), (world) => ({
+    name: `simulator/${spec.preset}`,
+    ...servicesOf(world),
+    // With a prefix cache, each problem run gets its own world (the same model, a cold cache): no strategy profits
+    // from another's requests. The world was just made from the same options, so making it again cannot fail.
+    ...(spec.prefixCache === undefined ? {} : { isolate: Effect.map(Effect.orDie(make()), servicesOf) })
+  }))
 }
 
 /** Factories for the backends that live outside the harness (given by the caller, e.g. the CLI over `@stepwise/models`). */

@@ -122,7 +122,15 @@ export const BackendSpec = z.discriminatedUnion("kind", [
     .object({
       kind: z.literal("simulator"),
       preset: z.string().min(1).default("calibrated").describe("calibrated, easy, medium, hard, weakVerifier, strongVerifier"),
-      seed: z.number().int().min(0).default(0).describe("World seed.")
+      seed: z.number().int().min(0).default(0).describe("World seed."),
+      prefixCache: z
+        .object({
+          capacityTokens: z.number().int().min(1).optional().describe("Tokens the cache holds (default 1,048,576)."),
+          blockSize: z.number().int().min(1).optional().describe("Tokens per block (default 16, as vLLM).")
+        })
+        .strict()
+        .optional()
+        .describe("Model a server's automatic prefix cache (vLLM's): requests report the cached part of their input.")
     })
     .strict(),
   z

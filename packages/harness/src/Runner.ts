@@ -355,9 +355,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             (child) =>
               Effect.gen(function* () {
                 // A defect (a throw) anywhere in the strategy, verifier or backend becomes this run's error.
+                const services = backend.isolate === undefined ? backend : yield* backend.isolate
                 const result = yield* strategy.run(item.problem).pipe(
                   Accountant.provide(child),
-                  Backends.provide(backend),
+                  Backends.provide(services),
                   Effect.catchDefect((defect) => Effect.fail({ _tag: "Defect", message: defect instanceof Error ? defect.message : String(defect) })),
                   Effect.result
                 )

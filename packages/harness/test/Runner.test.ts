@@ -383,4 +383,30 @@ describe("Runner in a separate process", () => {
     // The record keeps the options as data: the equivalence (code) is left out.
     expect(outcome.records[0]?.options).not.toHaveProperty("equivalence")
   })
+
+  it("starts every problem run with a cold prefix cache, so no strategy profits from another's identical requests", async () => {
+    const directory = folder()
+    const outcome = await Effect.runPromise(
+      Runner.run(
+        await Effect.runPromise(
+          Recipe.parse({
+            datasets: [{ kind: "simulator", count: 4, seed: 2 }],
+            // The same rollout requests (same seeds) in both strategies.
+            strategies: [
+              { kind: "self-consistency", options: { n: 2, batch: 1, concurrency: 1 } },
+              { kind: "best-of-n", options: { n: 2, batch: 1, concurrency: 1 } }
+            ],
+            budgets: [{ label: "b", limits: {} }],
+            backend: { kind: "simulator", prefixCache: {} }
+          })
+        ),
+        { results: join(directory, "results.jsonl"), progress: "none", concurrency: 1 }
+      )
+    )
+    const cachedOf = (strategy: string) => outcome.records.filter((record) => record.strategy === strategy).map((record) => record.cachedInputTokens)
+    // Two requests of one prompt: the second reads the first's prompt from the cache; nothing more.
+    expect(cachedOf("self-consistency").every((cached) => cached > 0)).toBe(true)
+    expect(cachedOf("best-of-n")).toEqual(cachedOf("self-consistency"))
+    for (const record of outcome.records) expect(record.cachedInputTokens).toBeLessThan(record.inputTokens)
+  })
 })
