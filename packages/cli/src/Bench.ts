@@ -4,6 +4,7 @@ import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Recipe, Report, Runner } from "@stepwise/harness"
 import * as Backends from "./Backends.js"
+import * as IntegerFlag from "./IntegerFlag.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
 
@@ -22,7 +23,7 @@ export const command = Command.make(
     results: Flag.String("results").pipe(Flag.withDescription("Results file, JSON Lines (default results/<recipe>.jsonl)"), Flag.optional),
     report: Flag.String("report").pipe(Flag.withDescription("HTML report file (default reports/<recipe>.html; Markdown beside it)"), Flag.optional),
     fresh: Flag.Boolean("fresh").pipe(Flag.withDescription("Discard earlier results instead of resuming"), Flag.withDefault(false)),
-    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Problems run at once (overrides the recipe)"), Flag.optional),
+    concurrency: IntegerFlag.optional("concurrency", { command: "bench", description: "Problems run at once (overrides the recipe)", minimum: 1, maximum: 256 }),
     progress: Flag.Literals("progress", ["auto", "bar", "lines", "none"] as const).pipe(
       Flag.withDescription("Progress display"),
       Flag.withDefault("auto" as const)
@@ -31,6 +32,7 @@ export const command = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
+      const concurrency = yield* flags.concurrency
       const file = Option.getOrElse(flags.recipe, () => Paths.defaultRecipe)
       const registries = yield* Plugins.registriesOf(flags.plugins)
       const recipe = yield* Recipe.load(file, registries)
@@ -47,7 +49,7 @@ export const command = Command.make(
         backendFactory: Backends.factory,
         baseDirectory: dirname(file),
         progress: flags.progress,
-        ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {})
+        ...(Option.isSome(concurrency) ? { concurrency: concurrency.value } : {})
       })
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)
       const rendered = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })

@@ -2,7 +2,7 @@ import { resolve } from "node:path"
 import { Clock, Data, Effect } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem } from "@stepwise/core"
-import { Options as OptionSchemas, Registry } from "@stepwise/core"
+import { Options as OptionSchemas, Redaction, Registry } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
 import * as Backends from "./Backends.js"
@@ -124,7 +124,7 @@ const stableJson = (value: unknown): string =>
   )
 
 const describeError = (error: { readonly _tag: string; readonly message?: string }): string =>
-  `${error._tag}: ${error.message ?? ""}`.trim()
+  Redaction.scrub(`${error._tag}: ${error.message ?? ""}`.trim())
 
 /**
  * Expands a recipe into its work: datasets × strategies × budgets × seeds × problems, in that order, each with
