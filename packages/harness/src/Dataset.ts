@@ -163,6 +163,25 @@ export const AimeRow = z.object({
 const make = (options: LoadOptions, fields: Parameters<typeof Problem.make>[0]): Problem.Problem =>
   Problem.make({ ...fields, system: options.system ?? systemPrompt })
 
+/** A JSON Lines data set: each valid row made into a problem, then checked for repeats by `by` (named as `field`). */
+const jsonLinesDataset = <T>(
+  file: string,
+  schema: z.ZodType<T>,
+  options: LoadOptions,
+  spec: {
+    readonly name: string
+    readonly field: string
+    readonly by?: "id" | "question"
+    readonly problemOf: (row: T, line: number) => Parameters<typeof Problem.make>[0]
+  }
+): Effect.Effect<Dataset, DatasetError> =>
+  jsonLines(file, schema, options.limit).pipe(
+    Effect.flatMap((rows) =>
+      requireUnique(file, spec.field, rows.map(({ line, row }) => ({ line, problem: make(options, spec.problemOf(row, line)) })), spec.by)
+    ),
+    Effect.map((problems) => ({ name: spec.name, problems }))
+  )
+
 /**
  * Loads MATH-500 JSON Lines (`problem, solution, answer, subject, level, unique_id`); difficulty = level.
  *
@@ -170,24 +189,16 @@ const make = (options: LoadOptions, fields: Parameters<typeof Problem.make>[0]):
  * const dataset = yield* Dataset.math500("data/math500.jsonl", { limit: 100 })
  */
 export const math500 = (file: string, options: LoadOptions = {}): Effect.Effect<Dataset, DatasetError> =>
-  jsonLines(file, Math500Row, options.limit).pipe(
-    Effect.flatMap((rows) =>
-      requireUnique(
-        file,
-        "unique_id",
-        rows.map(({ line, row }) => ({
-          line,
-          problem: make(options, {
-            id: row.unique_id,
-            question: row.problem,
-            reference: row.answer,
-            metadata: { difficulty: row.level, subject: row.subject, source: "math500" }
-          })
-        }))
-      )
-    ),
-    Effect.map((problems) => ({ name: "math500", problems }))
-  )
+  jsonLinesDataset(file, Math500Row, options, {
+    name: "math500",
+    field: "unique_id",
+    problemOf: (row) => ({
+      id: row.unique_id,
+      question: row.problem,
+      reference: row.answer,
+      metadata: { difficulty: row.level, subject: row.subject, source: "math500" }
+    })
+  })
 
 /** The final answer of a GSM8K solution: the text after the last `####`, without thousands separators. */
 export const gsm8kAnswer = (solution: string): string =>
@@ -198,39 +209,23 @@ export const gsm8kAnswer = (solution: string): string =>
  * question (the same row twice) fails naming both lines.
  */
 export const gsm8k = (file: string, options: LoadOptions = {}): Effect.Effect<Dataset, DatasetError> =>
-  jsonLines(file, Gsm8kRow, options.limit).pipe(
-    Effect.flatMap((rows) =>
-      requireUnique(
-        file,
-        "question",
-        rows.map(({ line, row }) => ({
-          line,
-          problem: make(options, { id: `gsm8k-${line}`, question: row.question, reference: gsm8kAnswer(row.answer), metadata: { source: "gsm8k" } })
-        })),
-        "question"
-      )
-    ),
-    Effect.map((problems) => ({ name: "gsm8k", problems }))
-  )
+  jsonLinesDataset(file, Gsm8kRow, options, {
+    name: "gsm8k",
+    field: "question",
+    by: "question",
+    problemOf: (row, line) => ({ id: `gsm8k-${line}`, question: row.question, reference: gsm8kAnswer(row.answer), metadata: { source: "gsm8k" } })
+  })
 
 /**
  * Loads AIME JSON Lines (`problem, answer`, optional `id`); ids are `aime-<id>` or `aime-<line>`. Two rows whose ids
  * come out the same (`"id": 7` twice, or `"id": 3` and an id-less row on line 3) fail naming both lines.
  */
 export const aime = (file: string, options: LoadOptions = {}): Effect.Effect<Dataset, DatasetError> =>
-  jsonLines(file, AimeRow, options.limit).pipe(
-    Effect.flatMap((rows) =>
-      requireUnique(
-        file,
-        "id",
-        rows.map(({ line, row }) => ({
-          line,
-          problem: make(options, { id: `aime-${row.id ?? line}`, question: row.problem, reference: row.answer, metadata: { source: "aime" } })
-        }))
-      )
-    ),
-    Effect.map((problems) => ({ name: "aime", problems }))
-  )
+  jsonLinesDataset(file, AimeRow, options, {
+    name: "aime",
+    field: "id",
+    problemOf: (row, line) => ({ id: `aime-${row.id ?? line}`, question: row.problem, reference: row.answer, metadata: { source: "aime" } })
+  })
 
 /** One Game of 24 row: four integers from 1 to 13, space separated, in column `Puzzles`. */
 export const Game24Row = z.object({
