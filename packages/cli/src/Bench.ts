@@ -3,6 +3,7 @@ import { Console, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Provenance, Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
 import * as Backends from "./Backends.js"
+import * as IntegerFlag from "./IntegerFlag.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
 
@@ -43,7 +44,7 @@ export const command = Command.make(
       Flag.withDescription("Exit 0 even when some runs ended in an error (they are shown as errors in the report)"),
       Flag.withDefault(false)
     ),
-    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Problems run at once (overrides the recipe)"), Flag.optional),
+    concurrency: IntegerFlag.optional("concurrency", { command: "bench", description: "Problems run at once (overrides the recipe)", minimum: 1, maximum: 256 }),
     progress: Flag.Literals("progress", ["auto", "bar", "lines", "none"] as const).pipe(
       Flag.withDescription("Progress display"),
       Flag.withDefault("auto" as const)
@@ -52,6 +53,7 @@ export const command = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
+      const concurrency = yield* flags.concurrency
       const file = Option.getOrElse(flags.recipe, () => Paths.defaultRecipe)
       const registries = yield* Plugins.registriesOf(flags.plugins)
       const recipe = yield* Recipe.load(file, registries)
@@ -68,7 +70,7 @@ export const command = Command.make(
         baseDirectory: dirname(file),
         progress: flags.progress,
         fresh: flags.fresh,
-        ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {})
+        ...(Option.isSome(concurrency) ? { concurrency: concurrency.value } : {})
       })
       if (outcome.movedAside !== undefined) yield* Console.error(`earlier results moved aside to ${outcome.movedAside}`)
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)

@@ -7,6 +7,7 @@ import { Strategies } from "@stepwise/search"
 import { Presets, World } from "@stepwise/simulator"
 import * as CliBackends from "./Backends.js"
 import * as Describe from "./Describe.js"
+import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
 
 const systemPrompt =
@@ -88,8 +89,8 @@ export const command = Command.make(
       Flag.withDefault("{}")
     ),
     plugins: Plugins.flag,
-    budget: Flag.Int("budget").pipe(Flag.withDescription("Total policy tokens the search may spend"), Flag.withDefault(8000)),
-    verifierCalls: Flag.Int("verifier-calls").pipe(Flag.withDescription("Verifier calls the search may spend"), Flag.optional),
+    budget: IntegerFlag.withDefault("budget", { command: "solve", description: "Total policy tokens the search may spend", minimum: 1, maximum: IntegerFlag.largest, fallback: 8000 }),
+    verifierCalls: IntegerFlag.optional("verifier-calls", { command: "solve", description: "Verifier calls the search may spend", minimum: 0, maximum: IntegerFlag.largest }),
     sim: Flag.String("sim").pipe(Flag.withDescription(`Simulator preset (default backend): ${Object.keys(Presets.all).join(", ")}`), Flag.optional),
     endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Base URL of an OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama, serve-sim)"), Flag.optional),
     provider: Flag.String("provider").pipe(Flag.withDescription("Hugging Face Inference Provider (token from HF_TOKEN)"), Flag.optional),
@@ -103,13 +104,14 @@ export const command = Command.make(
       Flag.withDefault("think-prm" as const)
     ),
     gguf: Flag.String("gguf").pipe(Flag.withDescription("Run a GGUF model in-process with llama.cpp"), Flag.optional),
-    difficulty: Flag.Int("difficulty").pipe(Flag.withDescription("Simulator: difficulty 1..5 of the generated problem"), Flag.withDefault(3)),
-    seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the strategy and of the generated problem"), Flag.withDefault(0))
+    difficulty: IntegerFlag.withDefault("difficulty", { command: "solve", description: "Simulator: difficulty of the generated problem", minimum: 1, maximum: 5, fallback: 3 }),
+    seed: IntegerFlag.withDefault("seed", { command: "solve", description: "Seed of the strategy and of the generated problem", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 })
   },
   (flags) =>
     Effect.gen(function* () {
+      const [budget, verifierCalls, difficulty, seed] = [yield* flags.budget, yield* flags.verifierCalls, yield* flags.difficulty, yield* flags.seed]
       const registries = yield* Plugins.registriesOf(flags.plugins)
-      const strategy = yield* strategyOf(registries, flags.strategy, flags.options, flags.seed)
+      const strategy = yield* strategyOf(registries, flags.strategy, flags.options, seed)
       const preset = Option.getOrElse(flags.sim, () => "calibrated")
       const backend = yield* backendOf(flags, preset)
       const external = Option.isSome(flags.gguf) || Option.isSome(flags.endpoint) || Option.isSome(flags.provider)
@@ -117,14 +119,14 @@ export const command = Command.make(
       if (Option.isSome(flags.problem)) problem = Problem.make({ id: "cli", question: flags.problem.value, system: systemPrompt })
       else if (!external) {
         const world = World.make(Presets.all[preset] ?? Presets.calibrated)
-        const [generated] = World.problems(world, { count: 1, seed: flags.seed, difficulty: flags.difficulty })
+        const [generated] = World.problems(world, { count: 1, seed, difficulty })
         if (generated === undefined) return yield* Effect.die("the simulator generated no problem")
         problem = generated
       } else return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: "is required with --endpoint, --provider or --gguf" }))
 
       const limits = {
-        totalTokens: flags.budget,
-        ...(Option.isSome(flags.verifierCalls) ? { verifierCalls: flags.verifierCalls.value } : {})
+        totalTokens: budget,
+        ...(Option.isSome(verifierCalls) ? { verifierCalls: verifierCalls.value } : {})
       }
       const accountant = yield* Accountant.make(limits, "solve")
       const result = yield* strategy.run(problem).pipe(Backends.provide(backend), Accountant.provide(accountant))

@@ -3,7 +3,7 @@ import { resolve } from "node:path"
 import { Clock, Data, Effect } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem, SearchResult } from "@stepwise/core"
-import { Options as OptionSchemas, Registry } from "@stepwise/core"
+import { Options as OptionSchemas, Redaction, Registry } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
 import * as Backends from "./Backends.js"
@@ -157,7 +157,7 @@ const fingerprint = (text: string): string => {
 export const backendIdentity = (spec: Recipe.BackendSpec): string => `${spec.kind}#${fingerprint(stableJson(spec))}`
 
 const describeError = (error: { readonly _tag: string; readonly message?: string }): string =>
-  `${error._tag}: ${error.message ?? ""}`.trim()
+  Redaction.scrub(`${error._tag}: ${error.message ?? ""}`.trim())
 
 type SizedEntry = Registry.AnyEntry & { readonly size?: Strategy.Size }
 
