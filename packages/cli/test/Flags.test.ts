@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -13,13 +13,16 @@ import { BadResponse } from "@stepwise/core"
 import { Credentials } from "@stepwise/testing"
 import * as Main from "../src/Main.js"
 
-const bin = fileURLToPath(new URL("../bin/stepwise.mjs", import.meta.url))
+// The command's entry point from source (through tsx); the built command is run by the consumer test.
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+// tsx's loader by its full address, so the command also runs from a folder outside the workspace.
+const tsx = execFileSync(process.execPath, ["--input-type=module", "-e", "console.log(import.meta.resolve('tsx'))"], { cwd: fileURLToPath(new URL(".", import.meta.url)), encoding: "utf8" }).trim()
 const execute = promisify(execFile)
 
 /** Runs the real `stepwise` command; never throws, returns the exit code and output. */
 const stepwise = async (args: ReadonlyArray<string>, cwd?: string) => {
   try {
-    const { stdout, stderr } = await execute(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" }, ...(cwd === undefined ? {} : { cwd }) })
+    const { stdout, stderr } = await execute(process.execPath, ["--import", tsx, bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" }, ...(cwd === undefined ? {} : { cwd }) })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string }
