@@ -112,5 +112,22 @@ export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
   }
 }
 
+/**
+ * A strategy that reads token confidence (DeepConf, Self-Certainty) asked the backend for top-k logprobs and got
+ * none back: the backend cannot give them (or drops them). Retrying will not help; use a backend that returns them.
+ */
+export class LogprobsUnavailable extends Data.TaggedError("LogprobsUnavailable")<{
+  readonly strategy: string
+  readonly backend: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return Redaction.scrub(
+      `${this.strategy} needs token logprobs with top-k alternatives, but ${this.backend} returned none (${this.detail}); ` +
+        "use a backend that returns them (vLLM, llama.cpp, the simulator)"
+    )
+  }
+}
+
 /** Any error a search strategy can fail with. */
-export type SearchError = LanguageModelError | VerifierError | InvalidOptions | BudgetExhausted
+export type SearchError = LanguageModelError | VerifierError | InvalidOptions | BudgetExhausted | LogprobsUnavailable

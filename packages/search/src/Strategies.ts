@@ -1,12 +1,17 @@
 import { pipe } from "effect"
 import { Registry } from "@stepwise/core"
 import type { InvalidOptions } from "@stepwise/core"
+import * as AdaptiveConsistency from "./AdaptiveConsistency.js"
 import * as AStar from "./AStar.js"
 import * as BeamSearch from "./BeamSearch.js"
 import * as BestOfN from "./BestOfN.js"
+import * as DeepConf from "./DeepConf.js"
 import * as Dvts from "./Dvts.js"
+import * as EarlyStoppingConsistency from "./EarlyStoppingConsistency.js"
 import * as ParticleFiltering from "./ParticleFiltering.js"
 import * as ParticleGibbs from "./ParticleGibbs.js"
+import * as PlanAndBudget from "./PlanAndBudget.js"
+import * as SelfCertainty from "./SelfCertainty.js"
 import * as SelfConsistency from "./SelfConsistency.js"
 import type { Strategy } from "./Strategy.js"
 
@@ -23,6 +28,11 @@ export const registry = pipe(
   Registry.empty<Strategy, void, InvalidOptions>("strategy"),
   (empty) => Registry.add(empty, BestOfN.entry),
   (registry) => Registry.add(registry, SelfConsistency.entry),
+  (registry) => Registry.add(registry, EarlyStoppingConsistency.entry),
+  (registry) => Registry.add(registry, AdaptiveConsistency.entry),
+  (registry) => Registry.add(registry, DeepConf.entry),
+  (registry) => Registry.add(registry, SelfCertainty.entry),
+  (registry) => Registry.add(registry, PlanAndBudget.entry),
   (registry) => Registry.add(registry, BeamSearch.entry),
   (registry) => Registry.add(registry, Dvts.entry),
   (registry) => Registry.add(registry, ParticleFiltering.entry),

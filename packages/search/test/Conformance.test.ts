@@ -8,6 +8,7 @@ import type { SearchResult } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel, Resource, SearchEvent, SearchTree, Usage } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
 import { AStar, BeamSearch, BestOfN, Combinators, Dvts, ParticleFiltering, ParticleGibbs, SelfConsistency } from "@stepwise/search"
+import { AdaptiveConsistency, DeepConf, EarlyStoppingConsistency, PlanAndBudget, SelfCertainty } from "@stepwise/search"
 import * as Toy from "./fixtures/ToyWorld.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 25 : 12))
@@ -24,9 +25,28 @@ const entries: ReadonlyArray<{
   readonly label: string
   readonly make: (seed: number, limits?: Limits) => Effect.Effect<Strategy.Strategy, unknown>
   readonly usesVerifier: boolean
+  /**
+   * Stops traces midway by design (DeepConf online stops a trace whose confidence fell, wherever it is): the last
+   * step of a stopped trace is cut there, so the whole-step check covers the steps of finished candidates.
+   */
+  readonly abandonsTraces?: boolean
 }> = [
   { label: "BestOfN", usesVerifier: true, make: (seed, { maxTokens } = defaultLimits) => BestOfN.make({ n: 6, batch: 4, seed, maxTokens }) },
   { label: "SelfConsistency", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => SelfConsistency.make({ n: 6, batch: 4, seed, maxTokens }) },
+  { label: "EarlyStoppingConsistency", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => EarlyStoppingConsistency.make({ window: 3, maxSamples: 9, seed, maxTokens }) },
+  { label: "AdaptiveConsistency", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => AdaptiveConsistency.make({ maxSamples: 8, seed, maxTokens }) },
+  { label: "AdaptiveConsistency batch=3", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => AdaptiveConsistency.make({ maxSamples: 8, batch: 3, seed, maxTokens }) },
+  { label: "DeepConf offline", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => DeepConf.make({ mode: "offline", traces: 6, batch: 4, window: 8, topLogprobs: 3, seed, maxTokens }) },
+  {
+    label: "DeepConf online",
+    usesVerifier: false,
+    abandonsTraces: true,
+    make: (seed, { maxTokens } = defaultLimits) =>
+      DeepConf.make({ mode: "online", traces: 8, warmup: 4, batch: 2, keep: 0.5, window: 8, chunkTokens: 24, topLogprobs: 3, seed, maxTokens })
+  },
+  { label: "SelfCertainty", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => SelfCertainty.make({ n: 6, batch: 4, topLogprobs: 3, seed, maxTokens }) },
+  { label: "SelfCertainty borda", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => SelfCertainty.make({ n: 6, selection: "borda", topLogprobs: 3, seed, maxTokens }) },
+  { label: "PlanAndBudget", usesVerifier: false, make: (seed) => PlanAndBudget.make({ tokenBudget: 600, seed }) },
   { label: "BeamSearch", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => BeamSearch.make({ beams: 4, width: 2, seed, stepTokens, maxTokens }) },
   { label: "BeamSearch+lookahead", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => BeamSearch.make({ beams: 4, width: 2, lookahead: 1, seed, stepTokens, maxTokens }) },
   { label: "Dvts", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => Dvts.make({ beams: 4, width: 2, seed, stepTokens, maxTokens }) },
@@ -92,6 +112,14 @@ const checkTree = (result: SearchResult.SearchResult) => {
   // Policy tokens in the tree are exactly what the accountant charged.
   expect(Usage.totalTokens(result.usage)).toBe(result.spend.totalTokens)
   for (const candidate of result.candidates) expect(result.tree.nodes[candidate.nodeId]?.finished).toBe(true)
+}
+
+// The ids of the nodes on the paths from the root to the finished candidates.
+const onCandidatePaths = (result: SearchResult.SearchResult): ReadonlySet<number> => {
+  const ids = new Set<number>()
+  for (const candidate of result.candidates)
+    for (let id: number | undefined = candidate.nodeId; id !== undefined && !ids.has(id); id = result.tree.nodes[id]?.parentId) ids.add(id)
+  return ids
 }
 
 const fingerprint = (result: SearchResult.SearchResult) => ({
@@ -169,7 +197,9 @@ for (const entry of entries) {
         if (!Exit.isSuccess(exit)) throw new Error(`failed: ${String(exit.cause)}`)
         // Every recorded step is whole: the toy world's steps are padded to `stepLength` characters, so a step
         // recorded shorter than that was cut by the 32-token limit and not continued.
-        for (const node of exit.value.tree.nodes) if (node.parentId !== undefined) expect(node.text.length).toBeGreaterThanOrEqual(stepLength)
+        const checked = entry.abandonsTraces === true ? onCandidatePaths(exit.value) : undefined
+        for (const node of exit.value.tree.nodes)
+          if (node.parentId !== undefined && (checked === undefined || checked.has(node.id))) expect(node.text.length).toBeGreaterThanOrEqual(stepLength)
         expect(exit.value.outcome._tag).toBe("Answered")
       }
     )

@@ -1,14 +1,20 @@
 import { Effect } from "effect"
-import type { LanguageModelError, Problem, Trajectory } from "@stepwise/core"
+import type { LanguageModelError, Logprob, Problem, Trajectory } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel, Trajectory as Trajectories, Usage } from "@stepwise/core"
 
 /**
  * A language model that answers from a function of the request and sample index, built through the real
- * `LanguageModel.make` so metering, validation and retries apply. Counts one token per character.
+ * `LanguageModel.make` so metering, validation and retries apply. Counts one token per character. With
+ * `logprobs`, a request that asks for them (`logprobs` or `topLogprobs`) gets one entry per character of its text
+ * from that function (given the request, the sample index and the text returned); without it, none (a backend that
+ * cannot give logprobs).
  */
 export const languageModel = (
   respond: (request: LanguageModel.GenerateRequest, index: number) => string | LanguageModelError,
-  options: LanguageModel.MakeOptions & { readonly name?: string } = {}
+  options: LanguageModel.MakeOptions & {
+    readonly name?: string
+    readonly logprobs?: (request: LanguageModel.GenerateRequest, index: number, text: string) => ReadonlyArray<Logprob.TokenLogprob>
+  } = {}
 ): LanguageModel.Service & { readonly calls: () => number } => {
   let calls = 0
   const inputTokensOf = (request: LanguageModel.GenerateRequest) =>
@@ -26,9 +32,11 @@ export const languageModel = (
             if (typeof answer !== "string") return Effect.fail(answer)
             const truncated = answer.length > request.maxTokens
             const text = truncated ? answer.slice(0, request.maxTokens) : answer
+            const wantsLogprobs = request.logprobs === true || request.topLogprobs !== undefined
             completions.push({
               index,
               text,
+              ...(wantsLogprobs && options.logprobs !== undefined ? { logprobs: options.logprobs(request, index, text) } : {}),
               finishReason: truncated ? "length" : "stop",
               usage: Usage.make({
                 inputTokens: index === 0 ? inputTokensOf(request) : 0,
