@@ -53,11 +53,9 @@ export const options = z
     bottomPercent: z.number().gt(0).max(1).default(0.1).describe("The share of lowest groups the `bottom-percent` measure averages (the paper: 10%)."),
     tailTokens: z.number().int().min(1).default(2048).describe("The last tokens the `tail` measure averages (the paper: 2048)."),
     consensus: z
-      .number()
-      .gt(0)
-      .max(1)
+      .union([z.number().gt(0).max(1), z.literal(false)])
       .default(0.95)
-      .describe("Online: stop sampling new traces once the leading answer holds this share of the vote weight (the paper's τ: 0.95)."),
+      .describe("Online: stop sampling new traces once the leading answer holds this share of the vote weight (the paper's τ: 0.95); false: never."),
     chunkTokens: z
       .number()
       .int()
@@ -308,7 +306,7 @@ const online = (
       .map(({ leaf }) => leaf)
     let remaining = settings.traces - warmup
     for (let number = 0; remaining > 0 && !TreeRecorder.isExhausted(recorder); number++) {
-      if (leadingShare(recorder, voters, equivalence) >= settings.consensus) break
+      if (settings.consensus !== false && leadingShare(recorder, voters, equivalence) >= settings.consensus) break
       const size = Math.min(settings.batch, remaining)
       remaining -= size
       const leaves = yield* wave(problem, recorder, settings, name, number, size, threshold)
@@ -338,7 +336,8 @@ const choose = (candidates: ReadonlyArray<SearchResult.Candidate>, state: State 
  *   chunks of `chunkTokens` tokens and, as in the reference's logits processor, stops at the first token where the
  *   mean of its last `window` token confidences (a full window) falls below s — it is never continued after, and
  *   does not vote. Finished traces vote with their lowest group confidence. Before each wave, sampling ends when
- *   the leading answer holds `consensus` of the vote weight (the paper's adaptive sampling), or after N traces.
+ *   the leading answer holds `consensus` of the vote weight (the paper's adaptive sampling; with few voters
+ *   that agree this is at once), or after N traces.
  *
  * Each finished trace's confidence is its candidate score. Chunking costs what the server-side stop does not: a
  * stopped trace may have run up to `chunkTokens − 1` tokens past the stop, and each chunk re-sends the prompt and
