@@ -2,17 +2,15 @@ import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Cause, Effect, Exit } from "effect"
-import { Accountant } from "@stepwise/accountant"
 import type { LanguageModel as Model, Logprob } from "@stepwise/core"
-import { LanguageModel, LogprobsUnavailable, Problem, ProcessRewardModel, SearchEvent } from "@stepwise/core"
+import { LogprobsUnavailable } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
 import { Confidence, DeepConf, SelfCertainty } from "@stepwise/search"
 import { Scripted } from "@stepwise/testing"
+import { run } from "./fixtures/RunStrategy.js"
 import * as Toy from "./fixtures/ToyWorld.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 40 : 20))
-
-const problem = Problem.make({ id: "scripted", question: "Which letter?" })
 
 /** A trace the scripted model writes: one character per token, each with the given token confidence, then a box. */
 interface ScriptedTrace {
@@ -61,20 +59,6 @@ const scripted = (traces: ReadonlyArray<ScriptedTrace>, pick: (seed: number, ind
   )
   return { model, requests }
 }
-
-const run = (strategy: Strategy.Strategy, model: Model.Service, limits = { totalTokens: 10_000_000 }) =>
-  Effect.gen(function* () {
-    const events: Array<SearchEvent.SearchEvent> = []
-    const accountant = yield* Accountant.make(limits)
-    const exit = yield* strategy.run(problem).pipe(
-      Effect.provideService(LanguageModel.LanguageModel, model),
-      Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
-      Accountant.provide(accountant),
-      SearchEvent.withListener((event) => events.push(event)),
-      Effect.exit
-    )
-    return { exit, events }
-  })
 
 const traceArbitrary = fc.record({
   confidences: fc.array(

@@ -2,12 +2,11 @@ import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Effect, Exit } from "effect"
-import { Accountant } from "@stepwise/accountant"
 import type { Strategy } from "@stepwise/search"
-import { LanguageModel, Problem, ProcessRewardModel } from "@stepwise/core"
+import type { LanguageModel } from "@stepwise/core"
 import { AdaptiveConsistency, EarlyStoppingConsistency } from "@stepwise/search"
 import { Scripted } from "@stepwise/testing"
-import * as Toy from "./fixtures/ToyWorld.js"
+import { run } from "./fixtures/RunStrategy.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 60 : 30))
 
@@ -25,17 +24,7 @@ const sequential = (answers: ReadonlyArray<string | undefined>) => {
 }
 
 const solve = async (strategy: Strategy.Strategy, model: LanguageModel.Service) => {
-  const exit = await Effect.runPromise(
-    Effect.gen(function* () {
-      const accountant = yield* Accountant.make({ totalTokens: 1_000_000 })
-      return yield* strategy.run(Problem.make({ id: "p", question: "?" })).pipe(
-        Effect.provideService(LanguageModel.LanguageModel, model),
-        Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
-        Accountant.provide(accountant),
-        Effect.exit
-      )
-    })
-  )
+  const { exit } = await Effect.runPromise(run(strategy, model))
   if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause))
   return exit.value
 }

@@ -2,11 +2,9 @@ import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Effect, Exit } from "effect"
-import { Accountant } from "@stepwise/accountant"
-import { LanguageModel, Problem, ProcessRewardModel } from "@stepwise/core"
 import { SelfCertainty } from "@stepwise/search"
 import { Scripted } from "@stepwise/testing"
-import * as Toy from "./fixtures/ToyWorld.js"
+import { run } from "./fixtures/RunStrategy.js"
 
 const position = (token: string, probabilities: ReadonlyArray<number>) => ({
   token,
@@ -62,17 +60,7 @@ describe("Self-Certainty best-of-N", () => {
   })
   const answer = async (options: SelfCertainty.Options) => {
     const strategy = await Effect.runPromise(SelfCertainty.make({ n: 4, topLogprobs: 2, ...options }))
-    const exit = await Effect.runPromise(
-      Effect.gen(function* () {
-        const accountant = yield* Accountant.make({ totalTokens: 100_000 })
-        return yield* strategy.run(Problem.make({ id: "p", question: "A or B?" })).pipe(
-          Effect.provideService(LanguageModel.LanguageModel, model),
-          Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
-          Accountant.provide(accountant),
-          Effect.exit
-        )
-      })
-    )
+    const { exit } = await Effect.runPromise(run(strategy, model))
     if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause))
     return exit.value
   }
