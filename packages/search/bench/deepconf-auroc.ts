@@ -1,14 +1,16 @@
 /**
  * How well DeepConf's trace confidence, as this package computes it (`DeepConf` offline: each finished trace's
  * candidate score), tells right final answers from wrong ones on a simulator world: the AUROC of the score for
- * traces whose answer is right against traces whose answer is wrong or missing, for each measure and window.
+ * traces whose answer is right against traces whose answer is wrong or missing, for each measure and window; and
+ * the same for Self-Certainty's score (the last row).
  *
  * Run: `npx tsx packages/search/bench/deepconf-auroc.ts [--preset calibrated] [--problems 300] [--traces 8]
  *       [--world 7] [--top 20]`.
  */
 import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
-import { Confidence, DeepConf } from "@stepwise/search"
+import type { Strategy } from "@stepwise/search"
+import { Confidence, DeepConf, SelfCertainty } from "@stepwise/search"
 import { Auroc, Presets, World } from "@stepwise/simulator"
 
 const argument = (name: string, fallback: string): string => {
@@ -35,13 +37,9 @@ const configurations: ReadonlyArray<{ readonly measure: Confidence.Measure; read
   { measure: "mean", window: 32 }
 ]
 
-const main = Effect.gen(function* () {
-  console.log(`${presetName} world ${argument("world", "7")}, ${problems.length} problems × ${traces} traces, temperature 0.8, top-${topLogprobs} logprobs`)
-  console.log("| measure | window | right traces | wrong traces | AUROC |")
-  console.log("| --- | ---: | ---: | ---: | ---: |")
-  for (const { measure, window } of configurations) {
-    // tailTokens 32: the tail measure over the last 32 tokens (the paper: 2048 of traces 10–100× longer).
-    const strategy = yield* DeepConf.make({ mode: "offline", traces, keep: 1, measure, window, tailTokens: 32, topLogprobs, maxTokens: 512, seed: 0 })
+// The AUROC of a strategy's candidate scores for right against wrong (or missing) answers, over every problem.
+const auroc = (strategy: Strategy.Strategy) =>
+  Effect.gen(function* () {
     const right: Array<number> = []
     const wrong: Array<number> = []
     yield* Effect.forEach(
@@ -55,8 +53,20 @@ const main = Effect.gen(function* () {
         }),
       { concurrency: 4 }
     )
-    console.log(`| ${measure} | ${window} | ${right.length} | ${wrong.length} | ${Auroc.of(right, wrong).toFixed(3)} |`)
+    return `${right.length} | ${wrong.length} | ${Auroc.of(right, wrong).toFixed(3)}`
+  })
+
+const main = Effect.gen(function* () {
+  console.log(`${presetName} world ${argument("world", "7")}, ${problems.length} problems × ${traces} traces, temperature 0.8, top-${topLogprobs} logprobs`)
+  console.log("| measure | window | right traces | wrong traces | AUROC |")
+  console.log("| --- | ---: | ---: | ---: | ---: |")
+  for (const { measure, window } of configurations) {
+    // tailTokens 32: the tail measure over the last 32 tokens (the paper: 2048 of traces 10–100× longer).
+    const strategy = yield* DeepConf.make({ mode: "offline", traces, keep: 1, measure, window, tailTokens: 32, topLogprobs, maxTokens: 512, seed: 0 })
+    console.log(`| ${measure} | ${window} | ${yield* auroc(strategy)} |`)
   }
+  const certainty = yield* SelfCertainty.make({ n: traces, topLogprobs, maxTokens: 512, seed: 0 })
+  console.log(`| self-certainty | — | ${yield* auroc(certainty)} |`)
 })
 
 Effect.runPromise(main).catch((error: unknown) => {

@@ -7,13 +7,18 @@ export type { BenchOptions, BenchOutcome, SolveOptions, StrategyInput } from "./
 export * from "@stepwise/core"
 export { Accountant, Budget, CostModel, Snapshot, StopCondition } from "@stepwise/accountant"
 export {
+  AdaptiveConsistency,
   AStar,
   BeamSearch,
   BestOfN,
   Combinators,
+  DeepConf,
   Dvts,
+  EarlyStoppingConsistency,
   ParticleFiltering,
   ParticleGibbs,
+  PlanAndBudget,
+  SelfCertainty,
   SelfConsistency,
   Strategy
 } from "@stepwise/search"
