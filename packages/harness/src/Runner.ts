@@ -1,6 +1,6 @@
 import { existsSync, renameSync } from "node:fs"
 import { resolve } from "node:path"
-import { Clock, Data, Effect } from "effect"
+import { Clock, Data, Effect, Scheduler } from "effect"
 import { Accountant, CostModel } from "@stepwise/accountant"
 import type { InvalidOptions, Problem, SearchResult } from "@stepwise/core"
 import { Options as OptionSchemas, Redaction, Registry } from "@stepwise/core"
@@ -424,7 +424,11 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           )
         })
 
-      yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true })
+      // Fibers yield to the event loop every 64 operations (Effect's default is 2,048): the simulator answers
+      // synchronously, and at the default a batch of problems held the loop for seconds, so Ctrl-C waited that long.
+      yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true }).pipe(
+        Effect.provideService(Scheduler.MaxOpsBeforeYield, 64)
+      )
       const records = ResultRecord.latest([...previous.records, ...added])
       const planned = new Set(work.map((item) => item.key))
       return {
