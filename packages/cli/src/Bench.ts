@@ -3,7 +3,6 @@ import { dirname } from "node:path"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Recipe, Report, Runner } from "@stepwise/harness"
-import * as Backends from "./Backends.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
 
@@ -43,8 +42,7 @@ export const command = Command.make(
       yield* Console.error(`recipe ${recipe.name} (${file}) → ${results}`)
       const outcome = yield* Runner.run(recipe, {
         results,
-        strategies: registries.strategies,
-        backendFactory: Backends.factory,
+        registries,
         baseDirectory: dirname(file),
         progress: flags.progress,
         ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {})

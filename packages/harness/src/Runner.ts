@@ -1,10 +1,11 @@
 import { resolve } from "node:path"
 import { Clock, Data, Effect } from "effect"
-import { Accountant, CostModel } from "@stepwise/accountant"
+import { Accountant, CostModels } from "@stepwise/accountant"
 import type { InvalidOptions, Problem } from "@stepwise/core"
 import { Options as OptionSchemas, Registry } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
+import * as Registries from "./Registries.js"
 import * as Backends from "./Backends.js"
 import * as Dataset from "./Dataset.js"
 import * as Grader from "./Grader.js"
@@ -46,10 +47,10 @@ export const defaultDatasetLoader: DatasetLoader = (spec) => {
 export interface Options {
   /** The results file (JSON Lines); a rerun with the same file resumes. */
   readonly results: string
-  /** The strategy registry the recipe's kinds are made from (default: every strategy of `@stepwise/search`). */
-  readonly strategies?: Strategies.Any
-  /** Makes the backend (default `Backends.factory`: the simulator). */
-  readonly backendFactory?: Backends.Factory
+  /** The registries the recipe's strategies, backend, verifier and cost model are made from (default: the built-in ones). */
+  readonly registries?: Registries.Registries
+  /** Reads an environment variable (API keys the backend's options name; default: the process environment). */
+  readonly environment?: (name: string) => string | undefined
   /** Loads data sets (default: the file formats). */
   readonly datasetLoader?: DatasetLoader
   /** Folder that relative paths of the recipe are resolved against (default: the working folder). */
@@ -182,8 +183,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
     Effect.gen(function* () {
       const base = options.baseDirectory ?? process.cwd()
       const loader = options.datasetLoader ?? defaultDatasetLoader
-      const registry = options.strategies ?? Strategies.registry
-      const backendFactory = options.backendFactory ?? Backends.factory
+      const registries = options.registries ?? Registries.builtIn
+      const registry = registries.strategies
       const datasets = yield* Effect.forEach(recipe.datasets, (spec) =>
         Effect.map(loader(resolveSpec(spec, base)), (dataset) => [spec, dataset] as const)
       )
@@ -215,11 +216,11 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       }
       const todo = work.filter((item) => !done.has(item.key))
 
-      const backend = yield* backendFactory(recipe.backend)
-      const costModel =
-        recipe.modelShape === undefined
-          ? CostModel.tokens
-          : CostModel.kinetics({ policy: recipe.modelShape, ...(recipe.verifierShape === undefined ? {} : { verifier: recipe.verifierShape }) })
+      const backend = yield* Backends.make({ backend: recipe.backend, verifier: recipe.verifier }, registries, {
+        baseDirectory: base,
+        environment: options.environment ?? ((name) => process.env[name])
+      })
+      const costModel = yield* CostModels.make(recipe.costModel ?? { kind: "tokens" }, registries.costModels)
       const pool = yield* Accountant.make(Recipe.limitsOf(recipe.pool ?? {}), "pool", { costModel })
       const writer = yield* ResultsFile.open(options.results, previous)
       const progress = Progress.make({
@@ -290,7 +291,7 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             verifierTokens: spent.verifierTokens,
             cost: spent.cost,
             costUnit: costModel.unit,
-            eflops: recipe.modelShape === undefined ? null : spent.cost,
+            eflops: costModel.unit === "eFLOPs" ? spent.cost : null,
             wallMillis: finished - started,
             error: result._tag === "Failure" && result.failure._tag !== "BudgetExhausted" ? describeError(result.failure) : null
           }

@@ -5,14 +5,13 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber } from "effect"
 import { describe, expect, it } from "vitest"
-import type { LanguageModel } from "@stepwise/core"
-import type { Backends } from "../src/index.js"
+import type { Registries } from "../src/index.js"
 import { Recipe, ResultsFile, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
 
 const folder = () => mkdtempSync(join(tmpdir(), "stepwise-runner-"))
 
-type Input = Recipe.RecipeInput<typeof OneShot.strategies>
+type Input = Recipe.RecipeInput<typeof OneShot.strategies, Registries.Registries["verifiers"], Registries.Registries["backends"]>
 
 const recipeIn = (directory: string, count: number, extra: Partial<Input> = {}): Input => {
   writeFileSync(join(directory, "problems.jsonl"), OneShot.problemsFile(count))
@@ -24,7 +23,7 @@ const recipeIn = (directory: string, count: number, extra: Partial<Input> = {}):
       { label: "large", limits: { outputTokens: 1000 } }
     ],
     seeds: [0, 1],
-    backend: { kind: "simulator" },
+    backend: { kind: "scripted" },
     concurrency: 3,
     ...extra
   }
@@ -38,8 +37,7 @@ const runIn = (directory: string, recipe: Input, options: Partial<Runner.Options
     Runner.run(parsed, {
       results: join(directory, "out", "results.jsonl"),
       baseDirectory: directory,
-      strategies: OneShot.strategies,
-      backendFactory: OneShot.backend(),
+      registries: OneShot.registries,
       progress: "lines",
       output: quiet,
       ...options
@@ -159,9 +157,10 @@ describe("Runner", () => {
   it("records a failing strategy's error and counts the problem wrong", async () => {
     const directory = folder()
     const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 3, { seeds: [0], budgets: [{ label: "b", limits: {} }], strategies: [{ kind: "one-shot" }] }), {
-        backendFactory: OneShot.backend({ failOn: [2] })
-      })
+      runIn(
+        directory,
+        recipeIn(directory, 3, { seeds: [0], budgets: [{ label: "b", limits: {} }], strategies: [{ kind: "one-shot" }], backend: { kind: "scripted", options: { failOn: [2] } } })
+      )
     )
     const failed = outcome.records.find((record) => record.problemId === "aime-2")
     expect(failed).toMatchObject({ correct: false, noAnswer: "error", answer: null })
@@ -184,33 +183,19 @@ describe("Runner", () => {
 
   it("runs at most `concurrency` problems at once", async () => {
     const directory = folder()
-    let inFlight = 0
-    let most = 0
-    const counting: Backends.Factory = (spec) =>
-      Effect.map(OneShot.backend({ delayMillis: 3 })(spec), (backend) => ({
-        ...backend,
-        languageModel: {
-          ...backend.languageModel,
-          generate: (request: LanguageModel.GenerateRequest) =>
-            Effect.acquireUseRelease(
-              Effect.sync(() => {
-                inFlight++
-                most = Math.max(most, inFlight)
-              }),
-              () => backend.languageModel.generate(request),
-              () => Effect.sync(() => void inFlight--)
-            )
-        }
-      }))
-    const outcome = await Effect.runPromise(runIn(directory, recipeIn(directory, 12, { concurrency: 3 }), { backendFactory: counting }))
+    OneShot.inFlight.now = 0
+    OneShot.inFlight.most = 0
+    const outcome = await Effect.runPromise(
+      runIn(directory, recipeIn(directory, 12, { concurrency: 3, backend: { kind: "scripted", options: { delayMillis: 3 } } }))
+    )
     expect(outcome.ran).toBe(96)
-    expect(most).toBe(3)
+    expect(OneShot.inFlight.most).toBe(3)
   })
 
   it("computes eFLOPs as the cost when a model shape is given", async () => {
     const directory = folder()
     const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], modelShape: { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 } }))
+      runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], costModel: { kind: "kinetics", options: { policy: { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 } } } }))
     )
     for (const record of outcome.records) {
       expect(record.costUnit).toBe("eFLOPs")
@@ -222,7 +207,7 @@ describe("Runner", () => {
   it("stops cleanly when interrupted: whole lines only, and a rerun fills the gaps", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 10)
-    const fiber = Effect.runFork(runIn(directory, recipe, { backendFactory: OneShot.backend({ delayMillis: 5 }) }))
+    const fiber = Effect.runFork(runIn(directory, { ...recipe, backend: { kind: "scripted", options: { delayMillis: 5 } } }))
     const results = join(directory, "out", "results.jsonl")
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
