@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config"
+import { configDefaults, defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
+    // The consumer test installs the packed packages from the registry: `pnpm test:consumer` runs it.
+    exclude: [...configDefaults.exclude, "test/consumer/**"],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -6,7 +6,7 @@
  *   (the same recipe runs from the command line: pnpm stepwise bench examples/recipe.json)
  */
 import { fileURLToPath } from "node:url"
-import { bench } from "stepwise"
+import { bench } from "stepwise-decoding"
 
 export const main = async (results = "results/example.jsonl") => {
   const { outcome, report } = await bench({ recipe: fileURLToPath(new URL("recipe.json", import.meta.url)), results })

@@ -8,6 +8,11 @@ import * as ComposeAStar from "./compose-astar.js"
 import * as CustomPrm from "./custom-prm.js"
 import * as OpenAiEndpoint from "./openai-endpoint.js"
 import * as ThinkPrmVerification from "./thinkprm-verification.js"
+import * as ThirdPartyStrategy from "./third-party-strategy.js"
+import { Registries } from "@stepwise/harness"
+import { Main } from "@stepwise/cli"
+import { NodeServices } from "@effect/platform-node"
+import { fileURLToPath } from "node:url"
 
 // Every example runs as a user would run it; each check is what the example claims to show.
 describe("examples", () => {
@@ -50,5 +55,29 @@ describe("examples", () => {
     expect(outcome.records).toHaveLength(3 * 2 * 12)
     expect(report.html.match(/<svg/g)?.length ?? 0).toBeGreaterThanOrEqual(2)
     expect(report.rows.every((row) => (row.summary.eflops ?? 0) > 0)).toBe(true)
+  })
+
+  it("third-party-strategy registers a strategy from outside and runs it through solve, a recipe and the CLI", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "stepwise-example-"))
+    const { solved, benchmark } = await ThirdPartyStrategy.main(join(folder, "results.jsonl"))
+    expect(solved.strategy).toBe("temperature-ladder-5")
+    // Five samples, one per rung: the tree has five finished leaves under the root.
+    expect(solved.candidates).toHaveLength(5)
+    expect(benchmark.outcome.records.filter((record) => record.strategyName === "temperature-ladder")).toHaveLength(6)
+    expect(benchmark.report.rows.map((row) => row.strategy).sort()).toEqual(["best-of-n", "temperature-ladder"])
+    // As a plugin module: the registries gain the kind, and the command line lists it with its defaults.
+    const file = fileURLToPath(new URL("./third-party-strategy.ts", import.meta.url))
+    const registries = await Effect.runPromise(Registries.load([file]))
+    expect(registries.strategies.kinds).toContain("temperature-ladder")
+    const printed: Array<string> = []
+    const log = console.log
+    console.log = (...parts: ReadonlyArray<unknown>) => void printed.push(parts.join(" "))
+    try {
+      await Effect.runPromise(Main.run(["list", "strategies", "--plugin", file]).pipe(Effect.provide(NodeServices.layer)))
+    } finally {
+      console.log = log
+    }
+    expect(printed.join("\n")).toMatch(/temperature-ladder — N samples at temperatures/)
+    expect(printed.join("\n")).toMatch(/hottest\s+number ≥ 0\s+default 1.2/)
   })
 })

@@ -49,8 +49,13 @@ export interface Service {
   readonly meter: Meter.Service
   /** A child budget with its own limits that spends from this one. */
   readonly child: (limits: Budget.Limits, label?: string) => Effect.Effect<Service, InvalidOptions>
-  /** The state of this budget and its children now. */
+  /** The state of this budget and its open children now. */
   readonly snapshot: Effect.Effect<Snapshot.Snapshot>
+  /**
+   * Detaches this (child) budget from its parent once its work is done, so a long run keeps only its open
+   * children: what it spent stays in every ancestor's totals, and its own snapshot stays readable. Idempotent.
+   */
+  readonly close: Effect.Effect<void>
 }
 
 /** The accountant service. */
@@ -74,6 +79,7 @@ const amountsOf = (charge: Charge, costModel: CostModel): Resource.Amounts => {
   const policy = charge.role === "policy"
   return {
     inputTokens: policy ? charge.inputTokens : 0,
+    cachedInputTokens: policy ? Math.min(charge.cachedInputTokens, charge.inputTokens) : 0,
     outputTokens: policy ? charge.outputTokens : 0,
     totalTokens: policy ? tokens : 0,
     verifierCalls: charge.verifierCalls,
@@ -82,7 +88,7 @@ const amountsOf = (charge: Charge, costModel: CostModel): Resource.Amounts => {
   }
 }
 
-const makeWith = (ledger: Ledger.Ledger, costModel: CostModel): Service => {
+const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: ReadonlyArray<CostModel>): Service => {
   const reserve = (claim: Meter.Claim): Effect.Effect<Reservation, BudgetExhausted> =>
     Effect.suspend(() => {
       const fits = (tokens: number) => Ledger.violation(ledger, amountsOf(chargeOf(claim, tokens), costModel))
@@ -136,6 +142,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel): Service => {
       }
       const wanted = amountsOf(actual, costModel)
       const charged = Ledger.charge(ledger, wanted)
+      if (measures.length > 0) Ledger.measure(ledger, measures.map((measure) => [measure.name, measure.cost(actual)] as const))
       return { charged, overrun: Resource.subtract(wanted, charged) }
     })
 
@@ -165,9 +172,10 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel): Service => {
     meter,
     child: (limits, label = "child") =>
       Effect.map(Budget.make(limits, `${ledger.budget.label}/${label}`), (budget) =>
-        makeWith(Ledger.make(budget, ledger), costModel)
+        makeWith(Ledger.make(budget, ledger), costModel, measures)
       ),
-    snapshot: Effect.sync(() => Snapshot.of(ledger))
+    snapshot: Effect.sync(() => Snapshot.of(ledger)),
+    close: Effect.sync(() => Ledger.detach(ledger))
   }
 }
 
@@ -175,6 +183,11 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel): Service => {
 export interface Options {
   /** Prices the `cost` resource (default: plain tokens). */
   readonly costModel?: CostModel
+  /**
+   * Further cost models measured on every committed call without limiting anything (eFLOPs, dollars, … beside
+   * the budgeted cost): their totals are in each snapshot's `measured`, by cost-model name.
+   */
+  readonly measures?: ReadonlyArray<CostModel>
 }
 
 /**
@@ -184,7 +197,9 @@ export interface Options {
  * const accountant = yield* Accountant.make({ outputTokens: 50_000 })
  */
 export const make = (limits: Budget.Limits, label = "root", options: Options = {}): Effect.Effect<Service, InvalidOptions> =>
-  Effect.map(Budget.make(limits, label), (budget) => makeWith(Ledger.make(budget, undefined), options.costModel ?? CostModels.tokens))
+  Effect.map(Budget.make(limits, label), (budget) =>
+    makeWith(Ledger.make(budget, undefined), options.costModel ?? CostModels.tokens, options.measures ?? [])
+  )
 
 /**
  * Runs an effect under an accountant: provides it as `Accountant` and as the current `Meter`, so every
@@ -204,17 +219,19 @@ export const layer = (limits: Budget.Limits, label = "root", options: Options = 
   )
 
 /**
- * Runs an effect under a child budget of the current accountant.
+ * Runs an effect under a child budget of the current accountant, closing the child when it ends.
  * Use to cap one problem, one sub-question or one strategy of a portfolio.
  */
 export const withChild =
   (limits: Budget.Limits, label?: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidOptions, R | Accountant> =>
-    Effect.gen(function* () {
-      const parent = yield* Accountant
-      const child = yield* parent.child(limits, label)
-      return yield* provide(child)(effect)
-    })
+    Effect.flatMap(Accountant, (parent) =>
+      Effect.acquireUseRelease(
+        parent.child(limits, label),
+        (child) => provide(child)(effect),
+        (child) => child.close
+      )
+    )
 
 /** The current accountant's snapshot. */
 export const snapshot: Effect.Effect<Snapshot.Snapshot, never, Accountant> = Effect.flatMap(Accountant, (accountant) => accountant.snapshot)

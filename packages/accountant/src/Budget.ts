@@ -10,6 +10,7 @@ const count = z.number().min(0)
 
 const descriptions: Readonly<Record<Resource.Resource, string>> = {
   inputTokens: "Policy prompt tokens.",
+  cachedInputTokens: "Policy prompt tokens the server had cached.",
   outputTokens: "Policy output tokens.",
   totalTokens: "Policy prompt plus output tokens.",
   verifierCalls: "Verifier calls (one per scored trajectory).",

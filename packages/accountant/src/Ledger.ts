@@ -10,13 +10,16 @@ import { limitOf } from "./Budget.js"
 export interface Ledger {
   readonly budget: Budget
   readonly parent: Ledger | undefined
-  readonly children: Array<Ledger>
+  /** The open children (a closed child is detached, see `detach`). */
+  readonly children: Set<Ledger>
   spent: Resource.Amounts
   /** Spent by calls made on this budget directly, not through a child. */
   ownSpent: Resource.Amounts
   reserved: Resource.Amounts
   /** Usage reported above what the limits allowed to charge; recorded, never charged past a limit. */
   overrun: Resource.Amounts
+  /** Totals of the accountant's measured cost models (eFLOPs, dollars, …), by name; this budget and its children. */
+  readonly measured: Map<string, number>
 }
 
 /** Makes a ledger, attached to its parent when given. */
@@ -24,14 +27,25 @@ export const make = (budget: Budget, parent: Ledger | undefined): Ledger => {
   const ledger: Ledger = {
     budget,
     parent,
-    children: [],
+    children: new Set(),
     spent: Resource.none,
     ownSpent: Resource.none,
     reserved: Resource.none,
-    overrun: Resource.none
+    overrun: Resource.none,
+    measured: new Map()
   }
-  parent?.children.push(ledger)
+  parent?.children.add(ledger)
   return ledger
+}
+
+/** Detaches a ledger from its parent's open children (its spend stays in the parent's totals). */
+export const detach = (ledger: Ledger): void => {
+  ledger.parent?.children.delete(ledger)
+}
+
+/** Adds measured amounts (cost-model name, amount) to the ledger and every ancestor. */
+export const measure = (ledger: Ledger, amounts: ReadonlyArray<readonly [string, number]>): void => {
+  for (const node of chain(ledger)) for (const [name, amount] of amounts) node.measured.set(name, (node.measured.get(name) ?? 0) + amount)
 }
 
 /** The ledger and its ancestors, nearest first. */

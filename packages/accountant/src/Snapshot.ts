@@ -15,6 +15,9 @@ export interface Snapshot {
   readonly reserved: Resource.Amounts
   readonly remaining: Resource.Amounts
   readonly overrun: Resource.Amounts
+  /** Totals of the accountant's measured cost models, by name (see `Accountant.Options.measures`). */
+  readonly measured: Readonly<Record<string, number>>
+  /** The open children's snapshots. */
   readonly children: ReadonlyArray<Snapshot>
 }
 
@@ -31,7 +34,8 @@ export const of = (ledger: Ledger): Snapshot => {
     reserved: ledger.reserved,
     remaining,
     overrun: ledger.overrun,
-    children: ledger.children.map(of)
+    measured: Object.fromEntries(ledger.measured),
+    children: [...ledger.children].map(of)
   }
 }
 

@@ -41,6 +41,54 @@ describe("Accountant", () => {
     })
   )
 
+  itEffect("charges the cached part of the input as its own resource, after the call, never more than the input", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ cachedInputTokens: 1_000 })
+      const reservation = yield* accountant.reserve(claim({ inputTokens: 40 }))
+      expect(reservation.amounts.cachedInputTokens).toBe(0)
+      yield* accountant.commit(reservation, Usage.make({ inputTokens: 40, outputTokens: 5, cachedInputTokens: 32 }))
+      const second = yield* accountant.reserve(claim({ inputTokens: 10 }))
+      yield* accountant.commit(second, Usage.make({ inputTokens: 10, outputTokens: 5, cachedInputTokens: 99 }))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.cachedInputTokens).toBe(32 + 10)
+      expect(snapshot.spent.inputTokens).toBe(50)
+    })
+  )
+
+  itEffect("measures further cost models on every call without limiting by them, totals in every ancestor", () =>
+    Effect.gen(function* () {
+      const double: CostModel.CostModel = { name: "double", unit: "units", cost: (charge) => 2 * (charge.inputTokens + charge.outputTokens) }
+      const calls: CostModel.CostModel = { name: "calls", unit: "calls", cost: () => 1 }
+      const root = yield* Accountant.make({}, "root", { measures: [double, calls] })
+      const child = yield* root.child({}, "child")
+      yield* Effect.flatMap(child.reserve(claim()), (reservation) => child.commit(reservation, Usage.make({ inputTokens: 10, outputTokens: 5 })))
+      yield* Effect.flatMap(root.reserve(claim()), (reservation) => root.commit(reservation, Usage.make({ inputTokens: 1, outputTokens: 1 })))
+      expect((yield* child.snapshot).measured).toEqual({ double: 30, calls: 1 })
+      expect((yield* root.snapshot).measured).toEqual({ double: 34, calls: 2 })
+    })
+  )
+
+  itEffect("a closed child leaves the parent's open children, its spend staying in the parent's totals", () =>
+    Effect.gen(function* () {
+      const root = yield* Accountant.make({ totalTokens: 1_000 })
+      const children = yield* Effect.forEach([1, 2, 3], (index) => root.child({}, `child-${index}`))
+      for (const child of children)
+        yield* Effect.flatMap(child.reserve(claim()), (reservation) => child.commit(reservation, Usage.make({ inputTokens: 10, outputTokens: 5 })))
+      expect((yield* root.snapshot).children).toHaveLength(3)
+      yield* children[0]!.close
+      yield* children[0]!.close
+      yield* children[1]!.close
+      const snapshot = yield* root.snapshot
+      expect(snapshot.children.map((child) => child.label)).toEqual(["root/child-3"])
+      expect(snapshot.spent.totalTokens).toBe(45)
+      expect((yield* children[0]!.snapshot).spent.totalTokens).toBe(15)
+      yield* Accountant.withChild({}, "scoped")(Effect.flatMap(Accountant.Accountant, (inner) => Effect.sync(() => expect(inner.budget.label).toBe("root/scoped")))).pipe(
+        Effect.provideService(Accountant.Accountant, root)
+      )
+      expect((yield* root.snapshot).children).toHaveLength(1)
+    })
+  )
+
   itEffect("charges an unreported count at its reserved worst case", () =>
     Effect.gen(function* () {
       const accountant = yield* Accountant.make({})

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so the command works from a checkout without a build step.
-import { register } from "tsx/esm/api"
-register()
-await import("../src/bin.ts")
+// The `stepwise` command: the built JavaScript entry point (published packages ship `dist/`; in a checkout,
+// `pnpm stepwise` runs the TypeScript sources instead).
+import "../dist/bin.js"

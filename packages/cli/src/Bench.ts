@@ -1,10 +1,24 @@
-import { rm } from "node:fs/promises"
 import { dirname } from "node:path"
-import { Console, Effect, Option } from "effect"
+import { Console, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Recipe, Report, Runner } from "@stepwise/harness"
+import { Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
+
+/** Runs of the benchmark ended in errors (a rerun retries them); the report was written all the same. */
+export class RunsErrored extends Data.TaggedError("RunsErrored")<{
+  readonly count: number
+  readonly total: number
+  readonly first: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `${this.count} of ${this.total} runs ended in an error (rerun to retry them, or pass --allow-errors): ${this.first.join("; ")}`
+  }
+}
+
+/** The first errors of a run, one short line each: where, and what. */
+export const firstErrors = (errors: ReadonlyArray<ResultRecord.ResultRecord>, count = 3): ReadonlyArray<string> =>
+  errors.slice(0, count).map((record) => `${ResultRecord.variantOf(record)} @ ${record.budget} on ${record.problemId}: ${record.error ?? "error"}`)
 
 /**
  * `stepwise bench [recipe]`: runs a benchmark recipe (default: four strategies at three equal budgets on the
@@ -20,7 +34,14 @@ export const command = Command.make(
     ),
     results: Flag.String("results").pipe(Flag.withDescription("Results file, JSON Lines (default results/<recipe>.jsonl)"), Flag.optional),
     report: Flag.String("report").pipe(Flag.withDescription("HTML report file (default reports/<recipe>.html; Markdown beside it)"), Flag.optional),
-    fresh: Flag.Boolean("fresh").pipe(Flag.withDescription("Discard earlier results instead of resuming"), Flag.withDefault(false)),
+    fresh: Flag.Boolean("fresh").pipe(
+      Flag.withDescription("Start over: once the recipe is valid, move the old results file aside (to <file>.<time>.bak)"),
+      Flag.withDefault(false)
+    ),
+    allowErrors: Flag.Boolean("allow-errors").pipe(
+      Flag.withDescription("Exit 0 even when some runs ended in an error (they are shown as errors in the report)"),
+      Flag.withDefault(false)
+    ),
     concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Problems run at once (overrides the recipe)"), Flag.optional),
     progress: Flag.Literals("progress", ["auto", "bar", "lines", "none"] as const).pipe(
       Flag.withDescription("Progress display"),
@@ -38,19 +59,22 @@ export const command = Command.make(
         onNone: () => Paths.reportFilesOf(recipe.name),
         onSome: (html) => ({ html, markdown: html.replace(/\.html?$/i, "") + ".md" })
       })
-      if (flags.fresh) yield* Effect.promise(() => rm(results, { force: true }))
       yield* Console.error(`recipe ${recipe.name} (${file}) → ${results}`)
       const outcome = yield* Runner.run(recipe, {
         results,
         registries,
         baseDirectory: dirname(file),
         progress: flags.progress,
+        fresh: flags.fresh,
         ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {})
       })
+      if (outcome.movedAside !== undefined) yield* Console.error(`earlier results moved aside to ${outcome.movedAside}`)
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)
       const rendered = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })
       yield* Console.log(rendered.terminal)
       yield* Report.write(rendered, report)
       yield* Console.log(`\nreport: ${report.html}\nmarkdown: ${report.markdown}\nresults: ${results}`)
+      if (outcome.errors.length > 0 && !flags.allowErrors)
+        return yield* Effect.fail(new RunsErrored({ count: outcome.errors.length, total: outcome.total, first: firstErrors(outcome.errors) }))
     })
 ).pipe(Command.withDescription("Benchmark search strategies at equal budgets and write a report"))

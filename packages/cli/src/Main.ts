@@ -1,19 +1,56 @@
-import { Command } from "effect/cli"
-import { CliError } from "effect/cli"
-import * as Bench from "./Bench.js"
-import * as List from "./List.js"
-import * as ReportCommand from "./ReportCommand.js"
-import * as ServeSim from "./ServeSim.js"
-import * as Solve from "./Solve.js"
+import * as Effect from "effect/Effect"
+import * as CliError from "effect/cli/CliError"
+import * as Command from "effect/cli/Command"
+// Only for the declaration files: they name the subcommands' error types through these packages.
+import type * as Harness from "@stepwise/harness"
+import type * as Simulator from "@stepwise/simulator"
 
-/** The `stepwise` command and its subcommands. */
-export const command = Command.make("stepwise").pipe(
-  Command.withDescription("Search-based LLM decoding guided by process reward models: benchmark, solve, list, report, serve"),
-  Command.withSubcommands([Bench.command, Solve.command, List.command, ReportCommand.command, ServeSim.command])
-)
+/** The version `stepwise --version` prints. */
+export const version = "0.1.0"
+
+// Each subcommand's module (and the backends it imports) loads only when the command line needs it: `--version`
+// loads none, `stepwise solve …` loads `solve` alone, and help or an unknown command loads all of them.
+const subcommands = {
+  bench: () => import("./Bench.js").then((module) => module.command),
+  solve: () => import("./Solve.js").then((module) => module.command),
+  list: () => import("./List.js").then((module) => module.command),
+  report: () => import("./ReportCommand.js").then((module) => module.command),
+  "serve-sim": () => import("./ServeSim.js").then((module) => module.command)
+}
+
+/** The name of a subcommand of `stepwise`. */
+export type SubcommandName = keyof typeof subcommands
+
+/** Every subcommand's name, in the order help lists them. */
+export const subcommandNames = Object.keys(subcommands) as ReadonlyArray<SubcommandName>
+
+const isSubcommandName = (argument: string): argument is SubcommandName => Object.hasOwn(subcommands, argument)
+
+/**
+ * The subcommands a command line needs: the one it names; none for a bare `--version`; all of them otherwise
+ * (help, no arguments, an unknown command), so help and errors list every command.
+ */
+export const needed = (input: ReadonlyArray<string>): ReadonlyArray<SubcommandName> => {
+  const named = input.find(isSubcommandName)
+  if (named !== undefined) return [named]
+  if (input.includes("--version") && !input.includes("--help") && !input.includes("-h")) return []
+  return subcommandNames
+}
+
+/** The `stepwise` command with the given subcommands loaded. */
+export const command = (names: ReadonlyArray<SubcommandName> = subcommandNames) =>
+  Effect.promise(() => Promise.all(names.map((name) => subcommands[name]()))).pipe(
+    Effect.map((loaded) =>
+      Command.make("stepwise").pipe(
+        Command.withDescription("Search-based LLM decoding guided by process reward models: benchmark, solve, list, report, serve"),
+        Command.withSubcommands(loaded)
+      )
+    )
+  )
 
 /** Runs the command line over the given arguments (without the node and script paths). */
-export const run = Command.runWith(command, { version: "0.1.0" })
+export const run = (input: ReadonlyArray<string>) =>
+  Effect.flatMap(command(needed(input)), (loaded) => Command.runWith(loaded, { version })(input))
 
 /**
  * The one line a failed command prints (without the `stepwise: ` prefix), or `undefined` for the command line's

@@ -7,13 +7,14 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Presets, Server, World } from "@stepwise/simulator"
 
-const bin = fileURLToPath(new URL("../bin/stepwise.mjs", import.meta.url))
+// The command's entry point from source (through tsx); the built command is run by the consumer test.
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const run = promisify(execFile)
 
 /** Runs the real `stepwise` command in a child process; never throws, returns the exit code and output. */
 const stepwise = async (...args: ReadonlyArray<string>) => {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } })
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string }

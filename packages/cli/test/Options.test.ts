@@ -92,11 +92,12 @@ describe("strategy options, for every registered kind", () => {
 })
 
 describe("the stepwise process", () => {
-  const bin = fileURLToPath(new URL("../bin/stepwise.mjs", import.meta.url))
+  // The command's entry point from source (through tsx); the built command is run by the consumer test.
+  const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
   const run = promisify(execFile)
 
   it("exits non-zero with one line for a misspelt option", async () => {
-    const failed = await run(process.execPath, [bin, "solve", "--options", '{"foo":1,"expansion":99}'], { env: { ...process.env, NO_COLOR: "1" } }).then(
+    const failed = await run(process.execPath, ["--import", "tsx", bin, "solve", "--options", '{"foo":1,"expansion":99}'], { env: { ...process.env, NO_COLOR: "1" } }).then(
       () => undefined,
       (error: { readonly code?: number; readonly stderr?: string }) => error
     )

@@ -55,7 +55,7 @@ describe("usage at the LanguageModel contract", () => {
               expect(outcome.failure._tag).toBe("BadResponse")
               expect(Object.is((outcome.failure as { readonly value?: unknown }).value, firstInvalid)).toBe(true)
             }
-            expect(snapshot.spent).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0, verifierCalls: 0, verifierTokens: 0, cost: 0 })
+            expect(Object.values(snapshot.spent).every((amount) => amount === 0)).toBe(true)
             expect(Number.isFinite(snapshot.spent.cost)).toBe(true)
           }
         })

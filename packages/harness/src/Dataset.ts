@@ -3,6 +3,7 @@ import { Data, Effect } from "effect"
 import { Problem } from "@stepwise/core"
 import { Presets, World } from "@stepwise/simulator"
 import { z } from "zod"
+import * as Game24 from "./Game24.js"
 
 /**
  * A benchmark data set: a name, its problems, and optionally its own grader (Game of 24 checks the expression,
@@ -198,71 +199,9 @@ export const game24Question = (numbers: ReadonlyArray<number>): string =>
 
 /**
  * Checks a Game of 24 answer: an arithmetic expression over exactly the puzzle's numbers that equals 24
- * (`=24` at the end is allowed; `\times`, `\cdot` and `\div` are read as operators).
+ * (`=24` at the end is allowed; `\times`, `\cdot` and `\div` are read as operators). See `Game24.check`.
  */
-export const isGame24Solution = (numbers: ReadonlyArray<number>, answer: string): boolean => {
-  const expression = answer
-    .replace(/\\(?:times|cdot)/g, "*")
-    .replace(/\\div/g, "/")
-    .replace(/[×·]/g, "*")
-    .replace(/÷/g, "/")
-    .replace(/\\left|\\right/g, "")
-    .replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, "(($1)/($2))")
-    .replace(/[{}\s$]/g, "")
-    .replace(/=24$/, "")
-  if (!/^[\d+\-*/().]+$/.test(expression)) return false
-  const used = (expression.match(/\d+/g) ?? []).map(Number).sort((a, b) => a - b)
-  const wanted = [...numbers].sort((a, b) => a - b)
-  if (used.length !== wanted.length || used.some((value, index) => value !== wanted[index])) return false
-  const value = evaluateArithmetic(expression)
-  return value !== undefined && Math.abs(value - 24) < 1e-9
-}
-
-/** Evaluates + - * / and parentheses over numbers exactly as written; `undefined` on a syntax error. */
-const evaluateArithmetic = (source: string): number | undefined => {
-  let position = 0
-  const peek = () => source[position]
-  const expression = (): number | undefined => {
-    let value = term()
-    while (value !== undefined && (peek() === "+" || peek() === "-")) {
-      const operator = source[position++]
-      const right = term()
-      if (right === undefined) return undefined
-      value = operator === "+" ? value + right : value - right
-    }
-    return value
-  }
-  const term = (): number | undefined => {
-    let value = factor()
-    while (value !== undefined && (peek() === "*" || peek() === "/")) {
-      const operator = source[position++]
-      const right = factor()
-      if (right === undefined) return undefined
-      value = operator === "*" ? value * right : value / right
-    }
-    return value
-  }
-  const factor = (): number | undefined => {
-    if (peek() === "(") {
-      position++
-      const value = expression()
-      if (peek() !== ")") return undefined
-      position++
-      return value
-    }
-    if (peek() === "-") {
-      position++
-      const value = factor()
-      return value === undefined ? undefined : -value
-    }
-    const match = /^\d+(?:\.\d+)?/.exec(source.slice(position))
-    if (match === null) return undefined
-    position += match[0].length
-    return Number(match[0])
-  }
-  const value = expression()
-  return position === source.length ? value : undefined
-}
+export const isGame24Solution = (numbers: ReadonlyArray<number>, answer: string): boolean => Game24.isSolution(numbers, answer)
 
 /** Loads the Game of 24 CSV (header with a `Puzzles` column, e.g. "1 1 4 6"); ids are `game24-<rank or line>`. */
 export const game24 = (file: string, options: LoadOptions = {}): Effect.Effect<Dataset, DatasetError> =>

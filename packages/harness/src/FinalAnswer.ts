@@ -7,45 +7,101 @@ export type Source = "boxed" | "hashes" | "phrase"
 export interface Extracted {
   readonly answer: string
   readonly source: Source
+  /** The boxes of the final answer when it has several (`Answer.finalBoxes`): a multi-answer set, in order. */
+  readonly boxes?: ReadonlyArray<string>
 }
 
-const phrase =
-  /(?:the\s+)?(?:final\s+)?answer\s*(?:is\b|=|:)\s*:?\s*(.+?)\s*(?:\.\s*$|\.\s+(?=[A-Z])|$)/gim
+// "answer is", "answer =", "answer:" — the optional words before ("the final") do not change the answer. Each
+// `\s*` is followed by a character it cannot match, so a failed match backtracks over one run only.
+const marker = /answer\s*(?:is\b|=|:)/gi
 
-const clean = (answer: string): string =>
-  answer
-    .trim()
-    .replace(/^\$+|\$+$/g, "")
-    .replace(/^\\\(|\\\)$/g, "")
-    .replace(/\.$/, "")
-    .trim()
+const isSpace = (character: string | undefined): boolean => character !== undefined && /\s/.test(character)
+
+/** Trims spaces, dollar signs, `\(`/`\)` and one trailing period, by loops (linear, no backtracking pattern). */
+const clean = (answer: string): string => {
+  let start = 0
+  let end = answer.length
+  const trim = () => {
+    while (start < end && isSpace(answer[start])) start++
+    while (end > start && isSpace(answer[end - 1])) end--
+  }
+  trim()
+  while (start < end && answer[start] === "$") start++
+  while (end > start && answer[end - 1] === "$") end--
+  if (answer.startsWith("\\(", start)) start += 2
+  if (end - start >= 2 && answer.startsWith("\\)", end - 2)) end -= 2
+  if (end > start && answer[end - 1] === ".") end--
+  trim()
+  return answer.slice(start, end)
+}
+
+/** Math delimiters an answer may be written in right after the phrase: `$…$`, `$$…$$`, `\(…\)`, `\[…\]`. */
+const delimiters: ReadonlyArray<readonly [string, string]> = [
+  ["$$", "$$"],
+  ["$", "$"],
+  ["\\(", "\\)"],
+  ["\\[", "\\]"]
+]
 
 /**
- * Finds the final answer of a response: the last `\boxed{…}` or `\fbox{…}` (nested braces honoured), else the
- * text after GSM8K's last `####`, else the last "The answer is …" / "final answer is …" phrase.
- * Use on a model's full response or on a trajectory's last step; `undefined` when nothing is found.
+ * The answer after a phrase, on its line: a math span when one opens right there (Minerva's "The final answer is
+ * $X$. I hope it is correct."), else the text up to the first period that ends the line or is followed by spaces
+ * and a capital letter. One scan of the line.
+ */
+const answerAfter = (text: string, from: number): string => {
+  const newline = text.indexOf("\n", from)
+  const lineEnd = newline < 0 ? text.length : newline
+  let start = from
+  while (start < lineEnd && (text[start] === " " || text[start] === "\t")) start++
+  if (text[start] === ":") start++
+  while (start < lineEnd && (text[start] === " " || text[start] === "\t")) start++
+  for (const [open, closing] of delimiters) {
+    if (!text.startsWith(open, start)) continue
+    const end = text.indexOf(closing, start + open.length)
+    if (end > start + open.length && end < lineEnd) return text.slice(start + open.length, end)
+    break
+  }
+  // The answer ends at the first period (after its first character) followed by only spaces to the line's
+  // end, or by spaces and a capital letter.
+  for (let dot = text.indexOf(".", start + 1); dot >= 0 && dot < lineEnd; dot = text.indexOf(".", dot + 1)) {
+    let after = dot + 1
+    while (after < lineEnd && isSpace(text[after])) after++
+    if (after === lineEnd || (after > dot + 1 && /[A-Z]/.test(text[after]!))) return text.slice(start, dot)
+    dot = after - 1
+  }
+  return text.slice(start, lineEnd)
+}
+
+/**
+ * Finds the final answer of a response: the last `\boxed{…}` or `\fbox{…}` (nested braces honoured; with
+ * several boxes in the final paragraph, all of them in `boxes`), else the text after GSM8K's last `####`, else
+ * the answer after the last "answer is" / "answer:" / "answer =" phrase (Minerva's "Final Answer: The final
+ * answer is $X$. I hope it is correct." gives `X`). Use on a model's full response or on a trajectory's last
+ * step; `undefined` when nothing is found. Linear in the response.
  *
  * @example
  * FinalAnswer.extract("so the area is \\boxed{\\frac{1}{2}}.") // { answer: "\\frac{1}{2}", source: "boxed" }
  */
 export const extract = (response: string): Extracted | undefined => {
-  const boxed = Answer.extractBoxed(response)
-  if (boxed !== undefined) return { answer: boxed.trim(), source: "boxed" }
+  const boxes = Answer.finalBoxes(response)
+  const lastBox = boxes[boxes.length - 1]
+  if (lastBox !== undefined)
+    return boxes.length > 1 ? { answer: lastBox.trim(), source: "boxed", boxes: boxes.map((box) => box.trim()) } : { answer: lastBox.trim(), source: "boxed" }
   const unbraced = /\\boxed\s+([^\s$]+)/g
   let lastUnbraced: string | undefined
   for (let match = unbraced.exec(response); match !== null; match = unbraced.exec(response)) lastUnbraced = match[1]
   if (lastUnbraced !== undefined) return { answer: clean(lastUnbraced), source: "boxed" }
   const hashes = response.lastIndexOf("####")
   if (hashes >= 0) {
-    const after = response.slice(hashes + 4).split("\n")[0] ?? ""
-    const answer = clean(after)
+    const newline = response.indexOf("\n", hashes)
+    const answer = clean(response.slice(hashes + 4, newline < 0 ? response.length : newline))
     if (answer !== "") return { answer, source: "hashes" }
   }
-  let last: string | undefined
-  for (let match = phrase.exec(response); match !== null; match = phrase.exec(response)) last = match[1]
-  phrase.lastIndex = 0
-  if (last !== undefined) {
-    const answer = clean(last)
+  let lastMarkerEnd: number | undefined
+  marker.lastIndex = 0
+  for (let match = marker.exec(response); match !== null; match = marker.exec(response)) lastMarkerEnd = match.index + match[0].length
+  if (lastMarkerEnd !== undefined) {
+    const answer = clean(answerAfter(response, lastMarkerEnd))
     if (answer !== "") return { answer, source: "phrase" }
   }
   return undefined

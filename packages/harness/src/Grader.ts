@@ -1,6 +1,9 @@
+import { Answer } from "@stepwise/core"
+import * as Canonical from "./Canonical.js"
 import * as Equivalence from "./Equivalence.js"
 import * as FinalAnswer from "./FinalAnswer.js"
 import { normalize } from "./Normalization.js"
+import * as Shape from "./Shape.js"
 
 /** The verdict on one response: the extracted answer (if any), its normalized form and whether it is correct. */
 export interface Grade {
@@ -9,24 +12,60 @@ export interface Grade {
   readonly correct: boolean
 }
 
+/** True when a reference is a set or a list of answers (so several boxed answers are read together). */
+export const expectsSeveral = (reference: string): boolean => Shape.parse(normalize(reference, { assignment: "keep" })).kind === "set"
+
 /**
- * Grades an answer string (already extracted, e.g. `SearchResult.answer`) against a reference answer.
+ * The answer to grade among several boxes: all of them, as a list, when the reference is a set or a list (exact
+ * repeats dropped: a restated answer is one answer); else the last one.
+ */
+const chooseAmong = (boxes: ReadonlyArray<string>, reference: string): string | undefined => {
+  if (boxes.length > 1 && expectsSeveral(reference)) return [...new Set(boxes.map((box) => box.trim()))].join(", ")
+  return boxes[boxes.length - 1]
+}
+
+/**
+ * Grades an answer string (already extracted, e.g. `SearchResult.answer`) against a reference answer. An answer
+ * that itself holds several `\boxed{}` ("\\boxed{1} and \\boxed{2}") is read as a set when the reference is a set
+ * or a list, else as its last box.
  *
  * @example
  * Grader.isCorrect("\\frac{2}{4}", "0.5") // true
+ * Grader.isCorrect("\\boxed{1} and \\boxed{2}", "1, 2") // true
  */
-export const isCorrect = (answer: string | undefined, reference: string, options: Equivalence.Options = {}): boolean =>
-  answer !== undefined && Equivalence.equivalent(answer, reference, options)
+export const isCorrect = (answer: string | undefined, reference: string, options: Equivalence.Options = {}): boolean => {
+  if (answer === undefined) return false
+  const boxes = answer.includes("\\boxed") || answer.includes("\\fbox") ? Answer.finalBoxes(answer) : []
+  const chosen = boxes.length === 0 ? answer : chooseAmong(boxes, reference)
+  return chosen !== undefined && Equivalence.equivalent(chosen, reference, options)
+}
 
 /**
  * Grades a whole response: extracts its final answer (`FinalAnswer.extract`) and compares it with the reference.
+ * Several boxes in the final paragraph are one multi-answer set when the reference is a set or a list.
  * Use on raw model output; use `isCorrect` when the strategy already extracted the answer.
  */
 export const grade = (response: string, reference: string, options: Equivalence.Options = {}): Grade => {
-  const extracted = FinalAnswer.extractAnswer(response)
+  const found = FinalAnswer.extract(response)
+  const extracted = found?.boxes === undefined ? found?.answer : chooseAmong(found.boxes, reference)
   return {
     extracted,
     normalized: extracted === undefined ? undefined : normalize(extracted),
-    correct: isCorrect(extracted, reference, options)
+    correct: extracted !== undefined && Equivalence.equivalent(extracted, reference, options)
   }
 }
+
+/**
+ * The grader's equivalence in the shape votes use (`Answer.Equivalence`): canonical keys from `Canonical.key`
+ * (numbers by value, expressions by their values at fixed points, structure kept), buckets for the keys that
+ * tolerance or the symbolic check may still join, and `Equivalence.equivalent` for those. Plug it into a
+ * strategy's votes so that `\frac12`, `0.5` and `1/2` are one answer.
+ *
+ * @example
+ * Answer.partition(["\\frac12", "0.5", "1/2", "3"], Grader.equivalence()).classes // [[0, 1, 2], [3]]
+ */
+export const equivalence = (options: Equivalence.Options = {}): Answer.Equivalence => ({
+  key: (answer) => Canonical.key(answer, options),
+  buckets: (key) => Canonical.buckets(key, options),
+  equivalent: (left, right) => Equivalence.equivalent(left, right, options)
+})

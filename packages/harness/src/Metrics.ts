@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { CostModel } from "@stepwise/accountant"
+import * as CostAxes from "./CostAxes.js"
 import * as ResultRecord from "./ResultRecord.js"
 import * as Statistics from "./Statistics.js"
 
@@ -27,10 +28,18 @@ export interface Summary {
   readonly e3: number
   /** Mean Kinetics eFLOPs per problem, when every record has them. */
   readonly eflops: number | undefined
+  /** Mean dollars per problem, when every record has them (a recipe with prices). */
+  readonly dollars: number | undefined
+  /** The share of policy input tokens a server's prefix cache served. */
+  readonly cachedShare: number
   readonly wallMillis: Spread & { readonly total: number }
   /** How many problems hit their budget, and how many failed with an error. */
   readonly budgetExhausted: number
   readonly errors: number
+  /** How the runs ended: right, wrong, no answer, error. */
+  readonly outcomes: Readonly<Record<ResultRecord.Outcome, number>>
+  /** Accuracy of each seed alone, in seed order (the spread across seeds). */
+  readonly seedAccuracies: ReadonlyArray<{ readonly seed: number; readonly accuracy: number }>
 }
 
 const spreadOf = (values: ReadonlyArray<number>): Spread => ({ mean: Statistics.mean(values), median: Statistics.median(values) })
@@ -51,8 +60,15 @@ export const summarize = (records: ReadonlyArray<ResultRecord.ResultRecord>): Su
   const correct = records.filter((record) => record.correct).length
   const accuracy = Statistics.wilson(correct, records.length)
   const allTokens = spreadOf(records.map(ResultRecord.allTokens))
-  const eflops = records.map((record) => record.eflops)
+  const eflops = records.map((record) => CostAxes.byName("eflops")?.valueOf(record))
+  const dollars = records.map((record) => CostAxes.byName("dollars")?.valueOf(record))
   const wall = records.map((record) => record.wallMillis)
+  const meanOfAll = (values: ReadonlyArray<number | undefined>) =>
+    values.length > 0 && values.every((value) => value !== undefined) ? Statistics.mean(values as ReadonlyArray<number>) : undefined
+  const outcomes = { correct: 0, wrong: 0, "no-answer": 0, error: 0 }
+  for (const record of records) outcomes[ResultRecord.outcomeOf(record)]++
+  const seeds = [...new Set(records.map((record) => record.seed))].sort((a, b) => a - b)
+  const input = records.reduce((total, record) => total + record.inputTokens, 0)
   return {
     problems: records.length,
     correct,
@@ -64,13 +80,17 @@ export const summarize = (records: ReadonlyArray<ResultRecord.ResultRecord>): Su
     verifierTokens: spreadOf(records.map((record) => record.verifierTokens)),
     allTokens,
     e3: e3(accuracy.estimate, allTokens.mean),
-    eflops:
-      records.length > 0 && eflops.every((value) => value !== null)
-        ? Statistics.mean(eflops as ReadonlyArray<number>)
-        : undefined,
+    eflops: meanOfAll(eflops),
+    dollars: meanOfAll(dollars),
+    cachedShare: input > 0 ? records.reduce((total, record) => total + record.cachedInputTokens, 0) / input : 0,
     wallMillis: { ...spreadOf(wall), total: wall.reduce((total, value) => total + value, 0) },
     budgetExhausted: records.filter((record) => record.budgetExhausted).length,
-    errors: records.filter((record) => record.error !== null).length
+    errors: outcomes.error,
+    outcomes,
+    seedAccuracies: seeds.map((seed) => {
+      const ofSeed = records.filter((record) => record.seed === seed)
+      return { seed, accuracy: ofSeed.filter((record) => record.correct).length / ofSeed.length }
+    })
   }
 }
 
@@ -85,21 +105,23 @@ export const estimateEflops = (shape: CostModel.ModelShape, record: ResultRecord
 export interface Group {
   readonly dataset: string
   readonly strategy: string
+  /** The configuration of a swept or scaled strategy (`n=8`); empty otherwise. */
+  readonly configuration: string
   readonly budget: string
   readonly records: ReadonlyArray<ResultRecord.ResultRecord>
 }
 
 /**
- * Groups records by dataset × strategy × budget (seeds pooled), in first-seen order, so budgets keep the
- * recipe's order.
+ * Groups records by dataset × strategy × configuration × budget (seeds pooled), in first-seen order, so budgets
+ * and sweeps keep the recipe's order.
  */
 export const groupByCell = (records: ReadonlyArray<ResultRecord.ResultRecord>): ReadonlyArray<Group> => {
-  const groups = new Map<string, { dataset: string; strategy: string; budget: string; records: Array<ResultRecord.ResultRecord> }>()
+  const groups = new Map<string, { dataset: string; strategy: string; configuration: string; budget: string; records: Array<ResultRecord.ResultRecord> }>()
   for (const record of records) {
-    const key = JSON.stringify([record.dataset, record.strategy, record.budget])
+    const key = JSON.stringify([record.dataset, record.strategy, record.configuration, record.budget])
     let group = groups.get(key)
     if (group === undefined) {
-      group = { dataset: record.dataset, strategy: record.strategy, budget: record.budget, records: [] }
+      group = { dataset: record.dataset, strategy: record.strategy, configuration: record.configuration, budget: record.budget, records: [] }
       groups.set(key, group)
     }
     group.records.push(record)

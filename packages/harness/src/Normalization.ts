@@ -7,7 +7,8 @@
 export const units: ReadonlyArray<string> = [
   "square units", "square feet", "square inches", "square meters", "square centimeters", "square miles",
   "sq units", "sq ft", "sq in", "cubic units", "cubic feet", "cubic inches", "cubic meters", "cubic centimeters",
-  "units", "unit", "degrees", "degree", "radians", "percent", "dollars", "dollar", "cents", "cent",
+  "units", "unit", "degrees", "degree", "radians", "percentage points", "percentage", "percent", "per cent", "pct",
+  "dollars", "dollar", "cents", "cent",
   "meters", "meter", "centimeters", "centimeter", "millimeters", "kilometers", "kilometer", "km", "cm", "mm", "m",
   "inches", "inch", "feet", "foot", "ft", "yards", "yard", "miles", "mile", "mph", "hours", "hour", "minutes",
   "minute", "seconds", "second", "days", "day", "weeks", "years", "year", "grams", "gram", "kg", "g", "pounds",
@@ -29,7 +30,7 @@ const unitPattern = new RegExp(
   "i"
 )
 
-const textCommands = /\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|textup|boldsymbol)\s*\{([^{}]*)\}/g
+const textCommandNames = ["textnormal", "boldsymbol", "textbf", "textit", "textrm", "textup", "mathrm", "mathbf", "mathit", "text", "mbox"]
 
 const binomial = (n: number, k: number): number => {
   let value = 1
@@ -46,29 +47,78 @@ const braceArguments = (text: string): string =>
     .replace(/\\frac\s*([a-zA-Z])\s*([a-zA-Z\d])/g, "\\frac{$1}{$2}")
     .replace(/\\sqrt\s*(\d+|[a-zA-Z])/g, "\\sqrt{$1}")
 
-/** Drops `\text{…}`-like wrappers, keeping their content (innermost first). */
+/**
+ * Drops `\text{…}`-like wrappers (`\text`, `\textbf`, `\mathrm`, `\mbox`, …), keeping their content, at any
+ * nesting. One pass with a stack of open braces: linear in the text.
+ */
 export const stripTextCommands = (text: string): string => {
-  let previous = ""
-  let current = text
-  while (current !== previous) {
-    previous = current
-    current = current.replace(textCommands, "$1")
+  let output = ""
+  let copyFrom = 0
+  // Per open brace: true when it opened a dropped wrapper (its closing brace is dropped too).
+  const open: Array<boolean> = []
+  for (let index = 0; index < text.length; index++) {
+    const character = text[index]!
+    if (character === "\\") {
+      const name = textCommandNames.find((candidate) => text.startsWith(candidate, index + 1) && !/[a-zA-Z]/.test(text[index + 1 + candidate.length] ?? ""))
+      let brace = name === undefined ? -1 : index + 1 + name.length
+      while (brace >= 0 && text[brace] === " ") brace++
+      if (brace >= 0 && text[brace] === "{") {
+        output += text.slice(copyFrom, index)
+        open.push(true)
+        index = brace
+        copyFrom = brace + 1
+      } else index++ // any other command, and an escaped brace, is copied as it is
+      continue
+    }
+    if (character === "{") open.push(false)
+    else if (character === "}" && open.pop() === true) {
+      output += text.slice(copyFrom, index)
+      copyFrom = index + 1
+    }
   }
-  return current
+  return output + text.slice(copyFrom)
 }
 
+/** Drops the periods a text ends with (a loop, not `/\.+$/`, which is quadratic on a run of periods). */
+const trimTrailingPeriods = (text: string): string => {
+  let end = text.length
+  while (end > 0 && text[end - 1] === ".") end--
+  return text.slice(0, end)
+}
+
+/** Relation symbols in their canonical forms: `≤`, `≥`, `≠` (and `<`, `>`). */
+const relations: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\\(?:leqslant|leq|le)(?![a-zA-Z])|<=|⩽/g, "≤"],
+  [/\\(?:geqslant|geq|ge)(?![a-zA-Z])|>=|⩾/g, "≥"],
+  [/\\(?:neq|ne)(?![a-zA-Z])|!=|\\not\s*=/g, "≠"],
+  [/\\lt(?![a-zA-Z])/g, "<"],
+  [/\\gt(?![a-zA-Z])/g, ">"]
+]
+
+/** Options of `normalize`. */
+export interface Options {
+  /** `drop` (default) removes a leading `x =` (one variable, one equals sign); `keep` leaves it for `Equivalence`. */
+  readonly assignment?: "drop" | "keep"
+}
+
+/** At most this many unit words are dropped from the end of an answer ("5 square units" is one). */
+const maxUnits = 3
+
 /**
- * Normalizes an answer: strips `$`, `\(…\)`, `\left`/`\right`, `\displaystyle`; `\dfrac`/`\tfrac` → `\frac`;
- * `\text{}`-like wrappers; units after a number; degrees (`^\circ`, `°`); percent; dollar signs; thousands
- * separators; a leading `x =`; a trailing period; `.5` → `0.5`, `2.50` → `2.5`; multiple choice `(C)` → `C`;
- * and spacing. The result is a canonical string; equal strings are equal answers.
+ * Normalizes an answer: strips `$`, `\(…\)`, `\left`/`\right`, `\displaystyle`; `\dfrac`/`\tfrac`/`\cfrac` →
+ * `\frac`; `\text{}`-like wrappers; units after a number (`pct` and `percentage` too); degrees (`^\circ`, `°`);
+ * percent; dollar signs; thousands separators; relation symbols to `≤`, `≥`, `≠` (`\geq`, `>=`, `\neq`, `!=`, …);
+ * lists written with "and", "or" or ";" to commas; `x \in S` to `S`; a leading `x =` (unless `assignment: "keep"`);
+ * a trailing period; `.5` → `0.5`, `2.50` → `2.5`; multiple choice `(C)` → `C`; and spacing. The result is a
+ * canonical string; equal strings are equal answers. Linear in the answer: no pattern backtracks over a run twice.
  *
  * @example
  * Normalization.normalize("\\$1,000.00") // "1000"
  */
-export const normalize = (answer: string): string => {
+export const normalize = (answer: string, options: Options = {}): string => {
   // Protect LaTeX row breaks (`\\\\`) from the single-backslash rules below.
-  let text = answer.trim().replace(/\\\\/g, "\u0001")
+  // The two placeholders used below (row breaks, command spacing) are dropped from the input first.
+  let text = answer.replace(/[\u0000\u0001]/g, "").trim().replace(/\\\\/g, "\u0001")
   text = text.replace(/^\\boxed\s*\{([\s\S]*)\}$/, "$1")
   text = text.replace(/\\\$/g, "")
   text = text.replace(/\\\(|\\\)|\\\[|\\\]/g, "").replace(/\$/g, "")
@@ -76,18 +126,26 @@ export const normalize = (answer: string): string => {
   text = text.replace(/\\left\s*\./g, "").replace(/\\right\s*\./g, "")
   text = text.replace(/\\left\s*/g, "").replace(/\\right\s*/g, "")
   text = text.replace(/\\big[lr]?|\\Big[lr]?/g, "")
-  text = text.replace(/\\[dt]frac/g, "\\frac").replace(/\\[dt]binom/g, "\\binom")
+  text = text.replace(/\\[dtc]frac/g, "\\frac").replace(/\\[dt]binom/g, "\\binom")
+  text = text.replace(/[−–]/g, "-").replace(/\\colon/g, ":")
   text = text.replace(/\\(?:,|!|;|:|quad|qquad)|\\ |~/g, " ")
   text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree/g, "")
   text = text.replace(/\\%|%/g, "")
+  for (const [pattern, symbol] of relations) text = text.replace(pattern, symbol)
+  text = text.replace(/≧/g, "≥").replace(/≦/g, "≤")
   text = stripTextCommands(text)
   text = text.replace(/\{,\}/g, ",")
-  text = text.trim().replace(/\.+$/, "").trim()
-  // Units (and a "degrees" word) after a number, repeatedly ("5 square units").
-  for (let match = unitPattern.exec(text); match !== null && match[1] !== undefined; match = unitPattern.exec(text))
+  // Lists written with words or semicolons: "1 and 2", "1, 2, and 3", "x = 1 or x = 2", "1; 2".
+  text = text.replace(/,?(?<!\s)\s+(?:and|or)\s+/gi, ",").replace(/;/g, ",")
+  text = trimTrailingPeriods(text.trim()).trim()
+  // Units (and a "degrees" word) after a number ("5 square units", "3 inches^2").
+  for (let count = 0, match = unitPattern.exec(text); count < maxUnits && match !== null && match[1] !== undefined; count++, match = unitPattern.exec(text))
     text = match[1].trim()
+  // Membership: "x \in [2, 5]" is the set itself.
+  const membership = /^\s*(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*(?:\\in|∈)\s*(.+)$/.exec(text)
+  if (membership?.[1] !== undefined) text = membership[1]
   // A leading "x =" (one short variable, one equals sign).
-  const assignment = /^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(.+)$/.exec(text)
+  const assignment = options.assignment === "keep" ? null : /^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(.+)$/.exec(text)
   if (assignment?.[1] !== undefined && !assignment[1].includes("=")) text = assignment[1]
   text = braceArguments(text)
   text = text.replace(/\\binom\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}/g, (_, n: string, k: string) =>
@@ -101,7 +159,8 @@ export const normalize = (answer: string): string => {
   text = text.replace(/\s+/g, " ").replace(/(\\[a-zA-Z]+) (?=[a-zA-Z])/g, "$1\u0000").replace(/ /g, "").replace(/\u0000/g, " ")
   // Numbers: leading zero, trailing zeros, a plus sign.
   text = text.replace(/(^|[^\d.])\.(\d)/g, "$10.$2")
-  text = text.replace(/(\d+\.\d*?[1-9])0+(?!\d)/g, "$1").replace(/(\d+)\.0+(?!\d)/g, "$1")
+  // A number starts after a non-digit (the look-behind keeps a failed match from restarting inside a digit run).
+  text = text.replace(/(?<!\d)(\d+\.\d*?[1-9])0+(?!\d)/g, "$1").replace(/(?<!\d)(\d+)\.0+(?!\d)/g, "$1")
   text = text.replace(/^\+(?=\d)/, "")
   // Multiple choice.
   const choice = /^\(([A-Ea-e])\)$/.exec(text)

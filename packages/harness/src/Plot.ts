@@ -52,13 +52,19 @@ export const difficultyPoints = (records: ReadonlyArray<ResultRecord>) => {
   })
 }
 
+/**
+ * A Vega-Lite spec as `costSpec` and `difficultySpec` build it (checked there against vega-lite's `TopLevelSpec`)
+ * and `toSvg` renders it; typed as plain JSON so that vega-lite's own types stay out of the public declarations.
+ */
+export type Spec = { readonly $schema: string } & Readonly<Record<string, unknown>>
+
 const order = (values: Iterable<string>) => [...new Set(values)]
 
 /**
  * The Vega-Lite spec of accuracy against cost: one line per strategy across its budgets, with 95% Wilson
  * interval bars; a log x axis when costs span more than a factor of 20.
  */
-export const costSpec = (title: string, xTitle: string, data: ReadonlyArray<Point>): TopLevelSpec => {
+export const costSpec = (title: string, xTitle: string, data: ReadonlyArray<Point>): Spec => {
   const positive = data.map((point) => point.cost).filter((cost) => cost > 0)
   const logarithmic = positive.length === data.length && positive.length > 1 && Math.max(...positive) / Math.min(...positive) > 20
   const x = { field: "cost", type: "quantitative" as const, title: xTitle, scale: logarithmic ? { type: "log" as const } : { zero: false } }
@@ -85,11 +91,11 @@ export const costSpec = (title: string, xTitle: string, data: ReadonlyArray<Poin
         encoding: { x, y: { field: "lower", type: "quantitative", title: "accuracy" }, y2: { field: "upper" }, color }
       }
     ]
-  }
+  } satisfies TopLevelSpec
 }
 
 /** The Vega-Lite spec of accuracy per difficulty level: grouped bars per strategy, one panel per budget. */
-export const difficultySpec = (title: string, data: ReturnType<typeof difficultyPoints>): TopLevelSpec => {
+export const difficultySpec = (title: string, data: ReturnType<typeof difficultyPoints>): Spec => {
   const strategies = order(data.map((point) => point.strategy))
   const x = { field: "difficulty", type: "ordinal" as const, title: "difficulty", axis: { labelAngle: 0 } }
   const color = { field: "strategy", type: "nominal" as const, scale: { domain: strategies } }
@@ -107,13 +113,13 @@ export const difficultySpec = (title: string, data: ReturnType<typeof difficulty
         { mark: { type: "errorbar", ticks: true }, encoding: { x, xOffset, color, y: { field: "lower", type: "quantitative", title: "accuracy" }, y2: { field: "upper" } } }
       ]
     }
-  }
+  } satisfies TopLevelSpec
 }
 
 /** Renders a Vega-Lite spec to an SVG string in Node, without a browser or a canvas. */
-export const toSvg = (spec: TopLevelSpec): Effect.Effect<string> =>
+export const toSvg = (spec: Spec): Effect.Effect<string> =>
   Effect.promise(async () => {
-    const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" })
+    const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" })
     const svg = await view.toSVG()
     view.finalize()
     return svg

@@ -1,13 +1,14 @@
 import { Data, Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { z } from "zod"
-import { Budget } from "@stepwise/accountant"
+import { Budget, CostModel } from "@stepwise/accountant"
 import type { CostModels } from "@stepwise/accountant"
 import { Options, Registry } from "@stepwise/core"
-import type { Strategies } from "@stepwise/search"
+import type { Strategies, Strategy } from "@stepwise/search"
 import type { Verifiers } from "@stepwise/verifiers"
 import type * as Backends from "./Backends.js"
 import * as Registries from "./Registries.js"
+import * as Sweep from "./Sweep.js"
 
 /** Limits over any subset of the accountant's resources (a resource left out is unlimited): `Budget.limits`. */
 export const Limits = Budget.limits
@@ -57,6 +58,10 @@ export interface StrategySpec {
   readonly label?: string | undefined
   readonly options: Readonly<Record<string, unknown>>
   readonly budgetOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined
+  /** Sizes to run at (see `Sweep`). */
+  readonly sweep?: Sweep.SweepSpec | undefined
+  /** The size knob from each budget, or as much as the budget allows (see `Sweep`). */
+  readonly scale?: "budget" | "until-budget" | undefined
 }
 
 /** The schema of one recipe strategy entry per registered kind (a discriminated union on `kind`). */
@@ -66,8 +71,20 @@ export const strategySpecSchema = (strategies: Strategies.Any): z.ZodType =>
     budgetOptions: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .optional()
-      .describe("Options merged over `options` for the budget with this label (e.g. more samples at a larger budget).")
+      .describe("Options merged over `options` for the budget with this label (e.g. more samples at a larger budget)."),
+    sweep: Sweep.SweepSpec.optional(),
+    scale: Sweep.ScaleSpec.optional()
   }))
+
+/** Prices per million tokens (and per verifier call), for the dollars cost axis. */
+export const Prices = z
+  .object({
+    inputPerMillion: z.number().min(0).describe("Dollars per million uncached input tokens."),
+    cachedInputPerMillion: z.number().min(0).optional().describe("Dollars per million cached input tokens (default: the input price)."),
+    outputPerMillion: z.number().min(0).describe("Dollars per million output tokens."),
+    perVerifierCall: z.number().min(0).optional().describe("Dollars per verifier call (default 0).")
+  })
+  .strict()
 
 /** A named budget: every strategy runs under each, one child budget per problem. */
 export const BudgetSpec = z
@@ -107,6 +124,12 @@ export const schemaOf = (registries: Registries.Registries) =>
       .describe("How the cost resource is priced (see stepwise list costModels); default: plain tokens."),
     pool: Limits.optional().describe("Limits of the whole run, shared by every problem's child budget."),
     concurrency: z.number().int().min(1).max(256).default(4).describe("Problems run at once."),
+    modelShape: CostModel.modelShape
+      .optional()
+      .describe("Policy shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-1.5B's). Budgets are priced by costModel."),
+    verifierShape: CostModel.modelShape.optional().describe("Verifier shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-PRM-7B's)."),
+    prices: Prices.optional().describe("Prices for the report's dollars axis (none: no dollars axis). Budgets are priced by costModel."),
+    sizing: Sweep.SizingSpec.default({ tokensPerSolution: 400 }).describe("How scaled strategies turn a budget into a size."),
     grading: z
       .object({
         tolerance: z.number().positive().optional(),
@@ -141,6 +164,29 @@ export const schemaOf = (registries: Registries.Registries) =>
         if (checked._tag === "Failure")
           context.addIssue({ code: "custom", path: [...path, ...checked.failure.field.split(".")], message: `${checked.failure.detail}${checked.failure.allowed === undefined ? "" : ` (allowed: ${checked.failure.allowed.join(", ")})`}` })
       }
+      // Every configuration the strategy runs at (its sweep or budget-scaled size, at each budget) must be valid.
+      const entry: (Registry.AnyEntry & { readonly size?: Strategy.Size }) | undefined = registries.strategies.entries[strategy.kind]
+      if (entry === undefined || (strategy.sweep === undefined && strategy.scale === undefined)) return
+      for (const budget of recipe.budgets) {
+        const options = optionsAt(strategy, budget.label)
+        const found = Sweep.variants({ ...strategy, options }, entry.size, budget.limits, recipe.sizing.tokensPerSolution)
+        const field = strategy.sweep === undefined ? "scale" : "sweep"
+        if (typeof found === "string") {
+          context.addIssue({ code: "custom", path: ["strategies", index, field], message: `${strategy.kind} ${found}` })
+          return
+        }
+        for (const variant of found) {
+          const checked = Options.decode(entry.options, { ...options, ...variant.overrides }, strategy.kind)
+          if (checked._tag === "Failure") {
+            context.addIssue({
+              code: "custom",
+              path: ["strategies", index, field],
+              message: `gives ${variant.configuration} at budget "${budget.label}": option "${checked.failure.field}" ${checked.failure.detail}`
+            })
+            return
+          }
+        }
+      }
     })
     const names = recipe.datasets.map((dataset) => dataset.name ?? dataset.kind)
     names.forEach((name, index) => {
@@ -171,6 +217,8 @@ export type RecipeInput<
     Registry.Spec<Strategies_> & {
       readonly label?: string
       readonly budgetOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+      readonly sweep?: Sweep.SweepSpec
+      readonly scale?: "budget" | "until-budget"
     }
   >
   readonly backend: Registry.Spec<Backends_>

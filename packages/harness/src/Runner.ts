@@ -1,18 +1,21 @@
+import { existsSync, renameSync } from "node:fs"
 import { resolve } from "node:path"
 import { Clock, Data, Effect } from "effect"
 import { Accountant, CostModels } from "@stepwise/accountant"
-import type { InvalidOptions, Problem } from "@stepwise/core"
+import type { InvalidOptions, Problem, SearchResult } from "@stepwise/core"
 import { Options as OptionSchemas, Registry } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
 import * as Registries from "./Registries.js"
 import * as Backends from "./Backends.js"
+import * as CostAxes from "./CostAxes.js"
 import * as Dataset from "./Dataset.js"
 import * as Grader from "./Grader.js"
 import * as Progress from "./Progress.js"
 import * as Recipe from "./Recipe.js"
 import * as ResultRecord from "./ResultRecord.js"
 import * as ResultsFile from "./ResultsFile.js"
+import * as Sweep from "./Sweep.js"
 
 /** Loads a data set entry of a recipe (file paths already resolved against the recipe's folder). */
 export type DatasetLoader = (spec: Recipe.DatasetSpec) => Effect.Effect<Dataset.Dataset, Dataset.DatasetError>
@@ -61,6 +64,11 @@ export interface Options {
   readonly output?: Progress.Output
   /** Overrides the recipe's concurrency. */
   readonly concurrency?: number
+  /**
+   * Starts over: once the recipe, its strategies, data sets and backend are all valid (never before), an existing
+   * results file is moved aside to `<file>.<timestamp>.bak` rather than deleted.
+   */
+  readonly fresh?: boolean
 }
 
 /**
@@ -76,16 +84,23 @@ export class PoolExhausted extends Data.TaggedError("PoolExhausted")<{
   }
 }
 
-/** What a run did: every record in the results file (old and new), and how many were skipped and run now. */
+/**
+ * What a run did: the latest record of every key in the results file (old and new), how many were skipped and run
+ * now, and the runs that ended in an error (a rerun retries them).
+ */
 export interface Outcome {
   readonly results: string
   readonly records: ReadonlyArray<ResultRecord.ResultRecord>
   readonly total: number
   readonly skipped: number
   readonly ran: number
+  /** The latest records that are errors (never counted as done: a rerun retries them). */
+  readonly errors: ReadonlyArray<ResultRecord.ResultRecord>
+  /** Where `fresh` moved the old results file, when it did. */
+  readonly movedAside?: string
 }
 
-/** Any error that stops a run (a failing strategy does not: its problem is recorded as wrong with the error). */
+/** Any error that stops a run (a failing strategy does not: its problem is recorded as an error, retried on rerun). */
 export type RunError =
   | Recipe.RecipeError
   | Dataset.DatasetError
@@ -94,14 +109,16 @@ export type RunError =
   | InvalidOptions
   | PoolExhausted
 
-/** One unit of work: a cell and one of its problems. */
+/** One unit of work: a cell (data set × strategy configuration × budget × seed) and one of its problems. */
 export interface Work {
   readonly key: string
   readonly dataset: Dataset.Dataset
   readonly datasetName: string
   readonly strategy: Recipe.StrategySpec
   readonly strategyLabel: string
-  /** The options as the recipe gives them at this budget, plus the run's seed (defaults not yet filled in). */
+  /** The configuration of a swept or scaled strategy (`n=8`); empty otherwise. */
+  readonly configuration: string
+  /** The options as the recipe gives them at this budget and configuration, plus the run's seed (defaults not yet filled in). */
   readonly options: Readonly<Record<string, unknown>>
   readonly budget: Recipe.BudgetSpec
   readonly seed: number
@@ -124,21 +141,45 @@ const stableJson = (value: unknown): string =>
       : inner
   )
 
+// FNV-1a over a string, as 8 hex digits: a short, stable fingerprint.
+const fingerprint = (text: string): string => {
+  let hash = 0x811c9dc5
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash.toString(16).padStart(8, "0")
+}
+
+/**
+ * The identity of a recipe's backend in result keys: its kind and a fingerprint of its whole configuration (its
+ * options, and the verifier when the recipe names one), so results of another model, server, world or verifier are
+ * never taken for this one's on a rerun. The options are fingerprinted flat beside the kind.
+ */
+export const backendIdentity = (spec: Recipe.Spec, verifier?: Recipe.Spec): string => {
+  const options = typeof spec.options === "object" && spec.options !== null ? (spec.options as Record<string, unknown>) : {}
+  return `${spec.kind}#${fingerprint(stableJson({ ...options, kind: spec.kind, ...(verifier === undefined ? {} : { verifier }) }))}`
+}
+
 const describeError = (error: { readonly _tag: string; readonly message?: string }): string =>
   `${error._tag}: ${error.message ?? ""}`.trim()
 
+type SizedEntry = Registry.AnyEntry & { readonly size?: Strategy.Size }
+
 /**
- * Expands a recipe into its work: datasets × strategies × budgets × seeds × problems, in that order, each with
- * its key. Use to count or list a run without running it.
+ * Expands a recipe into its work: datasets × strategies (× their swept or scaled configurations) × budgets ×
+ * seeds × problems, in that order, each with its key. Use to count or list a run without running it.
  */
 export const plan = (
   recipe: Recipe.Recipe,
   datasets: ReadonlyArray<readonly [Recipe.DatasetSpec, Dataset.Dataset]>,
   strategies: Strategies.Any = Strategies.registry
 ): ReadonlyArray<Work> => {
+  const backend = backendIdentity(recipe.backend, recipe.verifier)
+  const entryOf = (kind: string): SizedEntry | undefined => strategies.entries[kind]
   // The run's seed goes to every strategy that takes one.
   const seeded = (kind: string): boolean => {
-    const entry: Registry.AnyEntry | undefined = strategies.entries[kind]
+    const entry = entryOf(kind)
     return entry !== undefined && OptionSchemas.keysAt(entry.options, []).includes("seed")
   }
   const work: Array<Work> = []
@@ -147,36 +188,63 @@ export const plan = (
     const wanted = spec.kind === "simulator" ? undefined : spec.difficulties
     const problems =
       wanted === undefined ? dataset.problems : dataset.problems.filter((problem) => wanted.includes(difficultyOf(problem) ?? Number.NaN))
-    for (const strategy of recipe.strategies)
-      for (const budget of recipe.budgets)
-        for (const seed of recipe.seeds)
-          for (const problem of problems) {
-            const strategyLabel = Recipe.strategyLabel(strategy)
-            work.push({
-              key: ResultRecord.keyOf({ dataset: datasetName, strategy: strategyLabel, budget: budget.label, seed, problemId: problem.id }),
-              dataset,
-              datasetName,
-              strategy,
-              strategyLabel,
-              options: { ...Recipe.optionsAt(strategy, budget.label), ...(seeded(strategy.kind) ? { seed } : {}) },
-              budget,
-              seed,
-              problem
-            })
-          }
+    for (const strategy of recipe.strategies) {
+      const strategyLabel = Recipe.strategyLabel(strategy)
+      for (const budget of recipe.budgets) {
+        const given = Recipe.optionsAt(strategy, budget.label)
+        const found = Sweep.variants({ ...strategy, options: given }, entryOf(strategy.kind)?.size, budget.limits, recipe.sizing.tokensPerSolution)
+        // The recipe was validated against the same registry, so a message here cannot happen; keep the plain strategy.
+        const variants = typeof found === "string" ? [{ configuration: "", overrides: {} }] : found
+        for (const variant of variants)
+          for (const seed of recipe.seeds)
+            for (const problem of problems)
+              work.push({
+                key: ResultRecord.keyOf({
+                  dataset: datasetName,
+                  strategy: strategyLabel,
+                  configuration: variant.configuration,
+                  budget: budget.label,
+                  seed,
+                  problemId: problem.id,
+                  backend
+                }),
+                dataset,
+                datasetName,
+                strategy,
+                strategyLabel,
+                configuration: variant.configuration,
+                options: { ...given, ...variant.overrides, ...(seeded(strategy.kind) ? { seed } : {}) },
+                budget,
+                seed,
+                problem
+              })
+      }
+    }
   }
   return work
 }
 
+/** The outcome of one finished run. */
+const outcomeOf = (
+  result: { readonly _tag: "Success"; readonly success: SearchResult.SearchResult } | { readonly _tag: "Failure"; readonly failure: { readonly _tag: string } },
+  correct: boolean
+): ResultRecord.Outcome => {
+  if (result._tag === "Failure") return result.failure._tag === "BudgetExhausted" ? "no-answer" : "error"
+  if (result.success.answer === undefined) return "no-answer"
+  return correct ? "correct" : "wrong"
+}
+
 /**
- * Runs a recipe: every cell (dataset × strategy × budget × seed) on every problem, each problem under its own
- * child budget of the shared pool, `concurrency` problems at once. Each finished problem is appended to the
- * results file as one JSON line as soon as it completes; a rerun skips the keys already there. Interrupting
- * the run (Ctrl-C) stops the problems in flight and loses nothing already written; a killed run leaves at most a
- * torn last line, which the next run drops and redoes.
+ * Runs a recipe: every cell (dataset × strategy configuration × budget × seed) on every problem, each problem
+ * under its own child budget of the shared pool (closed when the problem ends, so bookkeeping stays O(1) per
+ * problem), `concurrency` problems at once. Each finished problem is appended to the results file as one JSON line
+ * as soon as it completes; a rerun skips the keys already there — except errors, which it retries. A defect in a
+ * strategy, verifier or grader becomes that problem's error record, never the run's end. Interrupting the run
+ * (Ctrl-C) stops the problems in flight and loses nothing already written; a killed run leaves at most a torn last
+ * line, which the next run drops and redoes.
  *
  * @example
- * const outcome = yield* Runner.run(recipe, { results: "results.jsonl", backendFactory: Backends.factory })
+ * const outcome = yield* Runner.run(recipe, { results: "results.jsonl" })
  */
 export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outcome, RunError> =>
   Effect.scoped(
@@ -189,8 +257,6 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
         Effect.map(loader(resolveSpec(spec, base)), (dataset) => [spec, dataset] as const)
       )
       const work = plan(recipe, datasets, registry)
-      const previous = yield* ResultsFile.read(options.results)
-      const done = new Map(previous.records.map((record) => [record.key, record]))
 
       // Strategies are made once per distinct (kind, options), before anything runs, so bad options fail fast.
       const identity = (item: Work) => JSON.stringify([item.strategy.kind, item.options])
@@ -202,26 +268,48 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       // What a record keeps of a strategy's options: the strategy's own account (defaults filled in), else as given.
       const optionsOf = (item: Work): Readonly<Record<string, unknown>> => strategies.get(identity(item))?.options ?? item.options
 
+      const backend = yield* Backends.make({ backend: recipe.backend, verifier: recipe.verifier }, registries, {
+        baseDirectory: base,
+        environment: options.environment ?? ((name) => process.env[name])
+      })
+
+      // Everything is valid: only now may an old results file be moved aside.
+      let movedAside: string | undefined
+      if (options.fresh === true && existsSync(options.results)) {
+        const aside = `${options.results}.${new Date().toISOString().replace(/[:.]/g, "-")}.bak`
+        yield* Effect.try({
+          try: () => renameSync(options.results, aside),
+          catch: (cause) => new ResultsFile.ResultsFileError({ file: options.results, line: 0, detail: `cannot be moved aside: ${String(cause)}` })
+        })
+        movedAside = aside
+      }
+
+      const previous = yield* ResultsFile.read(options.results)
+      const latest = new Map(previous.records.map((record) => [record.key, record]))
       for (const item of work) {
-        const earlier = done.get(item.key)
+        const earlier = latest.get(item.key)
         if (earlier === undefined) continue
         if (stableJson(earlier.options) !== stableJson(optionsOf(item)) || stableJson(earlier.limits) !== stableJson(Recipe.limitsOf(item.budget.limits)))
           return yield* Effect.fail(
             new Recipe.RecipeError({
               file: options.results,
               field: `strategies.${item.strategyLabel}`,
-              detail: `was run at budget "${item.budget.label}" with other options or limits; give the changed strategy or budget a new label, or start a fresh results file`
+              detail: `was run at budget "${item.budget.label}" with other options or limits; give the changed strategy or budget a new label, or start over with --fresh`
             })
           )
       }
-      const todo = work.filter((item) => !done.has(item.key))
+      // An error is never done: a rerun retries it (its new line comes after, and wins).
+      const isDone = (key: string) => {
+        const earlier = latest.get(key)
+        return earlier !== undefined && ResultRecord.outcomeOf(earlier) !== "error"
+      }
+      const todo = work.filter((item) => !isDone(item.key))
 
-      const backend = yield* Backends.make({ backend: recipe.backend, verifier: recipe.verifier }, registries, {
-        baseDirectory: base,
-        environment: options.environment ?? ((name) => process.env[name])
-      })
+      // The budgets' cost resource is priced by the recipe's cost model (registry kind); the report's eFLOPs and
+      // dollars axes are measured beside it on every call.
       const costModel = yield* CostModels.make(recipe.costModel ?? { kind: "tokens" }, registries.costModels)
-      const pool = yield* Accountant.make(Recipe.limitsOf(recipe.pool ?? {}), "pool", { costModel })
+      const measures = CostAxes.measuresOf({ policyShape: recipe.modelShape, verifierShape: recipe.verifierShape, prices: recipe.prices })
+      const pool = yield* Accountant.make(Recipe.limitsOf(recipe.pool ?? {}), "pool", { costModel, measures })
       const writer = yield* ResultsFile.open(options.results, previous)
       const progress = Progress.make({
         total: work.length,
@@ -237,6 +325,20 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       }
       const added: Array<ResultRecord.ResultRecord> = []
 
+      // Grading is the data's code, not the strategy's: a grader that throws (a pathological answer) makes this
+      // problem's error record, never the run's end.
+      const grade = (item: Work, answer: string | undefined): Effect.Effect<boolean, string> => {
+        if (answer === undefined) return Effect.succeed(false)
+        const reference = item.problem.reference
+        return Effect.try({
+          try: () =>
+            item.dataset.isCorrect !== undefined
+              ? item.dataset.isCorrect(item.problem, answer)
+              : reference !== undefined && Grader.isCorrect(answer, reference, grading),
+          catch: (cause) => `grading failed: ${cause instanceof Error ? cause.message : String(cause)}`
+        })
+      }
+
       const runOne = (item: Work) =>
         Effect.gen(function* () {
           const strategy = strategies.get(identity(item))!
@@ -244,35 +346,40 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           for (const [resource, limit] of Object.entries(state.limits))
             if (limit !== undefined && state.remaining[resource as keyof typeof state.remaining] <= 0)
               return yield* Effect.fail(new PoolExhausted({ resource, limit }))
-          const child = yield* pool.child(Recipe.limitsOf(item.budget.limits), `${item.strategyLabel}/${item.budget.label}/${item.seed}/${item.problem.id}`)
+          const label = `${item.strategyLabel}${item.configuration === "" ? "" : `[${item.configuration}]`}/${item.budget.label}/${item.seed}/${item.problem.id}`
           const started = yield* Clock.currentTimeMillis
-          const result = yield* strategy.run(item.problem).pipe(
-            Accountant.provide(child),
-            Backends.provide(backend),
-            Effect.result
+          const { result, spent, measured } = yield* Effect.acquireUseRelease(
+            pool.child(Recipe.limitsOf(item.budget.limits), label),
+            (child) =>
+              Effect.gen(function* () {
+                // A defect (a throw) anywhere in the strategy, verifier or backend becomes this run's error.
+                const result = yield* strategy.run(item.problem).pipe(
+                  Accountant.provide(child),
+                  Backends.provide(backend),
+                  Effect.catchDefect((defect) => Effect.fail({ _tag: "Defect", message: defect instanceof Error ? defect.message : String(defect) })),
+                  Effect.result
+                )
+                const snapshot = yield* child.snapshot
+                return { result, spent: snapshot.spent, measured: snapshot.measured }
+              }),
+            (child) => child.close
           )
           const finished = yield* Clock.currentTimeMillis
-          const spent = (yield* child.snapshot).spent
           const answer = result._tag === "Success" ? result.success.answer : undefined
-          const reference = item.problem.reference
-          const correct =
-            answer === undefined
-              ? false
-              : item.dataset.isCorrect !== undefined
-                ? item.dataset.isCorrect(item.problem, answer)
-                : reference !== undefined && Grader.isCorrect(answer, reference, grading)
-          const noAnswer =
-            result._tag === "Failure"
-              ? result.failure._tag === "BudgetExhausted"
-                ? "budget-exhausted"
-                : "error"
-              : result.success.outcome._tag === "NoAnswer"
-                ? result.success.outcome.reason
+          const graded = yield* Effect.result(grade(item, answer))
+          const correct = graded._tag === "Success" && graded.success
+          const outcome = graded._tag === "Failure" ? "error" : outcomeOf(result, correct)
+          const error =
+            result._tag === "Failure" && result.failure._tag !== "BudgetExhausted"
+              ? describeError(result.failure)
+              : graded._tag === "Failure"
+                ? graded.failure
                 : null
           const record: ResultRecord.ResultRecord = {
             key: item.key,
             dataset: item.datasetName,
             strategy: item.strategyLabel,
+            configuration: item.configuration,
             strategyName: item.strategy.kind,
             options: { ...optionsOf(item) },
             budget: item.budget.label,
@@ -280,20 +387,31 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             seed: item.seed,
             problemId: item.problem.id,
             difficulty: difficultyOf(item.problem),
-            reference: reference ?? null,
+            backend: backend.name,
+            reference: item.problem.reference ?? null,
             answer: answer ?? null,
             correct,
-            noAnswer,
+            outcome,
+            noAnswer:
+              result._tag === "Failure"
+                ? result.failure._tag === "BudgetExhausted"
+                  ? "budget-exhausted"
+                  : "error"
+                : result.success.outcome._tag === "NoAnswer"
+                  ? result.success.outcome.reason
+                  : null,
             budgetExhausted: result._tag === "Success" ? result.success.budgetExhausted : result.failure._tag === "BudgetExhausted",
             inputTokens: spent.inputTokens,
+            cachedInputTokens: spent.cachedInputTokens,
             outputTokens: spent.outputTokens,
             verifierCalls: spent.verifierCalls,
             verifierTokens: spent.verifierTokens,
             cost: spent.cost,
             costUnit: costModel.unit,
-            eflops: costModel.unit === "eFLOPs" ? spent.cost : null,
+            measures: { ...measured },
+            eflops: measured[CostAxes.eflopsMeasure] ?? null,
             wallMillis: finished - started,
-            error: result._tag === "Failure" && result.failure._tag !== "BudgetExhausted" ? describeError(result.failure) : null
+            error
           }
           yield* Effect.uninterruptible(
             Effect.andThen(writer.append(record), Effect.sync(() => {
@@ -304,12 +422,16 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
         })
 
       yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true })
+      const records = ResultRecord.latest([...previous.records, ...added])
+      const planned = new Set(work.map((item) => item.key))
       return {
         results: options.results,
-        records: [...previous.records, ...added],
+        records,
         total: work.length,
         skipped: work.length - todo.length,
-        ran: added.length
+        ran: added.length,
+        errors: records.filter((record) => planned.has(record.key) && ResultRecord.outcomeOf(record) === "error"),
+        ...(movedAside === undefined ? {} : { movedAside })
       }
     })
   )

@@ -27,7 +27,54 @@ const extraction: ReadonlyArray<readonly [string, string | undefined, FinalAnswe
   ["\\boxed{}", "", "boxed"],
   ["#### \n", undefined, undefined],
   ["The answer is \\(x=4\\).", "x=4", "phrase"],
-  ["\\boxed{\\text{(C)}}", "\\text{(C)}", "boxed"]
+  ["\\boxed{\\text{(C)}}", "\\text{(C)}", "boxed"],
+  // Minerva-style endings.
+  ["Final Answer: The final answer is $5$. I hope it is correct.", "5", "phrase"],
+  ["Final Answer: The final answer is $\\frac{3}{4}$. I hope it is correct.", "\\frac{3}{4}", "phrase"],
+  ["Final Answer: The final answer is $(1, 2)$. I hope it is correct.", "(1, 2)", "phrase"],
+  ["Final Answer: The final answer is 12. I hope it is correct.", "12", "phrase"],
+  ["Final Answer: The final answer is $x \\in [2, 5]$. I hope it is correct.", "x \\in [2, 5]", "phrase"],
+  ["Final Answer: The final answer is $$7$$. I hope it is correct.", "7", "phrase"],
+  ["Final Answer: The final answer is $3.5$. I hope it is correct.", "3.5", "phrase"],
+  ["Final Answer: The final answer is $\\text{Evelyn}$. I hope it is correct.", "\\text{Evelyn}", "phrase"],
+  ["Final Answer: The final answer is $-2$.", "-2", "phrase"],
+  // Other phrases.
+  ["The final answer is \\[ 9 \\].", "9", "phrase"],
+  ["The answer is $3.5$ meters.", "3.5", "phrase"],
+  ["The answer is 3.5 meters.", "3.5 meters", "phrase"],
+  ["The answer is $5$\n\nSome other text", "5", "phrase"],
+  ["answer = 42", "42", "phrase"],
+  ["The answer is: the answer is 6", "6", "phrase"],
+  ["The answer is 3.14. Next we check.", "3.14", "phrase"],
+  ["Answer: 7", "7", "phrase"],
+  ["The answer is $$", undefined, undefined],
+  ["#### $1,500", "1,500", "hashes"],
+  // Several boxes: the last one is the answer (the others are in `boxes`).
+  ["The solutions are \\boxed{1} and \\boxed{2}.", "2", "boxed"],
+  ["\\boxed{1}\n\nThen \\boxed{2}", "2", "boxed"],
+  ["\\boxed{\\boxed{3}}", "\\boxed{3}", "boxed"]
+]
+
+// Whole responses: [response, reference, correct?] (several boxes are a set when the reference is a set or a list).
+const responses: ReadonlyArray<readonly [string, string, boolean]> = [
+  ["The solutions are \\boxed{1} and \\boxed{2}.", "1, 2", true],
+  ["The solutions are \\boxed{1} and \\boxed{2}.", "\\{1,2\\}", true],
+  ["The solutions are \\boxed{2} and \\boxed{1}.", "1, 2", true],
+  ["The solutions are \\boxed{1} and \\boxed{2}.", "2", true],
+  ["The solutions are \\boxed{1} and \\boxed{2}.", "1", false],
+  ["The solutions are \\boxed{1} and \\boxed{3}.", "1, 2", false],
+  ["The solutions are \\boxed{1}, \\boxed{2} and \\boxed{3}.", "1, 2", false],
+  ["Try \\boxed{5}.\n\nSo the roots are \\boxed{1} and \\boxed{2}.", "1,2", true],
+  ["\\boxed{1}\n\n\\boxed{2}", "1, 2", false],
+  ["So \\boxed{1, 2}. Again: \\boxed{1, 2}", "1,2", true],
+  ["x = \\boxed{-3} or x = \\boxed{3}", "\\pm 3", true],
+  ["x = \\boxed{-3} or x = \\boxed{3}", "3", true],
+  ["\\boxed{(1,2)} and \\boxed{(3,4)}", "(1,2), (3,4)", true],
+  ["\\boxed{(1,2)} and \\boxed{(3,5)}", "(1,2), (3,4)", false],
+  ["Final Answer: The final answer is $\\frac{3}{4}$. I hope it is correct.", "0.75", true],
+  ["Final Answer: The final answer is $\\frac{3}{4}$. I hope it is correct.", "0.7", false],
+  ["Final Answer: The final answer is $x \\in [2, 5]$. I hope it is correct.", "[2,5]", true],
+  ["Final Answer: The final answer is $x \\in [2, 5]$. I hope it is correct.", "(2,5]", false]
 ]
 
 // Normalization: input → canonical string.
@@ -81,7 +128,41 @@ const normalization: ReadonlyArray<readonly [string, string]> = [
   ["{5}", "5"],
   ["\\boxed{5}", "5"],
   ["x^2 + 2x + 1", "x^2+2x+1"],
-  ["6 - 5i", "6-5i"]
+  ["6 - 5i", "6-5i"],
+  // \\cfrac, relations, word and semicolon lists, membership, percent words, Unicode minus, number forms.
+  ["\\cfrac{1}{2}", "\\frac{1}{2}"],
+  ["\\dfrac{\\cfrac{1}{2}}{3}", "\\frac{\\frac{1}{2}}{3}"],
+  ["x \\geq 5", "x≥5"],
+  ["x >= 5", "x≥5"],
+  ["x ≥ 5", "x≥5"],
+  ["x\\ge 5", "x≥5"],
+  ["x \\geqslant 5", "x≥5"],
+  ["x \\leq 5", "x≤5"],
+  ["x <= 5", "x≤5"],
+  ["x\\le5", "x≤5"],
+  ["x \\neq 3", "x≠3"],
+  ["x != 3", "x≠3"],
+  ["x \\ne 3", "x≠3"],
+  ["x \\not= 3", "x≠3"],
+  ["1 \\text{ and } 2", "1,2"],
+  ["1 and 2", "1,2"],
+  ["1, 2, and 3", "1,2,3"],
+  ["1; 2", "1,2"],
+  ["x = 1 \\text{ or } x = 2", "x=1,x=2"],
+  ["50 pct", "50"],
+  ["12 percentage points", "12"],
+  ["25 percentage", "25"],
+  ["7 per cent", "7"],
+  ["x \\in [-2,7]", "[-2,7]"],
+  ["x ∈ (0, 1)", "(0,1)"],
+  ["\\theta \\in [0, \\pi)", "[0,\\pi)"],
+  ["\\textbf{\\text{yes}}", "yes"],
+  ["\\text{\\frac{1}{2}}", "\\frac{1}{2}"],
+  ["3−2", "3-2"],
+  ["5....", "5"],
+  ["1.500", "1.5"],
+  ["10.0100", "10.01"],
+  ["0.000", "0"]
 ]
 
 // Equivalence: [answer, reference, equal?].
@@ -258,7 +339,137 @@ const equivalence: ReadonlyArray<readonly [string, string, boolean]> = [
   // Empty and garbage.
   ["", "5", false],
   ["5", "", false],
-  ["\\frac{1}{", "\\frac{1}{2}", false]
+  ["\\frac{1}{", "\\frac{1}{2}", false],
+  // Relations: spellings, flipped sides, strictness.
+  ["x \\geq 5", "x >= 5", true],
+  ["x \\geq 5", "x ≥ 5", true],
+  ["x \\geq 5", "5 \\leq x", true],
+  ["x \\ge 5", "5 \\le x", true],
+  ["x \\geq 5", "x > 5", false],
+  ["x \\geq 5", "x \\leq 5", false],
+  ["x \\geq 5", "x \\geq 6", false],
+  ["x \\neq 3", "x != 3", true],
+  ["x \\neq 3", "x \\ne 3", true],
+  ["x \\neq 3", "3 \\neq x", true],
+  ["x \\neq 3", "x \\neq 4", false],
+  ["x \\neq 3", "x = 3", false],
+  ["y \\geq 2x", "2x \\leq y", true],
+  ["y \\geq 2x", "y \\leq 2x", false],
+  ["2y \\geq 4x", "y \\geq 2x", true],
+  ["-y \\leq -2x", "y \\geq 2x", true],
+  ["-y \\geq -2x", "y \\geq 2x", false],
+  ["y < x^2", "x^2 > y", true],
+  ["y < x^2", "y \\leq x^2", false],
+  // One-variable inequalities and intervals; membership.
+  ["x \\geq 5", "[5, \\infty)", true],
+  ["x > 5", "(5, \\infty)", true],
+  ["x > 5", "[5, \\infty)", false],
+  ["x < -1", "(-\\infty, -1)", true],
+  ["x \\le 3", "(-\\infty, 3)", false],
+  ["2 < x \\le 3", "(2, 3]", true],
+  ["2 < x \\le 3", "(2, 3)", false],
+  ["3 \\geq x > 2", "(2,3]", true],
+  ["-1 \\leq x \\leq 1", "[-1,1]", true],
+  ["-1 \\leq x \\leq 1", "[-1,2]", false],
+  ["x \\in [-2,7]", "[-2,7]", true],
+  ["x \\in [-2,7]", "[-2,7)", false],
+  ["x \\in (0,1)", "0 < x < 1", true],
+  ["x \\in (0,1)", "0 \\le x < 1", false],
+  ["x < 2 \\text{ or } x > 3", "(-\\infty, 2) \\cup (3, \\infty)", true],
+  ["x < 2 \\text{ or } x > 3", "(-\\infty, 2] \\cup (3, \\infty)", false],
+  // Lists with words, semicolons; \\pm.
+  ["1 and 2", "1, 2", true],
+  ["1 \\text{ and } 2", "2, 1", true],
+  ["1 and 2", "1, 3", false],
+  ["1; 2; 3", "3, 2, 1", true],
+  ["1; 2", "1, 2, 3", false],
+  ["1, 2, and 3", "\\{1,2,3\\}", true],
+  ["x = 1 \\text{ or } x = 2", "1, 2", true],
+  ["x=1 \\text{ or } x=2", "1, 3", false],
+  ["x=1 \\text{ or } x=-1", "\\pm 1", true],
+  ["\\text{Alice and Bob}", "\\text{Bob and Alice}", true],
+  ["\\text{Alice and Bob}", "\\text{Alice and Carol}", false],
+  ["\\pm 3", "3, -3", true],
+  ["\\pm3", "-3,3", true],
+  ["±2", "\\pm 2", true],
+  ["\\pm 3", "3", false],
+  ["\\pm 3", "3, 3", false],
+  ["x = \\pm 2", "2, -2", true],
+  ["1 \\pm \\sqrt{19}", "1+\\sqrt{19}, 1-\\sqrt{19}", true],
+  ["1 \\pm \\sqrt{19}", "1 + \\sqrt{19}", false],
+  ["\\{1\\pm\\sqrt{5},-2\\}", "-2, 1+\\sqrt5, 1-\\sqrt5", true],
+  ["\\{1\\pm\\sqrt{5},-2\\}", "1+\\sqrt5, 1-\\sqrt5", false],
+  ["3 \\pm 2 \\sqrt{2}", "3+2\\sqrt2, 3-2\\sqrt2", true],
+  ["3 \\pm 2 \\sqrt{2}", "3+2\\sqrt3, 3-2\\sqrt3", false],
+  ["\\frac{-1 \\pm \\sqrt{5}}{2}", "\\frac{-1+\\sqrt5}{2}, \\frac{-1-\\sqrt5}{2}", true],
+  ["\\frac{-1 \\pm \\sqrt{5}}{2}", "\\frac{1+\\sqrt5}{2}, \\frac{1-\\sqrt5}{2}", false],
+  // Equations equal after rearranging or scaling (symbolic engine).
+  ["2x+4y-3=0", "y=-\\frac12x+\\frac34", true],
+  ["2x+4y-3=0", "y=-\\frac12x+\\frac32", false],
+  ["y = 2x + 3", "2x - y + 3 = 0", true],
+  ["y = 2x + 3", "2x + y + 3 = 0", false],
+  ["y = 2x + 3", "y - 2x = 3", true],
+  ["5x - 7y + 11z + 4 = 0", "-5x + 7y - 11z - 4 = 0", true],
+  ["5x - 7y + 11z + 4 = 0", "10x - 14y + 22z + 8 = 0", true],
+  ["5x - 7y + 11z + 4 = 0", "5x - 7y + 11z - 4 = 0", false],
+  ["x^2 + y^2 = 4", "2x^2 + 2y^2 - 8 = 0", true],
+  ["x^2 + y^2 = 4", "x^2 + y^2 = 2", false],
+  ["y = x^2", "y = x^3", false],
+  ["y=-2x", "2x+y=0", true],
+  ["y=-2x", "2x-y=0", false],
+  ["y = 2x + 3", "2x+3", true],
+  ["y = 2x + 3", "2x+4", false],
+  // Assignments: an assignment is its value; two assignments keep their names.
+  ["x = 5", "5", true],
+  ["5 = x", "5", true],
+  ["x = 5", "y = 5", false],
+  ["p=3, q=2", "q=2, p=3", true],
+  ["p=3, q=2", "q=3, p=2", false],
+  ["p=3, q=2", "3, 2", true],
+  ["p=3, q=2", "(3,2)", false],
+  // Chained equalities: the last side.
+  ["x = 5+6 = 11", "11", true],
+  ["x = 5+6 = 11", "12", false],
+  ["x = 5 + 6 = 11", "x=11", true],
+  ["AB = 3\\sqrt2 = \\sqrt{18}", "\\sqrt{18}", true],
+  ["AB = 3\\sqrt2 = \\sqrt{18}", "\\sqrt{17}", false],
+  // Labelled tuples.
+  ["(p,q)=(3,2)", "(3,2)", true],
+  ["(p,q)=(3,2)", "(2,3)", false],
+  ["(x, y) = (1, -1)", "(1,-1)", true],
+  ["(a,b,c) = (1,2,3)", "(1,2,3)", true],
+  ["(a,b)=(1,2,3)", "(1,2,3)", false],
+  // \\cfrac.
+  ["\\cfrac{1}{2}", "0.5", true],
+  ["\\cfrac{1}{1+\\cfrac{1}{2}}", "\\frac{2}{3}", true],
+  ["\\cfrac{1}{3}", "0.5", false],
+  // Matrices written with array and brackets.
+  ["\\left[\\begin{array}{cc}1&2\\\\3&4\\end{array}\\right]", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", true],
+  ["\\left[\\begin{array}{cc}1&2\\\\3&4\\end{array}\\right]", "\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}", true],
+  ["\\left[\\begin{array}{cc}1&2\\\\3&4\\end{array}\\right]", "\\begin{pmatrix}1&3\\\\2&4\\end{pmatrix}", false],
+  ["\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}", "\\begin{pmatrix}1&2\\\\3&5\\end{pmatrix}", false],
+  ["\\begin{bmatrix} -1/3 \\\\ 2/3 \\end{bmatrix}", "\\begin{pmatrix} -\\frac13 \\\\ \\frac23 \\end{pmatrix}", true],
+  ["\\left(\\begin{array}{c}1\\\\2\\end{array}\\right)", "\\begin{pmatrix}1\\\\2\\end{pmatrix}", true],
+  ["\\left(\\begin{array}{c}1\\\\2\\end{array}\\right)", "\\begin{pmatrix}1\\\\2\\\\3\\end{pmatrix}", false],
+  // Percent words.
+  ["50 pct", "50", true],
+  ["50 pct", "50\\%", true],
+  ["12 percentage points", "12", true],
+  ["25 percentage", "25\\%", true],
+  ["7 per cent", "7", true],
+  ["50 pct", "5", false],
+  ["25 percentage", "2.5", false],
+  // Decimal commas are not read: a comma separates items (or thousands, in a whole number).
+  ["3,5", "3.5", false],
+  ["3,5", "3, 5", true],
+  ["1{,}5", "1.5", false],
+  ["3,500", "3500", true],
+  ["3,500", "3.5", false],
+  // Unicode minus and relation symbols.
+  ["−5", "-5", true],
+  ["−5", "5", false],
+  ["x ≤ 2", "x \\leq 2", true],
+  ["x ≤ 2", "x < 2", false]
 ]
 
 describe("FinalAnswer.extract", () => {
@@ -299,11 +510,26 @@ describe("Equivalence.equivalent", () => {
     expect(Equivalence.equivalent("(x+1)^2", "x^2+2x+1")).toBe(true)
   })
 
-  it("counts at least 150 hand-written cases, both equal and not equal", () => {
+  it("counts at least 400 hand-written cases, both equal and not equal", () => {
     const equal = equivalence.filter(([, , expected]) => expected).length
-    expect(extraction.length + normalization.length + equivalence.length).toBeGreaterThanOrEqual(150)
-    expect(equal).toBeGreaterThan(40)
-    expect(equivalence.length - equal).toBeGreaterThan(40)
+    expect(extraction.length + normalization.length + equivalence.length + responses.length).toBeGreaterThanOrEqual(400)
+    expect(equal).toBeGreaterThan(100)
+    expect(equivalence.length - equal).toBeGreaterThan(100)
+  })
+})
+
+describe("Grader.grade on whole responses", () => {
+  it.each(responses)("grade(%j, %j).correct is %s", (response, reference, expected) => {
+    expect(Grader.grade(response, reference).correct).toBe(expected)
+  })
+
+  it("reads an answer holding several boxes as a set only against a set or list reference", () => {
+    expect(Grader.isCorrect("\\boxed{1} and \\boxed{2}", "1, 2")).toBe(true)
+    expect(Grader.isCorrect("\\boxed{1} and \\boxed{2}", "2")).toBe(true)
+    expect(Grader.isCorrect("\\boxed{1} and \\boxed{2}", "1")).toBe(false)
+    expect(Grader.grade("\\boxed{1} and \\boxed{2}", "1,2").extracted).toBe("1, 2")
+    expect(Grader.expectsSeveral("1 \\pm \\sqrt2")).toBe(true)
+    expect(Grader.expectsSeveral("(1, 2)")).toBe(false)
   })
 })
 

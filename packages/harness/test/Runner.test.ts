@@ -192,15 +192,43 @@ describe("Runner", () => {
     expect(OneShot.inFlight.most).toBe(3)
   })
 
-  it("computes eFLOPs as the cost when a model shape is given", async () => {
+  it("prices the budgets' cost by the recipe's cost model kind, and measures eFLOPs beside it", async () => {
     const directory = folder()
-    const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], costModel: { kind: "kinetics", options: { policy: { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 } } } }))
+    const shape = { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 }
+    const kinetics = await Effect.runPromise(
+      runIn(
+        directory,
+        recipeIn(directory, 2, {
+          seeds: [0],
+          strategies: [{ kind: "one-shot" }],
+          budgets: [{ label: "b", limits: {} }],
+          costModel: { kind: "kinetics", options: { policy: shape, verifier: shape } },
+          modelShape: shape,
+          verifierShape: shape
+        })
+      )
     )
-    for (const record of outcome.records) {
+    for (const record of kinetics.records) {
       expect(record.costUnit).toBe("eFLOPs")
       expect(record.eflops).toBe(record.cost)
       expect(record.eflops).toBeGreaterThan(2 * 1e9 * record.outputTokens)
+    }
+    const other = folder()
+    const priced = await Effect.runPromise(
+      runIn(
+        other,
+        recipeIn(other, 2, {
+          seeds: [0],
+          strategies: [{ kind: "one-shot" }],
+          budgets: [{ label: "b", limits: {} }],
+          costModel: { kind: "weighted", options: { input: 0, output: 2, unit: "credits" } }
+        })
+      )
+    )
+    for (const record of priced.records) {
+      expect(record.costUnit).toBe("credits")
+      expect(record.cost).toBe(2 * record.outputTokens)
+      expect(record.eflops).toBeGreaterThan(0)
     }
   })
 
@@ -230,7 +258,7 @@ describe("Runner", () => {
     const written = readLines(results).length
     expect(written).toBeGreaterThanOrEqual(12)
     expect(written).toBeLessThan(80)
-    const resumed = await Effect.runPromise(runIn(directory, recipe))
+    const resumed = await Effect.runPromise(runIn(directory, { ...recipe, backend: { kind: "scripted", options: { delayMillis: 5 } } }))
     expect(resumed).toMatchObject({ skipped: written, ran: 80 - written })
     expect(new Set(readLines(results).map((record) => record.key)).size).toBe(80)
   })

@@ -22,7 +22,8 @@ export interface ChatTemplate {
   readonly source: string
   readonly bosToken: string | undefined
   readonly eosToken: string | undefined
-  readonly template: Template
+  /** The parsed Jinja template (`@huggingface/jinja`'s `Template`, typed by what is used of it). */
+  readonly template: { readonly render: (items: Record<string, unknown>) => string }
 }
 
 /** Special tokens a template may print (`{{ bos_token }}`). */

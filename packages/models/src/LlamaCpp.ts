@@ -3,7 +3,8 @@
  *
  * Use it to run stepwise on a local model without a server. The native engine comes prebuilt inside the
  * `@node-llama-cpp/<platform>` npm package (`getLlama({ build: "never" })`: nothing is downloaded or compiled at
- * run time); node-llama-cpp is an optional dependency, so `make` fails with `Unavailable` where it is not installed.
+ * run time); node-llama-cpp is an optional peer dependency, imported only when `make` runs, so `make` fails with
+ * `Unavailable` naming the package to install where it is not installed.
  *
  * - The prompt is the model's chat template (or `chatTemplate`) rendered with the assistant's turn opened, then the
  *   request's `prefix` verbatim: a step continues the trajectory exactly.
@@ -58,6 +59,8 @@ export interface Service extends LanguageModel.Service {
   readonly detokenize: (tokens: ReadonlyArray<number>) => string
   /** The prompt text a request is turned into (chat template, assistant turn opened, prefix). */
   readonly promptText: (request: LanguageModel.GenerateRequest) => string
+  /** Tokens a sequence holds, prompt plus output (the engine may round the size asked for up). */
+  readonly contextSize: number
 }
 
 /** The plain template used when neither the file nor the options carry one. */
@@ -79,6 +82,13 @@ const loadLlama = (gpu: false | "auto"): Promise<Llama> => {
   loading.catch(() => llamas.delete(key))
   return loading
 }
+
+/** Why node-llama-cpp could not be loaded: the package to install when it is missing, the engine's error otherwise. */
+export const unavailableDetail = (error: unknown): string =>
+  typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND" &&
+  String(error).includes("'node-llama-cpp'")
+    ? "node-llama-cpp is not installed: it is an optional peer dependency of @stepwise/models; install it with `npm install node-llama-cpp@^3.22.1`"
+    : `node-llama-cpp could not start its prebuilt engine: ${String(error)}`
 
 const validate = (options: Options): Effect.Effect<void, InvalidOptions> => {
   const invalid = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: "LlamaCpp", field, detail }))
@@ -192,8 +202,7 @@ export const make = (
     const name = options.name ?? "llama.cpp"
     const llama = yield* Effect.tryPromise({
       try: () => loadLlama(options.gpu ?? false),
-      catch: (error) =>
-        new Unavailable({ backend: name, detail: `node-llama-cpp could not start its prebuilt engine: ${String(error)}` })
+      catch: (error) => new Unavailable({ backend: name, detail: unavailableDetail(error) })
     })
     const model = yield* Effect.acquireRelease(
       Effect.tryPromise({
@@ -319,6 +328,7 @@ export const make = (
       ...service,
       tokenize: (text: string) => model.tokenize(text, false),
       detokenize: (tokens: ReadonlyArray<number>) => model.detokenize(tokens as Array<Token>),
+      contextSize: context.contextSize,
       promptText
     }
   })

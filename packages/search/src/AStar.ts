@@ -74,6 +74,7 @@ export const entry = Strategy.define({
   kind: "a-star",
   description: "Best-first over partial solutions by f = g + h, h = 1 − verifier score; k samples per expansion (arXiv 2505.13672).",
   options,
+  size: { option: "goals", fromBudget: (budget, perSolution) => Strategy.solutionsIn(budget, perSolution), untilBudget: 1024 },
   build: (settings) => {
     const { expansions, pathCost, goals, frontierCap, selection } = settings
     const pathWeight = settings.pathWeight ?? defaultPathWeights[pathCost]

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { z } from "zod"
+import { z } from "zod"
 import type { Problem } from "@stepwise/core"
 import * as BeamOptions from "./BeamOptions.js"
 import * as Seed from "./internal/Seed.js"
@@ -10,12 +10,25 @@ import * as Selection from "./Selection.js"
 import * as Strategy from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
 
-/** The options of beam search (strict; defaults as search-and-learn where it has them). */
-export const options = BeamOptions.schema({
-  beams: "N: active beams per iteration.",
-  width: "M: each kept beam is expanded M ways; N/M beams are kept.",
-  selection: "best"
-})
+/** The options of beam search (strict; defaults as search-and-learn's). */
+export const options = z
+  .object({
+    ...BeamOptions.fields({
+      beams: "N: active beams per iteration.",
+      width: "M: each kept beam is expanded M ways; N/M beams are kept.",
+      selection: "best"
+    }),
+    filterDuplicates: z
+      .boolean()
+      .default(false)
+      .describe("Drop active beams whose text repeats an earlier one before keeping the top N/M (search-and-learn's filter_duplicates)."),
+    sortCompleted: z
+      .boolean()
+      .default(false)
+      .describe("Pick among the N best-scored completed beams; off (search-and-learn's default): among the first N to complete.")
+  })
+  .strict()
+  .superRefine(BeamOptions.widthDividesBeams)
 
 /** Options of beam search as a user writes them. */
 export type Options = z.input<typeof options>
@@ -41,6 +54,17 @@ export const keepTop = (beams: ReadonlyArray<Scored>, keep: number): ReadonlyArr
     })
     .slice(0, keep)
 
+/** The beams whose trajectory text differs from every earlier one's (first occurrence kept, order kept). */
+export const distinct = (recorder: TreeRecorder.Recorder, beams: ReadonlyArray<Scored>): ReadonlyArray<Scored> => {
+  const seen = new Set<string>()
+  return beams.filter((beam) => {
+    const key = TreeRecorder.node(recorder, beam.id).trajectory.key
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
 /**
  * How N samples are spread over the kept beams: as search-and-learn's `(active * repeats)[:N]`, each beam gets
  * ⌊N/K⌋ and the first N mod K one more.
@@ -52,12 +76,14 @@ export const copiesOf = (kept: number, beams: number): ReadonlyArray<number> =>
  * Beam search (search-and-learn `beam_search.py`): N beams; each iteration generates one step per beam (the
  * copies of a beam batched with `n`), scores the full prefixes (after optional lookahead), sets completed beams
  * aside (EOS, length, an empty step or a `\boxed{}`), keeps the top N/M of the rest and expands each M ways; the
- * last iteration (`maxSteps`) generates to the end. The answer is picked among the top N completed beams.
+ * last iteration (`maxSteps`) generates to the end. The answer is picked among the first N completed beams (or the
+ * N best-scored with `sortCompleted`), as search-and-learn; `filterDuplicates` drops repeated texts before pruning.
  */
 export const entry = Strategy.define({
   kind: "beam-search",
   description: "N beams; keep the top N/M by verifier score each step and expand each M ways (search-and-learn).",
   options,
+  size: { option: "beams", fromBudget: BeamOptions.beamsFor },
   build: (settings) => {
     const { beams, width, selection } = settings
     const normalize = settings.normalize ?? Selection.defaultNormalizer
@@ -89,17 +115,20 @@ export const entry = Strategy.define({
                   .map((id, index) => ({ id, score: scores[index] }))
                   .filter(({ id }) => !TreeRecorder.node(recorder, id).finished)
                 if (active.length === 0) return
-                const kept = keepTop(active, keep)
+                const kept = keepTop(settings.filterDuplicates ? distinct(recorder, active) : active, keep)
                 const copies = copiesOf(kept.length, beams)
                 parents = kept.map((beam, index) => ({ id: beam.id, copies: copies[index] ?? 0 })).filter((beam) => beam.copies > 0)
               }
             }),
           select: ({ candidates }) => {
-            const top = keepTop(
-              candidates.map((candidate) => ({ id: candidate.nodeId, score: candidate.score })),
-              beams
-            )
-            const ids = new Set(top.map((beam) => beam.id))
+            // Candidates are in creation order, which is the order beams completed in.
+            const pool = settings.sortCompleted
+              ? keepTop(
+                  candidates.map((candidate) => ({ id: candidate.nodeId, score: candidate.score })),
+                  beams
+                )
+              : candidates.slice(0, beams).map((candidate) => ({ id: candidate.nodeId, score: candidate.score }))
+            const ids = new Set(pool.map((beam) => beam.id))
             return Selection.select(
               candidates.filter((candidate) => ids.has(candidate.nodeId)),
               selection,

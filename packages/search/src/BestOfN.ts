@@ -33,6 +33,7 @@ export const entry = Strategy.define({
   kind: "best-of-n",
   description: "N full samples, each scored; pick by best score, majority or score-weighted vote (search-and-learn).",
   options,
+  size: { option: "n", fromBudget: (budget, perSolution) => Strategy.solutionsIn(budget, perSolution), untilBudget: 1024 },
   build: (settings) => {
     const name = `best-of-${settings.n}`
     const normalize = settings.normalize ?? Selection.defaultNormalizer

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { z } from "zod"
+import { z } from "zod"
 import type { Problem } from "@stepwise/core"
 import { keepTop } from "./BeamSearch.js"
 import * as BeamOptions from "./BeamOptions.js"
@@ -11,12 +11,26 @@ import * as Selection from "./Selection.js"
 import * as Strategy from "./Strategy.js"
 import * as TreeRecorder from "./TreeRecorder.js"
 
+/** Which finished trajectories vote: every finished sibling of each subtree's last expansion, or only the picks. */
+export type VotePool = "final-siblings" | "picks"
+
 /** The options of DVTS (strict). */
-export const options = BeamOptions.schema({
-  beams: "N: the total beam count; N/M independent subtrees are grown.",
-  width: "M: candidates generated per subtree per step.",
-  selection: "weighted"
-})
+export const options = z
+  .object({
+    ...BeamOptions.fields({
+      beams: "N: the total beam count; N/M independent subtrees are grown.",
+      width: "M: candidates generated per subtree per step.",
+      selection: "weighted"
+    }),
+    votePool: z
+      .enum(["final-siblings", "picks"])
+      .default("final-siblings")
+      .describe(
+        "Who votes: the finished siblings of each subtree's last expansion (search-and-learn keeps all M), or only each subtree's pick (the verifier's choice alone)."
+      )
+  })
+  .strict()
+  .superRefine(BeamOptions.widthDividesBeams)
 
 /** Options of DVTS as a user writes them. */
 export type Options = z.input<typeof options>
@@ -25,13 +39,15 @@ export type Options = z.input<typeof options>
  * Diverse verifier tree search (search-and-learn `diverse_verifier_tree_search.py`): N/M independent subtrees;
  * each step a subtree samples M candidates (batched with `n`), scores them (after optional lookahead) and keeps
  * the best (ties: the first generated); a subtree ends when its pick is finished; the last iteration generates
- * to the end. Only each subtree's final pick is a candidate; the subtrees advance in lock-step, their calls
- * running concurrently.
+ * to the end. The vote pool holds the finished siblings of each subtree's last expansion, as search-and-learn's
+ * output does (or only each subtree's pick, with `votePool: "picks"`); the subtrees advance in lock-step, their
+ * calls running concurrently.
  */
 export const entry = Strategy.define({
   kind: "dvts",
   description: "N/M independent subtrees, each greedy by verifier score over M candidates per step (search-and-learn).",
   options,
+  size: { option: "beams", fromBudget: BeamOptions.beamsFor },
   build: (settings) => {
     const { beams, width, selection } = settings
     const normalize = settings.normalize ?? Selection.defaultNormalizer
@@ -70,9 +86,11 @@ export const entry = Strategy.define({
                     siblings.map((id) => ({ id, score: scoreOf.get(id) })),
                     1
                   )[0]
-                  for (const sibling of siblings) if (sibling !== pick?.id) TreeRecorder.exclude(recorder, sibling)
-                  if (pick !== undefined && !TreeRecorder.node(recorder, pick.id).finished)
-                    next.push({ subtree: current.subtree, id: pick.id })
+                  const continues = pick !== undefined && !TreeRecorder.node(recorder, pick.id).finished
+                  // The siblings of a subtree's last expansion stay candidates (they vote), unless only picks vote.
+                  if (continues || settings.votePool === "picks")
+                    for (const sibling of siblings) if (sibling !== pick?.id) TreeRecorder.exclude(recorder, sibling)
+                  if (continues) next.push({ subtree: current.subtree, id: pick.id })
                 })
                 if (TreeRecorder.isExhausted(recorder)) return
                 growing = next

@@ -86,9 +86,33 @@ export const generate = (
     })
   )
 
-/** True when a step ends its trajectory under the step protocol. */
-export const endsTrajectory = (step: Step.Step, depth: number, sampling: Sampling): boolean =>
-  step.finishReason !== "stop" || step.text.trim() === "" || Answer.hasBoxed(step.text) || depth >= sampling.maxSteps
+/** The output tokens of a trajectory's steps (a step whose count was not reported counts 0). */
+export const outputTokensOf = (trajectory: Trajectory.Trajectory): number => {
+  let total = 0
+  for (let current: Trajectory.Trajectory | undefined = trajectory; current !== undefined && current.step !== undefined; current = current.parent)
+    total += current.step.usage.outputTokens ?? 0
+  return total
+}
+
+/**
+ * True when a step ends its trajectory under the step protocol: the model's end of sequence, a final answer
+ * (`\boxed`), an empty step (no progress), the step cap (`maxSteps`), or the trajectory's output tokens reaching
+ * `maxTokens` (a whole solution's limit). A step cut by `stepTokens` does not end it (its generation is continued
+ * before it is recorded, see `requestNextSteps`), unless `lengthEnds` (search-and-learn's beam search, whose step
+ * limit is the whole solution's) is set.
+ */
+export const endsTrajectory = (
+  step: Step.Step,
+  depth: number,
+  tokensSoFar: number,
+  sampling: Sampling & { readonly lengthEnds?: boolean }
+): boolean =>
+  step.finishReason === "eos" ||
+  (step.finishReason === "length" && sampling.lengthEnds === true) ||
+  step.text.trim() === "" ||
+  Answer.hasBoxed(step.text) ||
+  depth >= sampling.maxSteps ||
+  tokensSoFar + (step.usage.outputTokens ?? 0) >= sampling.maxTokens
 
 /** A completion of a next-step request as a step. */
 export const stepOf = (completion: LanguageModel.Completion): Step.Step =>
@@ -107,11 +131,12 @@ export const recordStep = (
   recorder: TreeRecorder.Recorder,
   parentId: number,
   completion: LanguageModel.Completion,
-  sampling: Sampling
+  sampling: Sampling & { readonly lengthEnds?: boolean }
 ): Effect.Effect<number> => {
   const step = stepOf(completion)
-  const depth = TreeRecorder.node(recorder, parentId).depth + 1
-  return TreeRecorder.add(recorder, parentId, step, { finished: endsTrajectory(step, depth, sampling), usage: completion.usage })
+  const parent = TreeRecorder.node(recorder, parentId)
+  const finished = endsTrajectory(step, parent.depth + 1, outputTokensOf(parent.trajectory), sampling)
+  return TreeRecorder.add(recorder, parentId, step, { finished, usage: completion.usage })
 }
 
 /**
@@ -143,7 +168,7 @@ export const recordRollout = (
 export interface NextStepOptions {
   readonly n: number
   readonly seed: number
-  readonly sampling: Sampling
+  readonly sampling: Sampling & { readonly lengthEnds?: boolean }
   readonly temperature?: number
 }
 
@@ -188,18 +213,85 @@ const recordEach = (
     return ids
   })
 
-/** The generation half of `expandNode` (no recording): safe to run concurrently, record in a fixed order after. */
+// One more piece of a step cut by its token limit: the same step continued (no delimiter inserted), stopping at the
+// delimiter, within what is left of the trajectory's token cap. The pieces' texts, logprobs and usages are joined.
+const continueStep = (
+  problem: Problem.Problem,
+  trajectory: Trajectory.Trajectory,
+  completion: LanguageModel.Completion,
+  options: { readonly seed: number; readonly temperature: number; readonly stepTokens: number; readonly left: number }
+): Effect.Effect<{ readonly completion: LanguageModel.Completion; readonly exhausted: BudgetExhausted | undefined }, LanguageModelError, LanguageModel.LanguageModel> =>
+  Effect.gen(function* () {
+    let current = completion
+    let spent = completion.usage.outputTokens ?? options.stepTokens
+    for (let round = 0; current.finishReason === "length" && spent < options.left; round++) {
+      const maxTokens = Math.min(options.stepTokens, options.left - spent)
+      const request: LanguageModel.GenerateRequest = {
+        messages: problem.messages,
+        prefix: prefixOf(trajectory) + current.text,
+        stop: [delimiter],
+        n: 1,
+        maxTokens,
+        minTokens: maxTokens,
+        temperature: options.temperature,
+        seed: Seed.derive(options.seed, "continue", completion.index, round)
+      }
+      const generated = yield* generate(request)
+      const piece = generated.completions[0]
+      if (piece === undefined) return { completion: current, exhausted: generated.exhausted }
+      spent += piece.usage.outputTokens ?? maxTokens
+      current = {
+        index: current.index,
+        text: current.text + piece.text,
+        finishReason: piece.finishReason,
+        usage: Usage.add(current.usage, piece.usage),
+        ...(current.logprobs === undefined || piece.logprobs === undefined ? {} : { logprobs: [...current.logprobs, ...piece.logprobs] })
+      }
+    }
+    return { completion: current, exhausted: undefined }
+  })
+
+/**
+ * The generation half of `expandNode` (no recording): safe to run concurrently, record in a fixed order after.
+ * A step cut by `stepTokens` is continued (the same step, no delimiter inserted) until it stops, ends, or the
+ * trajectory reaches `maxTokens`, so a cut step never ends a trajectory by itself.
+ */
 export const requestNextSteps = (
   problem: Problem.Problem,
   recorder: TreeRecorder.Recorder,
   parentId: number,
   options: NextStepOptions
 ): Effect.Effect<Generated, LanguageModelError, LanguageModel.LanguageModel> =>
-  requestFrom(problem, recorder, parentId, nextStepRequest, {
-    n: options.n,
-    seed: options.seed,
-    temperature: options.temperature ?? options.sampling.temperature,
-    maxTokens: options.sampling.stepTokens
+  Effect.gen(function* () {
+    const temperature = options.temperature ?? options.sampling.temperature
+    const trajectory = TreeRecorder.node(recorder, parentId).trajectory
+    // What is left of the trajectory's token cap (at least one token: a trajectory at its cap is already finished).
+    const left = Math.max(1, options.sampling.maxTokens - outputTokensOf(trajectory))
+    const generated = yield* requestFrom(problem, recorder, parentId, nextStepRequest, {
+      n: options.n,
+      seed: options.seed,
+      temperature,
+      maxTokens: Math.min(options.sampling.stepTokens, left)
+    })
+    if (options.sampling.lengthEnds === true || generated.completions.every((completion) => completion.finishReason !== "length"))
+      return generated
+    let exhausted = generated.exhausted
+    const completions: Array<LanguageModel.Completion> = []
+    for (const completion of generated.completions) {
+      if (completion.finishReason !== "length" || exhausted !== undefined) {
+        completions.push(completion)
+        continue
+      }
+      const continued = yield* continueStep(problem, trajectory, completion, {
+        seed: options.seed,
+        temperature,
+        stepTokens: options.sampling.stepTokens,
+        left
+      })
+      completions.push(continued.completion)
+      exhausted = exhausted ?? continued.exhausted
+    }
+    return { completions, exhausted }
   })
 
 /** The recording half of `expandNode`. */
@@ -207,7 +299,7 @@ export const recordNextSteps = (
   recorder: TreeRecorder.Recorder,
   parentId: number,
   generated: Generated,
-  sampling: Sampling
+  sampling: Sampling & { readonly lengthEnds?: boolean }
 ): Effect.Effect<ReadonlyArray<number>> =>
   recordEach(recorder, generated, (completion) => recordStep(recorder, parentId, completion, sampling))
 

@@ -20,7 +20,7 @@ export type Pick = "best" | "sample" | "weighted" | "majority"
 /** Every pick. */
 export const picks = ["best", "sample", "weighted", "majority"] as const satisfies ReadonlyArray<Pick>
 
-/** Linear annealing of the weight temperature: from `weightTemperature` at step 0 to `final` at step `steps`. */
+/** Linear annealing of the weight temperature: from `weightTemperature` at step 0 to `final` at step `steps − 1`. */
 export interface Annealing {
   readonly final: number
   readonly steps: number
@@ -64,11 +64,18 @@ export const resampled = SearchEvent.define<{
   readonly survivors: ReadonlyArray<number>
 }>()("particle-resample")
 
-/** The weight temperature at a step under linear annealing. */
+/** Emitted at the end of every sweep: its index, and the node ids of its final pool (and finished particles that left it). */
+export const swept = SearchEvent.define<{ readonly sweep: number; readonly pool: ReadonlyArray<number> }>()("sweep-end")
+
+/**
+ * The weight temperature at a step under linear annealing, as the reference code computes it: from
+ * `weightTemperature` at step 0 to `final` at step `steps − 1` (fraction step / (steps − 1)), `final` from then on.
+ */
 export const temperatureAt = (settings: Settings, step: number): number => {
   if (settings.annealing === undefined) return settings.weightTemperature
-  const progress = Math.min(1, step / settings.annealing.steps)
-  return settings.weightTemperature + (settings.annealing.final - settings.weightTemperature) * progress
+  const { final, steps } = settings.annealing
+  if (steps <= 1 || step >= steps) return final
+  return settings.weightTemperature + (final - settings.weightTemperature) * (Math.max(0, step) / (steps - 1))
 }
 
 /** The particles at the end of a sweep: the pool's node ids, and finished particles that left the pool. */
@@ -154,6 +161,7 @@ export const sweep = (
       yield* resampled.emit({ step, weights: normalized, survivors })
       pool = [...pool.slice(0, fixed), ...survivors.map((index) => pool[index] ?? 0)]
     }
+    yield* swept.emit({ sweep: sweepIndex, pool: [...pool, ...left] })
     return { particles: pool, left }
   })
 
@@ -190,6 +198,7 @@ export const entry = Strategy.define({
   kind: "particle-filtering",
   description: "N particles grown a step at a time, resampled by softmax(logit(r)/T) after every step (Puri et al. 2025).",
   options,
+  size: { option: "particles", fromBudget: (budget, perSolution) => Strategy.solutionsIn(budget, perSolution) },
   build: (settings) => {
     const name = `particle-filtering-${settings.particles}`
     return {

@@ -31,13 +31,19 @@ export const pathTo = (recorder: TreeRecorder.Recorder, id: number): ReadonlyArr
 /**
  * Particle Gibbs (Puri et al. 2025): several particle-filtering sweeps; after each, a reference particle drawn
  * ∝ its final weight is carried into the next sweep, where it is replayed (no calls) and never resampled away,
- * while the other N − 1 particles are drawn fresh. The answer is picked among the finished particles of every
- * sweep's final pool.
+ * while the other N − 1 particles are drawn fresh (the reference particle itself drawn with the annealed temperature
+ * at the sweep's number, as the reference code). The answer is picked among the finished particles of the last
+ * sweep's pool (its_hub).
  */
 export const entry = Strategy.define({
   kind: "particle-gibbs",
   description: "Particle-filtering sweeps, each carrying a reference particle drawn from the last (Puri et al. 2025).",
   options,
+  size: {
+    option: "particles",
+    fromBudget: (budget, perSolution, settings) =>
+      Math.max(1, Math.floor(Strategy.solutionsIn(budget, perSolution) / (typeof settings["sweeps"] === "number" ? settings["sweeps"] : 2)))
+  },
   build: (settings) => {
     const { sweeps } = settings
     const name = `particle-gibbs-${settings.particles}x${sweeps}`
@@ -50,16 +56,18 @@ export const entry = Strategy.define({
           problem,
           body: (recorder) =>
             Effect.gen(function* () {
-              const finalIds: Array<number> = []
+              let finalIds: ReadonlyArray<number> = []
               let reference: ReadonlyArray<number> | undefined
               for (let sweepIndex = 0; sweepIndex < sweeps; sweepIndex++) {
                 const pool = yield* ParticleFiltering.sweep(problem, recorder, settings, sweepIndex, reference)
-                finalIds.push(...pool.particles, ...pool.left)
+                // The answer comes from the last sweep's pool (its_hub); a sweep cut short by the budget keeps it.
+                finalIds = [...pool.particles, ...pool.left]
                 if (TreeRecorder.isExhausted(recorder)) break
-                const everyone = [...pool.particles, ...pool.left]
+                const everyone = finalIds
+                // The reference particle is drawn with the annealed temperature at the sweep's number (the reference code).
                 const normalized = Resampling.weights(
                   everyone.map((id) => TreeRecorder.node(recorder, id).aggregate),
-                  settings.weightTemperature
+                  ParticleFiltering.temperatureAt(settings, sweepIndex + 1)
                 )
                 const draw = yield* Seed.uniforms(Seed.derive(settings.seed, "reference", sweepIndex), 1)
                 const chosen = everyone[Resampling.multinomial(normalized, draw)[0] ?? 0]

@@ -14,7 +14,12 @@ import { Aggregation } from "@stepwise/core"
 /** Sampling of a generation to the end (a rollout). */
 export const sampling = {
   temperature: z.number().min(0).default(0.8).describe("Sampling temperature (search-and-learn: 0.8)."),
-  maxTokens: z.number().int().min(1).default(1024).describe("Output-token limit of a generation to the end (a rollout).")
+  maxTokens: z
+    .number()
+    .int()
+    .min(1)
+    .default(1024)
+    .describe("Output-token limit of a whole solution: a rollout's limit, and the cap on a step-level trajectory's output tokens.")
 }
 
 /** Step-level searches: the step's token limit, the step cap, and the rescue rollout. */
@@ -26,6 +31,12 @@ export const steps = {
     .min(1)
     .default(40)
     .describe("A trajectory that reaches this many steps is finished (search-and-learn and its_hub: 40)."),
+  lengthEnds: z
+    .boolean()
+    .default(false)
+    .describe(
+      "A step cut by stepTokens ends its trajectory (search-and-learn's beam search, whose step limit is a whole solution's); off: a cut step is continued."
+    ),
   rescue: z
     .boolean()
     .default(true)
@@ -48,7 +59,7 @@ export interface Sampling {
   readonly temperature: number
   /** Output-token limit of one step. */
   readonly stepTokens: number
-  /** Output-token limit of a generation to the end (a rollout). */
+  /** Output-token limit of a whole solution: a rollout's limit and a trajectory's token cap. */
   readonly maxTokens: number
   /** A trajectory that reaches this many steps is finished. */
   readonly maxSteps: number
@@ -56,6 +67,7 @@ export interface Sampling {
 
 /** The settings of a step-level search: sampling, seed, concurrency, aggregation, rescue. */
 export interface StepSettings extends Sampling {
+  readonly lengthEnds: boolean
   readonly seed: number
   readonly concurrency: number
   readonly aggregation: Aggregation.Method

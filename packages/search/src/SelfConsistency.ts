@@ -29,6 +29,7 @@ export const entry = Strategy.define({
   kind: "self-consistency",
   description: "N full samples, majority vote over their answers; no verifier (Wang et al. 2022).",
   options,
+  size: { option: "n", fromBudget: (budget, perSolution) => Strategy.solutionsIn(budget, perSolution), untilBudget: 1024 },
   build: (settings) => {
     const name = `self-consistency-${settings.n}`
     const normalize = settings.normalize ?? Selection.defaultNormalizer

@@ -25,7 +25,29 @@ export interface Strategy {
 export const describe = (options: object): Readonly<Record<string, unknown>> =>
   Object.fromEntries(Object.entries(options).filter(([, value]) => typeof value !== "function"))
 
-/** A registry entry of a strategy: its kind, description, strict options schema, and `make` from validated options. */
+/** What a budget offers a budget-scaled strategy: its token limit, and its verifier calls when limited. */
+export interface BudgetOffer {
+  readonly tokens: number
+  readonly verifierCalls?: number | undefined
+}
+
+/**
+ * A strategy's size knob: the option that scales its work (N samples, beams, particles, goals), and how to derive
+ * it from a budget, given what one full solution costs. Benchmarks sweep it and scale it to each budget.
+ */
+export interface Size {
+  /** The option that is the knob. */
+  readonly option: string
+  /** The knob's value for a budget, from the settings the other options give (e.g. the beam width). */
+  readonly fromBudget: (budget: BudgetOffer, tokensPerSolution: number, settings: Readonly<Record<string, unknown>>) => number
+  /** For anytime strategies: the knob value that means "as much as the budget allows" (the search stops when it ends). */
+  readonly untilBudget?: number
+}
+
+/**
+ * A registry entry of a strategy: its kind, description, strict options schema, `make` from validated options,
+ * and its size knob when it has one.
+ */
 export type Entry<Kind extends string = string, S extends Options.Schema = Options.Schema> = Registry.Entry<
   Kind,
   S,
@@ -33,7 +55,7 @@ export type Entry<Kind extends string = string, S extends Options.Schema = Optio
   void,
   InvalidOptions,
   never
->
+> & { readonly size?: Size }
 
 /**
  * Declares a strategy's registry entry from a builder over validated settings (defaults filled in).
@@ -46,13 +68,19 @@ export const define = <const Kind extends string, S extends Options.Schema>(defi
   readonly description: string
   readonly options: S
   readonly build: (settings: z.output<S>) => Strategy
-}): Entry<Kind, S> =>
-  Registry.entry({
+  readonly size?: Size
+}): Entry<Kind, S> => ({
+  ...Registry.entry({
     kind: definition.kind,
     description: definition.description,
     options: definition.options,
     make: (settings: z.output<S>) => Effect.sync(() => definition.build(settings))
-  })
+  }),
+  ...(definition.size === undefined ? {} : { size: definition.size })
+})
+
+/** How many full solutions a budget buys (at least one). */
+export const solutionsIn = (budget: BudgetOffer, tokensPerSolution: number): number => Math.max(1, Math.floor(budget.tokens / tokensPerSolution))
 
 /**
  * The `make` of a strategy module: validates options as a user writes them (unknown keys, types and ranges fail

@@ -11,49 +11,54 @@ import { AStar, BeamSearch, BestOfN, Combinators, Dvts, ParticleFiltering, Parti
 import * as Toy from "./fixtures/ToyWorld.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 25 : 12))
-const sampling = { stepTokens: 64, maxTokens: 256 } as const
-const rollouts = { maxTokens: 256 } as const
+/** The token limits an entry is made with: a step's, and a whole solution's. */
+interface Limits {
+  readonly stepTokens: number
+  readonly maxTokens: number
+}
+
+const defaultLimits: Limits = { stepTokens: 64, maxTokens: 256 }
 
 /** The strategies under the conformance suite: adding one is one line. */
 const entries: ReadonlyArray<{
   readonly label: string
-  readonly make: (seed: number) => Effect.Effect<Strategy.Strategy, unknown>
+  readonly make: (seed: number, limits?: Limits) => Effect.Effect<Strategy.Strategy, unknown>
   readonly usesVerifier: boolean
 }> = [
-  { label: "BestOfN", usesVerifier: true, make: (seed) => BestOfN.make({ n: 6, batch: 4, seed, ...rollouts }) },
-  { label: "SelfConsistency", usesVerifier: false, make: (seed) => SelfConsistency.make({ n: 6, batch: 4, seed, ...rollouts }) },
-  { label: "BeamSearch", usesVerifier: true, make: (seed) => BeamSearch.make({ beams: 4, width: 2, seed, ...sampling }) },
-  { label: "BeamSearch+lookahead", usesVerifier: true, make: (seed) => BeamSearch.make({ beams: 4, width: 2, lookahead: 1, seed, ...sampling }) },
-  { label: "Dvts", usesVerifier: true, make: (seed) => Dvts.make({ beams: 4, width: 2, seed, ...sampling }) },
-  { label: "ParticleFiltering", usesVerifier: true, make: (seed) => ParticleFiltering.make({ particles: 4, seed, ...sampling }) },
+  { label: "BestOfN", usesVerifier: true, make: (seed, { maxTokens } = defaultLimits) => BestOfN.make({ n: 6, batch: 4, seed, maxTokens }) },
+  { label: "SelfConsistency", usesVerifier: false, make: (seed, { maxTokens } = defaultLimits) => SelfConsistency.make({ n: 6, batch: 4, seed, maxTokens }) },
+  { label: "BeamSearch", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => BeamSearch.make({ beams: 4, width: 2, seed, stepTokens, maxTokens }) },
+  { label: "BeamSearch+lookahead", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => BeamSearch.make({ beams: 4, width: 2, lookahead: 1, seed, stepTokens, maxTokens }) },
+  { label: "Dvts", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => Dvts.make({ beams: 4, width: 2, seed, stepTokens, maxTokens }) },
+  { label: "ParticleFiltering", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => ParticleFiltering.make({ particles: 4, seed, stepTokens, maxTokens }) },
   {
     label: "ParticleFiltering systematic",
     usesVerifier: true,
-    make: (seed) => ParticleFiltering.make({ particles: 4, resampling: "systematic", keepFinished: false, annealing: { final: 0.5, steps: 3 }, seed, ...sampling })
+    make: (seed, { stepTokens, maxTokens } = defaultLimits) => ParticleFiltering.make({ particles: 4, resampling: "systematic", keepFinished: false, annealing: { final: 0.5, steps: 3 }, seed, stepTokens, maxTokens })
   },
-  { label: "ParticleGibbs", usesVerifier: true, make: (seed) => ParticleGibbs.make({ particles: 3, sweeps: 2, seed, ...sampling }) },
-  { label: "AStar", usesVerifier: true, make: (seed) => AStar.make({ expansions: 3, seed, ...sampling }) },
-  { label: "AStar m=2 logScore", usesVerifier: true, make: (seed) => AStar.make({ expansions: 3, goals: 2, pathCost: "logScore", selection: "weighted", seed, ...sampling }) },
+  { label: "ParticleGibbs", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => ParticleGibbs.make({ particles: 3, sweeps: 2, seed, stepTokens, maxTokens }) },
+  { label: "AStar", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => AStar.make({ expansions: 3, seed, stepTokens, maxTokens }) },
+  { label: "AStar m=2 logScore", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => AStar.make({ expansions: 3, goals: 2, pathCost: "logScore", selection: "weighted", seed, stepTokens, maxTokens }) },
   {
     label: "withBudget",
     usesVerifier: true,
-    make: (seed) => Effect.flatMap(BestOfN.make({ n: 4, seed, ...rollouts }), (inner) => Combinators.withBudget(inner, { totalTokens: 3000 }))
+    make: (seed, { maxTokens } = defaultLimits) => Effect.flatMap(BestOfN.make({ n: 4, seed, maxTokens }), (inner) => Combinators.withBudget(inner, { totalTokens: 3000 }))
   },
   {
     label: "fallback",
     usesVerifier: true,
-    make: (seed) =>
+    make: (seed, { stepTokens, maxTokens } = defaultLimits) =>
       Effect.flatMap(
-        Effect.all([AStar.make({ expansions: 2, seed, maxSteps: 2, ...sampling }), BestOfN.make({ n: 3, seed, ...rollouts })]),
+        Effect.all([AStar.make({ expansions: 2, seed, maxSteps: 2, stepTokens, maxTokens }), BestOfN.make({ n: 3, seed, maxTokens })]),
         (inner) => Combinators.fallback(inner)
       )
   },
   {
     label: "portfolio",
     usesVerifier: true,
-    make: (seed) =>
+    make: (seed, { stepTokens, maxTokens } = defaultLimits) =>
       Effect.flatMap(
-        Effect.all([BestOfN.make({ n: 3, seed, ...rollouts }), ParticleFiltering.make({ particles: 3, seed, ...sampling })]),
+        Effect.all([BestOfN.make({ n: 3, seed, maxTokens }), ParticleFiltering.make({ particles: 3, seed, stepTokens, maxTokens })]),
         (inner) => Combinators.portfolio(inner, { shares: [1, 2] })
       )
   }
@@ -150,6 +155,24 @@ for (const entry of entries) {
       expect(fingerprint(second.exit.value)).toEqual(fingerprint(first.exit.value))
       expect(first.exit.value.tree.nodes.length).toBeGreaterThan(1)
     })
+
+    property.prop([fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 40, max: 90 })], { numRuns: runs })(
+      "never ends a trajectory on a step cut by its token limit, unless the step or token cap is hit",
+      async (seed, stepLength) => {
+        // Steps of 40–90 characters against a 32-token step limit: most steps come back cut and must be continued.
+        const limits = { stepTokens: 32, maxTokens: 1_000 }
+        const { exit } = await Effect.runPromise(
+          Effect.flatMap(entry.make(seed, limits), (strategy) =>
+            runUnder(strategy, { totalTokens: 200_000 }, { model: Toy.languageModel(0.3, stepLength), verifier: Toy.verifier() })
+          )
+        )
+        if (!Exit.isSuccess(exit)) throw new Error(`failed: ${String(exit.cause)}`)
+        // Every recorded step is whole: the toy world's steps are padded to `stepLength` characters, so a step
+        // recorded shorter than that was cut by the 32-token limit and not continued.
+        for (const node of exit.value.tree.nodes) if (node.parentId !== undefined) expect(node.text.length).toBeGreaterThanOrEqual(stepLength)
+        expect(exit.value.outcome._tag).toBe("Answered")
+      }
+    )
 
     it("ends in a typed error when the model always fails", async () => {
       const { exit, snapshot } = await Effect.runPromise(

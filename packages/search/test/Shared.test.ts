@@ -77,14 +77,18 @@ describe("Expansion (step protocol)", () => {
     expect(TreeRecorder.candidates(recorder).map((candidate) => candidate.answer)).toEqual(["3"])
   })
 
-  it("ends a trajectory on eos, length, an empty step, a boxed answer or max steps", () => {
-    const sampling = { temperature: 1, stepTokens: 10, maxTokens: 10, maxSteps: 5 }
-    expect(Expansion.endsTrajectory(Step.make({ text: "x", finishReason: "eos" }), 1, sampling)).toBe(true)
-    expect(Expansion.endsTrajectory(Step.make({ text: "x", finishReason: "length" }), 1, sampling)).toBe(true)
-    expect(Expansion.endsTrajectory(Step.make({ text: "  " }), 1, sampling)).toBe(true)
-    expect(Expansion.endsTrajectory(Step.make({ text: "so \\boxed{4}" }), 1, sampling)).toBe(true)
-    expect(Expansion.endsTrajectory(Step.make({ text: "x" }), 5, sampling)).toBe(true)
-    expect(Expansion.endsTrajectory(Step.make({ text: "x" }), 4, sampling)).toBe(false)
+  it("ends a trajectory on eos, an empty step, a boxed answer, max steps or the token cap; not on a cut step", () => {
+    const sampling = { temperature: 1, stepTokens: 10, maxTokens: 100, maxSteps: 5 }
+    const tokens = (outputTokens: number) => ({ inputTokens: 0, outputTokens, cachedInputTokens: 0 })
+    expect(Expansion.endsTrajectory(Step.make({ text: "x", finishReason: "eos" }), 1, 0, sampling)).toBe(true)
+    expect(Expansion.endsTrajectory(Step.make({ text: "x", finishReason: "length", usage: tokens(10) }), 1, 0, sampling)).toBe(false)
+    expect(Expansion.endsTrajectory(Step.make({ text: "x", finishReason: "length", usage: tokens(10) }), 1, 0, { ...sampling, lengthEnds: true })).toBe(true)
+    expect(Expansion.endsTrajectory(Step.make({ text: "  " }), 1, 0, sampling)).toBe(true)
+    expect(Expansion.endsTrajectory(Step.make({ text: "so \\boxed{4}" }), 1, 0, sampling)).toBe(true)
+    expect(Expansion.endsTrajectory(Step.make({ text: "x" }), 5, 0, sampling)).toBe(true)
+    expect(Expansion.endsTrajectory(Step.make({ text: "x" }), 4, 0, sampling)).toBe(false)
+    expect(Expansion.endsTrajectory(Step.make({ text: "x", usage: tokens(10) }), 4, 89, sampling)).toBe(false)
+    expect(Expansion.endsTrajectory(Step.make({ text: "x", usage: tokens(10) }), 4, 90, sampling)).toBe(true)
   })
 })
 

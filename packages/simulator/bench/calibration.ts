@@ -6,26 +6,10 @@
 import { Effect } from "effect"
 import { Step, Trajectory } from "@stepwise/core"
 import type { Problem } from "@stepwise/core"
-import { Environment, Latent, Preset, Presets, Solution, Verification, World } from "../src/index.js"
+import { Auroc, Environment, Latent, Preset, Presets, Solution, Verification, World } from "../src/index.js"
 
 const run = <A>(effect: Effect.Effect<A, unknown>) => Effect.runSync(effect)
-const auroc = (positives: ReadonlyArray<number>, negatives: ReadonlyArray<number>): number => {
-  let wins = 0
-  const sorted = [...negatives].sort((a, b) => a - b)
-  for (const positive of positives) {
-    let low = 0
-    let high = sorted.length
-    while (low < high) {
-      const middle = (low + high) >> 1
-      if ((sorted[middle] ?? 0) < positive) low = middle + 1
-      else high = middle
-    }
-    let ties = 0
-    for (let index = low; index < sorted.length && sorted[index] === positive; index++) ties++
-    wins += low + ties / 2
-  }
-  return wins / (positives.length * negatives.length)
-}
+const auroc = Auroc.of
 
 const world = World.make(Presets.calibrated, { seed: 7 })
 const problems = World.problems(world, { count: 300, seed: 5 })

@@ -1,7 +1,9 @@
 import type { LanguageModel } from "@stepwise/core"
+import * as Confidence from "./Confidence.js"
 import type { Environment } from "./Environment.js"
 import * as Environment_ from "./Environment.js"
 import * as Latent from "./Latent.js"
+import * as Recognition from "./Recognition.js"
 import * as Sampling from "./Sampling.js"
 import * as Seeded from "./Seeded.js"
 import * as Solution from "./Solution.js"
@@ -142,8 +144,74 @@ export const prefixSteps = (prefix: string | undefined): ReadonlyArray<string> =
 }
 
 /**
+ * Where a continuation starts and where it ends: the problem, the solver's state before the assistant prefix, and
+ * optionally the progress (operations applied) at which to stop, closing the last step with `closing(value)` when
+ * it did not already state a boxed answer. Use for a sub-question answered like a run of steps.
+ */
+export interface Continuation {
+  readonly problem: WordProblem
+  readonly initial: Solution.State
+  readonly until?: number
+  readonly closing?: (value: number) => string
+}
+
+/**
+ * Continues a solution from a request's prefix, one step per chunk, honouring the request's stop sequences and
+ * token limit; without a continuation (an unknown question) it writes a short, wrong, finished answer.
+ */
+export const continueSolution = (
+  environment: Environment,
+  request: LanguageModel.GenerateRequest,
+  continuation: Continuation | undefined
+): ReadonlyArray<LanguageModel.Completion> => {
+  const problem = continuation?.problem
+  const promptTokens = Tokens.prompt(request.messages, request.prefix)
+  const temperature = Sampling.temperatureOf(request)
+  let baseHash = Sampling.promptHash(environment.seed, request.messages)
+  let baseState = continuation?.initial
+  for (const step of prefixSteps(request.prefix)) {
+    baseHash = Seeded.hashText(step, baseHash)
+    if (problem !== undefined && baseState !== undefined) baseState = Solution.read(problem, baseState, step)
+  }
+  const settings = environment.preset.confidence
+  const confidence: Sampling.Confidence =
+    problem === undefined || baseState === undefined
+      ? { settings }
+      : { settings, weights: (text) => Confidence.stepWeights(settings, problem, baseState, text.split("\n\n")) }
+  const until = continuation?.until
+  const closing = continuation?.closing ?? Solution.closing
+  const completions: Array<LanguageModel.Completion> = []
+  for (let index = 0; index < request.n; index++) {
+    const sample = Sampling.sampleKey(request, index)
+    let source: Sampling.Source
+    if (problem === undefined || baseState === undefined) source = Sampling.single(answerFallback)
+    else {
+      let state = baseState
+      let hash = baseHash
+      source = () => {
+        if (state.finished || (until !== undefined && state.progress >= until)) return undefined
+        const before = state
+        const written = nextStep(environment, problem, state, Seeded.stream(Seeded.combine(hash, sample)), temperature)
+        hash = Seeded.hashText(written.text, hash)
+        state = written.state
+        let text = written.text
+        if (until !== undefined && state.progress >= until && !state.finished) {
+          text = `${written.text} ${closing(state.value)}`
+          state = Solution.read(problem, before, text)
+        }
+        return state.finished ? text : `${text}\n\n`
+      }
+    }
+    const result = Sampling.cut(source, request)
+    completions.push(Sampling.completion(request, index, result, promptTokens, Seeded.combine(baseHash, sample), confidence))
+  }
+  return completions
+}
+
+/**
  * Answers a generation request: a ThinkPRM-style verification prompt is handed to `Verification`; a problem of
- * the world is continued from its prefix; anything else gets a short, wrong, finished answer.
+ * the world (generated, or free text it reads) is continued from its prefix; anything else gets a short, wrong,
+ * finished answer. `Router.complete` also answers the other prompt formats (planning, judges, token verdicts).
  */
 export const complete = (
   environment: Environment,
@@ -151,39 +219,6 @@ export const complete = (
 ): ReadonlyArray<LanguageModel.Completion> => {
   const question = Sampling.lastUserText(request.messages)
   if (Verification.isPrompt(question)) return Verification.complete(environment, request, question)
-  const promptTokens = Tokens.prompt(request.messages, request.prefix)
-  const problem = WordProblem_.recognize(question)
-  const temperature = Sampling.temperatureOf(request)
-  let baseHash = Sampling.promptHash(environment.seed, request.messages)
-  let baseState = problem === undefined ? undefined : Solution.initial(problem)
-  for (const step of prefixSteps(request.prefix)) {
-    baseHash = Seeded.hashText(step, baseHash)
-    if (problem !== undefined && baseState !== undefined) baseState = Solution.read(problem, baseState, step)
-  }
-  const completions: Array<LanguageModel.Completion> = []
-  for (let index = 0; index < request.n; index++) {
-    const sample = Sampling.sampleKey(request, index)
-    let source: Sampling.Source
-    if (problem === undefined || baseState === undefined) {
-      let done = false
-      source = () => {
-        if (done) return undefined
-        done = true
-        return answerFallback
-      }
-    } else {
-      let state = baseState
-      let hash = baseHash
-      source = () => {
-        if (state.finished) return undefined
-        const written = nextStep(environment, problem, state, Seeded.stream(Seeded.combine(hash, sample)), temperature)
-        hash = Seeded.hashText(written.text, hash)
-        state = written.state
-        return state.finished ? written.text : `${written.text}\n\n`
-      }
-    }
-    const result = Sampling.cut(source, request)
-    completions.push(Sampling.completion(request, index, result, promptTokens, Seeded.combine(baseHash, sample)))
-  }
-  return completions
+  const problem = Recognition.recognize(question)
+  return continueSolution(environment, request, problem === undefined ? undefined : { problem, initial: Solution.initial(problem) })
 }

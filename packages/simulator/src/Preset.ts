@@ -79,6 +79,28 @@ export interface GenerativeVerifier {
   readonly confidence: number
 }
 
+/** How sure the policy is of the tokens it writes: the token logprobs it returns when asked. */
+export interface Confidence {
+  /** Mean logit of the sampled token's probability on the tokens of a sound step. */
+  readonly sound: number
+  /** Logit lowered on every token of a step that makes an error (a slip, a wrong operand, a lucky guess). */
+  readonly separation: number
+  /** Share of the separation a trap step shows: a move the model is drawn to is made with more confidence. */
+  readonly trapVisibility: number
+  /** Standard deviation of a per-step shift of the logit, shared by the step's tokens. */
+  readonly stepSpread: number
+  /** Standard deviation of each token's logit around its step's. */
+  readonly tokenSpread: number
+}
+
+/** How the policy answers a planning prompt (`Planning`): the noise of its decomposition. */
+export interface Planning {
+  /** Probability that an operation is merged into the sub-question before it. */
+  readonly mergeRate: number
+  /** Probability that an operation is left out of the plan (the composed answer then goes wrong). */
+  readonly skipRate: number
+}
+
 /** A whole world's settings. */
 export interface Preset {
   readonly name: string
@@ -88,6 +110,8 @@ export interface Preset {
   readonly policy: Policy
   readonly verifier: Verifier
   readonly generativeVerifier: GenerativeVerifier
+  readonly confidence: Confidence
+  readonly planning: Planning
 }
 
 /** A partial preset: every group may be partly given. */
@@ -98,6 +122,8 @@ export interface Overrides {
   readonly policy?: Partial<Policy>
   readonly verifier?: Partial<Verifier>
   readonly generativeVerifier?: Partial<GenerativeVerifier>
+  readonly confidence?: Partial<Confidence>
+  readonly planning?: Partial<Planning>
 }
 
 /**
@@ -112,7 +138,9 @@ export const override = (preset: Preset, overrides: Overrides): Preset => ({
   difficultyMix: overrides.difficultyMix ?? preset.difficultyMix,
   policy: { ...preset.policy, ...overrides.policy },
   verifier: { ...preset.verifier, ...overrides.verifier },
-  generativeVerifier: { ...preset.generativeVerifier, ...overrides.generativeVerifier }
+  generativeVerifier: { ...preset.generativeVerifier, ...overrides.generativeVerifier },
+  confidence: { ...preset.confidence, ...overrides.confidence },
+  planning: { ...preset.planning, ...overrides.planning }
 })
 
 const invalid = (field: string, detail: string) => new InvalidOptions({ subject: "simulator preset", field, detail })
@@ -124,7 +152,7 @@ export const validate = (preset: Preset): InvalidOptions | undefined => {
   const finite = (field: string, value: number) => (Number.isFinite(value) ? undefined : invalid(field, `must be a finite number, got ${value}`))
   const nonNegative = (field: string, value: number) =>
     Number.isFinite(value) && value >= 0 ? undefined : invalid(field, `must be ≥ 0, got ${value}`)
-  const { policy, verifier, generativeVerifier } = preset
+  const { policy, verifier, generativeVerifier, confidence, planning } = preset
   const checks: ReadonlyArray<InvalidOptions | undefined> = [
     preset.difficultyMix.length === 5 && preset.difficultyMix.every((weight) => weight >= 0) && preset.difficultyMix.some((weight) => weight > 0)
       ? undefined
@@ -156,7 +184,14 @@ export const validate = (preset: Preset): InvalidOptions | undefined => {
       ? undefined
       : invalid("generativeVerifier.accuracy", `must be in [0.5, 1], got ${generativeVerifier.accuracy}`),
     probability("generativeVerifier.trapFooledRate", generativeVerifier.trapFooledRate),
-    nonNegative("generativeVerifier.confidence", generativeVerifier.confidence)
+    nonNegative("generativeVerifier.confidence", generativeVerifier.confidence),
+    finite("confidence.sound", confidence.sound),
+    nonNegative("confidence.separation", confidence.separation),
+    probability("confidence.trapVisibility", confidence.trapVisibility),
+    nonNegative("confidence.stepSpread", confidence.stepSpread),
+    nonNegative("confidence.tokenSpread", confidence.tokenSpread),
+    probability("planning.mergeRate", planning.mergeRate),
+    probability("planning.skipRate", planning.skipRate)
   ]
   return checks.find((check) => check !== undefined)
 }

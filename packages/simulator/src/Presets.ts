@@ -46,6 +46,17 @@ export const calibrated: Preset = {
     accuracy: 0.85,
     trapFooledRate: 0.4,
     confidence: 2.5
+  },
+  confidence: {
+    sound: 3,
+    separation: 1.5,
+    trapVisibility: 0.5,
+    stepSpread: 0.5,
+    tokenSpread: 1
+  },
+  planning: {
+    mergeRate: 0.15,
+    skipRate: 0.03
   }
 }
 

@@ -1,5 +1,7 @@
 import type { LanguageModel, Message } from "@stepwise/core"
 import { Usage } from "@stepwise/core"
+import * as Confidence_ from "./Confidence.js"
+import type * as Preset from "./Preset.js"
 import * as Seeded from "./Seeded.js"
 import * as Tokens from "./Tokens.js"
 
@@ -52,6 +54,16 @@ export const lastUserText = (messages: ReadonlyArray<Message.Message>): string =
 
 /** A source of continuation text, one chunk at a time; `undefined` means the model ended (end of sequence). */
 export type Source = () => string | undefined
+
+/** A source that gives one chunk, then ends. */
+export const single = (text: string): Source => {
+  let done = false
+  return () => {
+    if (done) return undefined
+    done = true
+    return text
+  }
+}
 
 const earliestStop = (text: string, stops: ReadonlyArray<string>, from: number): readonly [number, string] => {
   let best = -1
@@ -118,45 +130,47 @@ const truncated = (text: string, limit: number): Cut => {
   return { text: kept, finishReason: "length", outputTokens: Math.min(limit, Tokens.count(kept)) }
 }
 
+const stopSequences = new WeakMap<LanguageModel.Completion, string>()
+
 /**
- * Token logprobs for a text: the sampled token's log-probability and a few alternatives, seeded by the sample.
- * Only built when a request asks for logprobs.
+ * The token ids a sample generated, as a server's KV cache holds them: the text, then the stop string that ended
+ * it, or the end-of-sequence token. Use for the prefix-cache model.
  */
-export const logprobsOf = (text: string, key: number, topLogprobs: number): ReadonlyArray<{
-  readonly token: string
-  readonly logprob: number
-  readonly top: ReadonlyArray<{ readonly token: string; readonly logprob: number }>
-}> => {
-  const alternatives = [" the", " so", ",", " and", ".", " is", " of", " to"]
-  return Tokens.pieces(text).map((token, position) => {
-    const next = Seeded.stream(Seeded.combine(key, position))
-    const probability = 0.55 + 0.44 * next()
-    const logprob = Math.log(probability)
-    const top: Array<{ token: string; logprob: number }> = [{ token, logprob }]
-    let rest = 1 - probability
-    for (let rank = 1; rank < topLogprobs; rank++) {
-      const share = rest * (0.3 + 0.4 * next())
-      rest -= share
-      const alternative = alternatives[(position + rank) % alternatives.length] ?? " "
-      if (alternative === token) continue
-      top.push({ token: alternative, logprob: Math.log(Math.max(share, 1e-9)) })
-    }
-    return { token, logprob, top }
-  })
+export const generatedIds = (completion: LanguageModel.Completion): ReadonlyArray<number> => {
+  if (completion.finishReason === "eos") return [...Tokens.ids(completion.text), Tokens.endOfSequence]
+  if (completion.finishReason === "stop") return Tokens.ids(completion.text + (stopSequences.get(completion) ?? ""))
+  return Tokens.ids(completion.text)
 }
 
-const stopSequences = new WeakMap<LanguageModel.Completion, string>()
+/** A completion with another usage, keeping what the world knows about it (the stop sequence that ended it). */
+export const withUsage = (completion: LanguageModel.Completion, usage: Usage.Usage): LanguageModel.Completion => {
+  const changed = { ...completion, usage }
+  const stop = stopSequences.get(completion)
+  if (stop !== undefined) stopSequences.set(changed, stop)
+  return changed
+}
 
 /** The stop sequence that ended a completion the world produced (a server reports it as `stop_reason`). */
 export const stopSequenceOf = (completion: LanguageModel.Completion): string | undefined => stopSequences.get(completion)
 
-/** Builds one completion from a cut: usage (the prompt counted on completion 0 only) and optional logprobs. */
+/** What the token logprobs of a completion follow: the world's confidence settings and each step's error weight. */
+export interface Confidence {
+  readonly settings: Preset.Confidence
+  /** Each step's error weight for a text (`Confidence.stepWeights`); every step sound when absent. */
+  readonly weights?: (text: string) => ReadonlyArray<number>
+}
+
+/**
+ * Builds one completion from a cut: usage (the prompt counted on completion 0 only) and, when the request asks,
+ * token logprobs drawn by `Confidence.logprobs` from their own stream.
+ */
 export const completion = (
   request: LanguageModel.GenerateRequest,
   index: number,
   result: Cut,
   promptTokens: number,
-  key: number
+  key: number,
+  confidence: Confidence
 ): LanguageModel.Completion => {
   const wantsLogprobs = request.logprobs === true || request.topLogprobs !== undefined
   const built: LanguageModel.Completion = {
@@ -164,7 +178,17 @@ export const completion = (
     text: result.text,
     finishReason: result.finishReason,
     usage: Usage.make({ inputTokens: index === 0 ? promptTokens : 0, outputTokens: result.outputTokens, cachedInputTokens: 0 }),
-    ...(wantsLogprobs ? { logprobs: logprobsOf(result.text, key, Math.max(1, request.topLogprobs ?? 1)) } : {})
+    ...(wantsLogprobs
+      ? {
+          logprobs: Confidence_.logprobs(
+            confidence.settings,
+            result.text,
+            key,
+            Math.max(1, request.topLogprobs ?? 1),
+            confidence.weights?.(result.text) ?? []
+          )
+        }
+      : {})
   }
   if (result.stopSequence !== undefined) stopSequences.set(built, result.stopSequence)
   return built

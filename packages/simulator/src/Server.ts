@@ -1,17 +1,18 @@
 import { createServer } from "node:http"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Data, Effect } from "effect"
+import { Data, Effect, Result } from "effect"
 import type { Scope } from "effect"
 import { InvalidOptions } from "@stepwise/core"
 import type { LanguageModel, Message } from "@stepwise/core"
 import * as RewardModel from "./RewardModel.js"
+import * as PrefixCache from "./PrefixCache.js"
+import * as Recognition from "./Recognition.js"
 import * as Sampling from "./Sampling.js"
 import * as Seeded from "./Seeded.js"
 import * as Tokens from "./Tokens.js"
 import type { World } from "./World.js"
 import * as World_ from "./World.js"
-import * as WordProblem from "./WordProblem.js"
 
 /**
  * A loopback OpenAI-compatible server over a simulated world, shaped like vLLM's: `POST /v1/chat/completions`
@@ -55,6 +56,12 @@ export interface Options {
   readonly faults?: Faults
   /** Largest accepted request body in bytes (default 8 MiB); larger ones get a 413. */
   readonly maxBodyBytes?: number
+  /**
+   * A prefix cache for this server (vLLM's automatic prefix caching, see `PrefixCache`): when given, chat and
+   * completions responses report `usage.prompt_tokens_details.cached_tokens` for the order requests arrive in, as
+   * vLLM does with `--enable-prompt-tokens-details`. Default: off (`prompt_tokens_details: null`).
+   */
+  readonly prefixCache?: PrefixCache.Options
 }
 
 /** Where a running server listens. */
@@ -189,7 +196,7 @@ const parseRendered = (prompt: string): { readonly messages: Array<Message.Messa
   }
   // A plain prompt: the paragraph that is a question of the world, and what follows it as the solution so far.
   const paragraphs = prompt.split("\n\n")
-  const at = paragraphs.findIndex((paragraph) => WordProblem.recognize(paragraph.trim()) !== undefined)
+  const at = paragraphs.findIndex((paragraph) => Recognition.recognize(paragraph.trim()) !== undefined)
   if (at < 0) return { messages: [{ role: "user", content: prompt }], prefix: undefined }
   const rest = paragraphs.slice(at + 1).join("\n\n")
   return { messages: [{ role: "user", content: (paragraphs[at] ?? "").trim() }], prefix: rest.length > 0 ? rest : undefined }
@@ -225,7 +232,7 @@ const finishOf = (completion: LanguageModel.Completion) => ({
   stop_reason: completion.finishReason === "stop" ? (Sampling.stopSequenceOf(completion) ?? null) : null
 })
 
-const usageOf = (completions: ReadonlyArray<LanguageModel.Completion>, promptTokens?: number) => {
+const usageOf = (completions: ReadonlyArray<LanguageModel.Completion>, promptTokens?: number, cachedTokens?: number) => {
   let prompt = 0
   let output = 0
   for (const completion of completions) {
@@ -233,8 +240,20 @@ const usageOf = (completions: ReadonlyArray<LanguageModel.Completion>, promptTok
     output += completion.usage.outputTokens ?? 0
   }
   const input = promptTokens ?? prompt
-  return { prompt_tokens: input, total_tokens: input + output, completion_tokens: output, prompt_tokens_details: null }
+  return {
+    prompt_tokens: input,
+    total_tokens: input + output,
+    completion_tokens: output,
+    prompt_tokens_details: cachedTokens === undefined ? null : { cached_tokens: cachedTokens }
+  }
 }
+
+/** A server's own prefix cache serves one request: its prompt's token ids and what each sample generated. */
+const cachedTokensOf = (
+  cache: PrefixCache.PrefixCache | undefined,
+  promptIds: ReadonlyArray<number>,
+  completions: ReadonlyArray<LanguageModel.Completion>
+): number | undefined => (cache === undefined ? undefined : PrefixCache.request(cache, promptIds, completions.map(Sampling.generatedIds)))
 
 const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   const text = JSON.stringify(body)
@@ -300,7 +319,7 @@ const samplingOf = (body: Body, defaultMaxTokens: number) => {
 const withStopString = (completion: LanguageModel.Completion, include: boolean): string =>
   include && completion.finishReason === "stop" ? completion.text + (Sampling.stopSequenceOf(completion) ?? "") : completion.text
 
-const chatCompletions = async (world: World, body: Body, response: ServerResponse): Promise<void> => {
+const chatCompletions = async (world: World, body: Body, response: ServerResponse, cache: PrefixCache.PrefixCache | undefined): Promise<void> => {
   checkModel(body)
   const all = messagesOf(body["messages"], "messages")
   const continueFinal = optionalBoolean(body, "continue_final_message") ?? false
@@ -332,6 +351,7 @@ const chatCompletions = async (world: World, body: Body, response: ServerRespons
     ...(logprobs && topLogprobs !== undefined ? { topLogprobs: Math.max(1, topLogprobs) } : {})
   }
   const completions = await generate(world, request)
+  const cachedTokens = cachedTokensOf(cache, Tokens.promptIds(request.messages, request.prefix), completions)
   const id = nextId("chatcmpl")
   const created = Math.floor(Date.now() / 1000)
   const wantedTop = topLogprobs ?? 0
@@ -347,7 +367,7 @@ const chatCompletions = async (world: World, body: Body, response: ServerRespons
         logprobs: logprobs ? chatLogprobs(completion, wantedTop) : null,
         ...finishOf(completion)
       })),
-      usage: usageOf(completions),
+      usage: usageOf(completions, undefined, cachedTokens),
       prompt_logprobs: null
     })
     return
@@ -393,11 +413,11 @@ const chatCompletions = async (world: World, body: Body, response: ServerRespons
     })
     write(frame([{ index: completion.index, delta: { content: "" }, logprobs: null, ...finishOf(completion) }]))
   }
-  if (includeUsage) write({ id, object: "chat.completion.chunk", created, model: World_.modelName, choices: [], usage: usageOf(completions) })
+  if (includeUsage) write({ id, object: "chat.completion.chunk", created, model: World_.modelName, choices: [], usage: usageOf(completions, undefined, cachedTokens) })
   response.end("data: [DONE]\n\n")
 }
 
-const completionsEndpoint = async (world: World, body: Body, response: ServerResponse): Promise<void> => {
+const completionsEndpoint = async (world: World, body: Body, response: ServerResponse, cache: PrefixCache.PrefixCache | undefined): Promise<void> => {
   checkModel(body)
   const raw = body["prompt"]
   const prompts: ReadonlyArray<string> =
@@ -415,6 +435,7 @@ const completionsEndpoint = async (world: World, body: Body, response: ServerRes
   const choices: Array<unknown> = []
   const all: Array<LanguageModel.Completion> = []
   let promptTokens = 0
+  let cachedTokens: number | undefined
   for (const [promptIndex, prompt] of prompts.entries()) {
     const { messages, prefix } = parseRendered(prompt)
     const completions = await generate(world, {
@@ -424,6 +445,8 @@ const completionsEndpoint = async (world: World, body: Body, response: ServerRes
       ...(logprobs === undefined ? {} : { topLogprobs: Math.max(1, logprobs) })
     })
     promptTokens += Tokens.count(prompt)
+    const cached = cachedTokensOf(cache, Tokens.ids(prompt), completions)
+    if (cached !== undefined) cachedTokens = (cachedTokens ?? 0) + cached
     all.push(...completions)
     for (const completion of completions) {
       let offset = echo ? prompt.length : 0
@@ -456,7 +479,7 @@ const completionsEndpoint = async (world: World, body: Body, response: ServerRes
     created: Math.floor(Date.now() / 1000),
     model: World_.modelName,
     choices,
-    usage: usageOf(all, promptTokens)
+    usage: usageOf(all, promptTokens, cachedTokens)
   })
 }
 
@@ -483,8 +506,10 @@ const pooling = (world: World, body: Body, response: ServerResponse): void => {
   let promptTokens = 0
   const data = conversations.map(({ messages, assistant }, index) => {
     const question = Sampling.lastUserText(messages)
-    const problem = WordProblem.recognize(question)
-    if (problem === undefined) throw badRequest(body["messages"] !== undefined ? "messages" : "input", `input ${index} holds no problem of this world.`)
+    const understood = Recognition.understand(question)
+    if (Result.isFailure(understood))
+      throw badRequest(body["messages"] !== undefined ? "messages" : "input", `input ${index} holds no problem of this world: ${understood.failure.reason}.`)
+    const problem = understood.success
     const steps = assistant.split(stepTag).map((step) => step.trim()).filter((step) => step.length > 0)
     if (!assistant.includes(stepTag)) throw badRequest(body["messages"] !== undefined ? "messages" : "input", `input ${index} has no ${stepTag} step tags.`)
     promptTokens += RewardModel.tokensOf(question, steps) + steps.length
@@ -555,6 +580,10 @@ const validateOptions = (options: Options): InvalidOptions | undefined => {
     return bad("port", `must be an integer in [0, 65535], got ${options.port}`)
   if (options.maxBodyBytes !== undefined && !(Number.isInteger(options.maxBodyBytes) && options.maxBodyBytes > 0))
     return bad("maxBodyBytes", `must be a positive integer, got ${options.maxBodyBytes}`)
+  if (options.prefixCache !== undefined) {
+    const problem = PrefixCache.validate(options.prefixCache)
+    if (problem !== undefined) return bad(`prefixCache.${problem.field}`, problem.detail)
+  }
   const faults = options.faults
   if (faults !== undefined) {
     let total = 0
@@ -576,6 +605,7 @@ const delay = (millis: number) => new Promise<void>((resolve) => setTimeout(reso
 
 const handler = (world: World, options: Options) => {
   let requests = 0
+  const cache = options.prefixCache === undefined ? undefined : PrefixCache.make(options.prefixCache)
   const limit = options.maxBodyBytes ?? 8 * 1024 * 1024
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? "/").split("?")[0] ?? "/"
@@ -619,14 +649,14 @@ const handler = (world: World, options: Options) => {
       }
       if (fault === "truncated") {
         const capture = new Capture()
-        await route(world, path, body, capture.response)
+        await route(world, path, body, capture.response, cache)
         const full = capture.body
         response.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(full)) })
         response.write(full.slice(0, Math.floor(full.length / 2)))
         response.socket?.destroy()
         return
       }
-      await route(world, path, body, response)
+      await route(world, path, body, response, cache)
     } catch (error) {
       const problem = error instanceof HttpProblem ? error : new HttpProblem(500, String(error), undefined, "InternalServerError")
       if (response.headersSent) response.end()
@@ -635,11 +665,11 @@ const handler = (world: World, options: Options) => {
   }
 }
 
-const route = (world: World, path: string, body: Body, response: ServerResponse): Promise<void> | void =>
+const route = (world: World, path: string, body: Body, response: ServerResponse, cache: PrefixCache.PrefixCache | undefined): Promise<void> | void =>
   path === "/v1/chat/completions"
-    ? chatCompletions(world, body, response)
+    ? chatCompletions(world, body, response, cache)
     : path === "/v1/completions"
-      ? completionsEndpoint(world, body, response)
+      ? completionsEndpoint(world, body, response, cache)
       : pooling(world, body, response)
 
 /** Collects what a route writes, to serve it cut in half (the truncated fault). */

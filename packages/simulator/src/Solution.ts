@@ -51,6 +51,23 @@ const computationPattern = /(-?\d+) ([-+*/]) (-?\d+) = (-?\d+)/g
 const kindOfSymbol = (symbol: string): Kind =>
   symbol === "+" ? "add" : symbol === "-" ? "subtract" : symbol === "*" ? "multiply" : "divide"
 
+/** A step's computation: `input op operand = result`, the last one the text states. */
+export interface Computation {
+  readonly input: number
+  readonly kind: Kind
+  readonly operand: number
+  readonly result: number
+}
+
+/** The last computation a step text states, or `undefined` for a step without one. */
+export const computationOf = (text: string): Computation | undefined => {
+  let last: RegExpExecArray | null = null
+  computationPattern.lastIndex = 0
+  for (let match = computationPattern.exec(text); match !== null; match = computationPattern.exec(text)) last = match
+  if (last === null) return undefined
+  return { input: Number(last[1]), kind: kindOfSymbol(last[2] ?? "+"), operand: Number(last[3]), result: Number(last[4]) }
+}
+
 /** Reads one step text on top of a state. A step without a computation makes no progress (a digression). */
 export const read = (problem: WordProblem, state: State, text: string): State => {
   let last: RegExpExecArray | null = null
@@ -153,6 +170,9 @@ const digressions: ReadonlyArray<(problem: WordProblem, value: number) => string
   (problem) => `It is worth double-checking the units here: everything is counted in ${problem.items}, so no conversion is needed.`
 ]
 
+// A free-text problem's subject may be lower case ("the farmer"); a step starts with a capital letter.
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1)
+
 /** The closing sentence of a final step. */
 export const closing = (answer: number | string): string => `Therefore, the final answer is: $\\boxed{${answer}}$.`
 
@@ -176,7 +196,7 @@ export const writeComputation = (
 ): string => {
   const opener = pick(openers, options.style)
   const lead = pick(leadIns[options.leadKind], (options.style * 7.31) % 1)(problem, options.leadOperand)
-  const body = `${opener}${lead}, so ${options.input} ${WordProblem_.symbol(options.kind)} ${options.operand} = ${options.result}.`
+  const body = capitalized(`${opener}${lead}, so ${options.input} ${WordProblem_.symbol(options.kind)} ${options.operand} = ${options.result}.`)
   return `## Step ${options.number}: ${body}${options.final ? ` ${closing(options.result)}` : ""}`
 }
 

@@ -2,11 +2,11 @@ import type { LanguageModel } from "@stepwise/core"
 import { Usage } from "@stepwise/core"
 import type { Environment } from "./Environment.js"
 import * as Environment_ from "./Environment.js"
+import * as Recognition from "./Recognition.js"
 import * as Sampling from "./Sampling.js"
 import * as Seeded from "./Seeded.js"
 import * as Solution from "./Solution.js"
 import * as Tokens from "./Tokens.js"
-import * as WordProblem from "./WordProblem.js"
 
 /**
  * ThinkPRM-style generative verification, answered by the simulated policy: a verification chain with one
@@ -69,7 +69,7 @@ const truthOf = (
   question: string,
   steps: ReadonlyArray<string>
 ): ReadonlyArray<Solution.State> | undefined => {
-  const problem = WordProblem.recognize(question)
+  const problem = Recognition.recognize(question)
   return problem === undefined ? undefined : Solution.readAll(problem, steps)
 }
 
@@ -91,6 +91,32 @@ export const verdict = (
   return u < environment.preset.generativeVerifier.accuracy ? right : !right
 }
 
+/**
+ * The top alternatives of a yes/no answer token with P(yes) = `yes`: `yes`, `no`, ` Yes`, ` No` and `The`, in that
+ * order. Use for any yes/no decision the world answers.
+ */
+export const yesNoTop = (yes: number): ReadonlyArray<{ readonly token: string; readonly logprob: number }> => [
+  { token: "yes", logprob: Math.log(yes * 0.96) },
+  { token: "no", logprob: Math.log((1 - yes) * 0.96) },
+  { token: " Yes", logprob: Math.log(yes * 0.03) },
+  { token: " No", logprob: Math.log((1 - yes) * 0.03) },
+  { token: "The", logprob: Math.log(0.01) }
+]
+
+/** The marker that opens a "double check" round of a chain (ThinkPRM's sequential scaling). */
+export const doubleCheck = "Let me double check"
+
+/**
+ * Whether a chain found an incorrect step: any `\boxed{incorrect}`; when the chain has double-check rounds, the
+ * last judgement of each step counts.
+ */
+export const chainFindsError = (chain: string): boolean => {
+  if (!chain.includes(doubleCheck)) return /\\boxed\{incorrect\}/.test(chain)
+  const last = new Map<string, string>()
+  for (const match of chain.matchAll(/Step (\d+):[^\n]*?\\boxed\{(correct|incorrect)\}/g)) last.set(match[1] ?? "", match[2] ?? "")
+  return [...last.values()].includes("incorrect")
+}
+
 /** Answers a verification request: a chain, or (after "Is the solution correct? ") the yes/no decision. */
 export const complete = (
   environment: Environment,
@@ -99,7 +125,7 @@ export const complete = (
 ): ReadonlyArray<LanguageModel.Completion> => {
   const { question, steps } = parsePrompt(text)
   const promptTokens = Tokens.prompt(request.messages, request.prefix)
-  const problem = WordProblem.recognize(question)
+  const problem = Recognition.recognize(question)
   const states = truthOf(question, steps)
   const fooled = problem === undefined ? false : Environment_.latentOf(environment, problem).verificationFooled
   const prefix = request.prefix ?? ""
@@ -107,7 +133,7 @@ export const complete = (
   const completions: Array<LanguageModel.Completion> = []
   if (prefix.trimEnd().endsWith(decisionQuestion)) {
     const chain = prefix.slice(prefix.indexOf(chainOpening) + 1)
-    const incorrect = /\\boxed\{incorrect\}/.test(chain)
+    const incorrect = chainFindsError(chain)
     const judged = countVerdicts(chain) > 0
     const confidence = environment.preset.generativeVerifier.confidence
     const noise = 0.6 * Seeded.normal(Seeded.uniform(Seeded.combine(base, 1)), Seeded.uniform(Seeded.combine(base, 2)))
@@ -117,13 +143,7 @@ export const complete = (
       const draw = Seeded.uniform(Seeded.combine(base, Sampling.sampleKey(request, index)))
       const sharpened = temperature === 0 ? (yes >= 0.5 ? 1 : 0) : yes
       const token = draw < sharpened ? "yes" : "no"
-      const top = [
-        { token: "yes", logprob: Math.log(yes * 0.96) },
-        { token: "no", logprob: Math.log((1 - yes) * 0.96) },
-        { token: " Yes", logprob: Math.log(yes * 0.03) },
-        { token: " No", logprob: Math.log((1 - yes) * 0.03) },
-        { token: "The", logprob: Math.log(0.01) }
-      ]
+      const top = yesNoTop(yes)
       const chosen = top.find((candidate) => candidate.token === token) ?? { token, logprob: 0 }
       const wanted = Math.max(2, request.topLogprobs ?? 0)
       completions.push({
@@ -138,13 +158,23 @@ export const complete = (
     }
     return completions
   }
-  const already = countVerdicts(prefix)
+  // A double-check round judges every step again, with its own draws; a partial round is continued.
+  const rounds = prefix.split(doubleCheck).length - 1
+  const round = rounds === 0 ? prefix : prefix.slice(prefix.lastIndexOf(doubleCheck) + doubleCheck.length)
+  const already = countVerdicts(round)
+  const opening = rounds > 0 && already === 0 && !round.includes("\n") ? " each step again:" : ""
   for (let index = 0; index < request.n; index++) {
+    // The prefix is part of the key, so each round draws afresh.
     const key = Seeded.combine(base, Sampling.sampleKey(request, index))
     let position = already
     let closed = false
+    let opened = opening.length === 0
     const source: Sampling.Source = () => {
       if (closed) return undefined
+      if (!opened) {
+        opened = true
+        return opening
+      }
       const step = steps[position]
       if (step === undefined) {
         closed = true
@@ -155,7 +185,7 @@ export const complete = (
       return `\nStep ${position}: ${critique(step, judgement)} \\boxed{${judgement ? "correct" : "incorrect"}}`
     }
     const result = Sampling.cut(source, request)
-    completions.push(Sampling.completion(request, index, result, promptTokens, key))
+    completions.push(Sampling.completion(request, index, result, promptTokens, key, { settings: environment.preset.confidence }))
   }
   return completions
 }

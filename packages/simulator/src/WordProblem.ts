@@ -123,7 +123,12 @@ const trapOf = (key: number, values: ReadonlyArray<number>, operations: Readonly
   return { step, kind, value }
 }
 
-const build = (
+/**
+ * Builds a problem from its parts: the running chain of values, the difficulty level (from the number of
+ * operations), the answer and the trap all follow from the question text and the operations. Use to turn a
+ * parsed question (generated or free text) into the world's problem structure.
+ */
+export const fromParts = (
   question: string,
   name: string,
   items: string,
@@ -186,7 +191,7 @@ export const generate = (difficulty: number, seed: number): WordProblem => {
     value = apply(kind, value, operand)
   }
   sentences.push(`How many ${items} does ${name} have at the end?`)
-  return build(sentences.join(" "), name, items, start, operations)
+  return fromParts(sentences.join(" "), name, items, start, operations)
 }
 
 /**
@@ -218,7 +223,7 @@ export const parse = (question: string): WordProblem | undefined => {
     operations.push(found)
   }
   if (operations.length === 0) return undefined
-  return build(question.trim(), name, items, start, operations)
+  return fromParts(question.trim(), name, items, start, operations)
 }
 
 const parsed = new Map<string, WordProblem | null>()

@@ -1,6 +1,6 @@
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { describe, expect, it } from "vitest"
-import { Answer, LanguageModel, ProcessRewardModel, Step, Trajectory } from "@stepwise/core"
+import { Answer, LanguageModel, Problem, ProcessRewardModel, Step, Trajectory } from "@stepwise/core"
 import { itEffect } from "@stepwise/testing"
 import { Presets, World } from "../src/index.js"
 
@@ -138,6 +138,53 @@ describe("PRM", () => {
       for (const score of scoring.stepScores) expect(score >= 0 && score <= 1).toBe(true)
       const shorter = yield* world.processRewardModel.score(problem, Trajectory.prefix(trajectory, 1))
       expect(shorter.stepScores[0]).toBe(scoring.stepScores[0])
+    })
+  )
+})
+
+describe("free-text problems", () => {
+  const sheep = Problem.make({ id: "sheep", question: "A farmer has seventeen sheep. He buys 5 more, then sells 4 and doubles the flock. How many sheep?" })
+
+  itEffect("the policy solves a free-text problem like one of its own: steps on its chain, a boxed answer, PRM scores", () =>
+    Effect.gen(function* () {
+      const truth = World.groundTruth(sheep)!
+      expect(truth.values).toEqual([17, 22, 18, 36])
+      expect(World.understand(sheep.question)).toEqual(Result.succeed(truth))
+      const completions = yield* world.languageModel.generate({ messages: sheep.messages, n: 32, maxTokens: 4096, temperature: 0.8, seed: 3 })
+      const answers = completions.map((completion) => Answer.extractBoxed(completion.text))
+      const right = completions.filter((completion) => World.isCorrect(world, sheep, completion.text))
+      expect(right.length).toBeGreaterThan(0)
+      expect(answers.filter((answer) => answer === "36")).toHaveLength(right.length)
+      const steps = right[0]!.text.split("\n\n")
+      expect(steps[steps.length - 1]).toMatch(/= 36\. Therefore, the final answer is: \$\\boxed\{36\}\$\.$/)
+      const scoring = yield* world.processRewardModel.score(sheep, Trajectory.fromSteps(steps.map((text) => Step.make({ text }))))
+      expect(scoring.stepScores).toHaveLength(steps.length)
+      // Best-of-32 by the PRM's last-step score lands on the right answer more often than a single sample does.
+      const scored = yield* Effect.forEach(completions, (completion) =>
+        world.processRewardModel.score(sheep, Trajectory.fromSteps(completion.text.split("\n\n").map((text) => Step.make({ text }))))
+      )
+      const best = scored.reduce((bestIndex, scoring, index) =>
+        (scoring.stepScores.at(-1) ?? 0) > (scored[bestIndex]!.stepScores.at(-1) ?? 0) ? index : bestIndex, 0)
+      expect(answers[best]).toBe("36")
+    })
+  )
+
+  itEffect("text the world cannot model: the PRM fails with the one-line message, the policy too when asked to", () =>
+    Effect.gen(function* () {
+      const stranger = Problem.make({ id: "capital", question: "What is the capital of France?" })
+      const failure = yield* Effect.flip(world.processRewardModel.score(stranger, Trajectory.fromSteps([Step.make({ text: "Paris." })])))
+      expect(failure._tag).toBe("VerifierError")
+      expect(failure.message).not.toContain("\n")
+      expect(failure.message).toContain("--endpoint URL --model NAME")
+      expect((failure as { cause?: { _tag?: string } }).cause?._tag).toBe("NotModelled")
+      const [answer] = yield* world.languageModel.generate({ messages: stranger.messages, n: 1, maxTokens: 64 })
+      expect(answer!.finishReason).toBe("eos")
+      const strict = World.make(Presets.calibrated, { unrecognized: "fail" })
+      const refused = yield* Effect.flip(strict.languageModel.generate({ messages: stranger.messages, n: 1, maxTokens: 64 }))
+      expect(refused._tag).toBe("InvalidRequest")
+      expect(refused.message).toContain("the simulator cannot model this problem")
+      const solved = yield* strict.languageModel.generate({ messages: sheep.messages, n: 1, maxTokens: 4096 })
+      expect(Answer.hasBoxed(solved[0]!.text)).toBe(true)
     })
   )
 })

@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { AStar, bench, Presets, Server, solve, toPromise, World } from "stepwise"
+import { AStar, bench, Presets, Server, solve, toPromise, World } from "stepwise-decoding"
 
 const world = World.make(Presets.calibrated)
 const [problem] = World.problems(world, { count: 1, seed: 5, difficulty: 2 })

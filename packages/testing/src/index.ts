@@ -3,3 +3,4 @@
  */
 export { itEffect, run } from "./itEffect.js"
 export * as Scripted from "./Scripted.js"
+export * as Adversarial from "./Adversarial.js"

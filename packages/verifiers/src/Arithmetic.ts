@@ -6,7 +6,8 @@ import Fraction from "fraction.js"
  * Use to check steps like "Step 2: 68 * 3 = 204" or "$\frac{3}{4} \times 8 = 6$".
  *
  * Grammar: numbers (integers, decimals, thousands written "1,000"), `+ - * /` (also `× · ÷ −`, `\times`,
- * `\cdot`, `\div`), parentheses and brackets, `\frac{a}{b}`, unary minus. Nesting is limited to 100 levels.
+ * `\cdot`, `\div`), parentheses and brackets, `\frac{a}{b}`, unary minus. Nesting is limited to 100 levels and an
+ * expression to `maxLength` characters (both give a typed `Invalid`).
  *
  * @example
  * Arithmetic.evaluate("(8 - 2) * (5 - 1)") // { _tag: "Value", value: Fraction(24), numbers: [8, 2, 5, 1] }
@@ -27,6 +28,9 @@ export interface Equation {
 }
 
 const maxDepth = 100
+
+/** The longest expression evaluated (characters): longer text is `Invalid` ("too long") without being read. */
+export const maxLength = 10_000
 
 /** Rewrites LaTeX and Unicode operators into plain ASCII arithmetic. */
 export const normalize = (text: string): string =>
@@ -71,6 +75,7 @@ const tokenize = (text: string): ReadonlyArray<Token> | undefined => {
 
 /** Evaluates an arithmetic expression exactly. */
 export const evaluate = (expression: string): Evaluation => {
+  if (expression.length > maxLength) return { _tag: "Invalid", reason: "too long" }
   const tokens = tokenize(normalize(expression))
   if (tokens === undefined) return { _tag: "Invalid", reason: "not arithmetic" }
   if (tokens.length === 0) return { _tag: "Invalid", reason: "empty" }

@@ -144,7 +144,8 @@ export const scoreGame24Steps = (
       if (rest === undefined) return 0
       next = [...rest, equation.rightValue]
     }
-    const left = /\(\s*left\s*:\s*([^)]*)\)/i.exec(text)?.[1]
+    // `:([^)]*)` takes the spaces too: no two adjacent quantifiers over spaces (linear on long space runs).
+    const left = /\(\s*left\s*:([^)]*)\)/i.exec(text)?.[1]
     if (left !== undefined) {
       const listed = [...left.matchAll(/-?\d+(?:\.\d+)?(?:\/\d+)?/g)].map((match) => Arithmetic.evaluate(match[0]))
       const values = listed.flatMap((evaluation) => (evaluation._tag === "Value" ? [evaluation.value] : []))

@@ -5,7 +5,7 @@ import { LanguageModel, Message, ProcessRewardModel, Trajectory, Usage } from "@
 import * as BinaryChoice from "./BinaryChoice.js"
 import * as ModelFailure from "./internal/ModelFailure.js"
 import * as ModelVerifier from "./internal/ModelVerifier.js"
-import * as VerdictParser from "./internal/VerdictParser.js"
+import * as VerdictParser from "./VerdictParser.js"
 import * as Verifier from "./Verifier.js"
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { ChainParser } from "@stepwise/verifiers"
+import { Adversarial } from "@stepwise/testing"
 import { runs } from "./support/Fixtures.js"
 
 const parsed = (result: ChainParser.Result): ChainParser.Parsed => {
@@ -98,4 +99,53 @@ describe("ChainParser on arbitrary input", () => {
       }
     }
   )
+})
+
+describe("ChainParser on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
+  /** The former header pattern (cubic on whitespace runs), kept as the oracle on short chains. */
+  const oracleHeaders = (chain: string) =>
+    [...chain.matchAll(/(?:^|\n)[ \t]*[#*>_\-]*[ \t]*\**[ \t]*step[ \t]*(\d{1,9})/gi)].map((match) => ({
+      index: match.index,
+      end: match.index + match[0].length,
+      number: Number(match[1])
+    }))
+
+  it("reads a Step line followed by 4,000 and 100,000 spaces (once 33.7 s at 4,000) as unjudged", () => {
+    for (const spaces of [4_000, 100_000]) {
+      expect(ChainParser.parse("Step 1: 2 + 2 = 4\n" + " ".repeat(spaces), 2)).toEqual({ _tag: "Unparsable", reason: "no-judgement", decision: undefined })
+      const judged = parsed(ChainParser.parse("Step 1: 2 + 2 = 4\n" + " ".repeat(spaces) + "\\boxed{correct}\nStep 2:\t" + "\t".repeat(spaces) + "\\boxed{ incorrect " + " ".repeat(spaces), 2))
+      expect(judged.judgements).toEqual(["correct", undefined])
+    }
+  })
+
+  it("reads a long run after the decision question and after a judgement's word", () => {
+    const result = parsed(ChainParser.parse("Step 1: \\boxed{correct" + " ".repeat(50_000) + "}\nIs the solution correct?" + " *".repeat(50_000) + " yes", 1))
+    expect(result.judgements).toEqual(["correct"])
+    // The decision is looked for in the 200 characters after the question only.
+    expect(result.decision).toBeUndefined()
+    expect(ChainParser.splitDecision("Is the solution correct? **\\boxed{ Yes}**").decision).toBe("yes")
+  })
+
+  const headerText = fc
+    .array(fc.constantFrom("Step 1", "step 22", "STEP\t3", "## Step 4:", "> * Step 5", "__step 6", "- Step 7", "Step", "Step 1234567890", "\n", " ", "\t", "#", "*", "x", "\r\n"), {
+      maxLength: 30
+    })
+    .map((parts) => parts.join(""))
+  property.prop([headerText], { numRuns: runs(20_000, 2_000) })("finds the headers the former pattern found, and those with marks in any order", (chain) => {
+    const found = ChainParser.headers(chain)
+    const expected = oracleHeaders(chain)
+    // Every header of the former pattern is found, at the same place with the same number.
+    for (const header of expected) expect(found).toContainEqual(header)
+    // Any extra header starts a line whose marks came in another order.
+    for (const header of found) if (!expected.some((other) => other.index === header.index)) expect(chain.slice(header.index).trimStart()[0]).toMatch(/[#*>_\-]/)
+  })
+
+  property.prop([Adversarial.text(["Step 1:", "Step 2:", "**Step 3**", "\\boxed{correct}", "\\boxed{incorrect}", "\\text{", "Is the solution correct?", " yes", "Let me double check"]), fc.integer({ min: -2, max: 12 })], {
+    numRuns: Adversarial.runs()
+  })("never throws and returns a well-typed result on adversarial text", (input, steps) => {
+    const result = ChainParser.parse(input, steps)
+    expect(["Parsed", "Unparsable"]).toContain(result._tag)
+    expect([undefined, "yes", "no"]).toContain(result.decision)
+    if (result._tag === "Parsed") expect(result.judgements.length).toBe(Math.max(0, steps))
+  })
 })

@@ -5,7 +5,7 @@ import Fraction from "fraction.js"
 import { Effect } from "effect"
 import { Problem } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
-import { itEffect } from "@stepwise/testing"
+import { Adversarial, itEffect } from "@stepwise/testing"
 import { Arithmetic, ExactChecker } from "@stepwise/verifiers"
 import { problem, rightSteps, runs, trajectoryOf } from "./support/Fixtures.js"
 
@@ -57,6 +57,31 @@ describe("Arithmetic", () => {
   property.prop([arithmeticText], { numRuns: runs(10_000, 500) })("never throws on arithmetic-looking text", (text) => {
     expect(["Value", "Invalid"]).toContain(Arithmetic.evaluate(text)._tag)
     Arithmetic.equations(text)
+  })
+})
+
+describe("Arithmetic and the exact checkers on adversarial input", { timeout: Adversarial.timeoutMillis() }, () => {
+  it("bounds nesting with a typed result: 3,000 and 100,000 nested parentheses are Invalid, not a stack overflow", () => {
+    expect(Arithmetic.evaluate("(".repeat(3_000) + "24" + ")".repeat(3_000))).toEqual({ _tag: "Invalid", reason: "nested too deeply" })
+    expect(Arithmetic.evaluate("-".repeat(3_000) + "1")).toEqual({ _tag: "Invalid", reason: "nested too deeply" })
+    expect(Arithmetic.evaluate("(".repeat(100_000) + "24" + ")".repeat(100_000))).toEqual({ _tag: "Invalid", reason: "too long" })
+    expect(Arithmetic.equations("(".repeat(3_000) + "1" + ")".repeat(3_000) + " = 1")).toEqual([])
+  })
+
+  it("reads a long space run inside a Game of 24 left list", () => {
+    const numbers = [4, 6, 8, 2].map((number) => new Fraction(number))
+    expect(ExactChecker.scoreGame24Steps(["4 + 8 = 12 (left:" + " ".repeat(100_000) + "2 6 12)"], numbers, new Fraction(24))).toEqual([1])
+    expect(ExactChecker.scoreGame24Steps(["4 + 8 = 12 (left:" + " ".repeat(100_000) + "2 6 13)"], numbers, new Fraction(24))).toEqual([0])
+  })
+
+  const pieces = ["1", "24", "(", ")", "=", " = ", "+", "*", "/", "\\frac{1}{2}", "\\times", "(left: 2 6 12)", "\\boxed{", "Answer:"]
+  property.prop([Adversarial.text(pieces)], { numRuns: Adversarial.runs() })("never throws and returns well-typed results", (text) => {
+    const evaluation = Arithmetic.evaluate(text)
+    expect(["Value", "Invalid"]).toContain(evaluation._tag)
+    for (const equation of Arithmetic.equations(text)) expect(typeof equation.holds).toBe("boolean")
+    const scores = ExactChecker.scoreGame24Steps([text], [new Fraction(4), new Fraction(6), new Fraction(8), new Fraction(2)], new Fraction(24))
+    expect(scores.length === 1 && (scores[0] === 0 || scores[0] === 1)).toBe(true)
+    expect([0, 1]).toContain(ExactChecker.scoreArithmeticStep(text, { checkAnswer: true, reference: "14" }))
   })
 })
 

@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
 import { itEffect } from "@stepwise/testing"
 import { Judge } from "@stepwise/verifiers"
-import * as VerdictParser from "../src/internal/VerdictParser.js"
+import { VerdictParser } from "@stepwise/verifiers"
 import * as ScriptedModel from "./support/ScriptedModel.js"
 import { problem, rightSteps, runs, trajectoryOf } from "./support/Fixtures.js"
 

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest"
+import { it as property } from "@fast-check/vitest"
+import fc from "fast-check"
+import { Effect } from "effect"
+import { Accountant } from "@stepwise/accountant"
+import type { SearchResult } from "@stepwise/core"
+import { LanguageModel, ProcessRewardModel, SearchEvent, Step, Trajectory } from "@stepwise/core"
+import type { Strategy } from "@stepwise/search"
+import { BeamSearch, Dvts, ParticleFiltering, ParticleGibbs, TreeRecorder } from "@stepwise/search"
+import * as Toy from "./fixtures/ToyWorld.js"
+
+/** The reference implementations' semantics (search-and-learn, Puri et al., its_hub), one by one. */
+
+const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 25 : 12))
+
+const runToy = (strategy: Strategy.Strategy, errorRate = 0.4) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({})
+      return yield* strategy.run(Toy.problem).pipe(
+        Effect.provideService(LanguageModel.LanguageModel, Toy.languageModel(errorRate)),
+        Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
+        Accountant.provide(accountant)
+      )
+    })
+  )
+
+const make = <A>(made: Effect.Effect<A, unknown>) => Effect.runPromise(made)
+
+// The parent of every candidate, and which of them are siblings from one expansion.
+const parentsOf = (result: SearchResult.SearchResult) => result.candidates.map((candidate) => result.tree.nodes[candidate.nodeId]?.parentId)
+
+describe("DVTS vote pool (search-and-learn keeps all M siblings of each subtree's last expansion)", () => {
+  property.prop([fc.integer({ min: 0, max: 10_000 })], { numRuns: runs })(
+    "every finished sibling of a subtree's last expansion is a candidate; with votePool picks, one per subtree",
+    async (seed) => {
+      const siblings = await runToy(await make(Dvts.make({ beams: 6, width: 3, seed, stepTokens: 64, maxTokens: 256 })))
+      const picks = await runToy(await make(Dvts.make({ beams: 6, width: 3, seed, votePool: "picks", stepTokens: 64, maxTokens: 256 })))
+      // Same seed, same tree: only the vote pool differs.
+      expect(siblings.tree).toEqual(picks.tree)
+      expect(picks.candidates.length).toBeLessThanOrEqual(2)
+      // Each subtree's last expansion: every finished child of that parent is a candidate.
+      for (const parentId of new Set(parentsOf(siblings))) {
+        const finishedChildren = siblings.tree.nodes.filter((node) => node.parentId === parentId && node.finished).map((node) => node.id)
+        const candidates = siblings.candidates.filter((candidate) => siblings.tree.nodes[candidate.nodeId]?.parentId === parentId).map((candidate) => candidate.nodeId)
+        expect(candidates).toEqual(finishedChildren)
+      }
+      expect(siblings.candidates.length).toBeGreaterThanOrEqual(picks.candidates.length)
+    }
+  )
+})
+
+describe("beam search (search-and-learn beam_search.py)", () => {
+  it("picks among the first N completed beams by default, among the N best with sortCompleted", async () => {
+    const first = await runToy(await make(BeamSearch.make({ beams: 4, width: 2, seed: 3, stepTokens: 64, maxTokens: 256, selection: "best" })))
+    const sorted = await runToy(
+      await make(BeamSearch.make({ beams: 4, width: 2, seed: 3, stepTokens: 64, maxTokens: 256, selection: "best", sortCompleted: true }))
+    )
+    expect(first.tree).toEqual(sorted.tree)
+    const firstFour = first.candidates.slice(0, 4)
+    const bestOfFirst = firstFour.reduce((best, candidate) => ((candidate.score ?? -1) > (best.score ?? -1) ? candidate : best))
+    expect(first.bestScore).toBe(bestOfFirst.score)
+    const bestOverall = Math.max(...sorted.candidates.map((candidate) => candidate.score ?? -1))
+    expect(sorted.bestScore).toBe(bestOverall)
+  })
+
+  it("drops repeated texts among active beams before pruning with filterDuplicates", () => {
+    const recorder = TreeRecorder.make()
+    const add = (text: string) => Effect.runSync(TreeRecorder.add(recorder, 0, Step.make({ text }), { finished: false, usage: Step.make({ text }).usage }))
+    const a = add("Step 1: x")
+    const b = add("Step 1: y")
+    const c = add("Step 1: x")
+    expect(BeamSearch.distinct(recorder, [{ id: a, score: 0.2 }, { id: b, score: 0.5 }, { id: c, score: 0.9 }]).map((beam) => beam.id)).toEqual([a, b])
+    expect(Trajectory.text(TreeRecorder.node(recorder, c).trajectory)).toBe("Step 1: x")
+  })
+})
+
+describe("particle filtering annealing (the reference's linear schedule)", () => {
+  it("goes from weightTemperature at step 0 to final at step steps − 1, and stays there", async () => {
+    const settings = await make(Effect.succeed(ParticleFiltering.options.parse({ weightTemperature: 1, annealing: { final: 0.2, steps: 5 } })))
+    expect([0, 1, 2, 3, 4, 5, 9].map((step) => Number(ParticleFiltering.temperatureAt(settings, step).toFixed(6)))).toEqual([1, 0.8, 0.6, 0.4, 0.2, 0.2, 0.2])
+    expect(ParticleFiltering.temperatureAt(ParticleFiltering.options.parse({ annealing: { final: 0.3, steps: 1 } }), 0)).toBe(0.3)
+    expect(ParticleFiltering.temperatureAt(ParticleFiltering.options.parse({ weightTemperature: 2 }), 7)).toBe(2)
+  })
+})
+
+describe("Particle Gibbs (its_hub: the answer comes from the last sweep)", () => {
+  property.prop([fc.integer({ min: 0, max: 10_000 })], { numRuns: runs })(
+    "the chosen candidate is in the last sweep's final pool",
+    async (seed) => {
+      const pools: Array<ReadonlyArray<number>> = []
+      const strategy = await make(ParticleGibbs.make({ particles: 3, sweeps: 3, seed, stepTokens: 64, maxTokens: 256 }))
+      const result = await Effect.runPromise(
+        Effect.gen(function* () {
+          const accountant = yield* Accountant.make({})
+          return yield* strategy.run(Toy.problem).pipe(
+            Effect.provideService(LanguageModel.LanguageModel, Toy.languageModel(0.4)),
+            Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
+            Accountant.provide(accountant),
+            SearchEvent.withListener((event) => {
+              if (ParticleFiltering.swept.is(event)) pools.push(event.detail.pool)
+            })
+          )
+        })
+      )
+      expect(pools).toHaveLength(3)
+      expect(result.outcome._tag).toBe("Answered")
+      const chosen = result.candidates.find((candidate) => candidate.trajectory === result.best)
+      expect(pools.at(-1)).toContain(chosen?.nodeId)
+    }
+  )
+})
