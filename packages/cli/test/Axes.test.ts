@@ -155,3 +155,22 @@ describe("verifier, backend and cost-model options, for every registered kind", 
       })
     })
 })
+
+describe("stepwise list", () => {
+  it("shows every axis and every registered kind with its options", async () => {
+    const printed: Array<string> = []
+    const log = console.log
+    console.log = (...parts: ReadonlyArray<unknown>) => void printed.push(parts.join(" "))
+    try {
+      await Effect.runPromise(Main.run(["list"]).pipe(Effect.provide(NodeServices.layer)))
+    } finally {
+      console.log = log
+    }
+    const text = printed.join("\n")
+    for (const axis of Registries.axes) {
+      expect(text).toContain(`${axis}:`)
+      for (const kind of (Registries.builtIn[axis] as Registry.AnyRegistry).kinds) expect(text).toContain(`  ${kind} — `)
+    }
+    expect(text).toMatch(/apiKeyEnv\s+string\s+default "OPENAI_API_KEY"/)
+  })
+})

@@ -3,6 +3,7 @@ import type { BudgetExhausted, LanguageModelError } from "./Errors.js"
 import { BadResponse, InvalidRequest, Timeout, Unmetered } from "./Errors.js"
 import type { TokenLogprob } from "./Logprob.js"
 import type { Message } from "./Message.js"
+import * as Genuine from "./internal/Genuine.js"
 import * as Meter from "./Meter.js"
 import * as Retry from "./Retry.js"
 import type { FinishReason } from "./Step.js"
@@ -174,19 +175,11 @@ const checkCompletions = (backend: string, completions: ReadonlyArray<Completion
   return Effect.succeed(completions)
 }
 
-const genuine = new WeakSet<object>()
+const genuine = Genuine.make("generate")
+const nameOf = Genuine.nameOf
 
 /** True when a value is a service built by `make` (its `generate` is the one `make` built). */
-export const isMetered = (service: unknown): service is Service =>
-  typeof service === "object" &&
-  service !== null &&
-  typeof (service as { readonly generate?: unknown }).generate === "function" &&
-  genuine.has((service as { readonly generate: object }).generate)
-
-const nameOf = (service: unknown): string => {
-  const info = typeof service === "object" && service !== null ? (service as { readonly info?: { readonly name?: unknown } }).info : undefined
-  return typeof info?.name === "string" ? info.name : "(unnamed)"
-}
+export const isMetered = (service: unknown): service is Service => genuine.has(service)
 
 /**
  * The service itself when `make` built it; otherwise `Unmetered`. Use where a service enters from user code

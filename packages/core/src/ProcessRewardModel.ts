@@ -1,6 +1,7 @@
 import { Context, Effect } from "effect"
 import type { BudgetExhausted } from "./Errors.js"
 import { BadResponse, Unmetered, VerifierError } from "./Errors.js"
+import * as Genuine from "./internal/Genuine.js"
 import * as Meter from "./Meter.js"
 import type { Problem } from "./Problem.js"
 import type { Trajectory } from "./Trajectory.js"
@@ -87,19 +88,11 @@ const checkScores = <S extends Scoring>(name: string, trajectory: Trajectory, sc
   return Effect.succeed(scoring)
 }
 
-const genuine = new WeakSet<object>()
+const genuine = Genuine.make("score")
+const nameOf = Genuine.nameOf
 
 /** True when a value is a service built by `make` or `wrap`. */
-export const isMetered = (service: unknown): service is Service =>
-  typeof service === "object" &&
-  service !== null &&
-  typeof (service as { readonly score?: unknown }).score === "function" &&
-  genuine.has((service as { readonly score: object }).score)
-
-const nameOf = (service: unknown): string => {
-  const info = typeof service === "object" && service !== null ? (service as { readonly info?: { readonly name?: unknown } }).info : undefined
-  return typeof info?.name === "string" ? info.name : "(unnamed)"
-}
+export const isMetered = (service: unknown): service is Service => genuine.has(service)
 
 /** The error of an unmetered verifier: a `VerifierError` (the contract's error) whose cause is `Unmetered`. */
 const unmetered = (service: unknown): VerifierError => {

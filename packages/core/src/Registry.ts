@@ -234,7 +234,8 @@ export const describeOptions = (schema: Options.Schema): ReadonlyArray<OptionDes
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     type: typeText(property),
-    default: defaults[name],
+    // The schema's own default for the field; for options with required fields, empty options do not parse.
+    default: "default" in property ? property["default"] : defaults[name],
     description: typeof property["description"] === "string" ? property["description"] : undefined,
     required: (json.required ?? []).includes(name)
   }))

@@ -95,7 +95,9 @@ const isPlugin = (value: unknown): value is Plugin =>
 export const load = (modules: ReadonlyArray<string>, registries: Registries = builtIn, base = process.cwd()): Effect.Effect<Registries, PluginError> =>
   Effect.reduce(modules, () => registries, (current, module) =>
     Effect.gen(function* () {
-      const specifier = module.startsWith(".") || module.startsWith("/") ? pathToFileURL(resolve(base, module)).href : module
+      // A path (relative, absolute, or a script file name) is read from `base`; anything else is a package name.
+      const isPath = module.startsWith(".") || module.startsWith("/") || /\.(?:[cm]?[jt]s)$/.test(module)
+      const specifier = isPath ? pathToFileURL(resolve(base, module)).href : module
       const loaded = yield* Effect.tryPromise({
         try: () => import(specifier) as Promise<Record<string, unknown>>,
         catch: (cause) => new PluginError({ module, detail: `cannot be imported: ${cause instanceof Error ? cause.message : String(cause)}` })

@@ -29,7 +29,7 @@
  * const model = yield* HuggingFace.make({ endpointUrl: "http://127.0.0.1:8000", model: "Qwen/Qwen2.5-Math-7B-Instruct", kind: "vllm" })
  * const hosted = yield* HuggingFace.make({ model: "meta-llama/Llama-3.1-8B-Instruct", provider: "auto", accessToken: Redacted.make(token) })
  */
-import { chatCompletion, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError } from "@huggingface/inference"
+import type * as Inference from "@huggingface/inference"
 import type { LanguageModelError, Logprob, Message, Step } from "@stepwise/core"
 import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, Retry, Timeout, Unavailable, Usage } from "@stepwise/core"
 import { Clock, Effect, Layer, Redacted, Schema, Semaphore } from "effect"
@@ -316,6 +316,10 @@ interface Exchange {
 export const make = (options: Options): Effect.Effect<LanguageModel.Service, InvalidOptions> =>
   Effect.gen(function* () {
     yield* validate(options)
+    // The client loads with the first backend made, not with the package (a simulator-only run never needs it).
+    const { chatCompletion, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError }: typeof Inference = yield* Effect.promise(
+      () => import("@huggingface/inference")
+    )
     const name = options.name ?? "huggingface"
     const kind: ServerKind = options.kind ?? (options.endpointUrl === undefined ? "provider" : "openai-compatible")
     const defaults = ServerKinds.facts[kind]

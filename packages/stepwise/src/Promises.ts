@@ -24,7 +24,8 @@ export type KindInput<Reg> = Registry.KindOf<Reg> | Registry.Spec<Reg>
 export interface SolveOptions<
   Reg extends Strategies.Any = Strategies.BuiltIn,
   Verifiers_ extends Registries.Registries["verifiers"] = Registries.BuiltInVerifiers,
-  Backends_ extends Registries.Registries["backends"] = Registries.BuiltInBackends
+  Backends_ extends Registries.Registries["backends"] = Registries.BuiltInBackends,
+  CostModels_ extends Registries.Registries["costModels"] = CostModels.BuiltIn
 > {
   /** The problem: plain question text or a `Problem`. */
   readonly problem: string | Problem.Problem
@@ -38,13 +39,21 @@ export interface SolveOptions<
   /** Limits of the search (default: unlimited); validated like a recipe's. */
   readonly budget?: Budget.Limits
   /** Prices the `cost` resource: a cost model by kind or a `CostModel` value (default: plain tokens). */
-  readonly costModel?: KindInput<CostModels.BuiltIn> | CostModel.CostModel
+  readonly costModel?: KindInput<CostModels_> | CostModel.CostModel
   /** Called for every search event (progress, logging). */
   readonly onEvent?: (event: SearchEventValue.SearchEvent) => void
   /** The strategy registry kinds are looked up in (default: the built-in one; extend it with `Registry.add`). */
   readonly strategies?: Reg
-  /** The other registries (default: the built-in ones), e.g. with a plugin's verifiers or backends added. */
-  readonly registries?: Partial<Registries.Registries>
+  /**
+   * The registries kinds are made from (default: the built-in ones), e.g. `Registries.extend(Registries.builtIn,
+   * plugin)`: the verifier and backend kinds are then typed by these.
+   */
+  readonly registries?: {
+    readonly strategies?: Strategies.Any
+    readonly verifiers?: Verifiers_
+    readonly backends?: Backends_
+    readonly costModels?: CostModels_
+  }
 }
 
 const isStrategy = (input: unknown): input is Strategy.Strategy => typeof input === "object" && input !== null && "run" in input
@@ -82,9 +91,10 @@ export const toPromise = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> =
 export const solve = <
   Reg extends Strategies.Any = Strategies.BuiltIn,
   Verifiers_ extends Registries.Registries["verifiers"] = Registries.BuiltInVerifiers,
-  Backends_ extends Registries.Registries["backends"] = Registries.BuiltInBackends
+  Backends_ extends Registries.Registries["backends"] = Registries.BuiltInBackends,
+  CostModels_ extends Registries.Registries["costModels"] = CostModels.BuiltIn
 >(
-  options: SolveOptions<Reg, Verifiers_, Backends_>
+  options: SolveOptions<Reg, Verifiers_, Backends_, CostModels_>
 ): Promise<SearchResult.SearchResult> =>
   toPromise(
     Effect.scoped(
