@@ -3,7 +3,6 @@ import { Console, Data, Effect, Option } from "effect"
 import { InvalidOptions } from "@stepwise/core"
 import { Argument, Command, Flag } from "effect/cli"
 import { Provenance, Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
-import * as Backends from "./Backends.js"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
@@ -72,8 +71,7 @@ export const command = Command.make(
       yield* Console.error(`recipe ${recipe.name} (${file}) → ${results}`)
       const outcome = yield* Runner.run(recipe, {
         results,
-        strategies: registries.strategies,
-        backendFactory: Backends.factory,
+        registries,
         baseDirectory: dirname(file),
         progress: flags.progress,
         fresh: flags.fresh,

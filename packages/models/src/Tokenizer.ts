@@ -44,3 +44,12 @@ export const fromGguf = (path: string): Effect.Effect<Tokenizer, InvalidOptions 
     )
     return { name: path, count: (text: string) => model.tokenize(text, false).length }
   })
+
+/**
+ * A tokenizer from a path: a `.gguf` file (its vocabulary, through node-llama-cpp, loaded lazily). Other formats
+ * fail with `InvalidOptions` on `tokenizer` naming what is accepted.
+ */
+export const fromPath = (path: string): Effect.Effect<Tokenizer, InvalidOptions | Unavailable, Scope.Scope> =>
+  path.toLowerCase().endsWith(".gguf")
+    ? fromGguf(path)
+    : Effect.fail(new InvalidOptions({ subject: "Tokenizer", field: "tokenizer", detail: `${path}: give a .gguf file` }))
