@@ -1,7 +1,9 @@
 import { dirname } from "node:path"
 import { Console, Data, Effect, Option } from "effect"
+import { InvalidOptions } from "@stepwise/core"
 import { Argument, Command, Flag } from "effect/cli"
-import { Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
+import { Provenance, Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
+import * as IntegerFlag from "./IntegerFlag.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
 
@@ -38,11 +40,15 @@ export const command = Command.make(
       Flag.withDescription("Start over: once the recipe is valid, move the old results file aside (to <file>.<time>.bak)"),
       Flag.withDefault(false)
     ),
+    full: Flag.Boolean("full").pipe(
+      Flag.withDescription("Run the paper-sized recipe (500 problems, three seeds, wider sweeps) instead of the default"),
+      Flag.withDefault(false)
+    ),
     allowErrors: Flag.Boolean("allow-errors").pipe(
       Flag.withDescription("Exit 0 even when some runs ended in an error (they are shown as errors in the report)"),
       Flag.withDefault(false)
     ),
-    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Problems run at once (overrides the recipe)"), Flag.optional),
+    concurrency: IntegerFlag.optional("concurrency", { command: "bench", description: "Problems run at once (overrides the recipe)", minimum: 1, maximum: 256 }),
     progress: Flag.Literals("progress", ["auto", "bar", "lines", "none"] as const).pipe(
       Flag.withDescription("Progress display"),
       Flag.withDefault("auto" as const)
@@ -51,7 +57,10 @@ export const command = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      const file = Option.getOrElse(flags.recipe, () => Paths.defaultRecipe)
+      const concurrency = yield* flags.concurrency
+      if (flags.full && Option.isSome(flags.recipe))
+        return yield* Effect.fail(new InvalidOptions({ subject: "bench", field: "full", detail: "runs the built-in paper-sized recipe: give either --full or a recipe file" }))
+      const file = Option.getOrElse(flags.recipe, () => (flags.full ? Paths.fullRecipe : Paths.defaultRecipe))
       const registries = yield* Plugins.registriesOf(flags.plugins)
       const recipe = yield* Recipe.load(file, registries)
       const results = Option.getOrElse(flags.results, () => Paths.resultsFileOf(recipe.name))
@@ -66,11 +75,14 @@ export const command = Command.make(
         baseDirectory: dirname(file),
         progress: flags.progress,
         fresh: flags.fresh,
-        ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {})
+        ...(Option.isSome(concurrency) ? { concurrency: concurrency.value } : {})
       })
       if (outcome.movedAside !== undefined) yield* Console.error(`earlier results moved aside to ${outcome.movedAside}`)
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)
-      const rendered = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })
+      const rendered = yield* Report.render(outcome.records, {
+        title: `stepwise benchmark: ${recipe.name}`,
+        metadata: { recipe, recipeFile: file, provenance: Provenance.of() }
+      })
       yield* Console.log(rendered.terminal)
       yield* Report.write(rendered, report)
       yield* Console.log(`\nreport: ${report.html}\nmarkdown: ${report.markdown}\nresults: ${results}`)

@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
+import { Redaction } from "@stepwise/core"
 // Only for the declaration files: they name the subcommands' error types through these packages.
 import type * as Harness from "@stepwise/harness"
 import type * as Simulator from "@stepwise/simulator"
@@ -54,10 +55,11 @@ export const run = (input: ReadonlyArray<string>) =>
 
 /**
  * The one line a failed command prints (without the `stepwise: ` prefix), or `undefined` for the command line's
- * own parse errors, which effect/cli already shows with the help. Multi-line messages are folded into one line.
+ * own parse errors, which effect/cli already shows with the help. Multi-line messages are folded into one line, and
+ * credentials a server echoed are scrubbed (`Redaction.scrub`).
  */
 export const failureLine = (error: unknown): string | undefined => {
   if (CliError.isCliError(error)) return undefined
   const text = error instanceof Error ? error.message : String(error)
-  return text.replace(/\s*\n\s*/g, " ")
+  return Redaction.scrub(text).replace(/\s*\n\s*/g, " ")
 }

@@ -7,6 +7,7 @@ import { ServerKind } from "@stepwise/models"
 import { Strategies } from "@stepwise/search"
 import { Presets, World } from "@stepwise/simulator"
 import * as Describe from "./Describe.js"
+import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
 
 const systemPrompt =
@@ -185,15 +186,16 @@ export const command = Command.make(
       Flag.withDefault("{}")
     ),
     plugins: Plugins.flag,
-    budget: Flag.Int("budget").pipe(Flag.withDescription("Total policy tokens the search may spend"), Flag.withDefault(8000)),
-    verifierCalls: Flag.Int("verifier-calls").pipe(Flag.withDescription("Verifier calls the search may spend"), Flag.optional),
-    difficulty: Flag.Int("difficulty").pipe(Flag.withDescription("Simulator: difficulty 1..5 of the generated problem"), Flag.withDefault(3)),
-    seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the strategy and of the generated problem"), Flag.withDefault(0))
+    budget: IntegerFlag.withDefault("budget", { command: "solve", description: "Total policy tokens the search may spend", minimum: 1, maximum: IntegerFlag.largest, fallback: 8000 }),
+    verifierCalls: IntegerFlag.optional("verifier-calls", { command: "solve", description: "Verifier calls the search may spend", minimum: 0, maximum: IntegerFlag.largest }),
+    difficulty: IntegerFlag.withDefault("difficulty", { command: "solve", description: "Simulator: difficulty of the generated problem", minimum: 1, maximum: 5, fallback: 3 }),
+    seed: IntegerFlag.withDefault("seed", { command: "solve", description: "Seed of the strategy and of the generated problem", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 })
   },
   (flags) =>
     Effect.gen(function* () {
+      const [budget, verifierCalls, difficulty, seed] = [yield* flags.budget, yield* flags.verifierCalls, yield* flags.difficulty, yield* flags.seed]
       const registries = yield* Plugins.registriesOf(flags.plugins)
-      const strategy = yield* strategyOf(registries, flags.strategy, flags.options, flags.seed)
+      const strategy = yield* strategyOf(registries, flags.strategy, flags.options, seed)
       const costModel = yield* costModelOf(registries, flags.costModel, flags.costModelOptions)
       const choice = yield* choiceOf(flags)
       const backend = yield* Backends.make(choice, registries)
@@ -202,14 +204,14 @@ export const command = Command.make(
       else if (choice.backend.kind === "simulator") {
         const preset = (choice.backend.options as { readonly preset?: unknown } | undefined)?.preset
         const world = World.make(Presets.all[typeof preset === "string" ? preset : "calibrated"] ?? Presets.calibrated)
-        const [generated] = World.problems(world, { count: 1, seed: flags.seed, difficulty: flags.difficulty })
+        const [generated] = World.problems(world, { count: 1, seed, difficulty })
         if (generated === undefined) return yield* Effect.die("the simulator generated no problem")
         problem = generated
       } else return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: `is required with backend ${choice.backend.kind}` }))
 
       const limits = {
-        totalTokens: flags.budget,
-        ...(Option.isSome(flags.verifierCalls) ? { verifierCalls: flags.verifierCalls.value } : {})
+        totalTokens: budget,
+        ...(Option.isSome(verifierCalls) ? { verifierCalls: verifierCalls.value } : {})
       }
       const accountant = yield* Accountant.make(limits, "solve", { costModel })
       const result = yield* strategy.run(problem).pipe(Backends.provide(backend), Accountant.provide(accountant))

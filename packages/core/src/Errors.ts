@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import * as Redaction from "./Redaction.js"
 import type { Resource } from "./Resource.js"
 
 /**
@@ -17,14 +18,14 @@ export class BudgetExhausted extends Data.TaggedError("BudgetExhausted")<{
   }
 }
 
-/** The server refused for rate; `retryAfterMillis` is its Retry-After, when it sent one. */
+/** The server refused for rate; `retryAfterMillis` is its Retry-After, when it sent one. The message is scrubbed of credentials. */
 export class RateLimited extends Data.TaggedError("RateLimited")<{
   readonly backend: string
   readonly retryAfterMillis: number | undefined
   readonly detail: string
 }> {
   override get message(): string {
-    return `${this.backend}: rate limited (${this.detail})`
+    return Redaction.scrub(`${this.backend}: rate limited (${this.detail})`)
   }
 }
 
@@ -40,7 +41,8 @@ export class Timeout extends Data.TaggedError("Timeout")<{
 
 /**
  * The server answered with something that is not a valid response. `value` keeps the offending raw value when
- * there is one (a usage count of `-3` or `Infinity`), so it can be inspected; it is never charged or written.
+ * there is one (a usage count of `-3` or `Infinity`), so it can be inspected; it is never charged or written. The
+ * message is scrubbed of credentials.
  */
 export class BadResponse extends Data.TaggedError("BadResponse")<{
   readonly backend: string
@@ -48,29 +50,32 @@ export class BadResponse extends Data.TaggedError("BadResponse")<{
   readonly value?: unknown
 }> {
   override get message(): string {
-    return `${this.backend}: bad response (${this.detail})`
+    return Redaction.scrub(`${this.backend}: bad response (${this.detail})`)
   }
 }
 
-/** The server could not be reached or is failing (5xx, dropped connection). */
+/** The server could not be reached or is failing (5xx, dropped connection). The message is scrubbed of credentials. */
 export class Unavailable extends Data.TaggedError("Unavailable")<{
   readonly backend: string
   readonly detail: string
   readonly status?: number
 }> {
   override get message(): string {
-    return `${this.backend}: unavailable (${this.detail})`
+    return Redaction.scrub(`${this.backend}: unavailable (${this.detail})`)
   }
 }
 
-/** The request itself is wrong (4xx other than 429): retrying will not help. `field` names the culprit when known. */
+/**
+ * The request itself is wrong (4xx other than 429): retrying will not help. `field` names the culprit when known.
+ * The message is scrubbed of credentials.
+ */
 export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{
   readonly backend: string
   readonly detail: string
   readonly field?: string
 }> {
   override get message(): string {
-    return `${this.backend}: invalid request${this.field === undefined ? "" : ` (field ${this.field})`}: ${this.detail}`
+    return Redaction.scrub(`${this.backend}: invalid request${this.field === undefined ? "" : ` (field ${this.field})`}: ${this.detail}`)
   }
 }
 
@@ -97,14 +102,17 @@ export type LanguageModelError = RateLimited | Timeout | BadResponse | Unavailab
 export const isRetryable = (error: LanguageModelError): boolean =>
   error._tag === "RateLimited" || error._tag === "Timeout" || error._tag === "Unavailable" || error._tag === "BadResponse"
 
-/** A verifier failed to score a trajectory; `cause` keeps the underlying error when there is one. */
+/**
+ * A verifier failed to score a trajectory; `cause` keeps the underlying error when there is one. The message is
+ * scrubbed of credentials (`detail` and `cause` are kept as they came: print the message, not them).
+ */
 export class VerifierError extends Data.TaggedError("VerifierError")<{
   readonly verifier: string
   readonly detail: string
   readonly cause?: unknown
 }> {
   override get message(): string {
-    return `verifier ${this.verifier}: ${this.detail}`
+    return Redaction.scrub(`verifier ${this.verifier}: ${this.detail}`)
   }
 }
 

@@ -11,6 +11,11 @@ export interface Backend {
   readonly name: string
   readonly languageModel: LanguageModel.Service
   readonly processRewardModel: ProcessRewardModel.Service
+  /**
+   * A fresh instance for one problem run, when the backend keeps state between requests that would let one run
+   * profit from another's (the simulator's prefix cache): each run then starts cold, as on its own server.
+   */
+  readonly isolate?: Effect.Effect<Pick<Backend, "languageModel" | "processRewardModel">>
 }
 
 /**
@@ -82,7 +87,13 @@ export const make = (
       },
       registries.verifiers
     )
-    return { name: made.label, languageModel: made.languageModel, processRewardModel }
+    const isolate = made.isolate
+    return {
+      name: made.label,
+      languageModel: made.languageModel,
+      processRewardModel,
+      ...(isolate === undefined ? {} : { isolate: Effect.map(isolate, (languageModel) => ({ languageModel, processRewardModel })) })
+    }
   }).pipe(
     Effect.mapError((error) =>
       error._tag === "InvalidOptions" ? error : new BackendError({ kind: choice.backend.kind, detail: error.message })

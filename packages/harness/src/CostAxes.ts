@@ -98,6 +98,11 @@ export const axes: ReadonlyArray<Axis> = [
 /** The axis of a name. */
 export const byName = (name: string): Axis | undefined => axes.find((axis) => axis.name === name)
 
-/** The axes every one of the records has a value on (an unmeasured axis, such as dollars without prices, is left out). */
+/**
+ * The axes the records were measured on: every record has a value, and some record spent something (an unmeasured
+ * axis, such as dollars without prices, or one nothing was spent on, is left out).
+ */
 export const available = (records: ReadonlyArray<ResultRecord.ResultRecord>): ReadonlyArray<Axis> =>
-  axes.filter((axis) => records.length > 0 && records.every((record) => axis.valueOf(record) !== undefined))
+  axes.filter(
+    (axis) => records.length > 0 && records.every((record) => axis.valueOf(record) !== undefined) && records.some((record) => (axis.valueOf(record) ?? 0) > 0)
+  )

@@ -2,119 +2,125 @@ import { Effect } from "effect"
 import * as vega from "vega"
 import { compile } from "vega-lite"
 import type { TopLevelSpec } from "vega-lite"
-import * as Metrics from "./Metrics.js"
+import type * as CostAxes from "./CostAxes.js"
+import * as Frontier from "./Frontier.js"
 import type { ResultRecord } from "./ResultRecord.js"
-import * as Statistics from "./Statistics.js"
 
-/** One point of a cost–accuracy curve: a strategy at one budget. */
+/**
+ * The report's plots, as Vega-Lite specs rendered to SVG in Node: accuracy against actual compute on a log axis,
+ * one line per strategy through its Pareto frontier (its other configurations as hollow points), a band for the
+ * 95% interval, y zoomed to the data; and the same per difficulty level.
+ */
+
+/** One plotted point: a strategy configuration, its mean cost and accuracy with interval, and whether it is on its strategy's frontier. */
 export interface Point {
   readonly strategy: string
-  readonly budget: string
+  readonly configuration: string
   readonly cost: number
   readonly accuracy: number
   readonly lower: number
   readonly upper: number
   readonly problems: number
+  readonly frontier: boolean
+  /** The difficulty level, for per-difficulty plots. */
+  readonly difficulty?: number
 }
 
-/** The cost of a cell on a plot's x axis. */
-export type Axis = "tokens" | "verifierCalls"
-
-/** The points of one data set's records: mean policy tokens or verifier calls per problem against accuracy. */
-export const points = (records: ReadonlyArray<ResultRecord>, axis: Axis): ReadonlyArray<Point> =>
-  Metrics.groupByCell(records).map((group) => {
-    const summary = Metrics.summarize(group.records)
-    return {
-      strategy: group.strategy,
-      budget: group.budget,
-      cost: axis === "tokens" ? summary.policyTokens.mean : summary.verifierCalls.mean,
-      accuracy: summary.accuracy.estimate,
-      lower: summary.accuracy.lower,
-      upper: summary.accuracy.upper,
-      problems: summary.problems
-    }
-  })
-
-/** Accuracy per difficulty level of every strategy × budget (records without a difficulty are left out). */
-export const difficultyPoints = (records: ReadonlyArray<ResultRecord>) => {
-  const groups = new Map<string, { strategy: string; budget: string; difficulty: number; correct: number; total: number }>()
-  for (const record of records) {
-    if (record.difficulty === null) continue
-    const key = JSON.stringify([record.strategy, record.budget, record.difficulty])
-    const group = groups.get(key) ?? { strategy: record.strategy, budget: record.budget, difficulty: record.difficulty, correct: 0, total: 0 }
-    group.total++
-    if (record.correct) group.correct++
-    groups.set(key, group)
-  }
-  return [...groups.values()].map((group) => {
-    const interval = Statistics.wilson(group.correct, group.total)
-    return { ...group, accuracy: interval.estimate, lower: interval.lower, upper: interval.upper }
-  })
+/** The plotted points of one data set's records on a cost axis (every configuration; frontier points marked). */
+export const points = (records: ReadonlyArray<ResultRecord>, axis: CostAxes.Axis): ReadonlyArray<Point> => {
+  const all = Frontier.points(records, axis)
+  const onFrontier = new Set(
+    [...new Set(all.map((point) => point.strategy))].flatMap((strategy) => Frontier.pareto(all.filter((point) => point.strategy === strategy)))
+  )
+  return all.map((point) => ({
+    strategy: point.strategy,
+    configuration: point.configuration,
+    cost: point.cost,
+    accuracy: point.accuracy.estimate,
+    lower: point.accuracy.lower,
+    upper: point.accuracy.upper,
+    problems: point.records.length,
+    frontier: onFrontier.has(point)
+  }))
 }
 
-/**
- * A Vega-Lite spec as `costSpec` and `difficultySpec` build it (checked there against vega-lite's `TopLevelSpec`)
- * and `toSvg` renders it; typed as plain JSON so that vega-lite's own types stay out of the public declarations.
- */
-export type Spec = { readonly $schema: string } & Readonly<Record<string, unknown>>
+/** The plotted points per difficulty level (records without a difficulty are left out). */
+export const difficultyPoints = (records: ReadonlyArray<ResultRecord>, axis: CostAxes.Axis): ReadonlyArray<Point> => {
+  const levels = [...new Set(records.flatMap((record) => (record.difficulty === null ? [] : [record.difficulty])))].sort((a, b) => a - b)
+  return levels.flatMap((difficulty) => points(records.filter((record) => record.difficulty === difficulty), axis).map((point) => ({ ...point, difficulty })))
+}
 
 const order = (values: Iterable<string>) => [...new Set(values)]
 
 /**
- * The Vega-Lite spec of accuracy against cost: one line per strategy across its budgets, with 95% Wilson
- * interval bars; a log x axis when costs span more than a factor of 20.
+ * A Vega-Lite spec (checked against vega-lite's `TopLevelSpec` where it is built). Its own type keeps the
+ * published declarations free of vega-lite's, which do not compile under every consumer's settings.
  */
-export const costSpec = (title: string, xTitle: string, data: ReadonlyArray<Point>): Spec => {
-  const positive = data.map((point) => point.cost).filter((cost) => cost > 0)
-  const logarithmic = positive.length === data.length && positive.length > 1 && Math.max(...positive) / Math.min(...positive) > 20
-  const x = { field: "cost", type: "quantitative" as const, title: xTitle, scale: logarithmic ? { type: "log" as const } : { zero: false } }
-  const color = { field: "strategy", type: "nominal" as const, title: "strategy", scale: { domain: order(data.map((point) => point.strategy)) } }
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title,
-    width: 520,
-    height: 300,
-    data: { values: [...data].sort((a, b) => a.cost - b.cost) as Array<Point> as never },
-    layer: [
-      {
-        mark: { type: "line", point: true },
-        encoding: {
-          x,
-          y: { field: "accuracy", type: "quantitative", title: "accuracy", scale: { domain: [0, 1] } },
-          color,
-          order: { field: "cost", type: "quantitative" },
-          tooltip: [{ field: "strategy" }, { field: "budget" }, { field: "accuracy", format: ".3f" }, { field: "cost", format: ",.0f" }]
-        }
-      },
-      {
-        mark: { type: "errorbar", ticks: true },
-        encoding: { x, y: { field: "lower", type: "quantitative", title: "accuracy" }, y2: { field: "upper" }, color }
-      }
-    ]
-  } satisfies TopLevelSpec
+export type Spec = { readonly $schema: string } & Readonly<Record<string, unknown>>
+
+// The y domain zoomed to the data: the intervals' extent with a small margin, inside [0, 1].
+const yDomain = (data: ReadonlyArray<Point>): readonly [number, number] => {
+  if (data.length === 0) return [0, 1]
+  const low = Math.min(...data.map((point) => point.lower))
+  const high = Math.max(...data.map((point) => point.upper))
+  const margin = Math.max(0.02, (high - low) * 0.05)
+  return [Math.max(0, Math.floor((low - margin) * 50) / 50), Math.min(1, Math.ceil((high + margin) * 50) / 50)]
 }
 
-/** The Vega-Lite spec of accuracy per difficulty level: grouped bars per strategy, one panel per budget. */
-export const difficultySpec = (title: string, data: ReturnType<typeof difficultyPoints>): Spec => {
-  const strategies = order(data.map((point) => point.strategy))
-  const x = { field: "difficulty", type: "ordinal" as const, title: "difficulty", axis: { labelAngle: 0 } }
-  const color = { field: "strategy", type: "nominal" as const, scale: { domain: strategies } }
-  const xOffset = { field: "strategy", type: "nominal" as const, scale: { domain: strategies } }
-  return {
+const layers = (data: ReadonlyArray<Point>, xTitle: string) => {
+  // Log scale for compute; a run that spent nothing on this axis (0) cannot sit on one, so it falls back to symlog.
+  const scale = data.every((point) => point.cost > 0) ? { type: "log" as const } : { type: "symlog" as const }
+  const x = { field: "cost", type: "quantitative" as const, title: xTitle, scale }
+  const color = { field: "strategy", type: "nominal" as const, title: "strategy", scale: { domain: order(data.map((point) => point.strategy)) } }
+  const y = { field: "accuracy", type: "quantitative" as const, title: "accuracy", scale: { domain: [...yDomain(data)], zero: false, nice: false } }
+  const tooltip = [
+    { field: "strategy" },
+    { field: "configuration" },
+    { field: "accuracy", format: ".3f" },
+    { field: "lower", format: ".3f" },
+    { field: "upper", format: ".3f" },
+    { field: "cost", format: ",.4~g" },
+    { field: "problems" }
+  ]
+  return [
+    {
+      transform: [{ filter: "datum.frontier" }],
+      mark: { type: "area" as const, opacity: 0.15 },
+      encoding: { x, y: { field: "lower", type: "quantitative" as const, title: "accuracy" }, y2: { field: "upper" }, color, order: { field: "cost", type: "quantitative" as const } }
+    },
+    {
+      transform: [{ filter: "datum.frontier" }],
+      mark: { type: "line" as const, point: { filled: true, size: 50 } },
+      encoding: { x, y, color, order: { field: "cost", type: "quantitative" as const }, tooltip }
+    },
+    {
+      transform: [{ filter: "!datum.frontier" }],
+      mark: { type: "point" as const, filled: false, size: 40 },
+      encoding: { x, y, color, tooltip }
+    }
+  ]
+}
+
+/** The spec of accuracy against compute on one cost axis. */
+export const frontierSpec = (title: string, axis: CostAxes.Axis, data: ReadonlyArray<Point>): Spec =>
+  ({
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
-    data: { values: data as never },
-    facet: { column: { field: "budget", type: "nominal", title: "budget", sort: order(data.map((point) => point.budget)) } },
-    spec: {
-      width: Math.max(160, 40 * new Set(data.map((point) => point.difficulty)).size * Math.min(strategies.length, 4) / 2),
-      height: 220,
-      layer: [
-        { mark: "bar", encoding: { x, xOffset, color, y: { field: "accuracy", type: "quantitative", title: "accuracy", scale: { domain: [0, 1] } } } },
-        { mark: { type: "errorbar", ticks: true }, encoding: { x, xOffset, color, y: { field: "lower", type: "quantitative", title: "accuracy" }, y2: { field: "upper" } } }
-      ]
-    }
-  } satisfies TopLevelSpec
-}
+    width: 560,
+    height: 320,
+    data: { values: [...data].sort((a, b) => a.cost - b.cost) as never },
+    layer: layers(data, `${axis.title} (${axis.unit}, log scale)`)
+  }) satisfies TopLevelSpec
+
+/** The spec of accuracy against compute per difficulty level: one panel per level. */
+export const difficultySpec = (title: string, axis: CostAxes.Axis, data: ReadonlyArray<Point>): Spec =>
+  ({
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title,
+    data: { values: [...data].sort((a, b) => a.cost - b.cost) as never },
+    facet: { column: { field: "difficulty", type: "ordinal", title: "difficulty" } },
+    spec: { width: 220, height: 200, layer: layers(data, `${axis.title} (log)`) }
+  }) satisfies TopLevelSpec
 
 /** Renders a Vega-Lite spec to an SVG string in Node, without a browser or a canvas. */
 export const toSvg = (spec: Spec): Effect.Effect<string> =>

@@ -256,7 +256,8 @@ export const load = (file: string, registries: Registries.Registries = Registrie
     })
     const value = yield* Effect.try({
       try: (): unknown => JSON.parse(text),
-      catch: (cause) => new RecipeError({ file, field: "", detail: `is not JSON: ${String(cause)}` })
+      // The parser's message quotes the file; say what was expected instead.
+      catch: () => new RecipeError({ file, field: "", detail: "is not JSON: a recipe is one JSON object" })
     })
     return yield* parse(value, file, registries)
   })

@@ -1,10 +1,21 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Data, Effect } from "effect"
-import * as Metrics from "./Metrics.js"
+import * as CostAxes from "./CostAxes.js"
+import * as Frontier from "./Frontier.js"
 import * as Plot from "./Plot.js"
+import type { Provenance } from "./Provenance.js"
 import type { ResultRecord } from "./ResultRecord.js"
 import * as Table from "./Table.js"
+
+/** What a report says about the run that produced it (shown in its metadata section). */
+export interface Metadata {
+  /** The recipe as run (defaults filled in). */
+  readonly recipe?: unknown
+  /** The recipe's file, when it came from one. */
+  readonly recipeFile?: string
+  readonly provenance?: Provenance
+}
 
 /** Options of `render`. */
 export interface Options {
@@ -14,21 +25,23 @@ export interface Options {
   readonly seed?: number
   /** Bootstrap resamples (default 2000). */
   readonly resamples?: number
+  /** Compute levels per data set in the "best strategy at each budget" tables (default 6). */
+  readonly levels?: number
+  /** The cost axis shown first (default `all-tokens`). */
+  readonly axis?: string
+  readonly metadata?: Metadata
 }
 
-/** A paired comparison of one strategy against the baseline (the first strategy) in one data set × budget. */
-export interface PairedRow {
-  readonly dataset: string
-  readonly budget: string
-  readonly strategy: string
-  readonly baseline: string
-  readonly comparison: Metrics.Comparison
+/** The "best strategy at each budget" comparisons on one cost axis. */
+export interface Matched {
+  readonly axis: CostAxes.Axis
+  readonly levels: ReadonlyArray<Frontier.Level>
 }
 
-/** A rendered report: the table rows, the paired comparisons, and the three renderings. */
+/** A rendered report: the rows, the matched comparisons per cost axis, and the three renderings. */
 export interface Rendered {
   readonly rows: ReadonlyArray<Table.Row>
-  readonly comparisons: ReadonlyArray<PairedRow>
+  readonly matched: ReadonlyArray<Matched>
   /** One self-contained HTML file with inline SVG plots. */
   readonly html: string
   readonly markdown: string
@@ -42,138 +55,194 @@ export class ReportError extends Data.TaggedError("ReportError")<{ readonly file
   }
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
 
 const order = (values: Iterable<string>) => [...new Set(values)]
 
-/**
- * Compares every strategy with the baseline (the first strategy of the data set) at each budget, on the
- * problems both ran: McNemar's tests and a seeded bootstrap interval of the accuracy difference.
- */
-export const comparisons = (records: ReadonlyArray<ResultRecord>, options: Options = {}): Effect.Effect<ReadonlyArray<PairedRow>> =>
-  Effect.gen(function* () {
-    const rows: Array<PairedRow> = []
-    for (const dataset of order(records.map((record) => record.dataset))) {
-      const ofDataset = records.filter((record) => record.dataset === dataset)
-      const strategies = order(ofDataset.map((record) => record.strategy))
-      const baseline = strategies[0]
-      if (baseline === undefined) continue
-      for (const budget of order(ofDataset.map((record) => record.budget))) {
-        const atBudget = ofDataset.filter((record) => record.budget === budget)
-        const base = atBudget.filter((record) => record.strategy === baseline)
-        for (const strategy of strategies.slice(1)) {
-          const comparison = yield* Metrics.compare(
-            atBudget.filter((record) => record.strategy === strategy),
-            base,
-            { seed: options.seed ?? 0, ...(options.resamples === undefined ? {} : { resamples: options.resamples }) }
-          )
-          if (comparison.pairs > 0) rows.push({ dataset, budget, strategy, baseline, comparison })
-        }
-      }
-    }
-    return rows
-  })
+const pValue = (p: number | undefined) => (p === undefined ? "—" : p < 0.001 ? "< 0.001" : p.toFixed(3))
+const signed = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? `${value >= 0 ? "+" : ""}${value.toFixed(3)}` : "—")
+const costText = (value: number) => (value >= 1e5 || (value > 0 && value < 0.01) ? value.toExponential(2) : value.toLocaleString("en-US", { maximumFractionDigits: 2 }))
 
-const pValue = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3))
-const signed = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? "+" : ""}${value.toFixed(3)}` : "—")
+/** The "best strategy at each budget" table of one cost axis: per level, every strategy's best point within it, best first. */
+export const matchedTable = (matched: Matched): Table.Table => ({
+  headers: [
+    "dataset",
+    "budget (≤)",
+    "rank",
+    "strategy",
+    "configuration",
+    `spent (${matched.axis.unit})`,
+    "accuracy",
+    "95% CI",
+    "Δ vs best",
+    "Δ 95% CI",
+    "McNemar p",
+    "Holm p"
+  ],
+  textColumns: 5,
+  cells: matched.levels.flatMap((level) =>
+    level.entries.map((entry, rank) => [
+      level.dataset,
+      costText(level.level),
+      String(rank + 1),
+      entry.strategy,
+      entry.point.configuration,
+      costText(entry.point.cost),
+      entry.point.accuracy.estimate.toFixed(3),
+      `[${entry.point.accuracy.lower.toFixed(3)}, ${entry.point.accuracy.upper.toFixed(3)}]`,
+      entry.comparison === undefined ? "best" : signed(entry.comparison.difference.estimate),
+      entry.comparison === undefined ? "—" : `[${signed(entry.comparison.difference.lower)}, ${signed(entry.comparison.difference.upper)}]`,
+      pValue(entry.comparison?.mcnemar.exactP),
+      pValue(entry.holmP)
+    ])
+  )
+})
 
-const comparisonHeaders = ["dataset", "budget", "strategy", "vs", "pairs", "Δ accuracy", "95% bootstrap CI", "only this / only baseline", "McNemar exact p", "McNemar χ² p"]
+const htmlTable = (table: Table.Table, className = "") =>
+  `<div class="table-wrap"><table${className === "" ? "" : ` class="${className}"`}><thead><tr>${table.headers
+    .map((header) => `<th scope="col">${escapeHtml(header)}</th>`)
+    .join("")}</tr></thead><tbody>${table.cells
+    .map((row) => `<tr>${row.map((cell, column) => `<td${column < table.textColumns ? "" : ' class="number"'}>${escapeHtml(cell)}</td>`).join("")}</tr>`)
+    .join("")}</tbody></table></div>`
 
-const comparisonCells = (row: PairedRow): ReadonlyArray<string> => [
-  row.dataset,
-  row.budget,
-  row.strategy,
-  row.baseline,
-  String(row.comparison.pairs),
-  signed(row.comparison.difference.estimate),
-  `[${signed(row.comparison.difference.lower)}, ${signed(row.comparison.difference.upper)}]`,
-  `${row.comparison.onlyFirst} / ${row.comparison.onlySecond}`,
-  pValue(row.comparison.mcnemar.exactP),
-  pValue(row.comparison.mcnemar.chiSquareP)
-]
-
-const htmlTable = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, textColumns: number) =>
-  `<table><thead><tr>${headers.map((header) => `<th>${escapeHtml(header)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map(
-      (row) =>
-        `<tr>${row.map((cell, column) => `<td${column < textColumns ? "" : ' class="number"'}>${escapeHtml(cell)}</td>`).join("")}</tr>`
-    )
-    .join("")}</tbody></table>`
-
-const markdownTable = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) =>
-  [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n") + "\n"
-
-const style = `body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1rem}
+const style = `body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5rem auto;max-width:1400px;color:#222;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1.05rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1.5rem}th,td{border:1px solid #ddd;padding:.25rem .5rem}
-th{background:#f5f5f5;text-align:left}td.number{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0}svg{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#555}.meta{color:#555;font-size:.9rem}`
+.table-wrap{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1.5rem}
+th,td{border:1px solid #ddd;padding:.2rem .45rem;white-space:nowrap}th{background:#f5f5f5;text-align:left}
+td.number{text-align:right;font-variant-numeric:tabular-nums}figure{margin:1rem 0}svg{max-width:100%;height:auto}
+figcaption,.meta{font-size:.85rem;color:#555}dl.provenance{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.85rem}
+dl.provenance dt{font-weight:600}pre{font-size:.75rem;background:#f8f8f8;padding:.5rem;overflow-x:auto}
+.tabs>input{position:absolute;opacity:0}.tabs>label{display:inline-block;padding:.3rem .7rem;border:1px solid #ccc;border-bottom:none;margin-right:.2rem;cursor:pointer;font-size:.85rem;background:#f5f5f5}
+.tabs>input:checked+label{background:#fff;font-weight:600}.tabs>.panel{display:none;border-top:1px solid #ccc;padding-top:.5rem}`
+
+// Pure-CSS tabs: one radio per cost axis; the checked one shows its panel.
+const tabs = (group: string, panels: ReadonlyArray<{ readonly axis: CostAxes.Axis; readonly html: string }>, first: string) => {
+  const radios = panels
+    .map(
+      (panel) =>
+        `<input type="radio" name="${group}" id="${group}-${panel.axis.name}"${panel.axis.name === first ? " checked" : ""}><label for="${group}-${panel.axis.name}">${escapeHtml(panel.axis.title)}</label>`
+    )
+    .join("")
+  const rules = panels.map((panel) => `#${group}-${panel.axis.name}:checked~.panel-${panel.axis.name}{display:block}`).join("")
+  return `<style>${rules}</style><div class="tabs">${radios}${panels
+    .map((panel) => `<div class="panel panel-${panel.axis.name}" data-axis="${panel.axis.name}">${panel.html}</div>`)
+    .join("")}</div>`
+}
+
+// Each strategy configuration's options (defaults filled in), as the records keep them.
+const optionsTable = (records: ReadonlyArray<ResultRecord>): Table.Table => {
+  const seen = new Map<string, ReadonlyArray<string>>()
+  for (const record of records) {
+    const { seed: _seed, ...options } = record.options
+    const key = JSON.stringify([record.strategy, record.configuration, record.budget])
+    if (!seen.has(key)) seen.set(key, [record.strategy, record.strategyName, record.configuration === "" ? "—" : record.configuration, record.budget, JSON.stringify(options)])
+  }
+  return { headers: ["strategy", "kind", "configuration", "budget", "options (defaults filled in; seed per run)"], textColumns: 5, cells: [...seen.values()] }
+}
+
+const metadataHtml = (records: ReadonlyArray<ResultRecord>, metadata: Metadata | undefined) => {
+  const provenance = metadata?.provenance
+  const backends = order(records.map((record) => record.backend).filter((name) => name !== ""))
+  const items: Array<readonly [string, string]> = [
+    ["runs", String(records.length)],
+    ["backend", backends.length === 0 ? "—" : backends.join(", ")],
+    ["seeds", order(records.map((record) => String(record.seed))).join(", ")],
+    ["commit", provenance?.commit ?? "unknown (not a git checkout)"],
+    ...Object.entries(provenance?.versions ?? {}).map(([name, version]) => [`version of ${name}`, version] as const),
+    ...(metadata?.recipeFile === undefined ? [] : [["recipe file", metadata.recipeFile] as const])
+  ]
+  return `<section id="metadata"><h2>Run</h2><dl class="provenance">${items
+    .map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd data-field="${escapeHtml(term)}">${escapeHtml(value)}</dd>`)
+    .join("")}</dl>
+<h3>Strategy options</h3>${htmlTable(optionsTable(records))}
+${metadata?.recipe === undefined ? "" : `<details><summary>Recipe</summary><pre id="recipe">${escapeHtml(JSON.stringify(metadata.recipe, null, 2))}</pre></details>`}</section>`
+}
 
 /**
- * Renders a run's records: the results table (terminal text, Markdown, HTML), paired comparisons against the
- * first strategy, and — in the HTML — SVG plots rendered in Node: accuracy vs mean policy tokens and accuracy
- * vs mean verifier calls (one line per strategy across budgets, 95% Wilson bars) and accuracy per difficulty.
+ * Renders a run's records (the latest of each key): outcome and compute tables (terminal text, Markdown, HTML), and —
+ * for every cost axis the run measured — the accuracy-vs-compute frontiers (log axis, interval bands, per difficulty)
+ * and the best strategy at each compute level with paired, Holm-corrected comparisons; the HTML embeds the run's
+ * provenance (recipe, options with defaults, backend, versions, commit).
  *
  * @example
- * const report = yield* Report.render(outcome.records, { title: "MATH-500, 3 budgets" })
+ * const report = yield* Report.render(outcome.records, { title: "MATH-500", metadata: { recipe, provenance: Provenance.of() } })
  * yield* Report.write(report, { html: "report.html", markdown: "report.md" })
  */
 export const render = (records: ReadonlyArray<ResultRecord>, options: Options = {}): Effect.Effect<Rendered> =>
   Effect.gen(function* () {
     const title = options.title ?? "stepwise benchmark"
     const rows = Table.rows(records)
-    const paired = yield* comparisons(records, options)
-    const sections: Array<string> = []
-    for (const dataset of order(records.map((record) => record.dataset))) {
-      const ofDataset = records.filter((record) => record.dataset === dataset)
-      const figures: Array<string> = []
-      const tokens = yield* Plot.toSvg(
-        Plot.costSpec(`${dataset}: accuracy vs tokens`, "mean policy tokens per problem (input + output)", Plot.points(ofDataset, "tokens"))
-      )
-      figures.push(`<figure class="plot" data-plot="tokens">${tokens}<figcaption>Accuracy against mean policy tokens per problem; one line per strategy across budgets; bars are 95% Wilson intervals.</figcaption></figure>`)
-      const calls = yield* Plot.toSvg(
-        Plot.costSpec(`${dataset}: accuracy vs verifier calls`, "mean verifier calls per problem", Plot.points(ofDataset, "verifierCalls"))
-      )
-      figures.push(`<figure class="plot" data-plot="verifier-calls">${calls}<figcaption>Accuracy against mean verifier calls per problem.</figcaption></figure>`)
-      const byDifficulty = Plot.difficultyPoints(ofDataset)
-      if (byDifficulty.length > 0) {
-        const svg = yield* Plot.toSvg(Plot.difficultySpec(`${dataset}: accuracy per difficulty`, byDifficulty))
-        figures.push(`<figure class="plot" data-plot="difficulty">${svg}<figcaption>Accuracy per difficulty level, per strategy and budget (95% Wilson intervals).</figcaption></figure>`)
-      }
-      sections.push(`<h2>${escapeHtml(dataset)}</h2>\n${figures.join("\n")}`)
-    }
-    const problems = new Set(records.map((record) => JSON.stringify([record.dataset, record.problemId]))).size
-    const meta = `${records.length} runs over ${problems} problems; strategies: ${order(records.map((record) => record.strategy)).join(", ")}; budgets: ${order(
-      records.map((record) => record.budget)
-    ).join(", ")}; seeds: ${order(records.map((record) => String(record.seed))).join(", ")}.`
-    const tableRows = rows.map(Table.cells)
+    const outcomes = Table.outcomes(rows)
+    const compute = Table.compute(rows)
     const difficulty = Table.byDifficulty(records)
-    const comparisonRows = paired.map(comparisonCells)
+    const axes = CostAxes.available(records)
+    const first = axes.find((axis) => axis.name === (options.axis ?? "all-tokens"))?.name ?? axes[0]?.name ?? ""
+    const matched: Array<Matched> = []
+    for (const axis of axes)
+      matched.push({
+        axis,
+        levels: yield* Frontier.matched(records, axis, {
+          seed: options.seed ?? 0,
+          ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
+          ...(options.levels === undefined ? {} : { levels: options.levels })
+        })
+      })
+    const sections: Array<string> = []
+    for (const [index, dataset] of order(records.map((record) => record.dataset)).entries()) {
+      const ofDataset = records.filter((record) => record.dataset === dataset)
+      const panels: Array<{ readonly axis: CostAxes.Axis; readonly html: string }> = []
+      for (const axis of axes) {
+        const figure = yield* Plot.toSvg(Plot.frontierSpec(`${dataset}: accuracy vs ${axis.title}`, axis, Plot.points(ofDataset, axis)))
+        const byDifficulty = Plot.difficultyPoints(ofDataset, axis)
+        const perDifficulty =
+          byDifficulty.length === 0 ? "" : yield* Plot.toSvg(Plot.difficultySpec(`${dataset}: frontiers per difficulty`, axis, byDifficulty))
+        const levels = matched.find((each) => each.axis === axis)?.levels.filter((level) => level.dataset === dataset) ?? []
+        panels.push({
+          axis,
+          html: `<figure class="plot" data-plot="frontier">${figure}<figcaption>Accuracy against mean ${escapeHtml(axis.title)} actually spent (log scale); lines join each strategy's Pareto frontier over its configurations, hollow points are dominated configurations, bands are 95% Wilson intervals.</figcaption></figure>
+${perDifficulty === "" ? "" : `<figure class="plot" data-plot="difficulty">${perDifficulty}<figcaption>The same, per difficulty level.</figcaption></figure>`}
+<h3>Best strategy at each budget (${escapeHtml(axis.title)})</h3>
+<p class="meta">At each level, each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval), McNemar's exact p and its Holm correction within the level.</p>
+${htmlTable(matchedTable({ axis, levels }), "matched")}`
+        })
+      }
+      sections.push(`<section class="dataset"><h2>${escapeHtml(dataset)}</h2>${tabs(`axes-${index}`, panels, first)}</section>`)
+    }
     const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${style}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${style}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">${escapeHtml(meta)}</p>
-<h2>Results</h2>
-<p class="meta">Accuracy with its 95% Wilson interval; tokens per problem as metered by the accountant; E³ = accuracy² / mean tokens (policy and verifier).</p>
-${htmlTable(Table.headers, tableRows, 3)}
-${paired.length === 0 ? "" : `<h2>Paired comparisons</h2>\n<p class="meta">Each strategy against the first, on the same problems and seeds.</p>\n${htmlTable(comparisonHeaders, comparisonRows, 4)}`}
-${difficulty.rows.length === 0 ? "" : `<h2>Accuracy per difficulty</h2>\n<p class="meta">Accuracy (problems) per difficulty level.</p>\n${htmlTable(difficulty.headers, difficulty.rows, 3)}`}
+<h2>Outcomes</h2>
+<p class="meta">Accuracy with its 95% Wilson interval over every problem and seed, its range across seeds, and how every run ended.</p>
+${htmlTable(outcomes, "outcomes")}
+<h2>Compute per problem</h2>
+<p class="meta">Means per problem as the accountant metered them: policy output and all policy tokens (the share a prefix cache served), verifier calls and tokens, Kinetics eFLOPs (policy and verifier), dollars, wall time; E³ = accuracy² / mean tokens (policy and verifier).</p>
+${htmlTable(compute, "compute")}
+${difficulty.cells.length === 0 ? "" : `<h2>Accuracy per difficulty</h2>\n${htmlTable(difficulty, "difficulty")}`}
 ${sections.join("\n")}
+${metadataHtml(records, options.metadata)}
 </body></html>
 `
-    const markdown = `# ${title}\n\n${meta}\n\n${Table.markdown(rows)}${paired.length === 0 ? "" : `\n## Paired comparisons\n\n${markdownTable(comparisonHeaders, comparisonRows)}`}${
-      difficulty.rows.length === 0 ? "" : `\n## Accuracy per difficulty\n\n${markdownTable(difficulty.headers, difficulty.rows)}`
-    }`
-    return { rows, comparisons: paired, html, markdown, terminal: Table.terminal(rows) }
+    const firstAxis = matched.find((each) => each.axis.name === first)
+    const provenance = options.metadata?.provenance
+    const markdown = [
+      `# ${title}\n`,
+      `${records.length} runs; commit ${provenance?.commit ?? "unknown"}.\n`,
+      `## Outcomes\n\n${Table.markdown(outcomes)}`,
+      `## Compute per problem\n\n${Table.markdown(compute)}`,
+      difficulty.cells.length === 0 ? "" : `## Accuracy per difficulty\n\n${Table.markdown(difficulty)}`,
+      firstAxis === undefined ? "" : `## Best strategy at each budget (${firstAxis.axis.title})\n\n${Table.markdown(matchedTable(firstAxis))}`
+    ]
+      .filter((part) => part !== "")
+      .join("\n")
+    const terminal = [Table.terminal(outcomes), Table.terminal(compute), firstAxis === undefined ? "" : `best strategy at each budget (${firstAxis.axis.title}):\n${Table.terminal(matchedTable(firstAxis))}`]
+      .filter((part) => part !== "")
+      .join("\n")
+    return { rows, matched, html, markdown, terminal }
   })
 
 /** Writes a rendered report's HTML and/or Markdown files (creating folders). */
-export const write = (
-  report: Rendered,
-  files: { readonly html?: string; readonly markdown?: string }
-): Effect.Effect<void, ReportError> =>
+export const write = (report: Rendered, files: { readonly html?: string; readonly markdown?: string }): Effect.Effect<void, ReportError> =>
   Effect.forEach(
     [
       [files.html, report.html],

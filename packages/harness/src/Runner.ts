@@ -1,9 +1,9 @@
 import { existsSync, renameSync } from "node:fs"
 import { resolve } from "node:path"
-import { Clock, Data, Effect } from "effect"
+import { Clock, Data, Effect, Scheduler } from "effect"
 import { Accountant, CostModels } from "@stepwise/accountant"
 import type { InvalidOptions, Problem, SearchResult } from "@stepwise/core"
-import { Options as OptionSchemas, Registry } from "@stepwise/core"
+import { Options as OptionSchemas, Redaction, Registry } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
 import * as Registries from "./Registries.js"
@@ -162,7 +162,7 @@ export const backendIdentity = (spec: Recipe.Spec, verifier?: Recipe.Spec): stri
 }
 
 const describeError = (error: { readonly _tag: string; readonly message?: string }): string =>
-  `${error._tag}: ${error.message ?? ""}`.trim()
+  Redaction.scrub(`${error._tag}: ${error.message ?? ""}`.trim())
 
 type SizedEntry = Registry.AnyEntry & { readonly size?: Strategy.Size }
 
@@ -258,12 +258,25 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       )
       const work = plan(recipe, datasets, registry)
 
-      // Strategies are made once per distinct (kind, options), before anything runs, so bad options fail fast.
-      const identity = (item: Work) => JSON.stringify([item.strategy.kind, item.options])
+      // Strategies are made once per distinct (kind, options, data set grading), before anything runs, so bad options
+      // fail fast. Votes on a data set graded by the grader group answers by the grader's equivalence (`\frac12`, `0.5`
+      // and `1/2` vote together); data sets with their own check (simulator worlds, Game of 24) keep the default.
+      const grading = {
+        ...(recipe.grading?.tolerance === undefined ? {} : { tolerance: recipe.grading.tolerance }),
+        ...(recipe.grading?.symbolicTimeLimitMillis === undefined ? {} : { symbolicTimeLimitMillis: recipe.grading.symbolicTimeLimitMillis })
+      }
+      const equivalence = Grader.equivalence(grading)
+      const takesEquivalence = (kind: string): boolean => {
+        const entry: Registry.AnyEntry | undefined = registry.entries[kind]
+        return entry !== undefined && OptionSchemas.keysAt(entry.options, []).includes("equivalence")
+      }
+      const graded = (item: Work) => item.dataset.isCorrect === undefined && takesEquivalence(item.strategy.kind)
+      const withEquivalence = (item: Work) => (graded(item) && !("equivalence" in item.options) ? { ...item.options, equivalence } : item.options)
+      const identity = (item: Work) => JSON.stringify([item.strategy.kind, item.options, graded(item)])
       const strategies = new Map<string, Strategy.Strategy>()
       for (const item of work) {
         const id = identity(item)
-        if (!strategies.has(id)) strategies.set(id, yield* Registry.make(registry, item.strategy.kind, item.options, undefined))
+        if (!strategies.has(id)) strategies.set(id, yield* Registry.make(registry, item.strategy.kind, withEquivalence(item), undefined))
       }
       // What a record keeps of a strategy's options: the strategy's own account (defaults filled in), else as given.
       const optionsOf = (item: Work): Readonly<Record<string, unknown>> => strategies.get(identity(item))?.options ?? item.options
@@ -319,10 +332,6 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       })
       yield* Effect.addFinalizer(() => Effect.sync(() => progress.stop()))
 
-      const grading = {
-        ...(recipe.grading?.tolerance === undefined ? {} : { tolerance: recipe.grading.tolerance }),
-        ...(recipe.grading?.symbolicTimeLimitMillis === undefined ? {} : { symbolicTimeLimitMillis: recipe.grading.symbolicTimeLimitMillis })
-      }
       const added: Array<ResultRecord.ResultRecord> = []
 
       // Grading is the data's code, not the strategy's: a grader that throws (a pathological answer) makes this
@@ -353,9 +362,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             (child) =>
               Effect.gen(function* () {
                 // A defect (a throw) anywhere in the strategy, verifier or backend becomes this run's error.
+                const services = backend.isolate === undefined ? backend : yield* backend.isolate
                 const result = yield* strategy.run(item.problem).pipe(
                   Accountant.provide(child),
-                  Backends.provide(backend),
+                  Backends.provide(services),
                   Effect.catchDefect((defect) => Effect.fail({ _tag: "Defect", message: defect instanceof Error ? defect.message : String(defect) })),
                   Effect.result
                 )
@@ -421,7 +431,11 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           )
         })
 
-      yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true })
+      // Fibers yield to the event loop every 64 operations (Effect's default is 2,048): the simulator answers
+      // synchronously, and at the default a batch of problems held the loop for seconds, so Ctrl-C waited that long.
+      yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true }).pipe(
+        Effect.provideService(Scheduler.MaxOpsBeforeYield, 64)
+      )
       const records = ResultRecord.latest([...previous.records, ...added])
       const planned = new Set(work.map((item) => item.key))
       return {

@@ -22,18 +22,46 @@ export const options = z
   })
   .strict()
 
-const worldOf = (settings: z.output<typeof options>) => World.makeEffect(Presets.all[settings.preset] ?? Presets.calibrated, { seed: settings.seed })
+/** The simulator backend's options: the world's, and a model of a server's prefix cache. */
+export const backendOptions = options
+  .extend({
+    prefixCache: z
+      .object({
+        capacityTokens: z.number().int().min(1).optional().describe("Tokens the cache holds (default 1,048,576)."),
+        blockSize: z.number().int().min(1).optional().describe("Tokens per block (default 16, as vLLM).")
+      })
+      .strict()
+      .optional()
+      .describe("Model a server's automatic prefix cache (vLLM's): requests report the cached part of their input; each benchmark run starts cold.")
+  })
+  .strict()
+
+const worldOf = (settings: z.output<typeof backendOptions>) =>
+  World.makeEffect(Presets.all[settings.preset] ?? Presets.calibrated, {
+    seed: settings.seed,
+    ...(settings.prefixCache === undefined
+      ? {}
+      : {
+          prefixCache: {
+            ...(settings.prefixCache.capacityTokens === undefined ? {} : { capacityTokens: settings.prefixCache.capacityTokens }),
+            ...(settings.prefixCache.blockSize === undefined ? {} : { blockSize: settings.prefixCache.blockSize })
+          }
+        })
+  })
 
 /** The simulator backend: the world's policy, with the world's own PRM as the default verifier. */
 export const backend = Backend.define({
   kind: "simulator",
   description: "The simulated reasoning world (the default): seeded arithmetic word problems, a policy with known error rates.",
-  options,
+  options: backendOptions,
   build: (settings) =>
     Effect.map(worldOf(settings), (world) => ({
       label: `simulator/${settings.preset}`,
       languageModel: world.languageModel,
-      defaultVerifier: { kind: "simulator-prm", options: { preset: settings.preset, seed: settings.seed } }
+      defaultVerifier: { kind: "simulator-prm", options: { preset: settings.preset, seed: settings.seed } },
+      // With a prefix cache, each problem run gets its own world (the same model, a cold cache), so no strategy
+      // profits from another's requests. The world was just made from the same options: making it again cannot fail.
+      ...(settings.prefixCache === undefined ? {} : { isolate: Effect.map(Effect.orDie(worldOf(settings)), (fresh) => fresh.languageModel) })
     }))
 })
 

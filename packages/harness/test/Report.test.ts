@@ -2,89 +2,143 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { parse } from "node-html-parser"
+import type { HTMLElement } from "node-html-parser"
 import { describe, expect, it } from "vitest"
 import { Report, Table } from "../src/index.js"
 import { record } from "./fixtures/records.js"
 
-// Two data sets; "math" has difficulties, "plain" has none. Two strategies × two budgets on "math".
+// Two data sets; "math" has difficulties and two seeds, "plain" has none. Two strategies: best-of-n swept over n,
+// beam at two budgets; one best-of-n run ended in an error and one beam run without an answer.
 const records = [
-  ...[0, 1, 2, 3].flatMap((index) => [
-    record({ dataset: "math", problemId: `m${index}`, strategy: "best-of-n", budget: "1k", correct: index < 1, difficulty: 1 + (index % 2), inputTokens: 100, outputTokens: 400, verifierCalls: 4 }),
-    record({ dataset: "math", problemId: `m${index}`, strategy: "best-of-n", budget: "4k", correct: index < 2, difficulty: 1 + (index % 2), inputTokens: 300, outputTokens: 1500, verifierCalls: 16 }),
-    record({ dataset: "math", problemId: `m${index}`, strategy: "beam", budget: "1k", correct: index < 3, difficulty: 1 + (index % 2), inputTokens: 200, outputTokens: 800, verifierCalls: 20 }),
-    record({ dataset: "math", problemId: `m${index}`, strategy: "beam", budget: "4k", correct: true, difficulty: 1 + (index % 2), inputTokens: 600, outputTokens: 3000, verifierCalls: 80 })
-  ]),
-  record({ dataset: "plain", problemId: "p0", strategy: "best-of-n", budget: "1k", correct: false, outputTokens: 10 }),
-  record({ dataset: "plain", problemId: "p1", strategy: "best-of-n", budget: "1k", correct: true, outputTokens: 20 })
+  ...[0, 1, 2, 3].flatMap((index) =>
+    [0, 1].flatMap((seed) => [
+      record({ dataset: "math", problemId: `m${index}`, key: `a${index}${seed}`, seed, strategy: "best-of-n", configuration: "n=1", correct: index < 1, difficulty: 1 + (index % 2), inputTokens: 100, outputTokens: 400, verifierCalls: 1, measures: { eflops: 1e12 } }),
+      record({ dataset: "math", problemId: `m${index}`, key: `b${index}${seed}`, seed, strategy: "best-of-n", configuration: "n=4", correct: index < 2 + seed, difficulty: 1 + (index % 2), inputTokens: 300, cachedInputTokens: 150, outputTokens: 1500, verifierCalls: 4, measures: { eflops: 4e12 }, ...(index === 3 && seed === 0 ? { error: "Unavailable: down", correct: false, answer: null } : {}) }),
+      record({ dataset: "math", problemId: `m${index}`, key: `c${index}${seed}`, seed, strategy: "beam", budget: "1k", correct: index < 3, difficulty: 1 + (index % 2), inputTokens: 200, outputTokens: 800, verifierCalls: 20, measures: { eflops: 3e12 }, ...(index === 3 ? { answer: null, noAnswer: "budget-exhausted" } : {}) }),
+      record({ dataset: "math", problemId: `m${index}`, key: `d${index}${seed}`, seed, strategy: "beam", budget: "4k", correct: true, difficulty: 1 + (index % 2), inputTokens: 600, outputTokens: 3000, verifierCalls: 80, measures: { eflops: 9e12 } })
+    ])
+  ),
+  record({ dataset: "plain", problemId: "p0", strategy: "best-of-n", configuration: "n=1", correct: false, answer: "2", outputTokens: 10, measures: { eflops: 1e10 } }),
+  record({ dataset: "plain", problemId: "p1", strategy: "best-of-n", configuration: "n=1", correct: true, outputTokens: 20, measures: { eflops: 2e10 } })
 ]
 
+const provenance = { commit: "0123456789abcdef", versions: { "@stepwise/harness": "0.1.0", node: "v20.20.2" } }
+const recipe = { name: "toy", strategies: [{ kind: "best-of-n", sweep: [1, 4] }] }
+
+const render = (resamples = 100) => Effect.runPromise(Report.render(records, { title: "Toy <run>", seed: 1, resamples, levels: 3, metadata: { recipe, provenance } }))
+
+// The header cells and body rows of the HTML table with a class.
+const tableOf = (document: HTMLElement, className: string) => {
+  const table = document.querySelector(`table.${className}`)
+  if (table === null) throw new Error(`no table.${className}`)
+  const headers = table.querySelectorAll("thead th").map((cell) => cell.text)
+  const rows = table.querySelectorAll("tbody tr").map((row) => row.querySelectorAll("td").map((cell) => cell.text))
+  return { headers, rows, cell: (row: ReadonlyArray<string>, header: string) => row[headers.indexOf(header)] }
+}
+
 describe("Report", () => {
-  it("renders one table row per cell, matching the results", async () => {
-    const report = await Effect.runPromise(Report.render(records, { title: "Toy <run>", seed: 1, resamples: 200 }))
-    expect(report.rows.map((row) => [row.dataset, row.strategy, row.budget, row.summary.correct, row.summary.problems])).toEqual([
-      ["math", "best-of-n", "1k", 1, 4],
-      ["math", "best-of-n", "4k", 2, 4],
-      ["math", "beam", "1k", 3, 4],
-      ["math", "beam", "4k", 4, 4],
-      ["plain", "best-of-n", "1k", 1, 2]
+  it("shows every outcome of every cell: correct, wrong, no answer and error, in the HTML, Markdown and terminal", async () => {
+    const report = await render()
+    const outcomes = tableOf(parse(report.html), "outcomes")
+    expect(outcomes.headers).toEqual(expect.arrayContaining(["correct", "wrong", "no answer", "error", "accuracy", "95% CI", "seeds"]))
+    const swept = outcomes.rows.find((row) => outcomes.cell(row, "strategy") === "best-of-n" && outcomes.cell(row, "configuration") === "n=4")!
+    // n=4: seed 0 right on m0, m1 (m3 errored); seed 1 right on m0, m1, m2.
+    expect([outcomes.cell(swept, "correct"), outcomes.cell(swept, "wrong"), outcomes.cell(swept, "no answer"), outcomes.cell(swept, "error")]).toEqual(["5", "2", "0", "1"])
+    expect(outcomes.cell(swept, "seeds")).toBe("0.500–0.750")
+    const beam = outcomes.rows.find((row) => outcomes.cell(row, "strategy") === "beam" && outcomes.cell(row, "budget") === "1k")!
+    expect(outcomes.cell(beam, "no answer")).toBe("2")
+    // The same numbers in the other renderings.
+    const markdownRow = report.markdown.split("\n").find((line) => line.startsWith("| math | best-of-n | n=4"))
+    expect(markdownRow?.split("|").map((cell) => cell.trim()).slice(9, 13)).toEqual(["5", "2", "0", "1"])
+    expect(report.terminal).toMatch(/no answer\s+error/)
+    expect(Table.outcomes(report.rows).cells).toEqual(outcomes.rows)
+  })
+
+  it("embeds the run's provenance: commit, versions, the recipe and every strategy's options", async () => {
+    const document = parse((await render()).html)
+    const metadata = document.querySelector("#metadata")
+    expect(metadata).not.toBeNull()
+    const field = (name: string) => metadata?.querySelector(`dd[data-field="${name}"]`)?.text
+    expect(field("commit")).toBe(provenance.commit)
+    expect(field("version of node")).toBe("v20.20.2")
+    expect(field("backend")).toBe("test")
+    expect(JSON.parse(metadata?.querySelector("#recipe")?.text ?? "null")).toEqual(recipe)
+    const options = metadata?.querySelectorAll("table tbody tr") ?? []
+    expect(options.length).toBe(4)
+  })
+
+  it("plots accuracy against compute on log axes, y zoomed to the data, one tab per measured cost axis", async () => {
+    const document = parse((await render()).html)
+    const math = document.querySelectorAll("section.dataset")[0]!
+    const panels = math.querySelectorAll(".panel").map((panel) => panel.getAttribute("data-axis"))
+    // Dollars were not measured (no prices) and nothing spent verifier tokens or wall time: no tabs for those.
+    expect(panels).toEqual(["output-tokens", "policy-tokens", "uncached-policy-tokens", "verifier-calls", "all-tokens", "eflops"])
+    for (const panel of math.querySelectorAll(".panel")) {
+      const svg = panel.querySelector('figure[data-plot="frontier"] svg')
+      expect(svg).not.toBeNull()
+      // The axes as vega describes them in the SVG (its own accessibility labels).
+      const axes = svg!.querySelectorAll('[aria-roledescription="axis"]').map((axis) => axis.getAttribute("aria-label") ?? "")
+      const xAxis = axes.find((label) => label.startsWith("X-axis"))
+      const yAxis = axes.find((label) => label.startsWith("Y-axis"))
+      expect(xAxis).toMatch(/for a log scale/)
+      // The y range covers the data's intervals.
+      const range = /values from ([\d.]+) to ([\d.]+)/.exec(yAxis ?? "")
+      expect(range).not.toBeNull()
+      expect(Number(range![1])).toBeLessThanOrEqual(0.07)
+      expect(Number(range![2])).toBeGreaterThanOrEqual(0.97)
+    }
+    expect(math.querySelectorAll('figure[data-plot="difficulty"] svg').length).toBe(panels.length)
+    // Nothing external.
+    expect(document.querySelectorAll("script, link, img").length).toBe(0)
+  })
+
+  it("zooms the y axis to the data instead of spanning 0 to 1", async () => {
+    // 40 problems, accuracies 0.45 and 0.55: the intervals stay well inside [0.25, 0.75].
+    const narrow = [0, 1].flatMap((variant) =>
+      Array.from({ length: 40 }, (_, index) =>
+        record({ problemId: `q${index}`, key: `${variant}-${index}`, configuration: `n=${variant + 1}`, outputTokens: 100 * (variant + 1), correct: index < 18 + 4 * variant })
+      )
+    )
+    const report = await Effect.runPromise(Report.render(narrow, { resamples: 50 }))
+    const panel = parse(report.html).querySelector('.panel[data-axis="output-tokens"]')!
+    const yAxis = panel.querySelectorAll('[aria-roledescription="axis"]').map((axis) => axis.getAttribute("aria-label") ?? "").find((label) => label.startsWith("Y-axis"))
+    const range = /values from ([\d.]+) to ([\d.]+)/.exec(yAxis ?? "")
+    expect(Number(range![1])).toBeGreaterThan(0.2)
+    expect(Number(range![2])).toBeLessThan(0.8)
+  })
+
+  it("ranks strategies at each compute level with paired, Holm-corrected comparisons", async () => {
+    const report = await render(200)
+    const eflops = report.matched.find((each) => each.axis.name === "eflops")!
+    const math = eflops.levels.filter((level) => level.dataset === "math")
+    expect(math.map((level) => level.level)).toEqual([1e12, 3e12, 9e12])
+    // At 3e12: best-of-n's best point within it is n=1 (the n=4 point costs 4e12); beam at 1k spends 3e12.
+    expect(math[1]!.entries.map((entry) => [entry.strategy, entry.point.configuration])).toEqual([
+      ["beam", "1k"],
+      ["best-of-n", "n=1"]
     ])
-    const markdownRows = report.markdown.split("\n").filter((line) => line.startsWith("| math") || line.startsWith("| plain"))
-    expect(markdownRows.slice(0, 5)).toEqual(report.rows.map((row) => `| ${Table.cells(row).join(" | ")} |`))
-    expect(markdownRows[0]).toContain("| 0.250 | [0.046, 0.699] | 100 / 100 | 400 / 400 | 4.0 |")
-    const terminalLines = report.terminal.trimEnd().split("\n")
-    expect(terminalLines).toHaveLength(2 + 5)
-    expect(terminalLines[4]).toMatch(/^math\s+beam\s+1k\s+4\s+0\.750/)
-    // The HTML holds the same rows.
-    const resultsTable = report.html.split("<h2>Paired comparisons</h2>")[0]!
-    const htmlRows = resultsTable.match(/<tr><td>(math|plain)<\/td>.*?<\/tr>/g) ?? []
-    expect(htmlRows).toHaveLength(5)
-    expect(htmlRows[3]).toContain("<td class=\"number\">1.000</td>")
+    const versus = math[1]!.entries[1]!
+    expect(versus.comparison?.pairs).toBe(8)
+    expect(versus.comparison?.difference.estimate).toBeCloseTo(0.25 - 0.75)
+    const table = tableOf(parse(report.html), "matched")
+    expect(table.headers).toEqual(expect.arrayContaining(["Δ vs best", "Holm p"]))
   })
 
-  it("puts an inline SVG in the HTML for every plot, and nothing external", async () => {
-    const report = await Effect.runPromise(Report.render(records, { resamples: 100 }))
-    const plots = report.html.match(/<figure class="plot" data-plot="([a-z-]+)"><svg/g) ?? []
-    // math: tokens, verifier calls, difficulty; plain: tokens, verifier calls (no difficulties).
-    expect(plots.map((plot) => /data-plot="([a-z-]+)"/.exec(plot)?.[1])).toEqual(["tokens", "verifier-calls", "difficulty", "tokens", "verifier-calls"])
-    expect((report.html.match(/<svg/g) ?? []).length).toBe(5)
-    expect(report.html).not.toMatch(/<script|<link|src="http/)
-    expect(report.html).toContain("stepwise benchmark")
-    // The tokens plot of "math" draws both strategies.
-    const tokensPlot = report.html.split('data-plot="tokens"')[1]!.split("</figure>")[0]!
-    expect(tokensPlot).toContain("best-of-n")
-    expect(tokensPlot).toContain("beam")
-  })
-
-  it("escapes the title and compares each strategy with the first on the same problems", async () => {
-    const report = await Effect.runPromise(Report.render(records, { title: "Toy <run>", seed: 1, resamples: 200 }))
-    expect(report.html).toContain("<title>Toy &lt;run&gt;</title>")
-    expect(report.comparisons.map((row) => [row.dataset, row.budget, row.strategy, row.baseline, row.comparison.onlyFirst, row.comparison.onlySecond])).toEqual([
-      ["math", "1k", "beam", "best-of-n", 2, 0],
-      ["math", "4k", "beam", "best-of-n", 2, 0]
-    ])
-    expect(report.comparisons[0]?.comparison.mcnemar.exactP).toBe(0.5)
-    expect(report.markdown).toContain("## Paired comparisons")
-    expect(report.markdown).toContain("| math | 1k | beam | best-of-n | 4 | +0.500 |")
-  })
-
-  it("breaks accuracy down by difficulty in a table", async () => {
-    const report = await Effect.runPromise(Report.render(records, { resamples: 50 }))
-    const table = Table.byDifficulty(records)
-    expect(table.headers).toEqual(["dataset", "strategy", "budget", "level 1", "level 2"])
-    // best-of-n at 1k: m0 (level 1) right, m2 (level 1) wrong, m1 and m3 (level 2) wrong; "plain" has no levels.
-    expect(table.rows[0]).toEqual(["math", "best-of-n", "1k", "0.500 (2)", "0.000 (2)"])
-    expect(table.rows[4]).toEqual(["plain", "best-of-n", "1k", "—", "—"])
-    expect(report.markdown).toContain("## Accuracy per difficulty")
-    expect(report.markdown).toContain("| math | beam | 1k | 1.000 (2) | 0.500 (2) |")
-    expect(report.html).toContain("<h2>Accuracy per difficulty</h2>")
-    expect(Table.byDifficulty(records.slice(-2)).rows).toEqual([])
-  })
-
-  it("writes the HTML and Markdown files", async () => {
+  it("escapes the title and writes the HTML and Markdown files", async () => {
+    const report = await render()
+    expect(parse(report.html).querySelector("title")?.text).toBe("Toy <run>")
     const folder = mkdtempSync(join(tmpdir(), "stepwise-report-"))
-    const report = await Effect.runPromise(Report.render(records.slice(0, 4), { resamples: 50 }))
     await Effect.runPromise(Report.write(report, { html: join(folder, "out", "report.html"), markdown: join(folder, "report.md") }))
     expect(readFileSync(join(folder, "out", "report.html"), "utf8")).toBe(report.html)
     expect(readFileSync(join(folder, "report.md"), "utf8")).toBe(report.markdown)
+  })
+
+  it("breaks accuracy down by difficulty", () => {
+    const table = Table.byDifficulty(records)
+    expect(table.headers).toEqual(["dataset", "strategy", "configuration", "budget", "level 1", "level 2"])
+    // best-of-n n=1: m0 (level 1) right on both seeds, m2 (level 1) wrong, m1 and m3 (level 2) wrong.
+    expect(table.cells[0]).toEqual(["math", "best-of-n", "n=1", "small", "0.500 (4)", "0.000 (4)"])
+    expect(Table.byDifficulty(records.slice(-2)).cells).toEqual([])
   })
 })

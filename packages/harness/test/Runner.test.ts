@@ -5,9 +5,11 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber } from "effect"
 import { describe, expect, it } from "vitest"
-import type { Registries } from "../src/index.js"
-import { Recipe, ResultsFile, Runner } from "../src/index.js"
+import { Recipe, Registries, ResultsFile, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
+import { Backend } from "@stepwise/models"
+import { z } from "zod"
+import { Scripted } from "@stepwise/testing"
 
 const folder = () => mkdtempSync(join(tmpdir(), "stepwise-runner-"))
 
@@ -363,5 +365,71 @@ describe("Runner in a separate process", () => {
     const records = readLines(results)
     expect(records).toHaveLength(120)
     expect(new Set(records.map((record) => record.key)).size).toBe(120)
+  })
+
+  it("groups votes on a math data set by the grader's equivalence: \\frac{1}{2}, 0.5 and 1/2 outvote 3, 3", async () => {
+    const directory = folder()
+    writeFileSync(
+      join(directory, "half.jsonl"),
+      `${JSON.stringify({ problem: "What is one half?", solution: "", answer: "\\frac{1}{2}", subject: "Prealgebra", level: 1, unique_id: "half" })}\n`
+    )
+    const answers = ["\\frac{1}{2}", "0.5", "1/2", "3", "3"]
+    const voters = Backend.define({
+      kind: "voters",
+      description: "Answers one half three ways and 3 twice (a test backend).",
+      options: z.object({}).strict(),
+      build: () =>
+        Effect.succeed({
+          label: "voters",
+          languageModel: Scripted.languageModel((_request, index) => `## Step 1: think\n\nTherefore, the final answer is: $\\boxed{${answers[index] ?? "3"}}$.`),
+          defaultVerifier: { kind: "scripted-half" }
+        })
+    })
+    const registries = Registries.extend(OneShot.registries, { backends: [voters] })
+    const recipe = await Effect.runPromise(
+      Recipe.parse(
+        {
+          datasets: [{ kind: "math500", path: "half.jsonl" }],
+          strategies: [{ kind: "self-consistency", options: { n: 5, batch: 5 } }],
+          budgets: [{ label: "b", limits: {} }],
+          backend: { kind: "voters" }
+        },
+        undefined,
+        registries
+      )
+    )
+    const outcome = await Effect.runPromise(
+      Runner.run(recipe, { results: join(directory, "out.jsonl"), baseDirectory: directory, registries, progress: "none" })
+    )
+    expect(outcome.records).toHaveLength(1)
+    expect(outcome.records[0]).toMatchObject({ correct: true, outcome: "correct" })
+    // The record keeps the options as data: the equivalence (code) is left out.
+    expect(outcome.records[0]?.options).not.toHaveProperty("equivalence")
+  })
+
+  it("starts every problem run with a cold prefix cache, so no strategy profits from another's identical requests", async () => {
+    const directory = folder()
+    const outcome = await Effect.runPromise(
+      Runner.run(
+        await Effect.runPromise(
+          Recipe.parse({
+            datasets: [{ kind: "simulator", count: 4, seed: 2 }],
+            // The same rollout requests (same seeds) in both strategies.
+            strategies: [
+              { kind: "self-consistency", options: { n: 2, batch: 1, concurrency: 1 } },
+              { kind: "best-of-n", options: { n: 2, batch: 1, concurrency: 1 } }
+            ],
+            budgets: [{ label: "b", limits: {} }],
+            backend: { kind: "simulator", options: { prefixCache: {} } }
+          })
+        ),
+        { results: join(directory, "results.jsonl"), progress: "none", concurrency: 1 }
+      )
+    )
+    const cachedOf = (strategy: string) => outcome.records.filter((record) => record.strategy === strategy).map((record) => record.cachedInputTokens)
+    // Two requests of one prompt: the second reads the first's prompt from the cache; nothing more.
+    expect(cachedOf("self-consistency").every((cached) => cached > 0)).toBe(true)
+    expect(cachedOf("best-of-n")).toEqual(cachedOf("self-consistency"))
+    for (const record of outcome.records) expect(record.cachedInputTokens).toBeLessThan(record.inputTokens)
   })
 })

@@ -25,6 +25,11 @@ export interface Made {
   readonly label: string
   readonly languageModel: LanguageModel.Service
   readonly defaultVerifier: Spec
+  /**
+   * A fresh policy model for one problem run, when the backend keeps state between requests that would let one
+   * run profit from another's (a prefix cache): a benchmark gives each run a cold one, as on its own server.
+   */
+  readonly isolate?: Effect.Effect<LanguageModel.Service>
 }
 
 /** What a backend is made with: the folder relative paths are read from, and the environment (API keys). */

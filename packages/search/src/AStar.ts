@@ -7,7 +7,7 @@ import * as Seed from "./internal/Seed.js"
 import * as Run from "./Run.js"
 import * as Scoring from "./Scoring.js"
 import * as SearchOptions from "./SearchOptions.js"
-import type { Method, Normalizer } from "./Selection.js"
+import type { Equivalence, Method } from "./Selection.js"
 import * as Selection from "./Selection.js"
 import * as Strategy from "./Strategy.js"
 import type { Requirements } from "./Strategy.js"
@@ -52,7 +52,7 @@ export const options = z
       .enum(["first", ...Selection.methods])
       .default("first")
       .describe("How to pick among popped goals: the first popped, or a selection method."),
-    normalize: Selection.normalizeOption,
+    equivalence: Selection.equivalenceOption,
     ...SearchOptions.sampling,
     ...SearchOptions.steps,
     ...SearchOptions.scoring,
@@ -78,7 +78,7 @@ export const entry = Strategy.define({
   build: (settings) => {
     const { expansions, pathCost, goals, frontierCap, selection } = settings
     const pathWeight = settings.pathWeight ?? defaultPathWeights[pathCost]
-    const normalize = settings.normalize ?? Selection.defaultNormalizer
+    const equivalence = settings.equivalence ?? Selection.defaultEquivalence
     const name = `a-star-${expansions}`
     const stepCost = (recorder: TreeRecorder.Recorder, id: number): number => {
       const node = TreeRecorder.node(recorder, id)
@@ -135,7 +135,7 @@ export const entry = Strategy.define({
               (outcome) => outcome.goals.map((goal) => goal.state)
             ),
           select: ({ candidates, state, recorder }) =>
-            pickAmong(candidates, state ?? [], (id) => TreeRecorder.node(recorder, id).data.f, selection, normalize),
+            pickAmong(candidates, state ?? [], (id) => TreeRecorder.node(recorder, id).data.f, selection, equivalence),
           rescue: SearchOptions.rescueOf(settings)
         })
     }
@@ -159,7 +159,7 @@ export const pickAmong = (
   popped: ReadonlyArray<number>,
   fOf: (nodeId: number) => number | undefined,
   selection: "first" | Method,
-  normalize: Normalizer
+  equivalence: Equivalence
 ): Selection.Selected => {
   const byId = new Map(candidates.map((candidate) => [candidate.nodeId, candidate]))
   const ordered =
@@ -173,7 +173,7 @@ export const pickAmong = (
             (fOf(left.nodeId) ?? Number.POSITIVE_INFINITY) - (fOf(right.nodeId) ?? Number.POSITIVE_INFINITY) ||
             left.nodeId - right.nodeId
         )
-  if (selection !== "first") return Selection.select(ordered, selection, normalize)
+  if (selection !== "first") return Selection.select(ordered, selection, equivalence)
   const first = ordered.find((candidate) => candidate.answer !== undefined) ?? ordered[0]
   return { answer: first?.answer, best: first }
 }

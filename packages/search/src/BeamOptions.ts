@@ -16,7 +16,7 @@ export const fields = (meaning: { readonly beams: string; readonly width: string
   width: z.number().int().min(1).default(4).describe(`${meaning.width} Must divide beams.`),
   lookahead: z.number().int().min(0).default(0).describe("Greedy steps generated after a candidate step to score it, then dropped."),
   selection: Selection.methodOption(meaning.selection),
-  normalize: Selection.normalizeOption,
+  equivalence: Selection.equivalenceOption,
   ...SearchOptions.sampling,
   ...SearchOptions.steps,
   ...SearchOptions.scoring,

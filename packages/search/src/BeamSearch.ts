@@ -86,7 +86,7 @@ export const entry = Strategy.define({
   size: { option: "beams", fromBudget: BeamOptions.beamsFor },
   build: (settings) => {
     const { beams, width, selection } = settings
-    const normalize = settings.normalize ?? Selection.defaultNormalizer
+    const equivalence = settings.equivalence ?? Selection.defaultEquivalence
     const keep = beams / width
     const name = `beam-search-${beams}x${width}`
     return {
@@ -132,7 +132,7 @@ export const entry = Strategy.define({
             return Selection.select(
               candidates.filter((candidate) => ids.has(candidate.nodeId)),
               selection,
-              normalize
+              equivalence
             )
           },
           rescue: SearchOptions.rescueOf(settings)

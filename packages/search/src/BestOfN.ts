@@ -13,7 +13,7 @@ export const options = z
   .object({
     n: z.number().int().min(1).default(4).describe("Number of full samples (search-and-learn: 4)."),
     selection: Selection.methodOption("weighted"),
-    normalize: Selection.normalizeOption,
+    equivalence: Selection.equivalenceOption,
     batch: z.number().int().min(1).default(8).describe("Samples per request, batched with n."),
     ...SearchOptions.sampling,
     ...SearchOptions.scoring,
@@ -36,7 +36,7 @@ export const entry = Strategy.define({
   size: { option: "n", fromBudget: (budget, perSolution) => Strategy.solutionsIn(budget, perSolution), untilBudget: 1024 },
   build: (settings) => {
     const name = `best-of-${settings.n}`
-    const normalize = settings.normalize ?? Selection.defaultNormalizer
+    const equivalence = settings.equivalence ?? Selection.defaultEquivalence
     return {
       name,
       options: Strategy.describe(settings),
@@ -55,7 +55,7 @@ export const entry = Strategy.define({
               })
               yield* Scoring.scoreNodes(problem, recorder, leaves, settings)
             }),
-          select: ({ candidates }) => Selection.select(candidates, settings.selection, normalize)
+          select: ({ candidates }) => Selection.select(candidates, settings.selection, equivalence)
         })
     }
   }

@@ -115,7 +115,7 @@ export const portfolioOptions = z
       .enum(["vote", "best"])
       .default("vote")
       .describe("vote: the answer most strategies gave (ties: the earlier strategy); best: the highest best score."),
-    normalize: Selection.normalizeOption,
+    equivalence: Selection.equivalenceOption,
     concurrency: z.number().int().min(1).optional().describe("Strategies run at once (default all).")
   })
   .strict()
@@ -143,7 +143,7 @@ export const portfolio = (
       return yield* problem("shares", `must be ${strategies.length} numbers ≥ 0, not all 0, got ${shares.length}`)
     const total = shares.reduce((sum, share) => sum + share, 0)
     const combine = settings.combine
-    const normalize = settings.normalize ?? Selection.defaultNormalizer
+    const equivalence = settings.equivalence ?? Selection.defaultEquivalence
     const name = `portfolio(${strategies.map((strategy) => strategy.name).join(", ")})`
     return {
       name,
@@ -184,7 +184,7 @@ export const portfolio = (
                 answer: result.answer,
                 score: result.bestScore
               })),
-              normalize
+              equivalence
             )
             let winner: Selection.Group | undefined
             for (const group of votes) if (winner === undefined || group.count > winner.count) winner = group

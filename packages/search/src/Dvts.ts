@@ -50,7 +50,7 @@ export const entry = Strategy.define({
   size: { option: "beams", fromBudget: BeamOptions.beamsFor },
   build: (settings) => {
     const { beams, width, selection } = settings
-    const normalize = settings.normalize ?? Selection.defaultNormalizer
+    const equivalence = settings.equivalence ?? Selection.defaultEquivalence
     const subtrees = beams / width
     const name = `dvts-${beams}x${width}`
     return {
@@ -96,7 +96,7 @@ export const entry = Strategy.define({
                 growing = next
               }
             }),
-          select: ({ candidates }) => Selection.select(candidates, selection, normalize),
+          select: ({ candidates }) => Selection.select(candidates, selection, equivalence),
           rescue: SearchOptions.rescueOf(settings)
         })
     }

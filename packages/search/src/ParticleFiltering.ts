@@ -41,7 +41,7 @@ export const fields = {
   resampling: z.enum(Resampling.schemes).default("multinomial").describe("Resampling scheme (the reference code: multinomial)."),
   keepFinished: z.boolean().default(true).describe("Finished particles stay in the pool and take part in resampling (the reference code: true)."),
   selection: z.enum(picks).default("best").describe("How the answer is picked among the final finished particles."),
-  normalize: Selection.normalizeOption,
+  equivalence: Selection.equivalenceOption,
   ...SearchOptions.sampling,
   ...SearchOptions.steps,
   ...SearchOptions.scoring,
@@ -176,10 +176,10 @@ export const pickFrom = (
   const inPool = candidates.filter((candidate) => wanted.has(candidate.nodeId))
   // A rescue rollout (the budget ended mid-sweep) is not in the pool: consider every candidate then.
   const finalists = inPool.some((candidate) => candidate.answer !== undefined) ? inPool : candidates
-  const normalize = settings.normalize ?? Selection.defaultNormalizer
-  if (settings.selection !== "sample") return Selection.select(finalists, settings.selection, normalize)
+  const equivalence = settings.equivalence ?? Selection.defaultEquivalence
+  if (settings.selection !== "sample") return Selection.select(finalists, settings.selection, equivalence)
   const answered = finalists.filter((candidate) => candidate.answer !== undefined)
-  if (answered.length === 0) return Selection.select(finalists, "best", normalize)
+  if (answered.length === 0) return Selection.select(finalists, "best", equivalence)
   const normalized = Resampling.weights(
     answered.map((candidate) => candidate.score),
     settings.weightTemperature

@@ -1,6 +1,6 @@
 import { z } from "zod"
 import type { SearchResult } from "@stepwise/core"
-import { Answer, Options } from "@stepwise/core"
+import { Answer } from "@stepwise/core"
 
 /**
  * How a strategy picks its answer among finished candidates:
@@ -13,18 +13,28 @@ export type Method = "best" | "majority" | "weighted"
 /** Every selection method. */
 export const methods = ["best", "majority", "weighted"] as const satisfies ReadonlyArray<Method>
 
-/** Maps an answer to the form under which equal answers are grouped; pluggable (the harness's grader fits here). */
-export type Normalizer = (answer: string) => string
+/**
+ * When two answers are the same answer, for the votes: a canonical key per answer, and optionally buckets and a full
+ * relation for keys that may still be equal (see `Answer.Equivalence`). The harness plugs its grader's equivalence
+ * in for math data sets, so `\frac12`, `0.5` and `1/2` vote together.
+ */
+export type Equivalence = Answer.Equivalence
 
-/** The default normalizer: `Answer.normalize`. */
-export const defaultNormalizer: Normalizer = Answer.normalize
+/** The default equivalence: equal after `Answer.normalize`. */
+export const defaultEquivalence: Equivalence = Answer.byNormalization
 
-/** The schema of a `selection` option with its default. */
+/** The schema of a selection `method` option with its default. */
 export const methodOption = (fallback: Method) =>
   z.enum(methods).default(fallback).describe("How the answer is picked: best score, majority vote or score-weighted vote.")
 
-/** The schema of a `normalize` option (code only): the vote key of an answer; `Answer.normalize` when unset. */
-export const normalizeOption = Options.code<Normalizer>("a function from an answer to the key its votes group by").optional()
+const isEquivalence = (value: unknown): value is Equivalence =>
+  typeof value === "object" && value !== null && typeof (value as { readonly key?: unknown }).key === "function"
+
+/** The schema of an `equivalence` option (code only); `Answer.byNormalization` when unset. */
+export const equivalenceOption = z
+  .custom<Equivalence>(isEquivalence, { message: "must be an answer equivalence ({ key, buckets?, equivalent? })" })
+  .optional()
+  .describe("When two answers are the same for the votes: an Answer.Equivalence (code only; default: equal after Answer.normalize).")
 
 /** What a selection found: the chosen answer (raw, as the best candidate of its group wrote it) and that candidate. */
 export interface Selected {
@@ -32,7 +42,7 @@ export interface Selected {
   readonly best: SearchResult.Candidate | undefined
 }
 
-/** One group of candidates with the same normalized answer, in order of first appearance. */
+/** One class of candidates with equivalent answers, in order of first appearance. */
 export interface Group {
   readonly key: string
   readonly members: ReadonlyArray<SearchResult.Candidate>
@@ -41,22 +51,25 @@ export interface Group {
   readonly weight: number
 }
 
-/** Groups candidates with an answer by normalized answer, in order of first appearance. */
-export const groups = (candidates: ReadonlyArray<SearchResult.Candidate>, normalize: Normalizer): ReadonlyArray<Group> => {
-  const byKey = new Map<string, Array<SearchResult.Candidate>>()
-  for (const candidate of candidates) {
-    if (candidate.answer === undefined) continue
-    const key = normalize(candidate.answer)
-    const members = byKey.get(key)
-    if (members === undefined) byKey.set(key, [candidate])
-    else members.push(candidate)
-  }
-  return [...byKey].map(([key, members]) => ({
-    key,
-    members,
-    count: members.length,
-    weight: members.reduce((total, member) => total + (member.score ?? 0), 0)
-  }))
+/**
+ * Groups candidates with an answer into classes of equivalent answers (`Answer.partition`: canonical keys first,
+ * the full relation only inside ambiguous buckets), in order of first appearance.
+ */
+export const groups = (candidates: ReadonlyArray<SearchResult.Candidate>, equivalence: Equivalence = defaultEquivalence): ReadonlyArray<Group> => {
+  const answered = candidates.filter((candidate): candidate is SearchResult.Candidate & { readonly answer: string } => candidate.answer !== undefined)
+  const { classes } = Answer.partition(
+    answered.map((candidate) => candidate.answer),
+    equivalence
+  )
+  return classes.map((indices) => {
+    const members = indices.map((index) => answered[index]!)
+    return {
+      key: equivalence.key(members[0]!.answer),
+      members,
+      count: members.length,
+      weight: members.reduce((total, member) => total + (member.score ?? 0), 0)
+    }
+  })
 }
 
 // Higher score first; an unscored candidate ranks below every scored one; ties keep the earlier candidate.
@@ -82,12 +95,12 @@ const largest = (all: ReadonlyArray<Group>, value: (group: Group) => number): Gr
  * answer that appeared first.
  *
  * @example
- * Selection.select(candidates, "weighted", Answer.normalize).answer
+ * Selection.select(candidates, "weighted", Answer.byNormalization).answer
  */
 export const select = (
   candidates: ReadonlyArray<SearchResult.Candidate>,
   method: Method,
-  normalize: Normalizer = defaultNormalizer
+  equivalence: Equivalence = defaultEquivalence
 ): Selected => {
   const answered = candidates.filter((candidate) => candidate.answer !== undefined)
   const scored = answered.some((candidate) => candidate.score !== undefined)
@@ -100,7 +113,7 @@ export const select = (
     const best = bestOf(answered)
     return { answer: best?.answer, best }
   }
-  const grouped = groups(answered, normalize)
+  const grouped = groups(answered, equivalence)
   const winner = largest(grouped, effective === "majority" ? (group) => group.count : (group) => group.weight)
   const best = winner === undefined ? undefined : bestOf(winner.members)
   return { answer: best?.answer, best }

@@ -11,7 +11,7 @@ import * as Strategy from "./Strategy.js"
 export const options = z
   .object({
     n: z.number().int().min(1).default(8).describe("Number of samples."),
-    normalize: Selection.normalizeOption,
+    equivalence: Selection.equivalenceOption,
     batch: z.number().int().min(1).default(8).describe("Samples per request, batched with n."),
     ...SearchOptions.sampling,
     ...SearchOptions.running
@@ -32,7 +32,7 @@ export const entry = Strategy.define({
   size: { option: "n", fromBudget: (budget, perSolution) => Strategy.solutionsIn(budget, perSolution), untilBudget: 1024 },
   build: (settings) => {
     const name = `self-consistency-${settings.n}`
-    const normalize = settings.normalize ?? Selection.defaultNormalizer
+    const equivalence = settings.equivalence ?? Selection.defaultEquivalence
     return {
       name,
       options: Strategy.describe(settings),
@@ -50,7 +50,7 @@ export const entry = Strategy.define({
                 concurrency: settings.concurrency
               })
             ),
-          select: ({ candidates }) => Selection.select(candidates, "majority", normalize)
+          select: ({ candidates }) => Selection.select(candidates, "majority", equivalence)
         })
     }
   }

@@ -18,12 +18,17 @@ export interface Strategy {
   readonly options?: Readonly<Record<string, unknown>>
 }
 
+// Code, not data: a function, or an object holding one (an answer equivalence).
+const isCode = (value: unknown): boolean =>
+  typeof value === "function" ||
+  (typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).some((inner) => typeof inner === "function"))
+
 /**
- * Drops function-valued fields (a normalizer) so options can be shown in a report.
- * Use when filling `Strategy.options`.
+ * Drops code-valued fields (an answer equivalence, a function) so options can be shown in a report and kept in
+ * results. Use when filling `Strategy.options`.
  */
 export const describe = (options: object): Readonly<Record<string, unknown>> =>
-  Object.fromEntries(Object.entries(options).filter(([, value]) => typeof value !== "function"))
+  Object.fromEntries(Object.entries(options).filter(([, value]) => !isCode(value)))
 
 /** What a budget offers a budget-scaled strategy: its token limit, and its verifier calls when limited. */
 export interface BudgetOffer {

@@ -25,11 +25,11 @@ describe("Selection", () => {
   ]
 
   it("weighted vote equals the hand-computed reference", () => {
-    const selected = Selection.select(candidates, "weighted", Answer.normalize)
+    const selected = Selection.select(candidates, "weighted", Answer.byNormalization)
     expect(Answer.normalize(selected.answer ?? "")).toBe("7")
     // The representative is the best-scored member of the winning group.
     expect(selected.best?.nodeId).toBe(6)
-    const weights = Object.fromEntries(Selection.groups(candidates, Answer.normalize).map((group) => [group.key, group.weight]))
+    const weights = Object.fromEntries(Selection.groups(candidates, Answer.byNormalization).map((group) => [group.key, group.weight]))
     expect(weights["12"]).toBeCloseTo(0.95, 12)
     expect(weights["7"]).toBeCloseTo(1.1, 12)
     expect(weights["\\frac{1}{2}"]).toBeCloseTo(0.9, 12)
@@ -46,8 +46,8 @@ describe("Selection", () => {
     expect(Selection.select([candidate(1, undefined, 0.5)], "best").answer).toBeUndefined()
   })
 
-  it("takes a pluggable normalizer", () => {
-    const loose = (answer: string) => answer.toLowerCase()
+  it("groups by a pluggable equivalence: keys first, the full relation inside a shared bucket", () => {
+    const loose = { key: (answer: string) => answer.toLowerCase() }
     const selected = Selection.select([candidate(1, "A", 0.4), candidate(2, "a", 0.4), candidate(3, "b", 0.7)], "weighted", loose)
     expect(selected.answer?.toLowerCase()).toBe("a")
     expect(Selection.select([candidate(1, "A", 0.4), candidate(2, "a", 0.4), candidate(3, "b", 0.7)], "weighted").answer).toBe("b")
@@ -64,4 +64,26 @@ describe("Selection", () => {
       expect(sums.get(selected.answer ?? "")).toBeCloseTo(top, 12)
     }
   )
+
+  it("votes \\frac12, 0.5 and 1/2 together under an equivalence that buckets numbers by value", () => {
+    const value = (answer: string): number => {
+      const fraction = /^\\frac\{?(\d+)\}?\{?(\d+)\}?$/.exec(answer) ?? /^(\d+)\/(\d+)$/.exec(answer)
+      return fraction === null ? Number(answer) : Number(fraction[1]) / Number(fraction[2])
+    }
+    const compared: Array<readonly [string, string]> = []
+    const numeric: Answer.Equivalence = {
+      key: (answer) => answer,
+      buckets: () => ["numbers"],
+      equivalent: (left, right) => {
+        compared.push([left, right])
+        return Math.abs(value(left) - value(right)) < 1e-9
+      }
+    }
+    const votes = [candidate(1, "\\frac12", 0.2), candidate(2, "0.5", 0.2), candidate(3, "1/2", 0.2), candidate(4, "3", 0.5), candidate(5, "3", 0.1)]
+    expect(Selection.select(votes, "majority", numeric).answer).toBe("\\frac12")
+    expect(Selection.select(votes, "majority").answer).toBe("3")
+    expect(Selection.groups(votes, numeric).map((group) => group.members.map((member) => member.nodeId))).toEqual([[1, 2, 3], [4, 5]])
+    // The two "3" share a key: they are never compared with each other.
+    expect(compared.some(([left, right]) => left === right)).toBe(false)
+  })
 })

@@ -97,7 +97,7 @@ describe("solve with backends and verifiers by kind", () => {
     await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", backend: { kind: "simulator", options: { prest: "easy" } } })).rejects.toMatchObject({
       _tag: "InvalidOptions",
       field: "prest",
-      allowed: ["preset", "seed"]
+      allowed: ["preset", "seed", "prefixCache"]
     })
     // @ts-expect-error: chains is a number.
     await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", verifier: { kind: "think-prm", options: { chains: "two" } } })).rejects.toMatchObject({

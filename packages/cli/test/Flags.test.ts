@@ -1,0 +1,154 @@
+import { execFile, execFileSync } from "node:child_process"
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+import { NodeServices } from "@effect/platform-node"
+import { Console, Effect } from "effect"
+import { beforeAll, describe, expect, it } from "vitest"
+import { it as property } from "@fast-check/vitest"
+import fc from "fast-check"
+import { BadResponse } from "@stepwise/core"
+import { Credentials } from "@stepwise/testing"
+import * as Main from "../src/Main.js"
+
+// The command's entry point from source (through tsx); the built command is run by the consumer test.
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+// tsx's loader by its full address, so the command also runs from a folder outside the workspace.
+const tsx = execFileSync(process.execPath, ["--input-type=module", "-e", "console.log(import.meta.resolve('tsx'))"], { cwd: fileURLToPath(new URL(".", import.meta.url)), encoding: "utf8" }).trim()
+const execute = promisify(execFile)
+
+/** Runs the real `stepwise` command; never throws, returns the exit code and output. */
+const stepwise = async (args: ReadonlyArray<string>, cwd?: string) => {
+  try {
+    const { stdout, stderr } = await execute(process.execPath, ["--import", tsx, bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" }, ...(cwd === undefined ? {} : { cwd }) })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string }
+    return { code: failed.code ?? 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" }
+  }
+}
+
+/** Runs the command line in this process, capturing what it prints. */
+const runHere = async (args: ReadonlyArray<string>) => {
+  const printed: Array<string> = []
+  const capture = (...parts: ReadonlyArray<unknown>) => void printed.push(parts.map(String).join(" "))
+  const console = { ...globalThis.console, log: capture, error: capture, info: capture, warn: capture } as unknown as Console.Console
+  const result = await Effect.runPromise(
+    Effect.result(Main.run(args).pipe(Effect.provide(NodeServices.layer), Effect.provideService(Console.Console, console)))
+  )
+  return { result, printed: printed.join("\n") }
+}
+
+/** Runs the command line in this process and returns its failure, the failure's one line, and what it printed. */
+const failureOf = async (args: ReadonlyArray<string>) => {
+  const { result, printed } = await runHere(args)
+  if (result._tag === "Success") throw new Error(`stepwise ${args.join(" ")} succeeded`)
+  return { error: result.failure, line: Main.failureLine(result.failure), printed }
+}
+
+const commands = ["bench", "solve", "list", "report", "serve-sim"] as const
+
+interface NumericFlag {
+  readonly command: string
+  readonly name: string
+  readonly minimum: number
+  readonly maximum: number
+}
+
+/** Every numeric flag of every command, read from each command's help, with the range the help states. */
+let numericFlags: ReadonlyArray<NumericFlag> = []
+
+beforeAll(async () => {
+  const found: Array<NumericFlag> = []
+  for (const command of commands) {
+    const help = (await runHere([command, "--help"])).printed
+    const flags = help.slice(help.indexOf("FLAGS"), help.indexOf("GLOBAL FLAGS"))
+    for (const line of flags.split("\n")) {
+      const flag = /^\s+--([\w-]+) (integer|number|float)\b/.exec(line)
+      if (flag === null) continue
+      const range = /\(an integer from (-?\d+) to (\d+)/.exec(line)
+      // A numeric flag whose help states no range is not checked by IntegerFlag: fail on it.
+      expect(range, `${command} --${flag[1]}: the help states no range`).not.toBeNull()
+      found.push({ command, name: flag[1]!, minimum: Number(range![1]), maximum: Number(range![2]) })
+    }
+  }
+  numericFlags = found
+})
+
+describe("numeric flags of every command", () => {
+  it("are found in the help of bench, solve and serve-sim (list and report have none)", () => {
+    expect(numericFlags.map((flag) => `${flag.command} --${flag.name}`).sort()).toEqual(
+      ["bench --concurrency", "serve-sim --port", "serve-sim --seed", "solve --budget", "solve --difficulty", "solve --seed", "solve --verifier-calls"]
+    )
+  })
+
+  it("each fails in-process with one line naming the flag and its range, for every kind of bad value", async () => {
+    for (const flag of numericFlags) {
+      const outside = [flag.minimum - 1, ...(flag.maximum < Number.MAX_SAFE_INTEGER ? [flag.maximum + 1] : [])].map(String)
+      for (const value of ["abc", "NaN", "1.5", "1e3", "", "Infinity", "99999999999999999999", ...outside]) {
+        const { error, line, printed } = await failureOf([flag.command, `--${flag.name}`, value])
+        expect(printed, "no help page, only the one line").toBe("")
+        expect(error, `${flag.command} --${flag.name} ${value}`).toMatchObject({ _tag: "InvalidOptions", subject: flag.command, field: `--${flag.name}` })
+        expect(line).toBe(
+          `${flag.command}: option "--${flag.name}" must be an integer from ${flag.minimum} to ${flag.maximum}, got ${JSON.stringify(value)}`
+        )
+      }
+    }
+  })
+})
+
+describe("the stepwise process", () => {
+  it.each([
+    ["solve", "--budget", "NaN"],
+    ["bench", "--concurrency", "-4"]
+  ])("%s %s %s: exits 1 with one line on stderr and nothing on stdout", async (command, flag, value) => {
+    const result = await stepwise([command, flag, value])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    const lines = result.stderr.trim().split("\n")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(new RegExp(`^stepwise: ${command}: option "${flag}" must be an integer from \\d+ to \\d+, got "${value}"$`))
+  })
+
+  it("writes a recipe named to climb out of results/ and reports/ inside them", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "stepwise-paths-"))
+    const work = join(folder, "a", "b", "c")
+    const recipe = {
+      name: "../../../escaped",
+      datasets: [{ kind: "simulator", count: 1, seed: 3 }],
+      strategies: [{ kind: "best-of-n", options: { n: 2 } }],
+      budgets: [{ label: "1k", limits: { totalTokens: 1000 } }],
+      backend: { kind: "simulator" }
+    }
+    await execute("mkdir", ["-p", work])
+    writeFileSync(join(work, "recipe.json"), JSON.stringify(recipe))
+    const result = await stepwise(["bench", "recipe.json", "--progress", "none"], work)
+    expect(result.code).toBe(0)
+    expect(readdirSync(join(work, "results"))).toEqual([expect.stringMatching(/^escaped-[0-9a-f]{8}\.jsonl$/)])
+    expect(readdirSync(join(work, "reports")).sort()).toEqual([expect.stringMatching(/^escaped-[0-9a-f]{8}\.html$/), expect.stringMatching(/^escaped-[0-9a-f]{8}\.md$/)])
+    for (const outside of ["results", "reports", "escaped.jsonl", "escaped.html"]) expect(existsSync(join(folder, outside))).toBe(false)
+  })
+
+  it("never prints the first bytes of a secret file given as a recipe", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "stepwise-secret-"))
+    writeFileSync(join(folder, "id_rsa"), "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n")
+    const result = await stepwise(["bench", join(folder, "id_rsa")])
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toBe(`stepwise: ${join(folder, "id_rsa")}: is not JSON: a recipe is one JSON object`)
+  })
+})
+
+describe("Main.failureLine", () => {
+  property.prop([Credentials.embedded, fc.constantFrom("error", "tagged", "text")])(
+    "never prints a credential a failure's text carried",
+    ({ text, secrets }, kind) => {
+      const failure = kind === "error" ? new Error(text) : kind === "tagged" ? new BadResponse({ backend: "server", detail: text }) : text
+      const line = Main.failureLine(failure)
+      expect(line).toBeDefined()
+      expect(line).not.toContain("\n")
+      for (const secret of secrets) expect(line).not.toContain(secret)
+    }
+  )
+})
