@@ -5,12 +5,15 @@ import * as AdaptiveConsistency from "./AdaptiveConsistency.js"
 import * as AStar from "./AStar.js"
 import * as BeamSearch from "./BeamSearch.js"
 import * as BestOfN from "./BestOfN.js"
+import * as ComputeOptimal from "./ComputeOptimal.js"
 import * as DeepConf from "./DeepConf.js"
 import * as Dvts from "./Dvts.js"
 import * as EarlyStoppingConsistency from "./EarlyStoppingConsistency.js"
+import * as Mcts from "./Mcts.js"
 import * as ParticleFiltering from "./ParticleFiltering.js"
 import * as ParticleGibbs from "./ParticleGibbs.js"
 import * as PlanAndBudget from "./PlanAndBudget.js"
+import * as Rebase from "./Rebase.js"
 import * as SelfCertainty from "./SelfCertainty.js"
 import * as SelfConsistency from "./SelfConsistency.js"
 import type { Strategy } from "./Strategy.js"
@@ -37,6 +40,9 @@ export const registry = pipe(
   (registry) => Registry.add(registry, Dvts.entry),
   (registry) => Registry.add(registry, ParticleFiltering.entry),
   (registry) => Registry.add(registry, ParticleGibbs.entry),
+  (registry) => Registry.add(registry, Mcts.entry),
+  (registry) => Registry.add(registry, Rebase.entry),
+  (registry) => Registry.add(registry, ComputeOptimal.entry),
   (registry) => Registry.add(registry, AStar.entry)
 )
 

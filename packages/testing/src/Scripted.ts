@@ -14,9 +14,24 @@ export const languageModel = (
   options: LanguageModel.MakeOptions & {
     readonly name?: string
     readonly logprobs?: (request: LanguageModel.GenerateRequest, index: number, text: string) => ReadonlyArray<Logprob.TokenLogprob>
+    /** Waits this long (on the Clock) inside every call. */
+    readonly delayMillis?: number
+    /** Told when a call enters (true) and leaves (false), to watch concurrency. */
+    readonly onCall?: (entering: boolean) => void
   } = {}
 ): LanguageModel.Service & { readonly calls: () => number } => {
   let calls = 0
+  const watched = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+    const delayed = options.delayMillis === undefined || options.delayMillis === 0 ? effect : Effect.andThen(Effect.sleep(options.delayMillis), effect)
+    const onCall = options.onCall
+    return onCall === undefined
+      ? delayed
+      : Effect.acquireUseRelease(
+          Effect.sync(() => onCall(true)),
+          () => delayed,
+          () => Effect.sync(() => onCall(false))
+        )
+  }
   const inputTokensOf = (request: LanguageModel.GenerateRequest) =>
     request.messages.reduce((total, message) => total + message.content.length, 0) + (request.prefix?.length ?? 0)
   const service = LanguageModel.make(
@@ -24,7 +39,7 @@ export const languageModel = (
       info: { name: options.name ?? "scripted" },
       countInputTokens: inputTokensOf,
       generate: (request) =>
-        Effect.suspend(() => {
+        watched(Effect.suspend(() => {
           calls++
           const completions: Array<LanguageModel.Completion> = []
           for (let index = 0; index < request.n; index++) {
@@ -46,7 +61,7 @@ export const languageModel = (
             })
           }
           return Effect.succeed(completions)
-        })
+        }))
     },
     options
   )
