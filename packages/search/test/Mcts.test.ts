@@ -86,13 +86,13 @@ describe("MCTS selection", () => {
   })
 })
 
-const runToy = (options: Mcts.Options) =>
+const runToy = (options: Mcts.Options, model: LanguageModel.Service = Toy.languageModel()) =>
   Effect.gen(function* () {
     const strategy = yield* Mcts.make(options)
     const accountant = yield* Accountant.make({ totalTokens: 200_000 })
     const events: Array<SearchEvent.SearchEvent> = []
     const exit = yield* strategy.run(Toy.problem).pipe(
-      Effect.provideService(LanguageModel.LanguageModel, Toy.languageModel()),
+      Effect.provideService(LanguageModel.LanguageModel, model),
       Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
       Accountant.provide(accountant),
       SearchEvents.withListener((event) => events.push(event)),
@@ -119,7 +119,7 @@ describe("MCTS runs", () => {
   })
 
   it("fails at the first expansion with a typed error when PUCT asks for logprob priors and the backend gives none", async () => {
-    const { exit } = await Effect.runPromise(runToy({ simulations: 4, rule: "puct", priors: "logprob" }))
+    const { exit } = await Effect.runPromise(runToy({ simulations: 4, rule: "puct", priors: "logprob" }, Toy.languageModelWithoutLogprobs()))
     expect(Exit.isFailure(exit)).toBe(true)
     if (Exit.isFailure(exit)) {
       expect(String(exit.cause)).toContain("InvalidOptions")
