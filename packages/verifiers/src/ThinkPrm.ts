@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { z } from "zod"
 import type { BudgetExhausted, Problem } from "@stepwise/core"
-import { LanguageModel, Message, ProcessRewardModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
+import { LanguageModel, Message, ProcessRewardModel, Step, Trajectory, Usage, VerifierError } from "@stepwise/core"
 import * as BinaryChoice from "./BinaryChoice.js"
 import * as ChainParser from "./ChainParser.js"
 import * as ModelFailure from "./internal/ModelFailure.js"
@@ -17,12 +17,19 @@ export const referenceTriggers: ReadonlyArray<string> = ["Let me double check", 
  *
  * For a trajectory of n steps it asks the model, with the prompt below, for `chains` verification chains that
  * critique each step and box `correct` or `incorrect`. A chain stops at "Is the solution correct?", at `</think>`,
- * or at "Step {n+1}:" (so a chain never judges a step the prefix does not have yet), and by its `maxTokens` (8,192 by
- * default, the reference's chain length; the accountant lowers it to what the budget has left). Each further round
+ * or at "Step {n+1}:" (so a chain never judges a step the prefix does not have yet), and by its `maxTokens` (8,172 by
+ * default: the reference's verification length of 8,192 tokens less the 20 it keeps for the decision, what it asks
+ * of each chain; the accountant lowers it to what the budget has left). Each further round
  * (`rounds`) appends the next of the reference's triggers ("Let me double check", "Let's verify again", "Did I miss
  * something?", cycling) right after the chain and continues it. Then it asks, after "\nIs the solution correct? ",
  * for one token with its top logprobs and reads the decision d = P(yes) / (P(yes) + P(no)) (case and leading-space
  * variants summed, sharpened by `decisionTemperature`).
+ *
+ * Steps (`steps`): `search` (default) writes each of the trajectory's steps as one "Step i:", so the verifier judges
+ * the steps the search scores; `labels` splits the trajectory's whole text at the policy's own "Step N:" labels, as
+ * the reference's `score` does ("## Step" read as "Step", pieces trimmed, empty ones dropped), so a labelled step
+ * written over several blank-line steps is one step of the prompt; each trajectory step then takes the score of the
+ * labelled step it ends in.
  *
  * Step scores (one per step, in [0, 1]), averaged over the chains:
  * - `scoring: "prefix"` (default, the paper's): every step scores d, the one P(yes) for the whole prefix, so
@@ -47,7 +54,6 @@ export const referenceTriggers: ReadonlyArray<string> = ["Let me double check", 
  * @example
  * const thinkPrm = yield* ThinkPrm.make({ languageModel, chains: 4, temperature: 0.4 })
  */
-
 export const options = z
   .object({
     chains: z.number().int().min(1).default(1).describe("Parallel verification chains, averaged."),
@@ -56,7 +62,16 @@ export const options = z
       .enum(["prefix", "per-step"])
       .default("prefix")
       .describe("prefix: every step scores the decision P(yes) for the whole prefix (the paper); per-step: earlier steps score the chain's boxed judgements."),
-    maxTokens: z.number().int().min(1).default(8192).describe("Output-token limit of each chain request (the budget may lower it)."),
+    maxTokens: z
+      .number()
+      .int()
+      .min(1)
+      .default(8172)
+      .describe("Output-token limit of each chain request (the reference's 8,192 less 20 for the decision; the budget may lower it)."),
+    steps: z
+      .enum(["search", "labels"])
+      .default("search")
+      .describe('search: each trajectory step is one "Step i:"; labels: the text is split at the policy\'s own "Step N:" labels (the reference).'),
     temperature: z.number().min(0).max(10).default(0.4).describe("Sampling temperature of the chains."),
     decisionTemperature: z.number().positive().default(1).describe("Temperature of the yes/no softmax (1: the model's own odds)."),
     topLogprobs: z.number().int().min(2).default(5).describe("Top alternatives asked for the decision token."),
@@ -104,6 +119,47 @@ export const triggerFor = (triggers: ReadonlyArray<string>, round: number): stri
  * inside kept.
  */
 export const solutionStep = (text: string): string => text.replace(/^\s*(?:#+\s*)?Step \d+:/, "").trim()
+
+/**
+ * The reference's steps of a solution text (`APIThinkPRMVerifier.score`): "## Step" read as "Step", the text cut at
+ * every "Step N:", the pieces trimmed and the empty ones dropped; a text with no piece left is one empty step.
+ */
+export const labelledSteps = (text: string): ReadonlyArray<string> => {
+  const pieces = text
+    .replaceAll("## Step", "Step")
+    .split(/Step \d+:/)
+    .map((piece) => piece.trim())
+    .filter((piece) => piece.length > 0)
+  return pieces.length === 0 ? [""] : pieces
+}
+
+/**
+ * For each of a trajectory's steps, the index of the labelled step (`labelledSteps` of the steps joined by
+ * `delimiter`) it ends in: the last labelled step begun by the end of its text (0 before any).
+ */
+export const labelledStepOf = (stepTexts: ReadonlyArray<string>, delimiter: string): ReadonlyArray<number> => {
+  const written = stepTexts.map((text) => text.replaceAll("## Step", "Step"))
+  const whole = written.join(delimiter)
+  // Where each non-empty piece between labels begins (its first non-space character).
+  const starts: Array<number> = []
+  let from = 0
+  const pieceAt = (start: number, end: number) => {
+    const lead = whole.slice(start, end).search(/\S/)
+    if (lead >= 0) starts.push(start + lead)
+  }
+  for (const match of whole.matchAll(/Step \d+:/g)) {
+    pieceAt(from, match.index)
+    from = match.index + match[0].length
+  }
+  pieceAt(from, whole.length)
+  let end = 0
+  return written.map((text, index) => {
+    end += (index === 0 ? 0 : delimiter.length) + text.length
+    let begun = 0
+    while (begun < starts.length && (starts[begun] ?? Infinity) < end) begun++
+    return Math.max(0, begun - 1)
+  })
+}
 
 /**
  * The verification prompt: one user message, the reference's template (`format_verification_cot_for_thinkprm`):
@@ -163,14 +219,24 @@ export const decide = (
 
 /**
  * One chain's step scores. `prefix`: the decision for every step. `per-step`: judgements for earlier steps (the
- * decision where unjudged), the decision for the last.
+ * decision where unjudged), the decision for the last. `judgedStepOf` maps a step to the step of the prompt judged
+ * for it (`labels` steps), the identity by default.
  */
-export const chainStepScores = (parse: ChainParser.Result, decision: number, steps: number, scoring: "prefix" | "per-step" = "prefix"): ReadonlyArray<number> =>
-  Array.from({ length: steps }, (_, index) => {
-    if (scoring === "prefix" || index === steps - 1) return decision
+export const chainStepScores = (
+  parse: ChainParser.Result,
+  decision: number,
+  steps: number,
+  scoring: "prefix" | "per-step" = "prefix",
+  judgedStepOf: (step: number) => number = (step) => step
+): ReadonlyArray<number> => {
+  const judged = Array.from({ length: steps }, (_, step) => judgedStepOf(step))
+  const lastJudged = judged[steps - 1]
+  return judged.map((index) => {
+    if (scoring === "prefix" || index === lastJudged) return decision
     const judgement = parse._tag === "Parsed" ? parse.judgements[index] : undefined
     return judgement === undefined ? decision : judgement === "correct" ? 1 : 0
   })
+}
 
 /**
  * Runs a full verification and reports every chain. Not metered as a verifier call by itself (its model calls
@@ -184,9 +250,11 @@ export const verify =
       const steps = stepTexts.length
       if (steps === 0) return { stepScores: [], usage: Usage.zero, chains: [] }
       const model = settings.languageModel
-      const messages = [prompt(problem.question, stepTexts)]
+      const judgedTexts = settings.steps === "labels" ? labelledSteps(Trajectory.text(trajectory)) : stepTexts
+      const judgedOf = settings.steps === "labels" ? labelledStepOf(stepTexts, Step.delimiter) : undefined
+      const messages = [prompt(problem.question, judgedTexts)]
       const opening = chainPrefix(settings.thinkBlock)
-      const stop = stopsFor(steps)
+      const stop = stopsFor(judgedTexts.length)
       const chainRequest = (prefix: string, n: number): LanguageModel.GenerateRequest => ({
         messages,
         prefix,
@@ -221,7 +289,7 @@ export const verify =
               temperature: 0
             })
             if (decisionCompletion !== undefined) usages.push(decisionCompletion.usage)
-            const parse = ChainParser.parse(text, steps)
+            const parse = ChainParser.parse(text, judgedTexts.length)
             const { decision, source } = decide(parse, decisionCompletion, settings.decisionTemperature, settings.fallbackScore)
             const report: ChainReport = {
               text,
@@ -229,7 +297,7 @@ export const verify =
               parse,
               decision,
               decisionSource: source,
-              stepScores: chainStepScores(parse, decision, steps, settings.scoring)
+              stepScores: chainStepScores(parse, decision, steps, settings.scoring, judgedOf === undefined ? undefined : (step) => judgedOf[step] ?? 0)
             }
             return report
           }),

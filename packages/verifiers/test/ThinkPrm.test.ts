@@ -1,12 +1,14 @@
 import { describe, expect } from "vitest"
+import { it as property } from "@fast-check/vitest"
+import fc from "fast-check"
 import { Effect, Layer } from "effect"
-import { LanguageModel, Message, ProcessRewardModel, RateLimited } from "@stepwise/core"
+import { LanguageModel, Message, ProcessRewardModel, RateLimited, Step } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
 import { ChatTemplate } from "@stepwise/models"
 import { itEffect } from "@stepwise/testing"
 import { ThinkPrm } from "@stepwise/verifiers"
 import * as ScriptedModel from "./support/ScriptedModel.js"
-import { problem, rightSteps, trajectoryOf } from "./support/Fixtures.js"
+import { problem, rightSteps, runs, trajectoryOf } from "./support/Fixtures.js"
 
 const chainStart = "\nLet's verify step by step:"
 const isDecision = (request: LanguageModel.GenerateRequest) => request.maxTokens === 1
@@ -104,7 +106,7 @@ describe("ThinkPrm golden prompts", () => {
         yield* verifier.score(problem, trajectoryOf(policySteps.slice(0, count)))
         const user = referenceUserText(problem.question, referenceSolution(policySteps.slice(0, count).join("\n\n")))
         const [chain, ...decisions] = model.requests
-        expect(chain).toEqual({ messages: [Message.user(user)], prefix: chainStart, stop: referenceStops(user), n: 2, maxTokens: 8192, temperature: 0.4 })
+        expect(chain).toEqual({ messages: [Message.user(user)], prefix: chainStart, stop: referenceStops(user), n: 2, maxTokens: 8172, temperature: 0.4 })
         expect(chain!.stop).toContain(`Step ${count + 1}:`)
         // Through the completions path (the template renders the generation prompt), the text is the reference's:
         // apply_chat_template(..., add_generation_prompt=True) + "\nLet's verify step by step:".
@@ -177,6 +179,66 @@ describe("ThinkPrm golden prompts", () => {
       // The reference's string maximum would stop 12 steps at "Step 10:" ("9" > "12" as strings); ours counts.
       expect(referenceStops("Step 9: a Step 12: b")[2]).toBe("Step 10:")
     })
+  )
+})
+
+// A policy writing search-and-learn's "## Step N:" format with blank lines inside a labelled step: the search cuts it
+// at every blank line, the reference at every label.
+const blankLineSteps = ["## Step 1: Add", "2 + 3 = 5", "## Step 2: Multiply", "5 * 4 = 20", "## Step 3: Subtract\n20 - 6 = 14"]
+
+describe("ThinkPrm steps: labels (the reference's split)", () => {
+  itEffect("golden: the prompt and the stop are the reference's for the text the search holds", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "\nStep 1: ok \\boxed{incorrect}\nStep 2: ok \\boxed{correct}\n", 0.8, 0.2)
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, steps: "labels", scoring: "per-step" })
+      for (const count of [2, 4, 5]) {
+        model.requests.length = 0
+        const steps = blankLineSteps.slice(0, count)
+        const verification = yield* verifier.verify(problem, trajectoryOf(steps))
+        const user = referenceUserText(problem.question, referenceSolution(steps.join("\n\n")))
+        expect(model.requests[0]!.messages).toEqual([Message.user(user)])
+        expect(model.requests[0]!.stop).toEqual(referenceStops(user))
+        expect(verification.stepScores).toHaveLength(count)
+        if (count === 4) {
+          expect(user).toContain("Step 1: Add\n\n2 + 3 = 5\nStep 2: Multiply\n\n5 * 4 = 20\n\nReview")
+          // Steps 1-2 are labelled step 1 (judged incorrect), steps 3-4 labelled step 2, the last: the decision.
+          expect(verification.stepScores.map((score) => Number(score.toFixed(6)))).toEqual([0, 0, 0.8, 0.8])
+        }
+      }
+      // The search's own steps (the default) write five steps for the same text.
+      const searchSteps = yield* ThinkPrm.make({ languageModel: model.service })
+      model.requests.length = 0
+      yield* searchSteps.score(problem, trajectoryOf(blankLineSteps))
+      expect(model.requests[0]!.stop).toContain("Step 6:")
+    })
+  )
+
+  itEffect("an unlabelled text is one step, as the reference reads it", () =>
+    Effect.sync(() => {
+      expect(ThinkPrm.labelledSteps("First.\n\nSecond.")).toEqual(["First.\n\nSecond."])
+      expect(ThinkPrm.labelledSteps("  ")).toEqual([""])
+      expect(ThinkPrm.labelledStepOf(["First.", "Second."], "\n\n")).toEqual([0, 0])
+      expect(ThinkPrm.labelledStepOf(["Intro", "Step 1: a", "b", "## Step 2: c"], "\n\n")).toEqual([0, 1, 1, 2])
+    })
+  )
+
+  const piece = fc.constantFrom("Step 1:", "## Step 2:", "Step 10:", "x", " ", "\n", "\n\n", "## ", "= 5")
+  const stepText = fc.array(piece, { maxLength: 6 }).map((pieces) => pieces.join(""))
+
+  property.prop([fc.array(stepText, { minLength: 1, maxLength: 8 })], { numRuns: runs(5_000, 300) })(
+    "for all step texts: the labelled steps are the reference's, each step maps in order to one, the last to the last",
+    (steps) => {
+      const labelled = ThinkPrm.labelledSteps(steps.join(Step.delimiter))
+      const solution = referenceSolution(steps.join(Step.delimiter))
+      expect(labelled.map((text, index) => `Step ${index + 1}: ${text}`).join("\n")).toBe(solution === "" ? "Step 1: " : solution)
+      const of = ThinkPrm.labelledStepOf(steps, Step.delimiter)
+      expect(of).toHaveLength(steps.length)
+      of.forEach((index, at) => {
+        expect(index).toBeGreaterThanOrEqual(at === 0 ? 0 : of[at - 1]!)
+        expect(index).toBeLessThan(labelled.length)
+      })
+      expect(of[of.length - 1]).toBe(labelled.length - 1)
+    }
   )
 })
 
@@ -301,7 +363,8 @@ describe("ThinkPrm scores", () => {
         ["scoring", { scoring: "last" }],
         ["thinkBlock", { thinkBlock: "open" }]
       ] as const) {
-        const error = yield* Effect.flip(ThinkPrm.make({ languageModel: model.service, ...options }))
+        // Wrong on purpose: as a recipe or the command line would pass them, unchecked by the compiler.
+        const error = yield* Effect.flip(ThinkPrm.make({ ...(options as unknown as ThinkPrm.Options), languageModel: model.service }))
         expect(error.field).toBe(field)
       }
     })
