@@ -33,6 +33,17 @@ describe("verifiers against the simulated world (in process)", () => {
     })
   )
 
+  itEffect("ThinkPRM with the think block in the prefix: the world reads the chain after it and judges every step", () =>
+    Effect.gen(function* () {
+      const verifier = yield* ThinkPrm.make({ languageModel: world.languageModel, thinkBlock: "in-prefix", scoring: "per-step" })
+      const sample = labelled[0]!
+      const verification = yield* verifier.verify(sample.problem, sample.trajectory)
+      const chain = verification.chains[0]!
+      expect(chain.parse._tag === "Parsed" && chain.parse.missing).toEqual([])
+      expect(chain.decisionSource).toBe("logprobs")
+    })
+  )
+
   itEffect("the exact checker flags exactly the world's arithmetic slips", () =>
     Effect.gen(function* () {
       // An independent oracle for the world's "a op b = c" steps, in integers.

@@ -403,6 +403,23 @@ describe("ThinkPrm spend", () => {
     })
   )
 
+  itEffect("the default chain length (8,172) asks no more than the budget has left: the accountant lowers it", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "Step 1: \\boxed{correct}")
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 2 })
+      const accountant = yield* Accountant.make({ verifierTokens: 4000 })
+      const scoring = yield* Accountant.provide(accountant)(verifier.score(problem, trajectoryOf(rightSteps.slice(0, 1))))
+      expect(scoring.stepScores).toHaveLength(1)
+      const chain = model.requests.find((request) => !isDecision(request))!
+      expect(chain.maxTokens).toBeGreaterThan(0)
+      expect(chain.maxTokens! * chain.n!).toBeLessThan(4000)
+      // Without a budget, the request asks the whole default length.
+      model.requests.length = 0
+      yield* verifier.score(problem, trajectoryOf(rightSteps.slice(0, 1)))
+      expect(model.requests[0]!.maxTokens).toBe(8172)
+    })
+  )
+
   itEffect("under a verifier-token budget, never spends past it and fails with BudgetExhausted when it runs out", () =>
     Effect.gen(function* () {
       const model = verifierModel(() => "Step 1: \\boxed{correct}\nStep 2: \\boxed{correct}")
