@@ -122,7 +122,7 @@ export const add = (
     })
     parent.children.push(id)
     return Effect.as(
-      SearchEvent.emit({ _tag: "step-generate", nodeId: id, parentId, text: step.text, usage: options.usage }),
+      SearchEvent.emit({ _tag: "step-generate", nodeId: id, parentId, text: step.text, usage: options.usage, finished: options.finished }),
       id
     )
   })
