@@ -16,6 +16,7 @@ const subcommands = {
   solve: () => import("./Solve.js").then((module) => module.command),
   list: () => import("./List.js").then((module) => module.command),
   report: () => import("./ReportCommand.js").then((module) => module.command),
+  serve: () => import("./Serve.js").then((module) => module.command),
   "serve-sim": () => import("./ServeSim.js").then((module) => module.command)
 }
 

@@ -1,7 +1,10 @@
-import { Console, Effect, Option } from "effect"
+import { writeFileSync } from "node:fs"
+import { Clock, Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Accountant } from "@stepwise/accountant"
-import { InvalidOptions, Options, Problem, Registry, Trajectory } from "@stepwise/core"
+import { InvalidOptions, Options, Problem, Registry, SearchEvent, Trajectory } from "@stepwise/core"
+import type { SearchResult } from "@stepwise/core"
+import type { Runs } from "@stepwise/server"
 import { Backends, Registries } from "@stepwise/harness"
 import { Strategies } from "@stepwise/search"
 import { Presets, World } from "@stepwise/simulator"
@@ -71,6 +74,41 @@ const backendOf = (
   })
 
 /**
+ * The run's record for `--view` and `--tree`, made only when one of them is asked (the server package loads only
+ * then): `record` sends a search's events to it (drawn live with `--view`), `finish` ends it and writes the tree
+ * file. With `--view` the page is served on 127.0.0.1 for the life of the scope.
+ */
+const recorderOf = (settings: { readonly view: boolean; readonly viewPort: number; readonly tree: Option.Option<string>; readonly info: Runs.Info }) =>
+  Effect.gen(function* () {
+    if (!settings.view && Option.isNone(settings.tree)) return undefined
+    const { Runs, ViewRoutes } = yield* Effect.promise(() => import("@stepwise/server"))
+    const runs = Runs.make({ keep: 1 })
+    const run = Runs.start(runs, settings.info)
+    const view = settings.view
+      ? yield* Effect.acquireRelease(
+          Effect.promise(() => ViewRoutes.listen(runs, { port: settings.viewPort })),
+          (handle) => Effect.promise(() => handle.close())
+        )
+      : undefined
+    return {
+      url: view === undefined ? undefined : `${view.url}/view?run=${run.info.id}`,
+      record: <A, E, R>(accountant: Accountant.Service, search: Effect.Effect<A, E, R>) =>
+        Effect.provideService(search, SearchEvent.EventSink, Runs.sink(runs, run, accountant)),
+      finish: (result: SearchResult.SearchResult, accountant: Accountant.Service) =>
+        Effect.gen(function* () {
+          Runs.finish(runs, run, Runs.endOf(result, (yield* accountant.snapshot).spent), yield* Clock.currentTimeMillis)
+          if (Option.isNone(settings.tree)) return
+          const path = settings.tree.value
+          const file = Runs.treeFile(run)
+          yield* Effect.try({
+            try: () => writeFileSync(path, JSON.stringify(file)),
+            catch: (error) => new InvalidOptions({ subject: "solve", field: "--tree", detail: `cannot be written: ${String(error)}` })
+          })
+        })
+    }
+  })
+
+/**
  * `stepwise solve [problem]`: solves one problem with a strategy under a budget and prints the answer, the best
  * trajectory and the spend. On the simulator with no problem text, a generated problem is solved.
  */
@@ -105,11 +143,14 @@ export const command = Command.make(
     ),
     gguf: Flag.String("gguf").pipe(Flag.withDescription("Run a GGUF model in-process with llama.cpp"), Flag.optional),
     difficulty: IntegerFlag.withDefault("difficulty", { command: "solve", description: "Simulator: difficulty of the generated problem", minimum: 1, maximum: 5, fallback: 3 }),
-    seed: IntegerFlag.withDefault("seed", { command: "solve", description: "Seed of the strategy and of the generated problem", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 })
+    seed: IntegerFlag.withDefault("seed", { command: "solve", description: "Seed of the strategy and of the generated problem", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 }),
+    view: Flag.Boolean("view").pipe(Flag.withDescription("Draw the search tree as it grows in a web page on 127.0.0.1 (kept open until Ctrl-C)"), Flag.withDefault(false)),
+    viewPort: IntegerFlag.withDefault("view-port", { command: "solve", description: "Port of the --view page (0 picks a free one)", minimum: 0, maximum: 65_535, fallback: 0 }),
+    tree: Flag.String("tree").pipe(Flag.withDescription("Save the run's tree (events and spend) to this file; the tree view opens it"), Flag.optional)
   },
   (flags) =>
     Effect.gen(function* () {
-      const [budget, verifierCalls, difficulty, seed] = [yield* flags.budget, yield* flags.verifierCalls, yield* flags.difficulty, yield* flags.seed]
+      const [budget, verifierCalls, difficulty, seed, viewPort] = [yield* flags.budget, yield* flags.verifierCalls, yield* flags.difficulty, yield* flags.seed, yield* flags.viewPort]
       const registries = yield* Plugins.registriesOf(flags.plugins)
       const strategy = yield* strategyOf(registries, flags.strategy, flags.options, seed)
       const preset = Option.getOrElse(flags.sim, () => "calibrated")
@@ -129,7 +170,19 @@ export const command = Command.make(
         ...(Option.isSome(verifierCalls) ? { verifierCalls: verifierCalls.value } : {})
       }
       const accountant = yield* Accountant.make(limits, "solve")
-      const result = yield* strategy.run(problem).pipe(Backends.provide(backend), Accountant.provide(accountant))
+      const recorder = yield* recorderOf({
+        view: flags.view,
+        viewPort,
+        tree: flags.tree,
+        info: { id: `solve-${seed}`, started: yield* Clock.currentTimeMillis, strategy: flags.strategy, options: strategy.options ?? {}, model: backend.name, question: problem.question, limits }
+      })
+      if (recorder?.url !== undefined) yield* Console.log(`tree:     ${recorder.url}`)
+      const result = yield* strategy.run(problem).pipe(
+        Backends.provide(backend),
+        (search) => (recorder === undefined ? search : recorder.record(accountant, search)),
+        Accountant.provide(accountant)
+      )
+      if (recorder !== undefined) yield* recorder.finish(result, accountant)
       yield* Console.log(`problem:  ${problem.question}`)
       if (problem.reference !== undefined) yield* Console.log(`expected: ${problem.reference}`)
       yield* Console.log(
@@ -142,5 +195,9 @@ export const command = Command.make(
         `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens${result.budgetExhausted ? " (budget exhausted)" : ""}`
       )
       if (result.best !== undefined) yield* Console.log(`\n${Trajectory.text(result.best)}`)
+      if (recorder?.url !== undefined) {
+        yield* Console.log(`\nthe tree stays at ${recorder.url} — Ctrl-C to stop`)
+        return yield* Effect.never
+      }
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Solve one problem with a search strategy under a budget"))

@@ -1,6 +1,6 @@
 import { Clock, Effect } from "effect"
 import type { Accountant } from "@stepwise/accountant"
-import type { SearchEvent } from "@stepwise/core"
+import type { SearchEvent, SearchResult } from "@stepwise/core"
 import { Resource } from "@stepwise/core"
 
 /** What a run is: shown at the top of the tree view and kept in its saved file. */
@@ -165,4 +165,27 @@ export const list = (runs: Runs) =>
 export const sink = (runs: Runs, run: Run, accountant: Accountant.Service): SearchEvent.EventSinkService => ({
   emit: (event) =>
     Effect.flatMap(Effect.all([accountant.snapshot, Clock.currentTimeMillis]), ([snapshot, now]) => Effect.sync(() => record(runs, run, event, snapshot, now)))
+})
+
+/** The ids of the nodes from the root to the answer's node, when the answer's trajectory is one of the candidates. */
+export const bestPathOf = (result: SearchResult.SearchResult): ReadonlyArray<number> | undefined => {
+  const candidate = result.candidates.find((each) => each.trajectory === result.best)
+  if (candidate === undefined) return undefined
+  const parents = new Map(result.tree.nodes.map((node) => [node.id, node.parentId]))
+  const path: Array<number> = []
+  let current: number | undefined = candidate.nodeId
+  while (current !== undefined) {
+    path.unshift(current)
+    current = parents.get(current)
+  }
+  return path
+}
+
+/** How a finished search ended, for `finish`: answered or not (and why), what it spent, the answer's path. */
+export const endOf = (result: SearchResult.SearchResult, spent: Resource.Amounts): Omit<End, "at"> => ({
+  status: result.outcome._tag === "Answered" ? "answered" : "no-answer",
+  answer: result.answer,
+  detail: result.outcome._tag === "NoAnswer" ? result.outcome.detail : undefined,
+  spent,
+  bestPath: bestPathOf(result)
 })

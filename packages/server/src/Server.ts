@@ -7,7 +7,7 @@ import type { Scope } from "effect"
 import type { CostModel, Snapshot } from "@stepwise/accountant"
 import { Accountant } from "@stepwise/accountant"
 import { InvalidOptions, LanguageModel, Options as CoreOptions, ProcessRewardModel, Redaction, Registry, SearchEvent } from "@stepwise/core"
-import type { Resource, SearchResult } from "@stepwise/core"
+import type { Resource } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import * as Accounts from "./Accounts.js"
 import * as ApiError from "./ApiError.js"
@@ -147,20 +147,6 @@ export const validate = (
 
 const requestId = () => `chatcmpl-${randomBytes(12).toString("hex")}`
 
-/** The ids of the nodes from the root to the answer's node, when the answer's trajectory is one of the candidates. */
-const bestPathOf = (result: SearchResult.SearchResult): ReadonlyArray<number> | undefined => {
-  const candidate = result.candidates.find((each) => each.trajectory === result.best)
-  if (candidate === undefined) return undefined
-  const parents = new Map(result.tree.nodes.map((node) => [node.id, node.parentId]))
-  const path: Array<number> = []
-  let current: number | undefined = candidate.nodeId
-  while (current !== undefined) {
-    path.unshift(current)
-    current = parents.get(current)
-  }
-  return path
-}
-
 /** The failures a search can end with, as the error a client gets: upstream and verifier failures are 502s. */
 const searchFailure = (error: { readonly _tag: string; readonly message: string }): ApiError.ApiError =>
   error._tag === "InvalidOptions"
@@ -287,18 +273,7 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
       }
       const result = outcome.exit.value
       const summary = Completion.summaryOf({ runId: id, strategy: choice.kind, options: choice.options, result, budget: choice.budget })
-      Runs.finish(
-        runs,
-        run,
-        {
-          status: result.outcome._tag === "Answered" ? "answered" : "no-answer",
-          answer: result.answer,
-          detail: result.outcome._tag === "NoAnswer" ? result.outcome.detail : undefined,
-          spent: outcome.spent,
-          bestPath: bestPathOf(result)
-        },
-        now
-      )
+      Runs.finish(runs, run, Runs.endOf(result, outcome.spent), now)
       if (stream) {
         const content = Completion.contentOf(result)
         if (content !== "") Http.send(response, Completion.chunk(base, { content }, null))
