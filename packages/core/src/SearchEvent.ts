@@ -37,7 +37,12 @@ export type SearchEvent =
       readonly answer: string | undefined
       readonly score: number | undefined
     }
-  | { readonly _tag: "budget-exhaust"; readonly resource: Resource | "deadline" }
+  | {
+      readonly _tag: "budget-exhaust"
+      readonly resource: Resource | "deadline"
+      /** The label of the budget whose limit was hit (a search's own, or one it spends from). */
+      readonly budget?: string
+    }
   | { readonly _tag: "search-end"; readonly strategy: string; readonly answer: string | undefined; readonly reason: string }
 
 /** The tags of `SearchEvent`. */

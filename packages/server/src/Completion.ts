@@ -80,6 +80,24 @@ export const summaryOf = (input: {
 /** The text a finished search answers with: its best trajectory, steps joined by blank lines; empty without one. */
 export const contentOf = (result: SearchResult.SearchResult): string => (result.best === undefined ? "" : Trajectory.text(result.best))
 
+/** Which budget ended a search: the request's own, its deadline, its API key's or the server's. */
+export type ExhaustedBy = "request" | "deadline" | "key" | "server"
+
+/**
+ * Which budget ended a search, from its last `budget-exhaust` event (the resource and the budget's label) and the
+ * labels of the request's, key's and server's budgets; `undefined` when no budget ended it.
+ */
+export const exhaustedByOf = (
+  exhausted: { readonly resource: string; readonly budget: string | undefined } | undefined,
+  labels: { readonly request: string; readonly key: string; readonly server: string }
+): ExhaustedBy | undefined => {
+  if (exhausted === undefined) return undefined
+  if (exhausted.resource === "deadline") return "deadline"
+  if (exhausted.budget === labels.server) return "server"
+  if (exhausted.budget === labels.key) return "key"
+  return "request"
+}
+
 /** `stop` for a complete answer, `length` when the budget or deadline ended the search before one. */
 export const finishReasonOf = (result: SearchResult.SearchResult): "stop" | "length" =>
   result.outcome._tag === "NoAnswer" && result.outcome.reason === "budget-exhausted" ? "length" : "stop"

@@ -221,6 +221,11 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
         deadlineMillis: choice.budget.deadlineMillis
       })
       const tracker = BestSoFar.make()
+      // Which budget ended the search, if one did: the last `budget-exhaust` event names it.
+      let exhausted: { readonly resource: string; readonly budget: string | undefined } | undefined
+      run.listeners.add((item) => {
+        if (item.type === "event" && item.event._tag === "budget-exhaust") exhausted = { resource: item.event.resource, budget: item.event.budget }
+      })
       if (stream) {
         Http.startEvents(response)
         Http.send(response, Completion.chunk(base, { role: "assistant", content: "" }, null, { type: "start", run_id: id, strategy: choice.kind, options: choice.options, budget: Completion.budgetOf(choice.budget) }))
@@ -272,8 +277,24 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
         return { status: error.status, outcome: "failed" }
       }
       const result = outcome.exit.value
-      const summary = Completion.summaryOf({ runId: id, strategy: choice.kind, options: choice.options, result, budget: choice.budget })
+      const exhaustedBy = Completion.exhaustedByOf(exhausted, { request: `${keyAccountant.budget.label}/${id}`, key: keyAccountant.budget.label, server: accounts.root.budget.label })
+      const summary = { ...Completion.summaryOf({ runId: id, strategy: choice.kind, options: choice.options, result, budget: choice.budget }), exhausted_by: exhaustedBy ?? null }
       Runs.finish(runs, run, Runs.endOf(result, outcome.spent), now)
+      if (result.outcome._tag === "NoAnswer" && (exhaustedBy === "key" || exhaustedBy === "server")) {
+        // The shared budget ran out before this search could answer: the client learns its quota is spent.
+        const error = new ApiError.ApiError({
+          status: 429,
+          type: "insufficient_quota",
+          code: "insufficient_quota",
+          detail: `the ${exhaustedBy} budget ran out (${exhausted?.resource ?? "a limit"}) before the search could answer`
+        })
+        const extra = { stepwise: { ...summary, usage } }
+        if (stream) {
+          Http.send(response, { ...ApiError.body(error, known), ...extra })
+          Http.endEvents(response, false)
+        } else Http.error(response, error, known, { run_id: id, usage })
+        return { status: 429, outcome: "quota" }
+      }
       if (stream) {
         const content = Completion.contentOf(result)
         if (content !== "") Http.send(response, Completion.chunk(base, { content }, null))

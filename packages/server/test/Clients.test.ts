@@ -6,7 +6,7 @@ import { Registry } from "@stepwise/core"
 import type { Resource } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import type { Server } from "../src/index.js"
-import { Limits } from "../src/index.js"
+import { Completion, Limits } from "../src/index.js"
 import * as Served from "./fixtures/Served.js"
 
 // The official clients against `stepwise serve` over the simulator: what a user of the OpenAI or Hugging Face SDK
@@ -25,6 +25,9 @@ interface Extension {
 }
 
 const extensionOf = (response: unknown): Extension => (response as { stepwise: Extension }).stepwise
+
+/** The usage of a response as this server writes it (the standard fields and the `stepwise` extension). */
+const usageOf = (response: unknown): Completion.Usage => (response as { usage: Completion.Usage }).usage
 
 const amountsOfUsage = (usage: unknown): Partial<Record<Resource.Resource, number>> => {
   const fields = (usage as { stepwise: Record<string, number> }).stepwise
@@ -70,10 +73,10 @@ describe("the openai client", () => {
     expect(extension.strategy).toBe("beam-search")
     expect(extension.budget.limits).toEqual({ totalTokens: 3000, verifierCalls: 20 })
     expect(response.usage).toEqual(Served.usageFor(spentOf(response.id)))
-    expect(response.usage!.stepwise.policy_tokens).toBeLessThanOrEqual(3000)
-    expect(response.usage!.stepwise.verifier_calls).toBeLessThanOrEqual(20)
-    expect(response.usage!.stepwise.verifier_tokens, "verifier tokens are counted").toBeGreaterThan(0)
-    expect(response.usage!.total_tokens).toBe(response.usage!.prompt_tokens + response.usage!.completion_tokens + response.usage!.stepwise.verifier_tokens)
+    expect(usageOf(response).stepwise.policy_tokens).toBeLessThanOrEqual(3000)
+    expect(usageOf(response).stepwise.verifier_calls).toBeLessThanOrEqual(20)
+    expect(usageOf(response).stepwise.verifier_tokens, "verifier tokens are counted").toBeGreaterThan(0)
+    expect(usageOf(response).total_tokens).toBe(usageOf(response).prompt_tokens + usageOf(response).completion_tokens + usageOf(response).stepwise.verifier_tokens)
     if (extension.outcome === "answered") expect(response.choices[0]!.message.content).toContain(`\\boxed{${extension.answer}}`)
     expect(response.choices[0]!.finish_reason).toMatch(/^(stop|length)$/)
   })
@@ -87,8 +90,8 @@ describe("the openai client", () => {
     expect(extension.strategy).toBe("best-of-n")
     expect(extension.budget.limits).toEqual({ totalTokens: 2500, verifierCalls: 3 })
     expect(response.usage).toEqual(Served.usageFor(spentOf(response.id)))
-    expect(response.usage!.stepwise.policy_tokens).toBeLessThanOrEqual(2500)
-    expect(response.usage!.stepwise.verifier_calls).toBeLessThanOrEqual(3)
+    expect(usageOf(response).stepwise.policy_tokens).toBeLessThanOrEqual(2500)
+    expect(usageOf(response).stepwise.verifier_calls).toBeLessThanOrEqual(3)
   })
 
   it("caps a budget above the server's maximum", async () => {
@@ -123,7 +126,7 @@ describe("the openai client", () => {
     expect(last.choices).toEqual([])
     expect(last.usage).toEqual(Served.usageFor(spentOf(last.id)))
     expect(end.usage).toEqual(last.usage)
-    expect(last.usage!.stepwise.policy_tokens).toBeLessThanOrEqual(4000)
+    expect(usageOf(last).stepwise.policy_tokens).toBeLessThanOrEqual(4000)
   })
 
   it("answers a misspelt option of every registered strategy, in the body or a header, with a 400 naming the field and the allowed keys", async () => {
@@ -135,7 +138,7 @@ describe("the openai client", () => {
         stepwise: { options: { notAnOption: 1 } }
       } as Body)
       await expect(viaBody).rejects.toMatchObject({ status: 400, param: "stepwise.options.notAnOption" })
-      const error = (await viaBody.catch((failure: unknown) => failure)) as OpenAI.APIError
+      const error = (await viaBody.catch((failure: unknown) => failure)) as InstanceType<typeof OpenAI.APIError>
       for (const key of allowed) expect(error.message).toContain(key)
       const viaHeader = client.chat.completions.create(
         { model: "stepwise-sim", messages: [{ role: "user", content: questions[0]! }] },
@@ -178,7 +181,8 @@ describe("the openai client", () => {
       expect(extension.budget.deadline_ms).toBe(300)
       expect(extension.budget_exhausted).toBe(true)
       const tree = (await (await fetch(`${slow.url}/v1/runs/${extension.run_id}`)).json()) as { events: Array<{ event: { _tag: string; resource?: string } }> }
-      expect(tree.events.map((entry) => entry.event)).toContainEqual({ _tag: "budget-exhaust", resource: "deadline" })
+      expect(tree.events.map((entry) => entry.event)).toContainEqual({ _tag: "budget-exhaust", resource: "deadline", budget: response.id })
+      expect((extension as Extension & { exhausted_by: string }).exhausted_by).toBe("deadline")
       expect(Served.nothingReserved(slow.state().budget)).toBe(true)
     } finally {
       await slow.close()
@@ -246,7 +250,7 @@ describe("the Hugging Face client", () => {
     )
     expect(extensionOf(response).budget.limits).toEqual({ totalTokens: 2000 })
     expect(response.usage).toEqual(Served.usageFor(spentOf(response.id)))
-    expect(response.usage.stepwise.policy_tokens).toBeLessThanOrEqual(2000)
+    expect(usageOf(response).stepwise.policy_tokens).toBeLessThanOrEqual(2000)
   })
 
   it("chatCompletionStream: reads the answer from delta.content; the budget in headers", async () => {
