@@ -210,24 +210,48 @@
       name.textContent = resource
       var bar = document.createElement("span")
       bar.className = "bar"
-      var whole = limit !== undefined && limit > 0 ? limit : Math.max(spent + held, 1)
-      if (resource === "totalTokens" && latest) {
-        addSegment(bar, "input", latest.inputTokens / whole)
-        addSegment(bar, "output", latest.outputTokens / whole)
-      } else addSegment(bar, resource === "verifierTokens" || resource === "verifierCalls" ? "verifier" : "spent", spent / whole)
-      addSegment(bar, "reserved", held / whole)
+      // Bars only against a limit: an unlimited resource shows its count alone.
+      if (limit !== undefined) {
+        var whole = limit > 0 ? limit : 1
+        if (resource === "totalTokens" && latest) {
+          addSegment(bar, "input", latest.inputTokens / whole)
+          addSegment(bar, "output", latest.outputTokens / whole)
+        } else addSegment(bar, resource === "verifierTokens" || resource === "verifierCalls" ? "verifier" : "spent", spent / whole)
+        addSegment(bar, "reserved", held / whole)
+      } else bar.className = "bar unlimited"
       var value = document.createElement("span")
       value.className = "budget-value"
       value.id = "spent-" + resource
       value.textContent = formatNumber(spent) + (limit === undefined ? "" : " / " + formatNumber(limit))
+      if (limit === undefined) value.title = "no limit"
       row.appendChild(name)
       row.appendChild(bar)
       row.appendChild(value)
       table.appendChild(row)
     })
+    // Where the policy's tokens went, depth by depth (the verifier's are in the bars above).
     var policy = 0
-    folded.searches.forEach(function (search) { search.nodes.forEach(function (node) { policy += node.input + node.output }) })
+    var depths = []
+    folded.searches.forEach(function (search) {
+      search.nodes.forEach(function (node) {
+        policy += node.input + node.output
+        if (node.id === 0) return
+        var row = depths[node.depth] || (depths[node.depth] = { nodes: 0, input: 0, output: 0 })
+        row.nodes += 1
+        row.input += node.input
+        row.output += node.output
+      })
+    })
     setText("tree-tokens", formatNumber(policy))
+    var list = byId("by-depth")
+    while (list.firstChild) list.removeChild(list.firstChild)
+    depths.forEach(function (row, depth) {
+      if (!row) return
+      var line = document.createElement("div")
+      line.className = "depth-row"
+      line.textContent = "depth " + depth + ": " + row.nodes + " step" + (row.nodes === 1 ? "" : "s") + ", " + row.input + " in + " + row.output + " out"
+      list.appendChild(line)
+    })
   }
 
   function addSegment(bar, kind, fraction) {
@@ -261,7 +285,7 @@
     setText("pruned-count", String(pruned))
     setText("resample-count", String(folded.resamples))
     setText("run-id", state.run ? state.run.id : "–")
-    setText("run-strategy", state.run ? state.run.strategy + " " + JSON.stringify(state.run.options) : "–")
+    setText("run-strategy", state.run ? state.run.strategy + " " + JSON.stringify(state.run.options).replace(/,"/g, ', "') : "–")
     setText("run-question", state.run ? state.run.question : "")
     setText("run-status", state.end ? state.end.status + (state.end.detail ? " (" + state.end.detail + ")" : "") : state.run ? "running" : "–")
     setText("run-answer", state.end && state.end.answer !== undefined ? state.end.answer : best ? best.answer + " (best so far)" : "–")
@@ -280,10 +304,16 @@
 
   // ---- sources: a live run, a saved file -------------------------------------------------------------------------
 
+  function withoutType(item) {
+    var copy = {}
+    Object.keys(item).forEach(function (key) { if (key !== "type") copy[key] = item[key] })
+    return copy
+  }
+
   function take(item) {
     if (item.type === "run") state.run = item.run
-    else if (item.type === "event") state.entries.push(item)
-    else if (item.type === "end") state.end = item
+    else if (item.type === "event") state.entries.push(withoutType(item))
+    else if (item.type === "end") state.end = withoutType(item)
     schedule()
   }
 

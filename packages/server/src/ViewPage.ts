@@ -17,6 +17,8 @@ const style = `
 body { margin: 0; display: grid; grid-template-columns: 340px 1fr; min-height: 100vh; }
 aside { padding: 12px 14px; border-right: 1px solid #d9e2ec; background: #fff; overflow: auto; }
 main { overflow: auto; padding: 8px; }
+#tree { max-width: 100%; height: auto; }
+#run-strategy { font-size: 11px; color: #486581; }
 h1 { font-size: 16px; margin: 0 0 8px; }
 h2 { font-size: 13px; margin: 14px 0 6px; color: #486581; text-transform: uppercase; letter-spacing: .04em; }
 dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 8px; margin: 0; }
@@ -29,6 +31,8 @@ dt { color: #627d98; } dd { margin: 0; word-break: break-word; }
 .segment.verifier { background: #8e44ad; }
 .segment.reserved { background: repeating-linear-gradient(45deg, #f0b429, #f0b429 3px, #fce588 3px, #fce588 6px); }
 .budget-value { font-variant-numeric: tabular-nums; }
+.bar.unlimited { background: none; }
+#by-depth { margin-top: 4px; color: #486581; font-size: 12px; font-variant-numeric: tabular-nums; }
 .legend span { display: inline-block; margin-right: 8px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; vertical-align: middle; margin-right: 3px; }
 #node-detail { white-space: pre-wrap; background: #f0f4f8; padding: 6px; border-radius: 4px; min-height: 2em; }
@@ -49,6 +53,23 @@ const body = `
     <button id="save" type="button">Save tree</button>
     <label>Open… <input id="open" type="file" accept="application/json,.json" /></label>
   </div>
+  <h2>Budget</h2>
+  <div id="budget"></div>
+  <div class="legend">
+    <span><i class="swatch" style="background:#2f80ed"></i>policy input</span>
+    <span><i class="swatch" style="background:#0b5394"></i>policy output</span>
+    <span><i class="swatch" style="background:#8e44ad"></i>verifier</span>
+    <span><i class="swatch" style="background:#f0b429"></i>reserved (in flight)</span>
+  </div>
+  <h2>Tree</h2>
+  <dl>
+    <dt>nodes</dt><dd id="node-count">0</dd>
+    <dt>finished</dt><dd id="finished-count">0</dd>
+    <dt>pruned or dropped</dt><dd id="pruned-count">0</dd>
+    <dt>resamplings</dt><dd id="resample-count">0</dd>
+    <dt>policy tokens in the tree</dt><dd id="tree-tokens">0</dd>
+  </dl>
+  <div id="by-depth"></div>
   <h2>Run</h2>
   <dl>
     <dt>id</dt><dd id="run-id">–</dd>
@@ -59,22 +80,6 @@ const body = `
     <dt>source</dt><dd id="run-source"></dd>
     <dt></dt><dd id="run-exhausted"></dd>
   </dl>
-  <h2>Tree</h2>
-  <dl>
-    <dt>nodes</dt><dd id="node-count">0</dd>
-    <dt>finished</dt><dd id="finished-count">0</dd>
-    <dt>pruned or dropped</dt><dd id="pruned-count">0</dd>
-    <dt>resamplings</dt><dd id="resample-count">0</dd>
-    <dt>policy tokens in the tree</dt><dd id="tree-tokens">0</dd>
-  </dl>
-  <h2>Budget</h2>
-  <div id="budget"></div>
-  <div class="legend">
-    <span><i class="swatch" style="background:#2f80ed"></i>policy input</span>
-    <span><i class="swatch" style="background:#0b5394"></i>policy output</span>
-    <span><i class="swatch" style="background:#8e44ad"></i>verifier</span>
-    <span><i class="swatch" style="background:#f0b429"></i>reserved (in flight)</span>
-  </div>
   <h2>Node</h2>
   <div id="node-detail">Click a node to read its step.</div>
   <h2>Key</h2>
@@ -100,7 +105,7 @@ const assets = Effect.promise(async () => {
 const page = Effect.map(assets, ({ layout, view }) => ({
   html: `<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
-<title>stepwise · search tree</title><style>${style}</style>
+<title>stepwise · search tree</title><link rel="icon" href="data:," /><style>${style}</style>
 <script>${layout}</script>
 <script>${view}</script>
 </head><body data-status="idle">${body}</body></html>`,
