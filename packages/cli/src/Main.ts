@@ -4,6 +4,7 @@ import * as Command from "effect/cli/Command"
 import { Redaction } from "@stepwise/core"
 // Only for the declaration files: they name the subcommands' error types through these packages.
 import type * as Harness from "@stepwise/harness"
+import type * as Server from "@stepwise/server"
 import type * as Simulator from "@stepwise/simulator"
 
 /** The version `stepwise --version` prints. */

@@ -177,11 +177,8 @@ export const command = Command.make(
         info: { id: `solve-${seed}`, started: yield* Clock.currentTimeMillis, strategy: flags.strategy, options: strategy.options ?? {}, model: backend.name, question: problem.question, limits }
       })
       if (recorder?.url !== undefined) yield* Console.log(`tree:     ${recorder.url}`)
-      const result = yield* strategy.run(problem).pipe(
-        Backends.provide(backend),
-        (search) => (recorder === undefined ? search : recorder.record(accountant, search)),
-        Accountant.provide(accountant)
-      )
+      const search = strategy.run(problem).pipe(Backends.provide(backend))
+      const result = yield* (recorder === undefined ? search : recorder.record(accountant, search)).pipe(Accountant.provide(accountant))
       if (recorder !== undefined) yield* recorder.finish(result, accountant)
       yield* Console.log(`problem:  ${problem.question}`)
       if (problem.reference !== undefined) yield* Console.log(`expected: ${problem.reference}`)

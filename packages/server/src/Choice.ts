@@ -1,5 +1,6 @@
 import { Effect, Result } from "effect"
 import type { IncomingHttpHeaders } from "node:http"
+import type { InvalidOptions } from "@stepwise/core"
 import { Options, Registry } from "@stepwise/core"
 import type { Strategies, Strategy } from "@stepwise/search"
 import * as ApiError from "./ApiError.js"
@@ -187,7 +188,9 @@ export const resolve = (request: ChatRequest.Body, incoming: IncomingHttpHeaders
     const seeded = seed !== undefined && Options.keysAt(entry.options, []).includes("seed") && !("seed" in given) ? { ...given, seed } : given
     const optionsFrom = optionsNamed?.from ?? "stepwise.options"
     const parsed = yield* Registry.parse(defaults.strategies, kind, seeded).pipe(Effect.mapError((error) => ApiError.fromInvalidOptions(optionsFrom, error)))
-    const strategy = yield* parsed.entry.make(parsed.options, undefined).pipe(Effect.mapError((error) => ApiError.fromInvalidOptions(optionsFrom, error)))
+    // Typed here: the registry's entries make strategies (an `Any` registry's entry type is too loose to say so).
+    const made = parsed.entry.make(parsed.options, undefined) as Effect.Effect<Strategy.Strategy, InvalidOptions>
+    const strategy = yield* made.pipe(Effect.mapError((error) => ApiError.fromInvalidOptions(optionsFrom, error)))
 
     const written: Record<string, number> = {}
     const bodyBudget = extension.budget ?? {}
