@@ -8,6 +8,7 @@ import * as ComposeAStar from "./compose-astar.js"
 import * as CustomPrm from "./custom-prm.js"
 import * as OpenAiEndpoint from "./openai-endpoint.js"
 import * as ThinkPrmVerification from "./thinkprm-verification.js"
+import * as ThirdPartyKinds from "./third-party-kinds.js"
 import * as ThirdPartyStrategy from "./third-party-strategy.js"
 import { Registries } from "@stepwise/harness"
 import { Main } from "@stepwise/cli"
@@ -79,5 +80,40 @@ describe("examples", () => {
     }
     expect(printed.join("\n")).toMatch(/temperature-ladder — N samples at temperatures/)
     expect(printed.join("\n")).toMatch(/hottest\s+number ≥ 0\s+default 1.2/)
+  })
+
+  it("third-party-kinds registers a verifier, a backend and a cost model from outside and runs them through solve and the CLI", async () => {
+    const solved = await ThirdPartyKinds.main()
+    expect(solved.answer).toBe("5")
+    // The 2,000-token budget cannot hold three 1,024-token samples in one request, so best-of-n splits them into
+    // three requests (3 × 20 prompt tokens): three calls at 2 and three scores at 1, cost 9 in the per-call unit.
+    expect(solved.spend.inputTokens).toBe(60)
+    expect(solved.spend.verifierCalls).toBe(3)
+    expect(solved.spend.cost).toBe(9)
+    const file = fileURLToPath(new URL("./third-party-kinds.ts", import.meta.url))
+    const registries = await Effect.runPromise(Registries.load([file]))
+    expect(registries.verifiers.kinds).toContain("brevity")
+    expect(registries.backends.kinds).toContain("canned")
+    expect(registries.costModels.kinds).toContain("per-call")
+    const printed: Array<string> = []
+    const log = console.log
+    console.log = (...parts: ReadonlyArray<unknown>) => void printed.push(parts.join(" "))
+    try {
+      await Effect.runPromise(
+        Main.run(["solve", "What is 2 + 3?", "--plugin", "examples/third-party-kinds.ts", "--backend", "canned", "--verifier", "brevity", "--cost-model", "per-call", "--strategy", "best-of-n", "--options", '{"n":2}']).pipe(
+          Effect.provide(NodeServices.layer)
+        )
+      )
+      await Effect.runPromise(Main.run(["list", "verifiers", "--plugin", file]).pipe(Effect.provide(NodeServices.layer)))
+    } finally {
+      console.log = log
+    }
+    const text = printed.join("\n")
+    expect(text).toMatch(/answer: {3}5/)
+    expect(text).toMatch(/on canned with brevity\(24\)/)
+    // One request of two samples (cost 1) and two scores (1 each).
+    expect(text).toMatch(/cost 3 calls/)
+    expect(text).toMatch(/brevity — Scores a step 1 up to/)
+    expect(text).toMatch(/words\s+integer ≥ 1\s+default 24/)
   })
 })

@@ -87,7 +87,7 @@ export const main = async (results: string) => {
       datasets: [{ kind: "simulator", count: 6, seed: 3 }],
       strategies: [{ kind: "temperature-ladder", options: { samples: 5 } }, { kind: "best-of-n", options: { n: 5 } }],
       budgets: [{ label: "6k", limits: { totalTokens: 6_000 } }],
-      backend: { kind: "simulator", preset: "calibrated", seed: 0 }
+      backend: { kind: "simulator", options: { preset: "calibrated", seed: 0 } }
     }
   })
   return { solved, benchmark }

@@ -65,6 +65,8 @@ let nextReservationId = 0
 
 const chargeOf = (claim: Meter.Claim, maxTokensPerSample: number): Charge => ({
   role: claim.role,
+  label: claim.label,
+  model: claim.model,
   inputTokens: claim.inputTokens,
   cachedInputTokens: 0,
   outputTokens: claim.samples * maxTokensPerSample,
@@ -130,6 +132,8 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       }
       const actual: Charge = {
         role: reservation.claim.role,
+        label: reservation.claim.label,
+        model: reservation.claim.model,
         inputTokens: reported("inputTokens", reservation.charge.inputTokens),
         cachedInputTokens: usage.cachedInputTokens ?? 0,
         outputTokens: reported("outputTokens", reservation.charge.outputTokens),

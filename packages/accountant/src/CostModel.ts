@@ -1,3 +1,4 @@
+import { z } from "zod"
 import type { Charge } from "./Charge.js"
 
 /**
@@ -25,6 +26,19 @@ export interface Weights {
   readonly verifierCall?: number
 }
 
+const weight = z.number().min(0)
+
+/** The options of the `weighted` cost model as a user writes them (strict; every weight defaults to plain tokens). */
+export const weightedOptions = z
+  .object({
+    input: weight.default(1).describe("Cost of one fresh (uncached) prompt token."),
+    cachedInput: weight.default(1).describe("Cost of one cached prompt token."),
+    output: weight.default(1).describe("Cost of one output token."),
+    verifierCall: weight.default(0).describe("Cost of one verifier call."),
+    unit: z.string().min(1).default("weighted tokens").describe("The unit the cost is reported in.")
+  })
+  .strict()
+
 /**
  * Weighted tokens: cached prompt tokens cheaper than fresh ones, output dearer.
  * Cached tokens are part of the input count and priced at `cachedInput` instead of `input`.
@@ -46,23 +60,53 @@ export const weighted = (weights: Weights, unit = "weighted tokens"): CostModel 
 /** Prices per million tokens, in dollars, as providers quote them. */
 export interface Prices {
   readonly inputPerMillion: number
-  readonly cachedInputPerMillion?: number
+  readonly cachedInputPerMillion?: number | undefined
   readonly outputPerMillion: number
-  readonly perVerifierCall?: number
+  readonly perVerifierCall?: number | undefined
 }
 
-/** Dollars from per-million-token prices. */
-export const price = (prices: Prices): CostModel => ({
-  ...weighted(
-    {
-      input: prices.inputPerMillion / 1e6,
-      cachedInput: (prices.cachedInputPerMillion ?? prices.inputPerMillion) / 1e6,
-      output: prices.outputPerMillion / 1e6,
-      verifierCall: prices.perVerifierCall ?? 0
-    },
-    "USD"
-  ),
-  name: "price"
+const pricesShape = {
+  inputPerMillion: weight.describe("Dollars per million fresh prompt tokens."),
+  cachedInputPerMillion: weight.optional().describe("Dollars per million cached prompt tokens (default: the input price)."),
+  outputPerMillion: weight.describe("Dollars per million output tokens."),
+  perVerifierCall: weight.optional().describe("Dollars per verifier call (default 0).")
+}
+
+/**
+ * The options of the `price` cost model: the prices of every call, and per-model prices that override them for
+ * the calls of one model (keyed by the model name a backend reports, else its label).
+ */
+export const priceOptions = z
+  .object({
+    ...pricesShape,
+    models: z
+      .record(z.string(), z.object(pricesShape).strict())
+      .optional()
+      .describe("Prices per model, by the model name (or backend label) a call was for; others use the prices above.")
+  })
+  .strict()
+
+/** Per-model prices of `price`. */
+export interface PriceOptions extends Prices {
+  readonly models?: Readonly<Record<string, Prices>> | undefined
+}
+
+const priceOf = (prices: Prices, charge: Charge): number => {
+  const cached = Math.min(charge.cachedInputTokens, charge.inputTokens)
+  return (
+    ((charge.inputTokens - cached) * prices.inputPerMillion +
+      cached * (prices.cachedInputPerMillion ?? prices.inputPerMillion) +
+      charge.outputTokens * prices.outputPerMillion) /
+      1e6 +
+    charge.verifierCalls * (prices.perVerifierCall ?? 0)
+  )
+}
+
+/** Dollars from per-million-token prices; a charge whose model (or label) has prices in `models` is priced by them. */
+export const price = (prices: PriceOptions): CostModel => ({
+  name: "price",
+  unit: "USD",
+  cost: (charge) => priceOf(prices.models?.[charge.model ?? charge.label] ?? prices.models?.[charge.label] ?? prices, charge)
 })
 
 /**
@@ -76,6 +120,19 @@ export interface ModelShape {
   readonly headDim: number
   readonly layers: number
 }
+
+const positiveInteger = z.number().int().min(1)
+
+/** A transformer's shape as a user writes it (strict). */
+export const modelShape = z
+  .object({
+    parameters: z.number().positive().describe("Active parameters (per token, for a mixture of experts)."),
+    queryHeads: positiveInteger.describe("Attention query heads."),
+    kvHeads: positiveInteger.describe("Key-value heads."),
+    headDim: positiveInteger.describe("Dimension of one head."),
+    layers: positiveInteger.describe("Transformer layers.")
+  })
+  .strict()
 
 /** The B200's arithmetic intensity, Kinetics' default I. */
 export const defaultArithmeticIntensity = 562.5
@@ -106,20 +163,38 @@ export const kineticsCost = (
   return { compute, memory, total: compute + memory }
 }
 
+/** The options of the `kinetics` cost model as a user writes them (strict). */
+export const kineticsOptions = z
+  .object({
+    policy: modelShape.describe("The policy model's shape."),
+    verifier: modelShape.optional().describe("The verifier's shape (verifier calls cost nothing without it)."),
+    models: z
+      .record(z.string(), modelShape)
+      .optional()
+      .describe("Shapes per model, by the model name (or backend label) a call was for; others use policy/verifier by role."),
+    arithmeticIntensity: z.number().positive().default(defaultArithmeticIntensity).describe("The accelerator's arithmetic intensity I (B200: 562.5).")
+  })
+  .strict()
+
+/** Options of `kinetics`. */
+export interface KineticsOptions {
+  readonly policy: ModelShape
+  readonly verifier?: ModelShape | undefined
+  readonly models?: Readonly<Record<string, ModelShape>> | undefined
+  readonly arithmeticIntensity?: number | undefined
+}
+
 /**
  * The Kinetics eFLOPs cost model. A call's output tokens are split evenly over its samples (L_out is the mean).
- * Verifier calls are priced with `verifierShape` when given (a discriminative PRM's prefill then costs
- * 2P·L_in, the Kinetics formula having no prefill term), and cost nothing otherwise.
+ * A call of a model listed in `models` is priced with that shape; otherwise policy calls with `policy`, and
+ * verifier calls with `verifier` when given (a discriminative PRM's prefill then costs 2P·L_in, the Kinetics
+ * formula having no prefill term), and nothing otherwise.
  */
-export const kinetics = (options: {
-  readonly policy: ModelShape
-  readonly verifier?: ModelShape
-  readonly arithmeticIntensity?: number
-}): CostModel => ({
+export const kinetics = (options: KineticsOptions): CostModel => ({
   name: "kinetics",
   unit: "eFLOPs",
   cost: (charge) => {
-    const shape = charge.role === "policy" ? options.policy : options.verifier
+    const shape = options.models?.[charge.model ?? charge.label] ?? options.models?.[charge.label] ?? (charge.role === "policy" ? options.policy : options.verifier)
     if (shape === undefined) return 0
     const samples = Math.max(1, charge.samples)
     const generation = kineticsCost(

@@ -35,14 +35,14 @@ describe("CostModel.kineticsCost", () => {
 
   it("prices a policy charge through the cost model with the mean output length", () => {
     const model = CostModel.kinetics({ policy: small })
-    const charge = { role: "policy" as const, inputTokens: 100, cachedInputTokens: 0, outputTokens: 200, samples: 4, verifierCalls: 0 }
+    const charge = { role: "policy" as const, label: "model", inputTokens: 100, cachedInputTokens: 0, outputTokens: 200, samples: 4, verifierCalls: 0 }
     expect(model.cost(charge)).toBe(587_596_800_000)
     expect(model.cost({ ...charge, role: "verifier" })).toBe(0)
   })
 })
 
 describe("CostModel.weighted and price", () => {
-  const charge = { role: "policy" as const, inputTokens: 1000, cachedInputTokens: 400, outputTokens: 100, samples: 1, verifierCalls: 2 }
+  const charge = { role: "policy" as const, label: "model", inputTokens: 1000, cachedInputTokens: 400, outputTokens: 100, samples: 1, verifierCalls: 2 }
 
   it("prices cached input apart from fresh input", () => {
     const model = CostModel.weighted({ input: 1, cachedInput: 0.25, output: 4, verifierCall: 10 })

@@ -1,8 +1,10 @@
 import { dirname } from "node:path"
 import { Console, Data, Effect, Option } from "effect"
+import { InvalidOptions } from "@stepwise/core"
 import { Argument, Command, Flag } from "effect/cli"
 import { Provenance, Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
-import * as Backends from "./Backends.js"
+// For the declarations: the command's type names the registries.
+import type { Registries } from "@stepwise/harness"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
@@ -40,6 +42,10 @@ export const command = Command.make(
       Flag.withDescription("Start over: once the recipe is valid, move the old results file aside (to <file>.<time>.bak)"),
       Flag.withDefault(false)
     ),
+    full: Flag.Boolean("full").pipe(
+      Flag.withDescription("Run the paper-sized recipe (500 problems, three seeds, wider sweeps) instead of the default"),
+      Flag.withDefault(false)
+    ),
     allowErrors: Flag.Boolean("allow-errors").pipe(
       Flag.withDescription("Exit 0 even when some runs ended in an error (they are shown as errors in the report)"),
       Flag.withDefault(false)
@@ -54,7 +60,9 @@ export const command = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const concurrency = yield* flags.concurrency
-      const file = Option.getOrElse(flags.recipe, () => Paths.defaultRecipe)
+      if (flags.full && Option.isSome(flags.recipe))
+        return yield* Effect.fail(new InvalidOptions({ subject: "bench", field: "full", detail: "runs the built-in paper-sized recipe: give either --full or a recipe file" }))
+      const file = Option.getOrElse(flags.recipe, () => (flags.full ? Paths.fullRecipe : Paths.defaultRecipe))
       const registries = yield* Plugins.registriesOf(flags.plugins)
       const recipe = yield* Recipe.load(file, registries)
       const results = Option.getOrElse(flags.results, () => Paths.resultsFileOf(recipe.name))
@@ -65,8 +73,7 @@ export const command = Command.make(
       yield* Console.error(`recipe ${recipe.name} (${file}) → ${results}`)
       const outcome = yield* Runner.run(recipe, {
         results,
-        strategies: registries.strategies,
-        backendFactory: Backends.factory,
+        registries,
         baseDirectory: dirname(file),
         progress: flags.progress,
         fresh: flags.fresh,

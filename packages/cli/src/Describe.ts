@@ -1,3 +1,4 @@
+import type { Options } from "@stepwise/core"
 import { Registry } from "@stepwise/core"
 
 /**
@@ -7,20 +8,27 @@ import { Registry } from "@stepwise/core"
 
 const show = (value: unknown): string => (value === undefined ? "—" : JSON.stringify(value))
 
+/** What is shown of a registered kind, whatever its axis: its name, description and options schema. */
+export interface Described {
+  readonly kind: string
+  readonly description: string
+  readonly options: Options.Schema
+}
+
 /**
  * One line per kind: `kind: option=default, …` (options without a default are listed by name).
  *
  * @example
  * Describe.defaultsLine(AStar.entry) // "a-star: expansions=4, pathCost=\"depth\", …"
  */
-export const defaultsLine = (entry: Registry.AnyEntry): string =>
+export const defaultsLine = (entry: Described): string =>
   `${entry.kind}: ${Registry.describeOptions(entry.options)
     .filter((option) => option.type !== "code")
     .map((option) => (option.default === undefined ? option.name : `${option.name}=${show(option.default)}`))
     .join(", ")}`
 
 /** A kind in full: its description, then each option with type, default and description, aligned. */
-export const entryText = (entry: Registry.AnyEntry): string => {
+export const entryText = (entry: Described): string => {
   const options = Registry.describeOptions(entry.options)
   const width = Math.max(0, ...options.map((option) => option.name.length))
   const typeWidth = Math.max(0, ...options.map((option) => option.type.length))
@@ -32,5 +40,5 @@ export const entryText = (entry: Registry.AnyEntry): string => {
 }
 
 /** Every kind of a registry, under a heading naming the axis. */
-export const registryText = (title: string, registry: Registry.AnyRegistry): string =>
-  [`${title}:`, ...Registry.list(registry).map(entryText)].join("\n\n")
+export const registryText = (title: string, registry: { readonly kinds: ReadonlyArray<string>; readonly entries: Readonly<Record<string, Described>> }): string =>
+  [`${title}:`, ...registry.kinds.map((kind) => entryText(registry.entries[kind]!))].join("\n\n")

@@ -1,21 +1,23 @@
 import { Console, Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
+import type { Registry } from "@stepwise/core"
 import { InvalidOptions } from "@stepwise/core"
-import type { Registries } from "@stepwise/harness"
+import { Registries } from "@stepwise/harness"
 import * as Describe from "./Describe.js"
 import * as Plugins from "./Plugins.js"
 
-/** The axes `stepwise list` shows, by the name given on the command line. */
-export const axes = (registries: Registries.Registries) => ({ strategies: registries.strategies })
+/** The axes `stepwise list` shows, by the name given on the command line: every axis of the registries. */
+export const axes = (registries: Registries.Registries): Readonly<Record<Registries.Axis, Registry.AnyRegistry>> =>
+  Object.fromEntries(Registries.axes.map((axis) => [axis, registries[axis]])) as Record<Registries.Axis, Registry.AnyRegistry>
 
 /**
- * `stepwise list [axis]`: every registered kind (strategies, and the other axes as they are registered) with its
- * description and each option's type, default and meaning — generated from the registries.
+ * `stepwise list [axis]`: every registered kind of every axis (strategies, verifiers, backends, cost models) with
+ * its description and each option's type, default and meaning — generated from the registries.
  */
 export const command = Command.make(
   "list",
   {
-    axis: Argument.String("axis").pipe(Argument.withDescription("Only this axis: strategies"), Argument.optional),
+    axis: Argument.String("axis").pipe(Argument.withDescription(`Only this axis: ${Registries.axes.join(", ")}`), Argument.optional),
     plugins: Plugins.flag
   },
   (flags) =>
@@ -29,4 +31,4 @@ export const command = Command.make(
       const shown = Object.entries(all).filter(([axis]) => wanted === undefined || axis === wanted)
       yield* Console.log(shown.map(([axis, registry]) => Describe.registryText(axis, registry)).join("\n\n"))
     })
-).pipe(Command.withDescription("List every registered strategy (and other kinds) with its options and defaults"))
+).pipe(Command.withDescription("List every registered strategy, verifier, backend and cost model with its options and defaults"))

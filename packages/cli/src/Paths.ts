@@ -1,8 +1,14 @@
 import { createHash } from "node:crypto"
 import { fileURLToPath } from "node:url"
 
-/** The recipe `stepwise bench` runs when none is given: four strategies at three equal budgets on the simulator. */
+/**
+ * The recipe `stepwise bench` runs when none is given: six strategies swept over their sizes on 200 simulator
+ * problems, compared on the compute they actually spend.
+ */
 export const defaultRecipe: string = fileURLToPath(new URL("../recipes/default.json", import.meta.url))
+
+/** The paper-sized recipe of `stepwise bench --full`: 500 problems, three seeds, wider sweeps. */
+export const fullRecipe: string = fileURLToPath(new URL("../recipes/full.json", import.meta.url))
 
 /** Characters no output name keeps: path separators, characters Windows forbids, control and format characters. */
 const unsafeCharacters = /[/\\<>:"|?*\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/gu

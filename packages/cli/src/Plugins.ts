@@ -7,7 +7,7 @@ import { Registries } from "@stepwise/harness"
  * `Registries.Plugin` of third-party entries, added to the built-in registries for that run.
  */
 export const flag = Flag.String("plugin").pipe(
-  Flag.withDescription("A module adding strategies (export default { strategies: [entry] }); repeatable"),
+  Flag.withDescription("A module adding kinds (export default { strategies, verifiers, backends, costModels: [entry, …] }); repeatable"),
   (single) => Flag.atLeast(single, 0)
 )
 

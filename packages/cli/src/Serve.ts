@@ -3,65 +3,94 @@ import { Console, Effect, Option } from "effect"
 import type { Scope } from "effect"
 import { Command, Flag } from "effect/cli"
 import { InvalidOptions, Options } from "@stepwise/core"
-import { Backends, Recipe } from "@stepwise/harness"
+import { Backends, Registries } from "@stepwise/harness"
 import { Limits, Server, Upstream } from "@stepwise/server"
-import * as CliBackends from "./Backends.js"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
-
-const jsonOf = (flag: string, text: string): Effect.Effect<unknown, InvalidOptions> =>
-  Effect.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: () => new InvalidOptions({ subject: "serve", field: flag, detail: `must be JSON, got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}` })
-  })
-
-const objectOf = (flag: string, text: string): Effect.Effect<Readonly<Record<string, unknown>>, InvalidOptions> =>
-  Effect.flatMap(jsonOf(flag, text), (value) =>
-    typeof value === "object" && value !== null && !Array.isArray(value)
-      ? Effect.succeed(value as Record<string, unknown>)
-      : Effect.fail(new InvalidOptions({ subject: "serve", field: flag, detail: "must be a JSON object" }))
-  )
-
-/** The credentials a backend specification carries (a URL's user and password, `HF_TOKEN`), to scrub everywhere. */
-const secretsOf = (spec: Recipe.BackendSpec): ReadonlyArray<string> => {
-  const secrets: Array<string> = []
-  const token = process.env["HF_TOKEN"]
-  if (token !== undefined && token !== "") secrets.push(token)
-  if (spec.kind === "endpoint") {
-    const url = URL.canParse(spec.url) ? new URL(spec.url) : undefined
-    if (url !== undefined && url.password !== "") secrets.push(decodeURIComponent(url.password))
-  }
-  return secrets
-}
+import * as Solve from "./Solve.js"
 
 /**
- * The one place the server's upstream is made from the command line: `--upstream` is a backend as a recipe writes
- * it (`{"kind":"simulator","preset":"calibrated"}`, `{"kind":"endpoint","url":…,"model":…}`, `{"kind":"gguf",…}`),
- * checked by the recipe's backend schema, with `--verifier` settings added for the backends that take them; it is
- * made by the CLI's backend factory, for the life of the scope.
+ * The backend of `--upstream`: a registered kind (`vllm`, `simulator`, …) or a recipe's backend as JSON
+ * (`{"kind":"vllm","options":{"url":…,"model":…}}`), whose options are written under `--backend-options` and the
+ * field shorthands. Bad JSON or a misspelt key of the spec fails with `InvalidOptions` on `upstream`.
  *
  * @example
- * const upstream = yield* Serve.upstreamOf('{"kind":"endpoint","url":"http://127.0.0.1:8000/v1","model":"stepwise-sim"}', Option.none())
+ * const spec = yield* Serve.upstreamSpecOf('{"kind":"simulator","options":{"preset":"calibrated"}}')
+ */
+export const upstreamSpecOf = (text: string): Effect.Effect<Backends.Spec, InvalidOptions> =>
+  Effect.gen(function* () {
+    if (!text.trim().startsWith("{")) return { kind: text.trim() }
+    const value = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: () => new InvalidOptions({ subject: "serve", field: "upstream", detail: `must be a backend kind or JSON {"kind":…,"options":{…}}, got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}` })
+    })
+    const invalid = (field: string, detail: string, allowed?: ReadonlyArray<string>) =>
+      Effect.fail(new InvalidOptions({ subject: "upstream", field, detail, ...(allowed === undefined ? {} : { allowed }) }))
+    const isObject = (each: unknown): each is Readonly<Record<string, unknown>> => typeof each === "object" && each !== null && !Array.isArray(each)
+    if (!isObject(value)) return yield* invalid("(options)", "must be a JSON object {\"kind\":…,\"options\":{…}}")
+    const unknown = Object.keys(value).find((key) => key !== "kind" && key !== "options")
+    if (unknown !== undefined) {
+      const suggestion = Options.closest(unknown, ["kind", "options"])
+      return yield* invalid(unknown, `is not a field of a backend${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`, ["kind", "options"])
+    }
+    const kind = value["kind"]
+    if (typeof kind !== "string" || kind === "") return yield* invalid("kind", "must be a backend kind (see stepwise list backends)")
+    const options = value["options"]
+    if (options === undefined) return { kind }
+    if (!isObject(options)) return yield* invalid("options", "must be a JSON object of the backend's options")
+    return { kind, options }
+  })
+
+/**
+ * The backend and verifier `serve` searches with, from its flags: the same vocabulary as `solve` and recipes
+ * (`--upstream` in the place of `solve`'s `--backend`, as a kind or a recipe's `{kind, options}`; the shorthands
+ * `--sim`, `--endpoint` with `--kind`, `--provider`, `--gguf`, `--model`, …; `--verifier` with `--verifier-options`).
+ */
+export const choiceOf = (flags: Omit<Solve.BackendFlags, "backend"> & { readonly upstream: Option.Option<string> }): Effect.Effect<Backends.Choice, InvalidOptions> =>
+  Effect.gen(function* () {
+    const spec = Option.isSome(flags.upstream) ? Option.some(yield* upstreamSpecOf(flags.upstream.value)) : Option.none<Backends.Spec>()
+    const written = Option.isSome(spec) ? spec.value.options : undefined
+    if (written !== undefined && flags.backendOptions.trim() !== "{}")
+      return yield* Effect.fail(new InvalidOptions({ subject: "serve", field: "backend-options", detail: "and --upstream's options both set the backend's options: give them once" }))
+    return yield* Solve.choiceOf(
+      {
+        ...flags,
+        backend: Option.map(spec, (each) => each.kind),
+        backendOptions: written === undefined ? flags.backendOptions : JSON.stringify(written)
+      },
+      { command: "serve", backend: "upstream" }
+    )
+  })
+
+/**
+ * The one place the server's upstream is made from the command line: the choice made by the registries
+ * (`Backends.make`, strict options), for the life of the scope. Every environment variable the backend or the
+ * verifier reads (their API keys) and a URL's password become the upstream's secrets, scrubbed from everything
+ * the server writes.
+ *
+ * @example
+ * const upstream = yield* Serve.upstreamOf({ backend: { kind: "vllm", options: { url, model } } }, Registries.builtIn)
  */
 export const upstreamOf = (
-  text: string,
-  verifier: Option.Option<string>,
-  factory: Backends.Factory = CliBackends.factory
+  choice: Backends.Choice,
+  registries: Pick<Registries.Registries, "backends" | "verifiers">
 ): Effect.Effect<Upstream.Upstream, InvalidOptions | Backends.BackendError, Scope.Scope> =>
   Effect.gen(function* () {
-    const written = yield* jsonOf("--upstream", text)
-    const withVerifier = yield* Option.match(verifier, {
-      onNone: () => Effect.succeed(written),
-      onSome: (settings) =>
-        Effect.flatMap(jsonOf("--verifier", settings), (parsed) =>
-          typeof written === "object" && written !== null && (written as { kind?: unknown }).kind === "simulator"
-            ? Effect.fail(new InvalidOptions({ subject: "serve", field: "--verifier", detail: "does not apply to the simulator, whose verifier is its own PRM" }))
-            : Effect.succeed({ ...(written as object), verifier: parsed })
-        )
-    })
-    const spec = yield* Options.parse(Recipe.BackendSpec, withVerifier, "upstream")
-    const backend = yield* factory(spec)
-    return Upstream.fromBackend(backend, secretsOf(spec))
+    const secrets: Array<string> = []
+    const keep = (secret: string | undefined) => {
+      if (secret !== undefined && secret !== "" && !secrets.includes(secret)) secrets.push(secret)
+    }
+    const environment = (name: string) => {
+      const value = process.env[name]
+      keep(value)
+      return value
+    }
+    for (const spec of [choice.backend, choice.verifier]) {
+      const url = (spec?.options as { readonly url?: unknown } | undefined)?.url
+      if (typeof url === "string" && URL.canParse(url)) keep(decodeURIComponent(new URL(url).password))
+    }
+    const backend = yield* Backends.make(choice, registries, { baseDirectory: process.cwd(), environment })
+    return Upstream.fromBackend(backend, secrets)
   })
 
 /** API keys from `--api-keys-file` (one per line) and `STEPWISE_API_KEYS` (comma-separated); never from the command line. */
@@ -77,6 +106,9 @@ const keysOf = (file: Option.Option<string>): Effect.Effect<ReadonlyArray<string
     return [...fromEnvironment, ...fromFile].map((key) => key.trim()).filter((key) => key !== "" && !key.startsWith("#"))
   })
 
+/** `solve`'s backend and verifier flags, but for `--backend`: `serve` calls it `--upstream`. */
+const { backend: _backend, ...backendFlags } = Solve.backendFlagsOf("serve")
+
 /**
  * `stepwise serve`: search as an OpenAI-compatible service over one upstream, until interrupted.
  */
@@ -84,10 +116,12 @@ export const command = Command.make(
   "serve",
   {
     upstream: Flag.String("upstream").pipe(
-      Flag.withDescription(`The backend searched with, as JSON like a recipe's backend: {"kind":"simulator","preset":"calibrated"} (default), {"kind":"endpoint","url":"http://127.0.0.1:8000/v1","model":"NAME"} or {"kind":"gguf","path":"model.gguf"}`),
-      Flag.withDefault('{"kind":"simulator","preset":"calibrated"}')
+      Flag.withDescription(
+        `The backend searched with: a kind (${Registries.builtIn.backends.kinds.join(", ")}, or a plugin's) with --backend-options, or a recipe's backend as JSON {"kind":"vllm","options":{"url":"http://127.0.0.1:8000/v1","model":"NAME"}}. Default simulator`
+      ),
+      Flag.optional
     ),
-    verifier: Flag.String("verifier").pipe(Flag.withDescription(`Verifier settings of an endpoint or GGUF upstream, as JSON: {"kind":"think-prm"} (default) or {"kind":"pooling","model":"NAME"}`), Flag.optional),
+    ...backendFlags,
     strategy: Flag.String("strategy").pipe(Flag.withDescription("The strategy of requests that name none"), Flag.withDefault("a-star")),
     options: Flag.String("options").pipe(Flag.withDescription("Options of the default strategy, as JSON"), Flag.withDefault("{}")),
     limits: Flag.String("limits").pipe(
@@ -109,10 +143,10 @@ export const command = Command.make(
     Effect.gen(function* () {
       const [port, concurrency, maxRequests] = [yield* flags.port, yield* flags.concurrency, yield* flags.maxRequests]
       const registries = yield* Plugins.registriesOf(flags.plugins)
-      const options = yield* objectOf("--options", flags.options)
-      const limits = yield* objectOf("--limits", flags.limits)
+      const options = yield* Solve.jsonObject("options", flags.options, "serve")
+      const limits = yield* Solve.jsonObject("limits", flags.limits, "serve")
       const apiKeys = yield* keysOf(flags.apiKeysFile)
-      const upstream = yield* upstreamOf(flags.upstream, flags.verifier)
+      const upstream = yield* upstreamOf(yield* choiceOf(flags), registries)
       const handle = yield* Server.serve({
         upstream,
         strategies: registries.strategies,

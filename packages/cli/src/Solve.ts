@@ -1,14 +1,14 @@
 import { writeFileSync } from "node:fs"
 import { Clock, Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Accountant } from "@stepwise/accountant"
+import { Accountant, CostModels } from "@stepwise/accountant"
 import { InvalidOptions, Options, Problem, Registry, SearchEvent, Trajectory } from "@stepwise/core"
 import type { SearchResult } from "@stepwise/core"
 import type { Runs } from "@stepwise/server"
 import { Backends, Registries } from "@stepwise/harness"
+import { ServerKind } from "@stepwise/models"
 import { Strategies } from "@stepwise/search"
 import { Presets, World } from "@stepwise/simulator"
-import * as CliBackends from "./Backends.js"
 import * as Describe from "./Describe.js"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
@@ -17,61 +17,165 @@ const systemPrompt =
   "Solve the problem step by step. Separate steps with a blank line, start each with \"## Step k:\", and end with " +
   '"Therefore, the final answer is: $\\boxed{answer}$."'
 
-const parseOptions = (text: string): Effect.Effect<Readonly<Record<string, unknown>>, InvalidOptions> =>
+/** Parses a flag's JSON object (`--options`, `--backend-options`, …); anything else is `InvalidOptions` on that flag. */
+export const jsonObject = (flag: string, text: string, command = "solve"): Effect.Effect<Readonly<Record<string, unknown>>, InvalidOptions> =>
   Effect.try({
     try: () => {
       const value: unknown = JSON.parse(text)
       if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not a JSON object")
       return value as Record<string, unknown>
     },
-    catch: (error) => new InvalidOptions({ subject: "solve", field: "options", detail: `must be a JSON object: ${String(error)}` })
+    catch: (error) => new InvalidOptions({ subject: command, field: flag, detail: `must be a JSON object: ${String(error)}` })
   })
 
 /** The strategy of `solve`: its kind and options validated by the registry; the seed added when the kind takes one. */
 const strategyOf = (registries: Registries.Registries, kind: string, text: string, seed: number) =>
   Effect.gen(function* () {
-    const given = yield* parseOptions(text)
+    const given = yield* jsonObject("options", text)
     const entry = yield* Registry.lookup(registries.strategies, kind)
     const seeded = Options.keysAt(entry.options, []).includes("seed") && !("seed" in given) ? { seed, ...given } : given
     return yield* Registry.make(registries.strategies, kind, seeded, undefined)
   })
 
-const requireModel = (flags: { readonly model: Option.Option<string> }, by: string) =>
-  Option.match(flags.model, {
-    onNone: () => Effect.fail(new InvalidOptions({ subject: "solve", field: "model", detail: `is required with ${by}` })),
-    onSome: Effect.succeed
+/** The flags that choose and configure the backend and the verifier (the shorthands map onto registry fields). */
+export interface BackendFlags {
+  readonly backend: Option.Option<string>
+  readonly backendOptions: string
+  readonly verifier: Option.Option<string>
+  readonly verifierOptions: string
+  readonly sim: Option.Option<string>
+  readonly endpoint: Option.Option<string>
+  readonly kind: Option.Option<string>
+  readonly provider: Option.Option<string>
+  readonly gguf: Option.Option<string>
+  readonly model: Option.Option<string>
+  readonly apiKeyEnv: Option.Option<string>
+  readonly chatTemplate: Option.Option<string>
+  readonly tokenizer: Option.Option<string>
+  readonly contextSize: Effect.Effect<Option.Option<number>, InvalidOptions>
+  readonly verifierMaxTokens: Effect.Effect<Option.Option<number>, InvalidOptions>
+}
+
+/**
+ * The backend and verifier specs the flags name, as a recipe would write them: `--backend KIND` with
+ * `--backend-options JSON`, or a shorthand that picks the kind (`--sim`, `--endpoint` with `--kind`, `--provider`,
+ * `--gguf`), with field shorthands (`--model`, `--api-key-env`, `--chat-template`, `--tokenizer`, `--context-size`,
+ * `--verifier-max-tokens`) written over the JSON options. `--verifier KIND` with `--verifier-options JSON`
+ * (default: the backend's own suggestion). `naming` says which command reads them and what its `--backend` flag is
+ * called (`serve` calls it `--upstream`), for messages.
+ */
+export const choiceOf = (
+  flags: BackendFlags,
+  naming: { readonly command: string; readonly backend: string } = { command: "solve", backend: "backend" }
+): Effect.Effect<Backends.Choice, InvalidOptions> =>
+  Effect.gen(function* () {
+    const invalid = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: naming.command, field, detail }))
+    const pickers = [
+      [naming.backend, flags.backend],
+      ["sim", flags.sim],
+      ["endpoint", flags.endpoint],
+      ["provider", flags.provider],
+      ["gguf", flags.gguf]
+    ] as const
+    const picked = pickers.filter(([, value]) => Option.isSome(value)).map(([name]) => `--${name}`)
+    if (picked.length > 1) return yield* invalid(picked[1]!.slice(2), `choose one of ${picked.join(", ")}`)
+    if (Option.isSome(flags.kind) && Option.isNone(flags.endpoint)) return yield* invalid("kind", "is the server kind of --endpoint; give --endpoint too")
+    const kind = Option.isSome(flags.backend)
+      ? flags.backend.value
+      : Option.isSome(flags.sim)
+        ? "simulator"
+        : Option.isSome(flags.endpoint)
+          ? Option.getOrElse(flags.kind, () => "openai-compatible")
+          : Option.isSome(flags.provider)
+            ? "provider"
+            : Option.isSome(flags.gguf)
+              ? "gguf"
+              : "simulator"
+    const given = yield* jsonObject("backend-options", flags.backendOptions, naming.command)
+    const contextSize = yield* flags.contextSize
+    const verifierMaxTokens = yield* flags.verifierMaxTokens
+    const shorthand = (name: string, value: Option.Option<unknown>): Readonly<Record<string, unknown>> =>
+      Option.isSome(value) ? { [name]: value.value } : {}
+    const options = {
+      ...given,
+      ...shorthand("preset", flags.sim),
+      ...shorthand("url", flags.endpoint),
+      ...shorthand("provider", flags.provider),
+      ...shorthand("path", flags.gguf),
+      ...shorthand("model", flags.model),
+      ...shorthand("apiKeyEnv", flags.apiKeyEnv),
+      ...shorthand("chatTemplate", flags.chatTemplate),
+      ...shorthand("tokenizer", flags.tokenizer),
+      ...shorthand("contextSize", contextSize),
+      ...(Option.isSome(verifierMaxTokens)
+        ? { maxTokens: { ...(given["maxTokens"] as Record<string, unknown> | undefined), verifier: verifierMaxTokens.value } }
+        : {})
+    }
+    const verifierOptions = yield* jsonObject("verifier-options", flags.verifierOptions, naming.command)
+    const verifier = Option.isSome(flags.verifier)
+      ? { kind: flags.verifier.value, options: verifierOptions }
+      : Object.keys(verifierOptions).length > 0
+        ? yield* invalid("verifier-options", "needs --verifier to say which verifier they are for")
+        : undefined
+    return { backend: { kind, options }, verifier }
   })
 
-const backendOf = (
-  flags: {
-    readonly endpoint: Option.Option<string>
-    readonly provider: Option.Option<string>
-    readonly model: Option.Option<string>
-    readonly kind: Option.Option<"vllm" | "tgi" | "llama.cpp" | "ollama" | "openai-compatible">
-    readonly verifier: "think-prm" | "pooling"
-    readonly gguf: Option.Option<string>
-  },
-  preset: string
-) =>
-  Effect.gen(function* () {
-    const chosen = [flags.endpoint, flags.provider, flags.gguf].filter(Option.isSome).length
-    if (chosen > 1)
-      return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "endpoint", detail: "choose one of --endpoint, --provider, --gguf" }))
-    if (Option.isSome(flags.endpoint)) {
-      const model = yield* requireModel(flags, "--endpoint")
-      const verifier = flags.verifier === "pooling" ? { kind: "pooling", model } : { kind: "think-prm" }
-      return yield* CliBackends.endpoint({
-        url: flags.endpoint.value,
-        model,
-        verifier,
-        ...(Option.isSome(flags.kind) ? { serverKind: flags.kind.value } : {})
-      })
-    }
-    if (Option.isSome(flags.provider))
-      return yield* CliBackends.provider({ provider: flags.provider.value, model: yield* requireModel(flags, "--provider") })
-    if (Option.isSome(flags.gguf)) return yield* CliBackends.gguf({ path: flags.gguf.value })
-    return yield* Backends.simulator({ preset, seed: 0 })
+const costModelOf = (registries: Registries.Registries, kind: string, text: string) =>
+  Effect.flatMap(jsonObject("cost-model-options", text), (options) => CostModels.make({ kind, options }, registries.costModels))
+
+const kindsOf = (registry: Registry.AnyRegistry): string => registry.kinds.join(", ")
+
+/** The flags of the backend and the verifier, shared by the commands that run a model (`command` names it in errors). */
+export const backendFlagsOf = (command: string) => ({
+  backend: Flag.String("backend").pipe(
+    Flag.withDescription(`Backend kind: ${kindsOf(Registries.builtIn.backends)} (or a plugin's; see stepwise list backends). Default simulator`),
+    Flag.optional
+  ),
+  backendOptions: Flag.String("backend-options").pipe(
+    Flag.withDescription(
+      `Backend options as JSON; unknown keys are errors. Defaults: ${Registry.list(Registries.builtIn.backends).map(Describe.defaultsLine).join("; ")}`
+    ),
+    Flag.withDefault("{}")
+  ),
+  verifier: Flag.String("verifier").pipe(
+    Flag.withDescription(`Verifier kind: ${kindsOf(Registries.builtIn.verifiers)} (default: the backend's: simulator-prm on the simulator, else think-prm)`),
+    Flag.optional
+  ),
+  verifierOptions: Flag.String("verifier-options").pipe(
+    Flag.withDescription(`Verifier options as JSON. Defaults: ${Registry.list(Registries.builtIn.verifiers).map(Describe.defaultsLine).join("; ")}`),
+    Flag.withDefault("{}")
+  ),
+  sim: Flag.String("sim").pipe(Flag.withDescription(`Simulator preset (the default backend): ${Object.keys(Presets.all).join(", ")}`), Flag.optional),
+  endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Base URL of an inference server (sets backend option url)"), Flag.optional),
+  kind: Flag.String("kind").pipe(
+    Flag.withDescription(`Server kind of --endpoint: ${ServerKind.kinds.filter((kind) => kind !== "provider").join(", ")} (default openai-compatible)`),
+    Flag.optional
+  ),
+  provider: Flag.String("provider").pipe(Flag.withDescription("Hugging Face Inference Provider (backend provider; token from HF_TOKEN)"), Flag.optional),
+  gguf: Flag.String("gguf").pipe(Flag.withDescription("Run a GGUF model in-process with llama.cpp (backend gguf, option path)"), Flag.optional),
+  model: Flag.String("model").pipe(Flag.withDescription("Model name (backend option model)"), Flag.optional),
+  apiKeyEnv: Flag.String("api-key-env").pipe(Flag.withDescription("Environment variable holding the API key (backend option apiKeyEnv)"), Flag.optional),
+  chatTemplate: Flag.String("chat-template").pipe(
+    Flag.withDescription("Chat template: a model folder, tokenizer_config.json or .jinja file (backend option chatTemplate)"),
+    Flag.optional
+  ),
+  tokenizer: Flag.String("tokenizer").pipe(Flag.withDescription("Token counter when the server reports no usage (backend option tokenizer)"), Flag.optional),
+  contextSize: IntegerFlag.optional("context-size", {
+    command,
+    description: "Context size of the model (backend option contextSize)",
+    minimum: 16,
+    maximum: IntegerFlag.largest
+  }),
+  verifierMaxTokens: IntegerFlag.optional("verifier-max-tokens", {
+    command,
+    description: "Most output tokens per verifier request, e.g. ThinkPRM chains (backend option maxTokens.verifier)",
+    minimum: 1,
+    maximum: IntegerFlag.largest
   })
+})
+
+/** The backend and verifier flags of `solve`. */
+export const backendFlags = backendFlagsOf("solve")
 
 /**
  * The run's record for `--view` and `--tree`, made only when one of them is asked (the server package loads only
@@ -115,7 +219,7 @@ const recorderOf = (settings: { readonly view: boolean; readonly viewPort: numbe
 export const command = Command.make(
   "solve",
   {
-    problem: Argument.String("problem").pipe(Argument.withDescription("The problem text (optional with --sim)"), Argument.optional),
+    problem: Argument.String("problem").pipe(Argument.withDescription("The problem text (optional on the simulator)"), Argument.optional),
     strategy: Flag.String("strategy").pipe(
       Flag.withDescription(`Strategy kind: ${Strategies.registry.kinds.join(", ")} (or a plugin's; see stepwise list)`),
       Flag.withDefault("a-star")
@@ -126,22 +230,18 @@ export const command = Command.make(
       ),
       Flag.withDefault("{}")
     ),
+    ...backendFlags,
+    costModel: Flag.String("cost-model").pipe(
+      Flag.withDescription(`How the cost resource is priced: ${kindsOf(Registries.builtIn.costModels)}`),
+      Flag.withDefault("tokens")
+    ),
+    costModelOptions: Flag.String("cost-model-options").pipe(
+      Flag.withDescription(`Cost model options as JSON. Defaults: ${Registry.list(Registries.builtIn.costModels).map(Describe.defaultsLine).join("; ")}`),
+      Flag.withDefault("{}")
+    ),
     plugins: Plugins.flag,
     budget: IntegerFlag.withDefault("budget", { command: "solve", description: "Total policy tokens the search may spend", minimum: 1, maximum: IntegerFlag.largest, fallback: 8000 }),
     verifierCalls: IntegerFlag.optional("verifier-calls", { command: "solve", description: "Verifier calls the search may spend", minimum: 0, maximum: IntegerFlag.largest }),
-    sim: Flag.String("sim").pipe(Flag.withDescription(`Simulator preset (default backend): ${Object.keys(Presets.all).join(", ")}`), Flag.optional),
-    endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Base URL of an OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama, serve-sim)"), Flag.optional),
-    provider: Flag.String("provider").pipe(Flag.withDescription("Hugging Face Inference Provider (token from HF_TOKEN)"), Flag.optional),
-    model: Flag.String("model").pipe(Flag.withDescription("Model name, with --endpoint or --provider"), Flag.optional),
-    kind: Flag.Literals("kind", ["vllm", "tgi", "llama.cpp", "ollama", "openai-compatible"] as const).pipe(
-      Flag.withDescription("Server kind of --endpoint (decides how steps are continued)"),
-      Flag.optional
-    ),
-    verifier: Flag.Literals("verifier", ["think-prm", "pooling"] as const).pipe(
-      Flag.withDescription("Verifier of an external model: ThinkPRM over the model, or the server's /pooling PRM"),
-      Flag.withDefault("think-prm" as const)
-    ),
-    gguf: Flag.String("gguf").pipe(Flag.withDescription("Run a GGUF model in-process with llama.cpp"), Flag.optional),
     difficulty: IntegerFlag.withDefault("difficulty", { command: "solve", description: "Simulator: difficulty of the generated problem", minimum: 1, maximum: 5, fallback: 3 }),
     seed: IntegerFlag.withDefault("seed", { command: "solve", description: "Seed of the strategy and of the generated problem", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 }),
     view: Flag.Boolean("view").pipe(Flag.withDescription("Draw the search tree as it grows in a web page on 127.0.0.1 (kept open until Ctrl-C)"), Flag.withDefault(false)),
@@ -153,23 +253,24 @@ export const command = Command.make(
       const [budget, verifierCalls, difficulty, seed, viewPort] = [yield* flags.budget, yield* flags.verifierCalls, yield* flags.difficulty, yield* flags.seed, yield* flags.viewPort]
       const registries = yield* Plugins.registriesOf(flags.plugins)
       const strategy = yield* strategyOf(registries, flags.strategy, flags.options, seed)
-      const preset = Option.getOrElse(flags.sim, () => "calibrated")
-      const backend = yield* backendOf(flags, preset)
-      const external = Option.isSome(flags.gguf) || Option.isSome(flags.endpoint) || Option.isSome(flags.provider)
+      const costModel = yield* costModelOf(registries, flags.costModel, flags.costModelOptions)
+      const choice = yield* choiceOf(flags)
+      const backend = yield* Backends.make(choice, registries)
       let problem: Problem.Problem
       if (Option.isSome(flags.problem)) problem = Problem.make({ id: "cli", question: flags.problem.value, system: systemPrompt })
-      else if (!external) {
-        const world = World.make(Presets.all[preset] ?? Presets.calibrated)
+      else if (choice.backend.kind === "simulator") {
+        const preset = (choice.backend.options as { readonly preset?: unknown } | undefined)?.preset
+        const world = World.make(Presets.all[typeof preset === "string" ? preset : "calibrated"] ?? Presets.calibrated)
         const [generated] = World.problems(world, { count: 1, seed, difficulty })
         if (generated === undefined) return yield* Effect.die("the simulator generated no problem")
         problem = generated
-      } else return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: "is required with --endpoint, --provider or --gguf" }))
+      } else return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: `is required with backend ${choice.backend.kind}` }))
 
       const limits = {
         totalTokens: budget,
         ...(Option.isSome(verifierCalls) ? { verifierCalls: verifierCalls.value } : {})
       }
-      const accountant = yield* Accountant.make(limits, "solve")
+      const accountant = yield* Accountant.make(limits, "solve", { costModel })
       const recorder = yield* recorderOf({
         view: flags.view,
         viewPort,
@@ -186,10 +287,10 @@ export const command = Command.make(
         `answer:   ${result.outcome._tag === "Answered" ? result.outcome.answer : `none — ${result.outcome.reason}: ${result.outcome.detail}`}`
       )
       yield* Console.log(
-        `strategy: ${strategy.name} on ${backend.name}; ${result.candidates.length} finished candidates, ${result.tree.nodes.length - 1} steps explored`
+        `strategy: ${strategy.name} on ${backend.name} with ${backend.processRewardModel.info.name}; ${result.candidates.length} finished candidates, ${result.tree.nodes.length - 1} steps explored`
       )
       yield* Console.log(
-        `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens${result.budgetExhausted ? " (budget exhausted)" : ""}`
+        `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens, cost ${result.spend.cost} ${costModel.unit}${result.budgetExhausted ? " (budget exhausted)" : ""}`
       )
       if (result.best !== undefined) yield* Console.log(`\n${Trajectory.text(result.best)}`)
       if (recorder?.url !== undefined) {

@@ -1,7 +1,6 @@
 /**
  * @stepwise/cli: the `stepwise` command (bench, solve, report, serve-sim).
  */
-export * as Backends from "./Backends.js"
 export * as Bench from "./Bench.js"
 export * as Describe from "./Describe.js"
 export * as List from "./List.js"

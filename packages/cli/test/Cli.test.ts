@@ -31,7 +31,7 @@ const recipe = {
     { label: "2k", limits: { totalTokens: 2000 } },
     { label: "4k", limits: { totalTokens: 4000 } }
   ],
-  backend: { kind: "simulator", preset: "calibrated", seed: 0 }
+  backend: { kind: "simulator", options: { preset: "calibrated", seed: 0 } }
 }
 
 beforeAll(async () => {
@@ -89,13 +89,13 @@ describe("stepwise CLI", () => {
     if (problem === undefined) throw new Error("no problem generated")
     const server = await Server.listen(world, { port: 0 })
     try {
-      for (const verifier of ["think-prm", "pooling"]) {
+      for (const verifier of ["think-prm", "pooling-prm"]) {
         const result = await stepwise(
           "solve", problem.question, "--endpoint", `${server.url}/v1`, "--model", World.modelName,
           "--verifier", verifier, "--strategy", "best-of-n", "--options", '{"n":2}', "--budget", "3000"
         )
         expect(result.code).toBe(0)
-        expect(result.stdout).toContain("on endpoint/stepwise-sim")
+        expect(result.stdout).toContain("on openai-compatible/stepwise-sim")
         expect(result.stdout).toMatch(/[1-9]\d* verifier calls/)
       }
     } finally {

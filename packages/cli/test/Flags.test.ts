@@ -82,14 +82,18 @@ describe("numeric flags of every command", () => {
     expect(numericFlags.map((flag) => `${flag.command} --${flag.name}`).sort()).toEqual([
       "bench --concurrency",
       "serve --concurrency",
+      "serve --context-size",
       "serve --max-requests",
       "serve --port",
+      "serve --verifier-max-tokens",
       "serve-sim --port",
       "serve-sim --seed",
       "solve --budget",
+      "solve --context-size",
       "solve --difficulty",
       "solve --seed",
       "solve --verifier-calls",
+      "solve --verifier-max-tokens",
       "solve --view-port"
     ])
   })

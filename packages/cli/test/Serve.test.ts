@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeServices } from "@effect/platform-node"
-import { Console, Effect, Fiber, Option } from "effect"
+import { Console, Effect, Fiber } from "effect"
 import OpenAI from "openai"
 import { describe, expect, it } from "vitest"
 import { Presets, Server as SimulatorServer, World } from "@stepwise/simulator"
-import { Server } from "@stepwise/server"
+import { Registries } from "@stepwise/harness"
 import * as Main from "../src/Main.js"
 import * as Serve from "../src/Serve.js"
 
@@ -31,38 +31,95 @@ const waitForLine = async (printed: ReadonlyArray<string>, pattern: RegExp): Pro
   }
 }
 
-describe("the serve command's upstream", () => {
-  it("is serve-sim's loopback server through the endpoint backend, and answers the openai client", async () => {
+/** Runs the command line in this process to its end and returns its failure's one line (or fails the test). */
+const failureOf = async (args: ReadonlyArray<string>): Promise<string> => {
+  const { fiber } = startHere(args)
+  const exit = await Effect.runPromise(Fiber.await(fiber))
+  if (exit._tag !== "Failure") throw new Error(`${args.join(" ")} did not fail`)
+  return Main.failureLine(exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error) ?? ""
+}
+
+/** Serves through the command line in this process, runs `use` against the served base URL, then stops. */
+const servedHere = async (args: ReadonlyArray<string>, use: (url: string) => Promise<void>) => {
+  const { fiber, printed } = startHere(["serve", "--port", "0", "--quiet", ...args])
+  try {
+    const [, url] = await waitForLine(printed, /at (http:\/\/127\.0\.0\.1:\d+)\/v1/)
+    await use(url!)
+  } finally {
+    await Effect.runPromise(Fiber.interrupt(fiber))
+  }
+}
+
+describe("the serve command's upstream: the backend vocabulary of solve and recipes", () => {
+  const question = (world: World.World) => World.problems(world, { count: 1, seed: 2 })[0]!.question
+  const ask = async (url: string, text: string) => {
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 })
+    return client.chat.completions.create({
+      model: "best-of-n:stepwise-sim",
+      messages: [{ role: "user", content: text }],
+      stepwise: { options: { n: 2 }, budget: { totalTokens: 4000 } }
+    } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
+  }
+
+  it("is serve-sim's loopback server by the --endpoint and --model shorthands, and by a recipe's {kind, options}", async () => {
     const world = World.make(Presets.calibrated, { seed: 0 })
     const simulator = await SimulatorServer.listen(world)
     try {
-      const upstream = await Effect.runPromise(Effect.scoped(Serve.upstreamOf(JSON.stringify({ kind: "endpoint", url: `${simulator.url}/v1`, model: World.modelName }), Option.none())))
-      expect(upstream.model).toBe("stepwise-sim")
-      const server = await Server.listen({ upstream })
-      try {
-        const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
-        const question = World.problems(world, { count: 1, seed: 2 })[0]!.question
-        const response = await client.chat.completions.create({
-          model: "best-of-n:stepwise-sim",
-          messages: [{ role: "user", content: question }],
-          stepwise: { options: { n: 2 }, budget: { totalTokens: 4000 } }
-        } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
-        expect(response.choices[0]!.message.content).toContain("\\boxed")
-        expect(response.usage!.completion_tokens).toBeGreaterThan(0)
-      } finally {
-        await server.close()
-      }
+      const ways = [
+        ["--endpoint", `${simulator.url}/v1`, "--model", World.modelName],
+        ["--upstream", JSON.stringify({ kind: "openai-compatible", options: { url: `${simulator.url}/v1`, model: World.modelName } })],
+        ["--upstream", "openai-compatible", "--backend-options", JSON.stringify({ url: `${simulator.url}/v1` }), "--model", World.modelName]
+      ]
+      for (const way of ways)
+        await servedHere(way, async (url) => {
+          const response = await ask(url, question(world))
+          expect(response.choices[0]!.message.content).toContain("\\boxed")
+          expect(response.usage!.completion_tokens).toBeGreaterThan(0)
+        })
     } finally {
       await simulator.close()
     }
   })
 
-  it("refuses a misspelt backend field, naming it, and --verifier on the simulator", async () => {
-    const made = (text: string, verifier: Option.Option<string> = Option.none()) =>
-      Effect.runPromise(Effect.flip(Effect.scoped(Serve.upstreamOf(text, verifier))))
-    expect(await made('{"kind":"endpoint","ur":"http://127.0.0.1:1/v1","model":"m"}')).toMatchObject({ _tag: "InvalidOptions", subject: "upstream", field: "ur" })
-    expect(await made('{"kind":"simulator"}', Option.some('{"kind":"think-prm"}'))).toMatchObject({ _tag: "InvalidOptions", field: "--verifier" })
-    expect(await made("{kind:")).toMatchObject({ _tag: "InvalidOptions", field: "--upstream" })
+  it("is the simulator by default, by --sim and by --upstream simulator with options", async () => {
+    for (const way of [[], ["--sim", "hard"], ["--upstream", '{"kind":"simulator","options":{"preset":"hard","seed":3}}']])
+      await servedHere(way, async (url) => {
+        const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> }
+        expect(models.data[0]!.id).toBe("stepwise-sim")
+      })
+  })
+
+  it("refuses misspelt backend, verifier and strategy options naming the field, and two backends at once", async () => {
+    expect(await failureOf(["serve", "--port", "0", "--upstream", '{"kind":"vllm","options":{"ur":"http://127.0.0.1:1/v1","model":"m"}}'])).toMatch(/"ur"/)
+    expect(await failureOf(["serve", "--port", "0", "--upstream", '{"kind":"simulator","optons":{}}'])).toMatch(/upstream: option "optons" is not a field of a backend \(did you mean "options"\?\)/)
+    expect(await failureOf(["serve", "--port", "0", "--upstream", "simulatr"])).toMatch(/"simulatr" is not a registered backend \(did you mean "simulator"\?\)/)
+    expect(await failureOf(["serve", "--port", "0", "--upstream", "{kind:"])).toMatch(/serve: option "upstream" must be a backend kind or JSON/)
+    expect(await failureOf(["serve", "--port", "0", "--upstream", "simulator", "--sim", "hard"])).toMatch(/choose one of --upstream, --sim/)
+    expect(await failureOf(["serve", "--port", "0", "--backend-options", '{"preset":"hard","sed":1}'])).toMatch(/"sed"/)
+    expect(await failureOf(["serve", "--port", "0", "--verifier", "simulator-prm", "--verifier-options", '{"presett":"hard"}'])).toMatch(/"presett"/)
+    expect(await failureOf(["serve", "--port", "0", "--strategy", "beam-search", "--options", '{"widht":2}'])).toMatch(/"widht"/)
+    expect(await failureOf(["serve", "--port", "0", "--upstream", '{"kind":"simulator","options":{}}', "--backend-options", "{}", "--model", "x"])).toMatch(/"model"/)
+  })
+
+  it("keeps every API key the backend read from the environment, and a URL's password, as secrets to scrub", async () => {
+    const world = World.make(Presets.calibrated, { seed: 0 })
+    const simulator = await SimulatorServer.listen(world)
+    const variable = "STEPWISE_SERVE_TEST_KEY"
+    process.env[variable] = "plain-words-no-key-shape"
+    try {
+      const url = new URL(`${simulator.url}/v1`)
+      url.username = "user"
+      url.password = "pass-word-42"
+      const upstream = await Effect.runPromise(
+        Effect.scoped(
+          Serve.upstreamOf({ backend: { kind: "openai-compatible", options: { url: url.href, model: World.modelName, apiKeyEnv: variable } } }, Registries.builtIn)
+        )
+      )
+      expect(upstream.secrets).toEqual(expect.arrayContaining(["plain-words-no-key-shape", "pass-word-42"]))
+    } finally {
+      delete process.env[variable]
+      await simulator.close()
+    }
   })
 })
 

@@ -40,10 +40,15 @@ export class Timeout extends Data.TaggedError("Timeout")<{
   }
 }
 
-/** The server answered with something that is not a valid response. The message is scrubbed of credentials. */
+/**
+ * The server answered with something that is not a valid response. `value` keeps the offending raw value when
+ * there is one (a usage count of `-3` or `Infinity`), so it can be inspected; it is never charged or written. The
+ * message is scrubbed of credentials.
+ */
 export class BadResponse extends Data.TaggedError("BadResponse")<{
   readonly backend: string
   readonly detail: string
+  readonly value?: unknown
 }> {
   override get message(): string {
     return Redaction.scrub(`${this.backend}: bad response (${this.detail})`)
@@ -75,8 +80,24 @@ export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{
   }
 }
 
+/**
+ * A service value that did not come from its contract's `make` (or `wrap`) was used: its calls would not be
+ * metered, so it is refused. Build backends with `LanguageModel.make` and verifiers with `ProcessRewardModel.make`.
+ */
+export class Unmetered extends Data.TaggedError("Unmetered")<{
+  /** The contract: `LanguageModel` or `ProcessRewardModel`. */
+  readonly contract: "LanguageModel" | "ProcessRewardModel"
+  /** The name the value gave itself (`info.name`), when it had one. */
+  readonly name: string
+}> {
+  override get message(): string {
+    const maker = this.contract === "LanguageModel" ? "LanguageModel.make" : "ProcessRewardModel.make or ProcessRewardModel.wrap"
+    return `${this.contract} "${this.name}" was not built by ${maker}, so its calls would not be metered; build it with ${maker}`
+  }
+}
+
 /** Any failure of a language-model call. */
-export type LanguageModelError = RateLimited | Timeout | BadResponse | Unavailable | InvalidRequest
+export type LanguageModelError = RateLimited | Timeout | BadResponse | Unavailable | InvalidRequest | Unmetered
 
 /** Language-model errors that are worth retrying. */
 export const isRetryable = (error: LanguageModelError): boolean =>
@@ -108,7 +129,8 @@ export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
   readonly allowed?: ReadonlyArray<string>
 }> {
   override get message(): string {
-    const allowed = this.allowed === undefined || this.allowed.length === 0 ? "" : ` (allowed: ${this.allowed.join(", ")})`
+    const allowed =
+      this.allowed === undefined ? "" : this.allowed.length === 0 ? " (it takes no options)" : ` (allowed: ${this.allowed.join(", ")})`
     return `${this.subject}: option "${this.field}" ${this.detail}${allowed}`
   }
 }

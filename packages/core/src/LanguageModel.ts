@@ -1,9 +1,11 @@
-import { Context, Duration, Effect, Random } from "effect"
+import { Context, Duration, Effect } from "effect"
 import type { BudgetExhausted, LanguageModelError } from "./Errors.js"
-import { InvalidRequest, Timeout, isRetryable } from "./Errors.js"
+import { BadResponse, InvalidRequest, Timeout, Unmetered } from "./Errors.js"
 import type { TokenLogprob } from "./Logprob.js"
 import type { Message } from "./Message.js"
+import * as Genuine from "./internal/Genuine.js"
 import * as Meter from "./Meter.js"
+import * as Retry from "./Retry.js"
 import type { FinishReason } from "./Step.js"
 import type { Usage } from "./Usage.js"
 import * as Usage_ from "./Usage.js"
@@ -44,14 +46,33 @@ export interface Completion {
   readonly logprobs?: ReadonlyArray<TokenLogprob>
 }
 
+/**
+ * Whether a backend returns token logprobs: on every request, only on requests without a `prefix` (a server whose
+ * way of continuing an answer has none, e.g. TGI's `/v1/completions`), or never.
+ */
+export type LogprobSupport = "always" | "without-prefix" | "never"
+
 /** Facts about a backend that callers may use. */
 export interface Info {
   readonly name: string
   readonly model?: string
+  /** The server's base URL, when the backend is a server (a verifier served beside the model defaults to it). */
+  readonly baseUrl?: string
+  /** Whether logprobs come back (unknown when absent); verifiers that need them check it when they are made. */
+  readonly logprobs?: LogprobSupport
 }
 
-/** The language-model contract: one method, metered, traced and retried once by `make`. */
+// Type-level brand: only `make` produces a value of type `Service`, so a hand-built object literal is a type
+// error. At run time the generate functions `make` built are remembered, and the accessors refuse any other.
+declare const metered: unique symbol
+
+/**
+ * The language-model contract: one method, metered, traced and retried once by `make`. Only `make` builds a
+ * `Service` (a hand-built object is a type error, and is refused at run time with `Unmetered`); spreading a made
+ * service into a bigger object (`{ ...service, tokenize }`) keeps it a service.
+ */
 export interface Service {
+  readonly [metered]: "LanguageModel.make"
   readonly info: Info
   readonly generate: (
     request: GenerateRequest
@@ -63,19 +84,36 @@ export interface Service {
 /** The language-model service. */
 export class LanguageModel extends Context.Service<LanguageModel, Service>()("@stepwise/LanguageModel") {}
 
+/** The version of the backend hook this release implements (the AI SDK's `specificationVersion` idea). */
+export const specificationVersion = "v1"
+
 /** What a backend implements: a single call, plus optional knowledge of its tokenizer. */
 export interface Backend {
+  /** The hook's contract version; absent means `"v1"`. `make` refuses a version it does not implement. */
+  readonly specificationVersion?: typeof specificationVersion
   readonly info: Info
   readonly generate: (request: GenerateRequest) => Effect.Effect<ReadonlyArray<Completion>, LanguageModelError>
   /** Exact or upper-bound prompt-token count; defaults to `upperBoundInputTokens`. */
   readonly countInputTokens?: (request: GenerateRequest) => number
 }
 
-/** Retry settings: attempts after the first, exponential backoff with jitter, capped; Retry-After wins when sent. */
-export interface RetryOptions {
-  readonly times: number
-  readonly baseMillis: number
-  readonly capMillis: number
+/** A backend hook declares a contract version this release does not implement (a programming error, at start-up). */
+export class UnsupportedSpecification extends Error {
+  constructor(
+    readonly backend: string,
+    readonly version: unknown
+  ) {
+    super(`backend ${backend} implements hook version ${String(version)}; this release implements "${specificationVersion}"`)
+  }
+}
+
+/** Retry settings (see `Retry.Options`). */
+export type RetryOptions = Retry.Options
+
+/** Output-token limits per role: a request made under that role asks for at most this many tokens per sample. */
+export interface RoleLimits {
+  readonly policy?: number | undefined
+  readonly verifier?: number | undefined
 }
 
 /** Options of `make`. */
@@ -83,10 +121,12 @@ export interface MakeOptions {
   readonly retry?: RetryOptions
   /** Time limit per attempt; unset means none. */
   readonly timeoutMillis?: number
+  /** Caps each request's `maxTokens` by the role it is metered under (e.g. a small model's verifier chains). */
+  readonly maxTokens?: RoleLimits
 }
 
 /** Default retries: 3 more attempts, 200 ms base, 10 s cap. */
-export const defaultRetry: RetryOptions = { times: 3, baseMillis: 200, capMillis: 10_000 }
+export const defaultRetry: RetryOptions = Retry.defaults
 
 const utf8 = new TextEncoder()
 
@@ -116,26 +156,54 @@ const validate = (backend: string, request: GenerateRequest): Effect.Effect<void
   return Effect.void
 }
 
-const backoffMillis = (options: RetryOptions, attempt: number, error: LanguageModelError) =>
-  Effect.map(Random.next, (jitter) => {
-    if (error._tag === "RateLimited" && error.retryAfterMillis !== undefined) return error.retryAfterMillis
-    const exponential = Math.min(options.capMillis, options.baseMillis * 2 ** attempt)
-    return Math.round(exponential * (0.5 + jitter / 2))
-  })
+/**
+ * Checks what a backend returned before anything is charged: every usage count must be a finite number ≥ 0 (or
+ * unknown). A bad count is a `BadResponse` carrying the raw value.
+ */
+const checkCompletions = (backend: string, completions: ReadonlyArray<Completion>): Effect.Effect<ReadonlyArray<Completion>, BadResponse> => {
+  for (const completion of completions) {
+    const invalid = Usage_.invalidCount(completion.usage)
+    if (invalid !== undefined)
+      return Effect.fail(
+        new BadResponse({
+          backend,
+          detail: `usage.${invalid.field} of completion ${completion.index} is ${String(invalid.value)}, not a count (a finite number ≥ 0)`,
+          value: invalid.value
+        })
+      )
+  }
+  return Effect.succeed(completions)
+}
+
+const genuine = Genuine.make("generate")
+const nameOf = Genuine.nameOf
+
+/** True when a value is a service built by `make` (its `generate` is the one `make` built). */
+export const isMetered = (service: unknown): service is Service => genuine.has(service)
+
+/**
+ * The service itself when `make` built it; otherwise `Unmetered`. Use where a service enters from user code
+ * (the Promise API, a plugin) to refuse an unmetered one before anything runs.
+ */
+export const check = (service: Service): Effect.Effect<Service, Unmetered> =>
+  isMetered(service) ? Effect.succeed(service) : Effect.fail(new Unmetered({ contract: "LanguageModel", name: nameOf(service) }))
 
 /**
  * Wraps a backend's single hook into the contract: validates the request, meters it against the current
- * `Meter` (reserve the worst case, clamp `maxTokens`, commit the real usage), retries retryable failures, applies
- * the time limit and traces the call. Every backend goes through here exactly once.
+ * `Meter` (reserve the worst case, clamp `maxTokens`, commit the real usage), checks the usage it reports,
+ * retries retryable failures on `Retry`'s schedule, applies the time limit and traces the call. Every backend goes
+ * through here exactly once.
  *
  * @example
- * const model = LanguageModel.make({ info: { name: "echo" }, generate: (request) => Effect.succeed([...]) })
+ * const model = LanguageModel.make({ specificationVersion: "v1", info: { name: "echo" }, generate: (request) => Effect.succeed([...]) })
  */
 export const make = (backend: Backend, options: MakeOptions = {}): Service => {
+  const version = backend.specificationVersion ?? specificationVersion
+  if (version !== specificationVersion) throw new UnsupportedSpecification(backend.info.name, version)
   const retry = options.retry ?? defaultRetry
   const countInputTokens = backend.countInputTokens ?? upperBoundInputTokens
   const attempt = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError> => {
-    const call = backend.generate(request)
+    const call = Effect.flatMap(backend.generate(request), (completions) => checkCompletions(backend.info.name, completions))
     if (options.timeoutMillis === undefined) return call
     const afterMillis = options.timeoutMillis
     return Effect.timeoutOrElse(call, {
@@ -143,20 +211,20 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
       orElse: () => Effect.fail(new Timeout({ backend: backend.info.name, afterMillis }))
     })
   }
-  const withRetries = (
-    request: GenerateRequest,
-    attemptNumber: number
-  ): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>
+  const meteredAttempt = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>
     Effect.gen(function* () {
       const meter = yield* Meter.Meter
       const role = yield* Meter.CurrentRole
+      const roleLimit = options.maxTokens?.[role]
+      const maxTokens = roleLimit === undefined ? request.maxTokens : Math.max(1, Math.min(request.maxTokens, roleLimit))
       const claim: Meter.Claim = {
         role,
         label: backend.info.name,
+        ...(backend.info.model === undefined ? {} : { model: backend.info.model }),
         inputTokens: countInputTokens(request),
         samples: request.n,
-        maxTokensPerSample: request.maxTokens,
-        minTokensPerSample: Math.min(request.minTokens ?? 1, request.maxTokens),
+        maxTokensPerSample: maxTokens,
+        minTokensPerSample: Math.min(request.minTokens ?? 1, maxTokens),
         verifierCalls: 0
       }
       return yield* meter.metered(
@@ -164,30 +232,42 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
         (grant) => attempt({ ...request, maxTokens: grant.maxTokensPerSample }),
         (completions) => Usage_.sum(completions.map((completion) => completion.usage))
       )
-    }).pipe(
-      Effect.catchIf(
-        (error): error is LanguageModelError =>
-          error._tag !== "BudgetExhausted" && isRetryable(error) && attemptNumber < retry.times,
-        (error) =>
-          Effect.flatMap(backoffMillis(retry, attemptNumber, error), (millis) =>
-            Effect.andThen(Effect.sleep(Duration.millis(millis)), withRetries(request, attemptNumber + 1))
-          )
-      )
+    })
+  const generate = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>
+    Effect.andThen(validate(backend.info.name, request), meteredAttempt(request).pipe(Retry.languageModelFailures(retry))).pipe(
+      Effect.withSpan("LanguageModel.generate", {
+        attributes: { backend: backend.info.name, n: request.n, maxTokens: request.maxTokens }
+      })
     )
-  return {
-    info: backend.info,
-    countInputTokens,
-    generate: (request) =>
-      Effect.andThen(validate(backend.info.name, request), withRetries(request, 0)).pipe(
-        Effect.withSpan("LanguageModel.generate", {
-          attributes: { backend: backend.info.name, n: request.n, maxTokens: request.maxTokens }
-        })
-      )
-  }
+  genuine.add(generate)
+  return { info: backend.info, countInputTokens, generate } as Omit<Service, typeof metered> as Service
 }
 
-/** Calls `generate` on the `LanguageModel` in context. */
+/**
+ * A made service whose every call runs inside `around` (a concurrency limit, a deadline): for combinators over a
+ * service that is metered already, so it stays a `Service` without being metered twice. `around` receives the
+ * metered call and, being generic in its result, can only run it (or fail): it cannot answer in its place.
+ *
+ * @example
+ * const pooled = LanguageModel.around(model, (call) => semaphore.withPermits(1)(call))
+ */
+export const around = (
+  service: Service,
+  around: <A, E>(call: Effect.Effect<A, E>) => Effect.Effect<A, E | BudgetExhausted>
+): Service => {
+  const generate = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>
+    isMetered(service) ? around(service.generate(request)) : Effect.fail(new Unmetered({ contract: "LanguageModel", name: nameOf(service) }))
+  genuine.add(generate)
+  return { ...service, generate }
+}
+
+/**
+ * Calls `generate` on the `LanguageModel` in context; a service that `make` did not build fails with `Unmetered`
+ * (its calls would escape the accountant).
+ */
 export const generate = (
   request: GenerateRequest
 ): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted, LanguageModel> =>
-  Effect.flatMap(LanguageModel, (model) => model.generate(request))
+  Effect.flatMap(LanguageModel, (model) =>
+    isMetered(model) ? model.generate(request) : Effect.fail(new Unmetered({ contract: "LanguageModel", name: nameOf(model) }))
+  )

@@ -11,7 +11,10 @@ export type Role = "policy" | "verifier"
  */
 export interface Claim {
   readonly role: Role
+  /** The backend or verifier the call is for (its `info.name`). */
   readonly label: string
+  /** The model the call is for (`info.model`), when the backend names one: cost models may price per model. */
+  readonly model?: string
   readonly inputTokens: number
   readonly samples: number
   readonly maxTokensPerSample: number

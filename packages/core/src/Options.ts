@@ -159,11 +159,13 @@ export const errorOf = (subject: string, schema: z.ZodType, input: unknown, erro
     })
   }
   const field = issue.path.map(String).join(".")
+  const allowed = keysAt(schema, issue.path.slice(0, -1), input)
   return new InvalidOptions({
     subject,
     field: field === "" ? "(options)" : field,
     detail: detailOf(issue, input),
-    allowed: keysAt(schema, issue.path.slice(0, -1), input)
+    // An empty list would read "takes no options"; where the parent is not an object, say nothing instead.
+    ...(allowed.length === 0 ? {} : { allowed })
   })
 }
 

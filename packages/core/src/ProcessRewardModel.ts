@@ -1,6 +1,7 @@
 import { Context, Effect } from "effect"
 import type { BudgetExhausted } from "./Errors.js"
-import { VerifierError } from "./Errors.js"
+import { BadResponse, Unmetered, VerifierError } from "./Errors.js"
+import * as Genuine from "./internal/Genuine.js"
 import * as Meter from "./Meter.js"
 import type { Problem } from "./Problem.js"
 import type { Trajectory } from "./Trajectory.js"
@@ -21,8 +22,17 @@ export interface Info {
   readonly name: string
 }
 
-/** The process-reward-model contract: score every step of a trajectory. Metered and traced once by `make`. */
+// Type-level brand: only `make` and `wrap` produce a `Service`, so a hand-built object literal is a type error. At
+// run time the score functions they built are remembered, and the accessor refuses any other.
+declare const metered: unique symbol
+
+/**
+ * The process-reward-model contract: score every step of a trajectory. Metered and traced once by `make` (or, for
+ * combinators over verifiers that are metered already, built by `wrap`); a hand-built object is a type error and is
+ * refused at run time.
+ */
 export interface Service<S extends Scoring = Scoring> {
+  readonly [metered]: "ProcessRewardModel.make"
   readonly info: Info
   readonly score: (problem: Problem, trajectory: Trajectory) => Effect.Effect<S, VerifierError | BudgetExhausted>
 }
@@ -32,8 +42,13 @@ export class ProcessRewardModel extends Context.Service<ProcessRewardModel, Serv
   "@stepwise/ProcessRewardModel"
 ) {}
 
+/** The version of the verifier hook this release implements. */
+export const specificationVersion = "v1"
+
 /** What a verifier implements: one scoring call (which may return more than a `Scoring`, e.g. a report). */
 export interface Backend<S extends Scoring = Scoring> {
+  /** The hook's contract version; absent means `"v1"`. `make` refuses a version it does not implement. */
+  readonly specificationVersion?: typeof specificationVersion
   readonly info: Info
   readonly score: (problem: Problem, trajectory: Trajectory) => Effect.Effect<S, VerifierError | BudgetExhausted>
   /**
@@ -49,6 +64,15 @@ export interface Backend<S extends Scoring = Scoring> {
 }
 
 const checkScores = <S extends Scoring>(name: string, trajectory: Trajectory, scoring: S): Effect.Effect<S, VerifierError> => {
+  const invalid = Usage_.invalidCount(scoring.usage)
+  if (invalid !== undefined)
+    return Effect.fail(
+      new VerifierError({
+        verifier: name,
+        detail: `usage.${invalid.field} is ${String(invalid.value)}, not a count (a finite number ≥ 0)`,
+        cause: new BadResponse({ backend: name, detail: `usage.${invalid.field} is ${String(invalid.value)}`, value: invalid.value })
+      })
+    )
   if (scoring.stepScores.length !== trajectory.length)
     return Effect.fail(
       new VerifierError({
@@ -64,16 +88,43 @@ const checkScores = <S extends Scoring>(name: string, trajectory: Trajectory, sc
   return Effect.succeed(scoring)
 }
 
+const genuine = Genuine.make("score")
+const nameOf = Genuine.nameOf
+
+/** True when a value is a service built by `make` or `wrap`. */
+export const isMetered = (service: unknown): service is Service => genuine.has(service)
+
+/** The error of an unmetered verifier: a `VerifierError` (the contract's error) whose cause is `Unmetered`. */
+const unmetered = (service: unknown): VerifierError => {
+  const cause = new Unmetered({ contract: "ProcessRewardModel", name: nameOf(service) })
+  return new VerifierError({ verifier: cause.name, detail: cause.message, cause })
+}
+
+/**
+ * The service itself when `make` or `wrap` built it; otherwise `Unmetered`. Use where a verifier enters from user
+ * code (the Promise API, a plugin) to refuse an unmetered one before anything runs.
+ */
+export const check = <S extends Scoring>(service: Service<S>): Effect.Effect<Service<S>, Unmetered> =>
+  isMetered(service) ? Effect.succeed(service) : Effect.fail(new Unmetered({ contract: "ProcessRewardModel", name: nameOf(service) }))
+
+const register = <S extends Scoring>(info: Info, score: Service<S>["score"]): Service<S> => {
+  genuine.add(score)
+  return { info, score } as Omit<Service<S>, typeof metered> as Service<S>
+}
+
 /**
  * Wraps a verifier's scoring hook into the contract: meters one verifier call (and its tokens) against the
- * current `Meter`, checks there is one score in [0, 1] per step, and traces the call.
+ * current `Meter`, checks there is one score in [0, 1] per step and that the usage counts are counts, and traces
+ * the call.
  *
  * @example
  * const exact = ProcessRewardModel.make({ info: { name: "exact" }, score: (problem, trajectory) => ... })
  */
-export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<S> => ({
-  info: backend.info,
-  score: (problem, trajectory) =>
+export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<S> => {
+  const version = backend.specificationVersion ?? specificationVersion
+  if (version !== specificationVersion)
+    throw new Error(`verifier ${backend.info.name} implements hook version ${String(version)}; this release implements "${specificationVersion}"`)
+  return register<S>(backend.info, (problem, trajectory) =>
     Effect.gen(function* () {
       const meter = yield* Meter.Meter
       const tokens = backend.maxTokens?.(problem, trajectory) ?? 0
@@ -95,11 +146,31 @@ export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<
         (scoring) => (backend.tokensMeteredInside === true ? Usage_.zero : scoring.usage)
       )
     }).pipe(Effect.withSpan("ProcessRewardModel.score", { attributes: { verifier: backend.info.name, steps: trajectory.length } }))
-})
+  )
+}
 
-/** Calls `score` on the `ProcessRewardModel` in context. */
+/**
+ * Builds a verifier that is *not* metered again: for combinators whose every call goes through verifiers that are
+ * themselves services (a cache answering from stored scores, an ensemble of members). The scores are still
+ * checked (one per step, in [0, 1]). Never use it around a scoring function of your own: that is what `make` is for.
+ *
+ * @example
+ * const cached = ProcessRewardModel.wrap({ info: { name: "cached(prm)" }, score: (problem, trajectory) => lookup(...) })
+ */
+export const wrap = <S extends Scoring = Scoring>(combinator: {
+  readonly info: Info
+  readonly score: (problem: Problem, trajectory: Trajectory) => Effect.Effect<S, VerifierError | BudgetExhausted>
+}): Service<S> =>
+  register<S>(combinator.info, (problem, trajectory) =>
+    Effect.flatMap(combinator.score(problem, trajectory), (scoring) => checkScores(combinator.info.name, trajectory, scoring))
+  )
+
+/**
+ * Calls `score` on the `ProcessRewardModel` in context; a service that `make` or `wrap` did not build fails with a
+ * `VerifierError` whose cause is `Unmetered` (its calls would escape the accountant).
+ */
 export const score = (
   problem: Problem,
   trajectory: Trajectory
 ): Effect.Effect<Scoring, VerifierError | BudgetExhausted, ProcessRewardModel> =>
-  Effect.flatMap(ProcessRewardModel, (model) => model.score(problem, trajectory))
+  Effect.flatMap(ProcessRewardModel, (model) => (isMetered(model) ? model.score(problem, trajectory) : Effect.fail(unmetered(model))))

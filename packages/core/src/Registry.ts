@@ -175,7 +175,8 @@ export const make = <Made, Context, E, R>(
 
 /**
  * The zod schema of `{ kind, options }` over every kind of a registry (a discriminated union on `kind`, each
- * `options` strict), for recipes and JSON Schema. `extra` adds fields to every member (e.g. a label).
+ * `options` strict), for recipes and JSON Schema. `options` may be left out only when the kind's options have no
+ * required field. `extra` adds fields to every member (e.g. a label).
  */
 export const specSchema = (
   registry: AnyRegistry,
@@ -185,7 +186,7 @@ export const specSchema = (
     z
       .object({
         kind: z.literal(each.kind).describe(each.description),
-        options: (each.options as z.ZodType).optional(),
+        options: Options.defaultsOf(each.options as z.ZodType) === undefined ? (each.options as z.ZodType) : (each.options as z.ZodType).optional(),
         ...extra(each)
       })
       .strict()
@@ -233,7 +234,8 @@ export const describeOptions = (schema: Options.Schema): ReadonlyArray<OptionDes
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     type: typeText(property),
-    default: defaults[name],
+    // The schema's own default for the field; for options with required fields, empty options do not parse.
+    default: "default" in property ? property["default"] : defaults[name],
     description: typeof property["description"] === "string" ? property["description"] : undefined,
     required: (json.required ?? []).includes(name)
   }))

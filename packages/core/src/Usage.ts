@@ -98,3 +98,27 @@ export const totalTokens = (usage: Usage): number | undefined =>
   usage.inputTokens === undefined || usage.outputTokens === undefined
     ? undefined
     : usage.inputTokens + usage.outputTokens
+
+/** A count of a usage that is not a count: the field and the raw value (negative, `NaN`, `±Infinity`, not a number). */
+export interface InvalidCount {
+  readonly field: Field
+  readonly value: unknown
+}
+
+/**
+ * The first count of a usage that is not a finite number ≥ 0 (an unknown count, `undefined`, is fine), or
+ * `undefined` when every count is valid. The contracts refuse such usage before anything is charged or written:
+ * `1e400` in a server's JSON is `Infinity` after parsing, a negative count would never exhaust a budget, and `NaN`
+ * would make every limit pass.
+ *
+ * @example
+ * Usage.invalidCount(Usage.make({ outputTokens: -3 })) // { field: "outputTokens", value: -3 }
+ */
+export const invalidCount = (usage: Usage): InvalidCount | undefined => {
+  for (const field of fields) {
+    const value: unknown = usage[field]
+    if (value === undefined) continue
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return { field, value }
+  }
+  return undefined
+}

@@ -1,10 +1,12 @@
 import { Data, Effect } from "effect"
 import type { Scope } from "effect"
-import { LanguageModel, ProcessRewardModel } from "@stepwise/core"
-import { Presets, World } from "@stepwise/simulator"
-import type * as Recipe from "./Recipe.js"
+import type { InvalidOptions } from "@stepwise/core"
+import { LanguageModel, ProcessRewardModel, Registry } from "@stepwise/core"
+import type { Backend as ModelBackend } from "@stepwise/models"
+import { Verifiers } from "@stepwise/verifiers"
+import type { Registries } from "./Registries.js"
 
-/** The services a backend gives every strategy of a run: a policy and a verifier. */
+/** The services a run gives every strategy: a policy and a verifier, and the backend's label. */
 export interface Backend {
   readonly name: string
   readonly languageModel: LanguageModel.Service
@@ -30,7 +32,7 @@ export const provide =
       Effect.provideService(ProcessRewardModel.ProcessRewardModel, backend.processRewardModel)
     )
 
-/** A backend could not be made (unknown preset, unreachable server, a kind this factory does not know). */
+/** A backend could not start (a server unreachable at start, an engine that would not load). */
 export class BackendError extends Data.TaggedError("BackendError")<{
   readonly kind: string
   readonly detail: string
@@ -40,74 +42,60 @@ export class BackendError extends Data.TaggedError("BackendError")<{
   }
 }
 
-/** Makes the backend a recipe names; scoped, so servers and engines are closed when the run ends. */
-export type Factory = (spec: Recipe.BackendSpec) => Effect.Effect<Backend, BackendError, Scope.Scope>
+/** A kind with its options, as a recipe, the command line or the Promise API names it. */
+export interface Spec {
+  readonly kind: string
+  readonly options?: unknown
+}
+
+/** What to make: the backend, and the verifier (default: the one the backend suggests). */
+export interface Choice {
+  readonly backend: Spec
+  readonly verifier?: Spec | undefined
+}
+
+/** Where relative paths are read from and where API keys come from (default: the working folder, the process environment). */
+export type Context = ModelBackend.Context
+
+const processContext = (): Context => ({ baseDirectory: process.cwd(), environment: (name) => process.env[name] })
 
 /**
- * A simulator world as a benchmark backend: its policy and its discriminative PRM.
+ * Makes the policy and the verifier a run names, from the registries: the backend by kind (validated options;
+ * relative paths against `context.baseDirectory`; API keys from the variables the options name), then the
+ * verifier by kind over that backend's model (another backend's model when its options name one). Scoped: clients
+ * and engines are released with the run. Bad options fail with `InvalidOptions` naming the field; a backend
+ * that cannot start fails with `BackendError`.
  *
  * @example
- * const backend = yield* Backends.simulator({ kind: "simulator", preset: "calibrated", seed: 0 })
+ * const backend = yield* Backends.make({ backend: { kind: "vllm", options: { url, model } } }, Registries.builtIn)
  */
-export const simulator = (spec: {
-  readonly preset: string
-  readonly seed: number
-  readonly prefixCache?: { readonly capacityTokens?: number | undefined; readonly blockSize?: number | undefined } | undefined
-}): Effect.Effect<Backend, BackendError> => {
-  const preset = Presets.all[spec.preset]
-  if (preset === undefined)
-    return Effect.fail(new BackendError({ kind: "simulator", detail: `"${spec.preset}" is not a preset (one of ${Object.keys(Presets.all).join(", ")})` }))
-  const make = () =>
-    Effect.mapError(
-      World.makeEffect(preset, {
-        seed: spec.seed,
-        ...(spec.prefixCache === undefined
-          ? {}
-          : {
-              prefixCache: {
-                ...(spec.prefixCache.capacityTokens === undefined ? {} : { capacityTokens: spec.prefixCache.capacityTokens }),
-                ...(spec.prefixCache.blockSize === undefined ? {} : { blockSize: spec.prefixCache.blockSize })
-              }
-            })
-      }),
-      (error) => new BackendError({ kind: "simulator", detail: error.message })
+export const make = (
+  choice: Choice,
+  registries: Pick<Registries, "backends" | "verifiers">,
+  context: Context = processContext()
+): Effect.Effect<Backend, InvalidOptions | BackendError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const backendOf = (spec: Spec) => Registry.make(registries.backends, spec.kind, spec.options ?? {}, context)
+    const made = yield* backendOf(choice.backend)
+    const verifier = choice.verifier ?? made.defaultVerifier
+    const processRewardModel = yield* Verifiers.make(
+      verifier,
+      {
+        languageModel: made.languageModel,
+        modelOf: (spec) => Effect.map(backendOf(spec), (other) => other.languageModel),
+        environment: context.environment
+      },
+      registries.verifiers
     )
-  const servicesOf = (world: World.World) => ({ languageModel: world.languageModel, processRewardModel: world.processRewardModel })
-  return Effect.map(make(), (world) => ({
-    name: `simulator/${spec.preset}`,
-    ...servicesOf(world),
-    // With a prefix cache, each problem run gets its own world (the same model, a cold cache): no strategy profits
-    // from another's requests. The world was just made from the same options, so making it again cannot fail.
-    ...(spec.prefixCache === undefined ? {} : { isolate: Effect.map(Effect.orDie(make()), servicesOf) })
-  }))
-}
-
-/** Factories for the backends that live outside the harness (given by the caller, e.g. the CLI over `@stepwise/models`). */
-export interface External {
-  readonly endpoint?: (spec: Extract<Recipe.BackendSpec, { kind: "endpoint" }>) => Effect.Effect<Backend, BackendError, Scope.Scope>
-  readonly gguf?: (spec: Extract<Recipe.BackendSpec, { kind: "gguf" }>) => Effect.Effect<Backend, BackendError, Scope.Scope>
-}
-
-/**
- * Makes a backend factory: the simulator built in, endpoint and GGUF backends from `external`. A kind with no
- * factory fails with a `BackendError` that says what to pass.
- */
-export const factoryOf =
-  (external: External = {}): Factory =>
-  (spec) => {
-    switch (spec.kind) {
-      case "simulator":
-        return simulator(spec)
-      case "endpoint":
-        return external.endpoint === undefined
-          ? Effect.fail(new BackendError({ kind: "endpoint", detail: "no endpoint backend factory was given (pass Backends.factoryOf({ endpoint }))" }))
-          : external.endpoint(spec)
-      case "gguf":
-        return external.gguf === undefined
-          ? Effect.fail(new BackendError({ kind: "gguf", detail: "no GGUF backend factory was given (pass Backends.factoryOf({ gguf }))" }))
-          : external.gguf(spec)
+    const isolate = made.isolate
+    return {
+      name: made.label,
+      languageModel: made.languageModel,
+      processRewardModel,
+      ...(isolate === undefined ? {} : { isolate: Effect.map(isolate, (languageModel) => ({ languageModel, processRewardModel })) })
     }
-  }
-
-/** The default backend factory: the simulator only. */
-export const factory: Factory = factoryOf()
+  }).pipe(
+    Effect.mapError((error) =>
+      error._tag === "InvalidOptions" ? error : new BackendError({ kind: choice.backend.kind, detail: error.message })
+    )
+  )

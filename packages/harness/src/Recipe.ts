@@ -1,25 +1,17 @@
 import { Data, Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { z } from "zod"
+import { Budget, CostModel } from "@stepwise/accountant"
+import type { CostModels } from "@stepwise/accountant"
 import { Options, Registry } from "@stepwise/core"
 import type { Strategies, Strategy } from "@stepwise/search"
+import type { Verifiers } from "@stepwise/verifiers"
+import type * as Backends from "./Backends.js"
 import * as Registries from "./Registries.js"
 import * as Sweep from "./Sweep.js"
 
-const count = z.number().finite().min(0)
-
-/** Limits over any subset of the accountant's resources (a resource left out is unlimited). */
-export const Limits = z
-  .object({
-    inputTokens: count.optional(),
-    outputTokens: count.optional(),
-    totalTokens: count.optional(),
-    verifierCalls: count.optional(),
-    verifierTokens: count.optional(),
-    cost: count.optional()
-  })
-  .strict()
-  .describe("Limits over the accountant's resources; a resource left out is unlimited.")
+/** Limits over any subset of the accountant's resources (a resource left out is unlimited): `Budget.limits`. */
+export const Limits = Budget.limits
 
 const fileDataset = (kind: "math500" | "gsm8k" | "aime" | "game24", description: string) =>
   z
@@ -105,53 +97,8 @@ export const BudgetSpec = z
 /** A budget entry of a recipe. */
 export type BudgetSpec = z.infer<typeof BudgetSpec>
 
-/** A transformer's shape for Kinetics eFLOPs. */
-export const ModelShape = z
-  .object({
-    parameters: z.number().positive(),
-    queryHeads: z.number().int().positive(),
-    kvHeads: z.number().int().positive(),
-    headDim: z.number().int().positive(),
-    layers: z.number().int().positive()
-  })
-  .strict()
-
-/** The backend of a recipe: a simulator preset, an OpenAI-compatible endpoint, or a local GGUF file. */
-export const BackendSpec = z.discriminatedUnion("kind", [
-  z
-    .object({
-      kind: z.literal("simulator"),
-      preset: z.string().min(1).default("calibrated").describe("calibrated, easy, medium, hard, weakVerifier, strongVerifier"),
-      seed: z.number().int().min(0).default(0).describe("World seed."),
-      prefixCache: z
-        .object({
-          capacityTokens: z.number().int().min(1).optional().describe("Tokens the cache holds (default 1,048,576)."),
-          blockSize: z.number().int().min(1).optional().describe("Tokens per block (default 16, as vLLM).")
-        })
-        .strict()
-        .optional()
-        .describe("Model a server's automatic prefix cache (vLLM's): requests report the cached part of their input.")
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal("endpoint"),
-      url: z.string().url().describe("Base URL of an OpenAI-compatible server (vLLM, TGI, …)."),
-      model: z.string().min(1),
-      verifier: z.record(z.string(), z.unknown()).optional().describe("Verifier settings, read by the backend factory.")
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal("gguf"),
-      path: z.string().min(1).describe("Path of a GGUF model file, relative to the recipe's folder."),
-      verifier: z.record(z.string(), z.unknown()).optional()
-    })
-    .strict()
-])
-
-/** A backend entry of a recipe. */
-export type BackendSpec = z.infer<typeof BackendSpec>
+/** A backend, verifier or cost model of a recipe: its registered kind and options. */
+export type Spec = Backends.Spec
 
 /**
  * The schema of a benchmark recipe over the given registries: data sets × strategies × budgets × seeds on one
@@ -166,14 +113,22 @@ export const schemaOf = (registries: Registries.Registries) =>
     strategies: z.array(strategySpecSchema(registries.strategies) as z.ZodType<StrategySpec, unknown>).min(1),
     budgets: z.array(BudgetSpec).min(1).describe("Equal budgets: every strategy runs under each."),
     seeds: z.array(z.number().int().min(0)).min(1).default([0]),
-    backend: BackendSpec,
+    backend: (Registry.specSchema(registries.backends) as z.ZodType<Spec, unknown>).describe(
+      "The backend every strategy runs on: a registered kind (see stepwise list backends) and its options."
+    ),
+    verifier: (Registry.specSchema(registries.verifiers) as z.ZodType<Spec, unknown>)
+      .optional()
+      .describe("The verifier (see stepwise list verifiers); default: the one the backend suggests (the simulator's PRM, else ThinkPRM over the model)."),
+    costModel: (Registry.specSchema(registries.costModels) as z.ZodType<Spec, unknown>)
+      .optional()
+      .describe("How the cost resource is priced (see stepwise list costModels); default: plain tokens."),
     pool: Limits.optional().describe("Limits of the whole run, shared by every problem's child budget."),
     concurrency: z.number().int().min(1).max(256).default(4).describe("Problems run at once."),
-    modelShape: ModelShape.optional().describe(
-      "Policy shape for Kinetics eFLOPs (default: Qwen2.5-Math-1.5B's); given, it also prices the budgets' cost resource."
-    ),
-    verifierShape: ModelShape.optional().describe("Verifier shape for Kinetics eFLOPs (default: Qwen2.5-Math-PRM-7B's)."),
-    prices: Prices.optional().describe("Prices for the dollars cost axis (none: no dollars axis)."),
+    modelShape: CostModel.modelShape
+      .optional()
+      .describe("Policy shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-1.5B's). Budgets are priced by costModel."),
+    verifierShape: CostModel.modelShape.optional().describe("Verifier shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-PRM-7B's)."),
+    prices: Prices.optional().describe("Prices for the report's dollars axis (none: no dollars axis). Budgets are priced by costModel."),
     sizing: Sweep.SizingSpec.default({ tokensPerSolution: 400 }).describe("How scaled strategies turn a budget into a size."),
     grading: z
       .object({
@@ -246,8 +201,18 @@ export const Recipe = schemaOf(Registries.builtIn)
 /** A validated recipe (defaults filled in). */
 export type Recipe = z.infer<typeof Recipe>
 
-/** The recipe as written (defaults optional), its strategies typed by a registry (default: the built-in one). */
-export type RecipeInput<Strategies_ extends Strategies.Any = Strategies.BuiltIn> = Omit<z.input<typeof Recipe>, "strategies"> & {
+/**
+ * The recipe as written (defaults optional), its strategies, verifier and backend typed by registries (default:
+ * the built-in ones): a misspelt kind or option is a type error.
+ */
+export type RecipeInput<
+  Strategies_ extends Strategies.Any = Strategies.BuiltIn,
+  Verifiers_ extends Verifiers.Any = Registries.BuiltInVerifiers,
+  Backends_ extends Registries.Registries["backends"] = Registries.BuiltInBackends
+> = Omit<
+  z.input<typeof Recipe>,
+  "strategies" | "backend" | "verifier" | "costModel"
+> & {
   readonly strategies: ReadonlyArray<
     Registry.Spec<Strategies_> & {
       readonly label?: string
@@ -256,6 +221,9 @@ export type RecipeInput<Strategies_ extends Strategies.Any = Strategies.BuiltIn>
       readonly scale?: "budget" | "until-budget"
     }
   >
+  readonly backend: Registry.Spec<Backends_>
+  readonly verifier?: Registry.Spec<Verifiers_>
+  readonly costModel?: Registry.Spec<CostModels.BuiltIn>
 }
 
 /** A recipe failed validation or could not be read: names the file (when any), the field path and what is wrong. */
@@ -317,7 +285,7 @@ export const optionsAt = (strategy: StrategySpec, budget: string): Readonly<Reco
 })
 
 /** Recipe limits as the accountant's `Budget.Limits` (unset resources left out). */
-export const limitsOf = (limits: z.infer<typeof Limits>): Partial<Record<"inputTokens" | "outputTokens" | "totalTokens" | "verifierCalls" | "verifierTokens" | "cost", number>> =>
+export const limitsOf = (limits: z.infer<typeof Limits>): Budget.Limits =>
   Object.fromEntries(Object.entries(limits).filter((entry): entry is [string, number] => entry[1] !== undefined))
 
 /** The published JSON Schema as the text of `recipe.schema.json` (2-space indented, final newline). */

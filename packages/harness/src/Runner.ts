@@ -1,11 +1,12 @@
 import { existsSync, renameSync } from "node:fs"
 import { resolve } from "node:path"
-import { Clock, Data, Effect } from "effect"
-import { Accountant, CostModel } from "@stepwise/accountant"
+import { Clock, Data, Effect, Scheduler } from "effect"
+import { Accountant, CostModels } from "@stepwise/accountant"
 import type { InvalidOptions, Problem, SearchResult } from "@stepwise/core"
 import { Options as OptionSchemas, Redaction, Registry } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
+import * as Registries from "./Registries.js"
 import * as Backends from "./Backends.js"
 import * as CostAxes from "./CostAxes.js"
 import * as Dataset from "./Dataset.js"
@@ -49,10 +50,10 @@ export const defaultDatasetLoader: DatasetLoader = (spec) => {
 export interface Options {
   /** The results file (JSON Lines); a rerun with the same file resumes. */
   readonly results: string
-  /** The strategy registry the recipe's kinds are made from (default: every strategy of `@stepwise/search`). */
-  readonly strategies?: Strategies.Any
-  /** Makes the backend (default `Backends.factory`: the simulator). */
-  readonly backendFactory?: Backends.Factory
+  /** The registries the recipe's strategies, backend, verifier and cost model are made from (default: the built-in ones). */
+  readonly registries?: Registries.Registries
+  /** Reads an environment variable (API keys the backend's options name; default: the process environment). */
+  readonly environment?: (name: string) => string | undefined
   /** Loads data sets (default: the file formats). */
   readonly datasetLoader?: DatasetLoader
   /** Folder that relative paths of the recipe are resolved against (default: the working folder). */
@@ -151,10 +152,14 @@ const fingerprint = (text: string): string => {
 }
 
 /**
- * The identity of a recipe's backend in result keys: its kind and a fingerprint of its whole configuration, so
- * results of another model, server or world are never taken for this one's on a rerun.
+ * The identity of a recipe's backend in result keys: its kind and a fingerprint of its whole configuration (its
+ * options, and the verifier when the recipe names one), so results of another model, server, world or verifier are
+ * never taken for this one's on a rerun. The options are fingerprinted flat beside the kind.
  */
-export const backendIdentity = (spec: Recipe.BackendSpec): string => `${spec.kind}#${fingerprint(stableJson(spec))}`
+export const backendIdentity = (spec: Recipe.Spec, verifier?: Recipe.Spec): string => {
+  const options = typeof spec.options === "object" && spec.options !== null ? (spec.options as Record<string, unknown>) : {}
+  return `${spec.kind}#${fingerprint(stableJson({ ...options, kind: spec.kind, ...(verifier === undefined ? {} : { verifier }) }))}`
+}
 
 const describeError = (error: { readonly _tag: string; readonly message?: string }): string =>
   Redaction.scrub(`${error._tag}: ${error.message ?? ""}`.trim())
@@ -170,7 +175,7 @@ export const plan = (
   datasets: ReadonlyArray<readonly [Recipe.DatasetSpec, Dataset.Dataset]>,
   strategies: Strategies.Any = Strategies.registry
 ): ReadonlyArray<Work> => {
-  const backend = backendIdentity(recipe.backend)
+  const backend = backendIdentity(recipe.backend, recipe.verifier)
   const entryOf = (kind: string): SizedEntry | undefined => strategies.entries[kind]
   // The run's seed goes to every strategy that takes one.
   const seeded = (kind: string): boolean => {
@@ -239,15 +244,15 @@ const outcomeOf = (
  * line, which the next run drops and redoes.
  *
  * @example
- * const outcome = yield* Runner.run(recipe, { results: "results.jsonl", backendFactory: Backends.factory })
+ * const outcome = yield* Runner.run(recipe, { results: "results.jsonl" })
  */
 export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outcome, RunError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const base = options.baseDirectory ?? process.cwd()
       const loader = options.datasetLoader ?? defaultDatasetLoader
-      const registry = options.strategies ?? Strategies.registry
-      const backendFactory = options.backendFactory ?? Backends.factory
+      const registries = options.registries ?? Registries.builtIn
+      const registry = registries.strategies
       const datasets = yield* Effect.forEach(recipe.datasets, (spec) =>
         Effect.map(loader(resolveSpec(spec, base)), (dataset) => [spec, dataset] as const)
       )
@@ -276,7 +281,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       // What a record keeps of a strategy's options: the strategy's own account (defaults filled in), else as given.
       const optionsOf = (item: Work): Readonly<Record<string, unknown>> => strategies.get(identity(item))?.options ?? item.options
 
-      const backend = yield* backendFactory(recipe.backend)
+      const backend = yield* Backends.make({ backend: recipe.backend, verifier: recipe.verifier }, registries, {
+        baseDirectory: base,
+        environment: options.environment ?? ((name) => process.env[name])
+      })
 
       // Everything is valid: only now may an old results file be moved aside.
       let movedAside: string | undefined
@@ -310,10 +318,9 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       }
       const todo = work.filter((item) => !isDone(item.key))
 
-      const costModel =
-        recipe.modelShape === undefined
-          ? CostModel.tokens
-          : CostModel.kinetics({ policy: recipe.modelShape, verifier: recipe.verifierShape ?? CostAxes.defaultVerifierShape })
+      // The budgets' cost resource is priced by the recipe's cost model (registry kind); the report's eFLOPs and
+      // dollars axes are measured beside it on every call.
+      const costModel = yield* CostModels.make(recipe.costModel ?? { kind: "tokens" }, registries.costModels)
       const measures = CostAxes.measuresOf({ policyShape: recipe.modelShape, verifierShape: recipe.verifierShape, prices: recipe.prices })
       const pool = yield* Accountant.make(Recipe.limitsOf(recipe.pool ?? {}), "pool", { costModel, measures })
       const writer = yield* ResultsFile.open(options.results, previous)
@@ -424,7 +431,11 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           )
         })
 
-      yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true })
+      // Fibers yield to the event loop every 64 operations (Effect's default is 2,048): the simulator answers
+      // synchronously, and at the default a batch of problems held the loop for seconds, so Ctrl-C waited that long.
+      yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true }).pipe(
+        Effect.provideService(Scheduler.MaxOpsBeforeYield, 64)
+      )
       const records = ResultRecord.latest([...previous.records, ...added])
       const planned = new Set(work.map((item) => item.key))
       return {

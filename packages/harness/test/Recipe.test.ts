@@ -16,7 +16,7 @@ const fails = (value: unknown) => Effect.runPromise(Effect.flip(Recipe.parse(val
 describe("Recipe", () => {
   it("fills defaults", async () => {
     const recipe = await Effect.runPromise(Recipe.parse(minimal))
-    expect(recipe).toMatchObject({ name: "benchmark", seeds: [0], concurrency: 4, backend: { kind: "simulator", preset: "calibrated", seed: 0 } })
+    expect(recipe).toMatchObject({ name: "benchmark", seeds: [0], concurrency: 4, backend: { kind: "simulator" } })
     expect(recipe.datasets[0]).toMatchObject({ kind: "simulator", preset: "calibrated", seed: 1, count: 5 })
   })
 
@@ -28,7 +28,13 @@ describe("Recipe", () => {
     expect(await fails({ ...minimal, budgets: [{ label: "x", limits: { tokens: 5 } }] })).toMatchObject({ field: "budgets.0.limits.tokens" })
     expect(await fails({ ...minimal, datasets: [{ kind: "math500" }] })).toMatchObject({ field: "datasets.0.path" })
     expect(await fails({ ...minimal, datasets: [{ kind: "csv", path: "x" }] })).toMatchObject({ field: "datasets.0.kind" })
-    expect(await fails({ ...minimal, backend: { kind: "endpoint", url: "not a url", model: "m" } })).toMatchObject({ field: "backend.url" })
+    expect(await fails({ ...minimal, backend: { kind: "vllm", options: { url: "not a url", model: "m" } } })).toMatchObject({ field: "backend.options.url" })
+    expect(await fails({ ...minimal, backend: { kind: "vllm" } })).toMatchObject({ field: "backend.options" })
+    expect(await fails({ ...minimal, backend: { kind: "simulator", preset: "easy" } })).toMatchObject({ field: "backend.preset" })
+    expect(await fails({ ...minimal, verifier: { kind: "think-prm", options: { chain: 2 } } })).toMatchObject({ field: "verifier.options.chain" })
+    expect(await fails({ ...minimal, costModel: { kind: "price", options: { inputPerMillion: -1, outputPerMillion: 1 } } })).toMatchObject({
+      field: "costModel.options.inputPerMillion"
+    })
     expect(await fails({ ...minimal, strategies: [] })).toMatchObject({ field: "strategies" })
     const error = await fails({ ...minimal, seeds: [-1] })
     expect(error.message).toContain('recipe.json: field "seeds.0"')
@@ -58,7 +64,7 @@ describe("Recipe", () => {
     expect(readFileSync(file, "utf8")).toBe(Recipe.jsonSchemaText())
     const schema = Recipe.jsonSchema() as { required: ReadonlyArray<string>; properties: Record<string, unknown> }
     expect(schema.required).toEqual(expect.arrayContaining(["datasets", "strategies", "budgets", "backend"]))
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["pool", "concurrency", "modelShape", "seeds"]))
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["pool", "concurrency", "backend", "verifier", "costModel", "seeds"]))
   })
 
   it("loads the shipped simulator recipe", async () => {

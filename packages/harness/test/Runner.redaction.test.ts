@@ -9,7 +9,8 @@ import { InvalidRequest, Registry } from "@stepwise/core"
 import type { SearchError } from "@stepwise/core"
 import { Strategy } from "@stepwise/search"
 import { Credentials, Scripted } from "@stepwise/testing"
-import { Recipe, Runner } from "../src/index.js"
+import { Backend } from "@stepwise/models"
+import { Recipe, Registries, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
 
 /** An error of a third-party strategy whose message carries a server's text as it came. */
@@ -32,22 +33,29 @@ const resultsOf = (kind: "leaky" | "one-shot", text: string): Promise<string> =>
   const directory = mkdtempSync(join(tmpdir(), "stepwise-redaction-"))
   writeFileSync(join(directory, "problems.jsonl"), OneShot.problemsFile(1))
   const strategies = pipe(OneShot.strategies, (registry) => Registry.add(registry, leaky(text)))
-  const failing = () =>
-    Effect.succeed({
-      name: "scripted",
-      languageModel: Scripted.languageModel(() => new InvalidRequest({ backend: "scripted", detail: text })),
-      processRewardModel: Scripted.verifier(() => 0.5)
-    })
+  // A backend registered for the test whose every call fails with `text`.
+  const failing = Backend.define({
+    kind: "failing",
+    description: "Every call fails with the given text (a test backend).",
+    options: z.object({}).strict(),
+    build: () =>
+      Effect.succeed({
+        label: "scripted",
+        languageModel: Scripted.languageModel(() => new InvalidRequest({ backend: "scripted", detail: text })),
+        defaultVerifier: { kind: "scripted-half" }
+      })
+  })
+  const registries = Registries.extend({ ...OneShot.registries, strategies }, { backends: [failing] })
   const recipe = {
     datasets: [{ kind: "aime", path: "problems.jsonl" }],
     strategies: [{ kind }],
     budgets: [{ label: "b", limits: {} }],
-    backend: { kind: "simulator" }
+    backend: { kind: "failing" }
   }
   const results = join(directory, "results.jsonl")
   return Effect.runPromise(
-    Effect.flatMap(Recipe.parse(recipe as never, undefined, { strategies }), (parsed) =>
-      Runner.run(parsed, { results, baseDirectory: directory, strategies, backendFactory: failing, progress: "none" })
+    Effect.flatMap(Recipe.parse(recipe as never, undefined, registries), (parsed) =>
+      Runner.run(parsed, { results, baseDirectory: directory, registries, progress: "none" })
     )
   ).then(() => readFileSync(results, "utf8"))
 }

@@ -5,15 +5,15 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber } from "effect"
 import { describe, expect, it } from "vitest"
-import type { LanguageModel } from "@stepwise/core"
-import type { Backends } from "../src/index.js"
-import { Recipe, ResultsFile, Runner } from "../src/index.js"
+import { Recipe, Registries, ResultsFile, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
+import { Backend } from "@stepwise/models"
+import { z } from "zod"
 import { Scripted } from "@stepwise/testing"
 
 const folder = () => mkdtempSync(join(tmpdir(), "stepwise-runner-"))
 
-type Input = Recipe.RecipeInput<typeof OneShot.strategies>
+type Input = Recipe.RecipeInput<typeof OneShot.strategies, Registries.Registries["verifiers"], Registries.Registries["backends"]>
 
 const recipeIn = (directory: string, count: number, extra: Partial<Input> = {}): Input => {
   writeFileSync(join(directory, "problems.jsonl"), OneShot.problemsFile(count))
@@ -25,7 +25,7 @@ const recipeIn = (directory: string, count: number, extra: Partial<Input> = {}):
       { label: "large", limits: { outputTokens: 1000 } }
     ],
     seeds: [0, 1],
-    backend: { kind: "simulator" },
+    backend: { kind: "scripted" },
     concurrency: 3,
     ...extra
   }
@@ -39,8 +39,7 @@ const runIn = (directory: string, recipe: Input, options: Partial<Runner.Options
     Runner.run(parsed, {
       results: join(directory, "out", "results.jsonl"),
       baseDirectory: directory,
-      strategies: OneShot.strategies,
-      backendFactory: OneShot.backend(),
+      registries: OneShot.registries,
       progress: "lines",
       output: quiet,
       ...options
@@ -160,9 +159,10 @@ describe("Runner", () => {
   it("records a failing strategy's error and counts the problem wrong", async () => {
     const directory = folder()
     const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 3, { seeds: [0], budgets: [{ label: "b", limits: {} }], strategies: [{ kind: "one-shot" }] }), {
-        backendFactory: OneShot.backend({ failOn: [2] })
-      })
+      runIn(
+        directory,
+        recipeIn(directory, 3, { seeds: [0], budgets: [{ label: "b", limits: {} }], strategies: [{ kind: "one-shot" }], backend: { kind: "scripted", options: { failOn: [2] } } })
+      )
     )
     const failed = outcome.records.find((record) => record.problemId === "aime-2")
     expect(failed).toMatchObject({ correct: false, noAnswer: "error", answer: null })
@@ -185,45 +185,59 @@ describe("Runner", () => {
 
   it("runs at most `concurrency` problems at once", async () => {
     const directory = folder()
-    let inFlight = 0
-    let most = 0
-    const counting: Backends.Factory = (spec) =>
-      Effect.map(OneShot.backend({ delayMillis: 3 })(spec), (backend) => ({
-        ...backend,
-        languageModel: {
-          ...backend.languageModel,
-          generate: (request: LanguageModel.GenerateRequest) =>
-            Effect.acquireUseRelease(
-              Effect.sync(() => {
-                inFlight++
-                most = Math.max(most, inFlight)
-              }),
-              () => backend.languageModel.generate(request),
-              () => Effect.sync(() => void inFlight--)
-            )
-        }
-      }))
-    const outcome = await Effect.runPromise(runIn(directory, recipeIn(directory, 12, { concurrency: 3 }), { backendFactory: counting }))
+    OneShot.inFlight.now = 0
+    OneShot.inFlight.most = 0
+    const outcome = await Effect.runPromise(
+      runIn(directory, recipeIn(directory, 12, { concurrency: 3, backend: { kind: "scripted", options: { delayMillis: 3 } } }))
+    )
     expect(outcome.ran).toBe(96)
-    expect(most).toBe(3)
+    expect(OneShot.inFlight.most).toBe(3)
   })
 
-  it("computes eFLOPs as the cost when a model shape is given", async () => {
+  it("prices the budgets' cost by the recipe's cost model kind, and measures eFLOPs beside it", async () => {
     const directory = folder()
-    const outcome = await Effect.runPromise(
-      runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], modelShape: { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 } }))
+    const shape = { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 }
+    const kinetics = await Effect.runPromise(
+      runIn(
+        directory,
+        recipeIn(directory, 2, {
+          seeds: [0],
+          strategies: [{ kind: "one-shot" }],
+          budgets: [{ label: "b", limits: {} }],
+          costModel: { kind: "kinetics", options: { policy: shape, verifier: shape } },
+          modelShape: shape,
+          verifierShape: shape
+        })
+      )
     )
-    for (const record of outcome.records) {
+    for (const record of kinetics.records) {
       expect(record.costUnit).toBe("eFLOPs")
       expect(record.eflops).toBe(record.cost)
       expect(record.eflops).toBeGreaterThan(2 * 1e9 * record.outputTokens)
+    }
+    const other = folder()
+    const priced = await Effect.runPromise(
+      runIn(
+        other,
+        recipeIn(other, 2, {
+          seeds: [0],
+          strategies: [{ kind: "one-shot" }],
+          budgets: [{ label: "b", limits: {} }],
+          costModel: { kind: "weighted", options: { input: 0, output: 2, unit: "credits" } }
+        })
+      )
+    )
+    for (const record of priced.records) {
+      expect(record.costUnit).toBe("credits")
+      expect(record.cost).toBe(2 * record.outputTokens)
+      expect(record.eflops).toBeGreaterThan(0)
     }
   })
 
   it("stops cleanly when interrupted: whole lines only, and a rerun fills the gaps", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 10)
-    const fiber = Effect.runFork(runIn(directory, recipe, { backendFactory: OneShot.backend({ delayMillis: 5 }) }))
+    const fiber = Effect.runFork(runIn(directory, { ...recipe, backend: { kind: "scripted", options: { delayMillis: 5 } } }))
     const results = join(directory, "out", "results.jsonl")
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
@@ -246,7 +260,7 @@ describe("Runner", () => {
     const written = readLines(results).length
     expect(written).toBeGreaterThanOrEqual(12)
     expect(written).toBeLessThan(80)
-    const resumed = await Effect.runPromise(runIn(directory, recipe))
+    const resumed = await Effect.runPromise(runIn(directory, { ...recipe, backend: { kind: "scripted", options: { delayMillis: 5 } } }))
     expect(resumed).toMatchObject({ skipped: written, ran: 80 - written })
     expect(new Set(readLines(results).map((record) => record.key)).size).toBe(80)
   })
@@ -360,23 +374,32 @@ describe("Runner in a separate process", () => {
       `${JSON.stringify({ problem: "What is one half?", solution: "", answer: "\\frac{1}{2}", subject: "Prealgebra", level: 1, unique_id: "half" })}\n`
     )
     const answers = ["\\frac{1}{2}", "0.5", "1/2", "3", "3"]
-    const backend: Backends.Factory = () =>
-      Effect.succeed({
-        name: "scripted",
-        languageModel: Scripted.languageModel((_request, index) => `## Step 1: think\n\nTherefore, the final answer is: $\\boxed{${answers[index] ?? "3"}}$.`),
-        processRewardModel: Scripted.verifier(() => 0.5)
-      })
-    const outcome = await Effect.runPromise(
-      runIn(
-        directory,
+    const voters = Backend.define({
+      kind: "voters",
+      description: "Answers one half three ways and 3 twice (a test backend).",
+      options: z.object({}).strict(),
+      build: () =>
+        Effect.succeed({
+          label: "voters",
+          languageModel: Scripted.languageModel((_request, index) => `## Step 1: think\n\nTherefore, the final answer is: $\\boxed{${answers[index] ?? "3"}}$.`),
+          defaultVerifier: { kind: "scripted-half" }
+        })
+    })
+    const registries = Registries.extend(OneShot.registries, { backends: [voters] })
+    const recipe = await Effect.runPromise(
+      Recipe.parse(
         {
           datasets: [{ kind: "math500", path: "half.jsonl" }],
           strategies: [{ kind: "self-consistency", options: { n: 5, batch: 5 } }],
           budgets: [{ label: "b", limits: {} }],
-          backend: { kind: "simulator" }
+          backend: { kind: "voters" }
         },
-        { backendFactory: backend }
+        undefined,
+        registries
       )
+    )
+    const outcome = await Effect.runPromise(
+      Runner.run(recipe, { results: join(directory, "out.jsonl"), baseDirectory: directory, registries, progress: "none" })
     )
     expect(outcome.records).toHaveLength(1)
     expect(outcome.records[0]).toMatchObject({ correct: true, outcome: "correct" })
@@ -397,7 +420,7 @@ describe("Runner in a separate process", () => {
               { kind: "best-of-n", options: { n: 2, batch: 1, concurrency: 1 } }
             ],
             budgets: [{ label: "b", limits: {} }],
-            backend: { kind: "simulator", prefixCache: {} }
+            backend: { kind: "simulator", options: { prefixCache: {} } }
           })
         ),
         { results: join(directory, "results.jsonl"), progress: "none", concurrency: 1 }

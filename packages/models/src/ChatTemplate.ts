@@ -10,7 +10,8 @@
  * const template = yield* ChatTemplate.fromString("{% for m in messages %}{{ m.content }}\n{% endfor %}")
  * const text = yield* ChatTemplate.continuation(template, messages, "## Step 1: ")
  */
-import { readFile } from "node:fs/promises"
+import { readFile, stat } from "node:fs/promises"
+import { basename, join } from "node:path"
 import { Template } from "@huggingface/jinja"
 import type { Message } from "@stepwise/core"
 import { InvalidOptions, InvalidRequest } from "@stepwise/core"
@@ -50,9 +51,9 @@ const tokenText = (value: unknown): string | undefined => {
  * Reads `chat_template`, `bos_token` and `eos_token` from a `tokenizer_config.json` file. A list of named templates
  * yields the one named "default".
  */
-export const fromTokenizerConfig = (path: string): Effect.Effect<ChatTemplate, InvalidOptions> =>
+export const fromTokenizerConfig = (path: string, field = "tokenizerConfig"): Effect.Effect<ChatTemplate, InvalidOptions> =>
   Effect.gen(function* () {
-    const failure = (detail: string) => new InvalidOptions({ subject: "ChatTemplate", field: "tokenizerConfig", detail })
+    const failure = (detail: string) => new InvalidOptions({ subject: "ChatTemplate", field, detail })
     const text = yield* Effect.tryPromise({
       try: () => readFile(path, "utf8"),
       catch: (error) => failure(`cannot be read (${path}): ${String(error)}`)
@@ -74,6 +75,51 @@ export const fromTokenizerConfig = (path: string): Effect.Effect<ChatTemplate, I
       bosToken: tokenText(config["bos_token"]),
       eosToken: tokenText(config["eos_token"])
     })
+  })
+
+const readText = (path: string, field: string): Effect.Effect<string, InvalidOptions> =>
+  Effect.tryPromise({
+    try: () => readFile(path, "utf8"),
+    catch: (error) => new InvalidOptions({ subject: "ChatTemplate", field, detail: `cannot be read (${path}): ${(error as { code?: string }).code ?? "read error"}` })
+  })
+
+const specialTokensOf = (path: string): Effect.Effect<SpecialTokens, InvalidOptions> =>
+  Effect.flatMap(readText(path, "chatTemplate"), (text) =>
+    Effect.try({
+      try: () => {
+        const config = JSON.parse(text) as Record<string, unknown>
+        return { bosToken: tokenText(config["bos_token"]), eosToken: tokenText(config["eos_token"]) }
+      },
+      catch: () => new InvalidOptions({ subject: "ChatTemplate", field: "chatTemplate", detail: `is not JSON (${path})` })
+    })
+  )
+
+const exists = (path: string): Effect.Effect<boolean> =>
+  Effect.promise(() => stat(path).then(() => true, () => false))
+
+/**
+ * Reads a chat template from a path: a Hub-style model folder (its `chat_template.jinja`, the newer layout, else the
+ * `chat_template` of its `tokenizer_config.json`; special tokens from `tokenizer_config.json`), a
+ * `tokenizer_config.json` file, or a Jinja file. Failures are `InvalidOptions` on `chatTemplate`, naming the path.
+ *
+ * @example
+ * const template = yield* ChatTemplate.fromPath("models/Qwen2.5-Math-1.5B-Instruct")
+ */
+export const fromPath = (path: string): Effect.Effect<ChatTemplate, InvalidOptions> =>
+  Effect.gen(function* () {
+    const isFolder = yield* Effect.promise(() => stat(path).then((found) => found.isDirectory(), () => false))
+    if (isFolder) {
+      const jinja = join(path, "chat_template.jinja")
+      const config = join(path, "tokenizer_config.json")
+      const hasConfig = yield* exists(config)
+      if (yield* exists(jinja)) return yield* fromString(yield* readText(jinja, "chatTemplate"), hasConfig ? yield* specialTokensOf(config) : {})
+      if (hasConfig) return yield* fromTokenizerConfig(config, "chatTemplate")
+      return yield* Effect.fail(
+        new InvalidOptions({ subject: "ChatTemplate", field: "chatTemplate", detail: `folder ${path} holds neither chat_template.jinja nor tokenizer_config.json` })
+      )
+    }
+    if (basename(path).endsWith(".json")) return yield* fromTokenizerConfig(path, "chatTemplate")
+    return yield* fromString(yield* readText(path, "chatTemplate"))
   })
 
 /**

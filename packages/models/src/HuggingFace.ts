@@ -29,21 +29,22 @@
  * const model = yield* HuggingFace.make({ endpointUrl: "http://127.0.0.1:8000", model: "Qwen/Qwen2.5-Math-7B-Instruct", kind: "vllm" })
  * const hosted = yield* HuggingFace.make({ model: "meta-llama/Llama-3.1-8B-Instruct", provider: "auto", accessToken: Redacted.make(token) })
  */
-import { chatCompletion, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError } from "@huggingface/inference"
+import type * as Inference from "@huggingface/inference"
 import type { LanguageModelError, Logprob, Message, Step } from "@stepwise/core"
-import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, RateLimited, Timeout, Unavailable, Usage } from "@stepwise/core"
-import { Effect, Layer, Redacted, Schema, Semaphore } from "effect"
+import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, Retry, Timeout, Unavailable, Usage } from "@stepwise/core"
+import { Clock, Effect, Layer, Redacted, Schema, Semaphore } from "effect"
 import * as ChatTemplate from "./ChatTemplate.js"
+import * as ServerKinds from "./ServerKind.js"
 import type * as Tokenizer from "./Tokenizer.js"
 
-/** The kind of server, which picks the defaults for continuation and sampling. */
-export type ServerKind = "provider" | "vllm" | "tgi" | "llama.cpp" | "ollama" | "openai-compatible"
+/** The kind of server, which picks the defaults for continuation and sampling and the fields it is sent. */
+export type ServerKind = ServerKinds.ServerKind
 
 /** How a partial assistant answer is continued (see the module doc). */
-export type Continuation = "continue-final-message" | "prefill" | "completions"
+export type Continuation = ServerKinds.Continuation
 
 /** How `n` samples are obtained: one request with `n`, or `n` parallel requests. */
-export type Sampling = "n" | "parallel"
+export type Sampling = ServerKinds.Sampling
 
 /** Options of `make`. */
 export interface Options {
@@ -61,6 +62,8 @@ export interface Options {
   readonly chatTemplate?: string
   /** A local `tokenizer_config.json` holding the chat template (and special tokens) for `completions`. */
   readonly tokenizerConfig?: string
+  /** A chat template already read (e.g. by `ChatTemplate.fromPath` from a model folder), for `completions`. */
+  readonly template?: ChatTemplate.ChatTemplate
   readonly sampling?: Sampling
   /** Most HTTP requests in flight at once for this backend (default 8). */
   readonly concurrency?: number
@@ -71,25 +74,15 @@ export interface Options {
   readonly retry?: LanguageModel.RetryOptions
   /** Time limit per attempt (default 120 s). */
   readonly timeoutMillis?: number
+  /** The server's context size: each request's `maxTokens` is lowered so the prompt plus it fits. */
+  readonly contextSize?: number
+  /** Output-token limits per role (e.g. the verifier's chains on a small model). */
+  readonly maxTokens?: LanguageModel.RoleLimits
   /** A fetch to use instead of the global one (a proxy, a test double). */
   readonly fetch?: typeof fetch
 }
 
-const defaultsOf = (kind: ServerKind): { readonly continuation: Continuation; readonly sampling: Sampling } => {
-  switch (kind) {
-    case "tgi":
-      return { continuation: "completions", sampling: "parallel" }
-    case "llama.cpp":
-    case "ollama":
-      return { continuation: "prefill", sampling: "parallel" }
-    case "vllm":
-    case "provider":
-    case "openai-compatible":
-      return { continuation: "continue-final-message", sampling: "n" }
-  }
-}
-
-const kinds: ReadonlyArray<ServerKind> = ["provider", "vllm", "tgi", "llama.cpp", "ollama", "openai-compatible"]
+const kinds: ReadonlyArray<ServerKind> = ServerKinds.kinds
 
 const validate = (options: Options): Effect.Effect<void, InvalidOptions> => {
   const invalid = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: "HuggingFace", field, detail }))
@@ -107,6 +100,15 @@ const validate = (options: Options): Effect.Effect<void, InvalidOptions> => {
     return invalid("timeoutMillis", `must be > 0, got ${options.timeoutMillis}`)
   if (options.continuation === "completions" && options.endpointUrl === undefined)
     return invalid("continuation", "completions needs an endpointUrl (providers serve chat only)")
+  const kind = options.kind ?? (options.endpointUrl === undefined ? "provider" : "openai-compatible")
+  const facts = ServerKinds.facts[kind]
+  if (options.continuation === "continue-final-message" && !facts.continueFinalMessage)
+    return invalid("continuation", `continue-final-message is vLLM's field, which a ${kind} server does not accept: use prefill or completions`)
+  if (options.continuation === "completions" && !facts.completions)
+    return invalid("continuation", `a ${kind} server has no /v1/completions: use prefill`)
+  if (options.sampling === "n" && !facts.n) return invalid("sampling", `a ${kind} server gives one choice per request: use parallel`)
+  if (options.contextSize !== undefined && !(Number.isInteger(options.contextSize) && options.contextSize >= 16))
+    return invalid("contextSize", `must be an integer ≥ 16, got ${options.contextSize}`)
   return Effect.void
 }
 
@@ -137,27 +139,37 @@ const finishFields = {
 
 const Alternative = Schema.Struct({ token: Schema.String, logprob: Schema.Number })
 
+/** Chat-style token logprobs: `{ content: [{ token, logprob, top_logprobs }] }`. */
+const ChatLogprobs = Schema.Struct({
+  content: Schema.NullOr(
+    Schema.Array(
+      Schema.Struct({
+        token: Schema.String,
+        logprob: Schema.Number,
+        top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Alternative)))
+      })
+    )
+  )
+})
+
+type ChatLogprobs = typeof ChatLogprobs.Type
+
+const chatLogprobsOf = (logprobs: ChatLogprobs | null | undefined): ReadonlyArray<Logprob.TokenLogprob> | undefined =>
+  logprobs === null || logprobs === undefined || logprobs.content === null
+    ? undefined
+    : logprobs.content.map((position) => ({
+        token: position.token,
+        logprob: position.logprob,
+        top: (position.top_logprobs ?? []).map((alternative) => ({ token: alternative.token, logprob: alternative.logprob }))
+      }))
+
 /** The body of a `/v1/chat/completions` reply, as far as the backend reads it. */
 export const ChatResponse = Schema.Struct({
   choices: Schema.Array(
     Schema.Struct({
       index: Schema.optional(Schema.Number),
       message: Schema.Struct({ content: Schema.optional(Schema.NullOr(Schema.String)) }),
-      logprobs: Schema.optional(
-        Schema.NullOr(
-          Schema.Struct({
-            content: Schema.NullOr(
-              Schema.Array(
-                Schema.Struct({
-                  token: Schema.String,
-                  logprob: Schema.Number,
-                  top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Alternative)))
-                })
-              )
-            )
-          })
-        )
-      ),
+      logprobs: Schema.optional(Schema.NullOr(ChatLogprobs)),
       ...finishFields
     })
   ),
@@ -170,13 +182,17 @@ export const CompletionResponse = Schema.Struct({
     Schema.Struct({
       index: Schema.optional(Schema.Number),
       text: Schema.String,
+      // OpenAI's legacy arrays (vLLM, SGLang), or the chat-style `{ content: [...] }` llama.cpp's server sends.
       logprobs: Schema.optional(
         Schema.NullOr(
-          Schema.Struct({
-            tokens: Schema.Array(Schema.String),
-            token_logprobs: Schema.Array(Schema.NullOr(Schema.Number)),
-            top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.NullOr(Schema.Record(Schema.String, Schema.Number)))))
-          })
+          Schema.Union([
+            Schema.Struct({
+              tokens: Schema.Array(Schema.String),
+              token_logprobs: Schema.Array(Schema.NullOr(Schema.Number)),
+              top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.NullOr(Schema.Record(Schema.String, Schema.Number)))))
+            }),
+            ChatLogprobs
+          ])
         )
       ),
       ...finishFields
@@ -222,14 +238,7 @@ const chatReply = (body: typeof ChatResponse.Type, stops: ReadonlyArray<string>)
   choices: byIndex(body.choices).map((choice) => ({
     text: cutAtStop(choice.message.content ?? "", stops),
     finishReason: finishReasonOf(choice, stops),
-    logprobs:
-      choice.logprobs?.content === null || choice.logprobs?.content === undefined
-        ? undefined
-        : choice.logprobs.content.map((position) => ({
-            token: position.token,
-            logprob: position.logprob,
-            top: (position.top_logprobs ?? []).map((alternative) => ({ token: alternative.token, logprob: alternative.logprob }))
-          }))
+    logprobs: chatLogprobsOf(choice.logprobs)
   })),
   usage: usageOf(body.usage)
 })
@@ -243,7 +252,9 @@ const completionReply = (body: typeof CompletionResponse.Type, stops: ReadonlyAr
       logprobs:
         logprobs === null || logprobs === undefined
           ? undefined
-          : logprobs.tokens.map((token, position) => ({
+          : "content" in logprobs
+            ? chatLogprobsOf(logprobs)
+            : logprobs.tokens.map((token, position) => ({
               token,
               logprob: logprobs.token_logprobs[position] ?? Number.NEGATIVE_INFINITY,
               top: Object.entries(logprobs.top_logprobs?.[position] ?? {})
@@ -273,14 +284,6 @@ export const apportion = (total: number, weights: ReadonlyArray<number>): Readon
     left--
   }
   return floors
-}
-
-const retryAfterMillis = (header: string | null): number | undefined => {
-  if (header === null) return undefined
-  const seconds = Number(header)
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000)
-  const date = Date.parse(header)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }
 
 /** The field a 4xx body names: OpenAI/vLLM `param`, else a quoted or backticked name in the message. */
@@ -323,13 +326,19 @@ interface Exchange {
 export const make = (options: Options): Effect.Effect<LanguageModel.Service, InvalidOptions> =>
   Effect.gen(function* () {
     yield* validate(options)
+    // The client loads with the first backend made, not with the package (a simulator-only run never needs it).
+    const { chatCompletion, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError }: typeof Inference = yield* Effect.promise(
+      () => import("@huggingface/inference")
+    )
     const name = options.name ?? "huggingface"
     const kind: ServerKind = options.kind ?? (options.endpointUrl === undefined ? "provider" : "openai-compatible")
-    const defaults = defaultsOf(kind)
+    const defaults = ServerKinds.facts[kind]
     const continuation = options.continuation ?? defaults.continuation
     const sampling = options.sampling ?? defaults.sampling
     const template =
-      options.chatTemplate !== undefined
+      options.template !== undefined
+        ? options.template
+        : options.chatTemplate !== undefined
         ? yield* ChatTemplate.fromString(options.chatTemplate)
         : options.tokenizerConfig !== undefined
           ? yield* ChatTemplate.fromTokenizerConfig(options.tokenizerConfig)
@@ -348,13 +357,13 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
     const semaphore = yield* Semaphore.make(options.concurrency ?? 8)
     const baseFetch = options.fetch ?? globalThis.fetch
 
-    const failureOf = (error: unknown, exchange: Exchange, signal: AbortSignal): LanguageModelError => {
+    const failureOf = (error: unknown, exchange: Exchange, signal: AbortSignal, now: number): LanguageModelError => {
       if (error instanceof InferenceClientProviderApiError) {
         const status = error.httpResponse.status
         const detail = scrub(`HTTP ${status}: ${messageOf(error.httpResponse.body)}`)
-        return httpFailure(status, detail, error.httpResponse.body, exchange)
+        return httpFailure(status, detail, error.httpResponse.body, exchange, now)
       }
-      if (error instanceof HttpStatusError) return httpFailure(error.status, scrub(`HTTP ${error.status}: ${messageOf(error.body)}`), error.body, exchange)
+      if (error instanceof HttpStatusError) return httpFailure(error.status, scrub(`HTTP ${error.status}: ${messageOf(error.body)}`), error.body, exchange, now)
       if (error instanceof InferenceClientProviderOutputError) return new BadResponse({ backend: name, detail: scrub(error.message) })
       if (error instanceof InferenceClientInputError) return new InvalidRequest({ backend: name, detail: scrub(error.message) })
       if (error instanceof SyntaxError) return new BadResponse({ backend: name, detail: `malformed JSON: ${scrub(error.message).slice(0, 200)}` })
@@ -362,13 +371,19 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       if (signal.aborted) return new Timeout({ backend: name, afterMillis: 0 })
       return new Unavailable({ backend: name, detail: scrub(`connection failed (${described})`) })
     }
-    const httpFailure = (status: number, detail: string, body: unknown, exchange: Exchange): LanguageModelError => {
-      if (status === 429) return new RateLimited({ backend: name, retryAfterMillis: retryAfterMillis(exchange.retryAfter), detail })
-      if (status === 408) return new Timeout({ backend: name, afterMillis: 0 })
-      if (status >= 500) return new Unavailable({ backend: name, detail, status })
-      const field = fieldOf(body, detail)
-      return new InvalidRequest({ backend: name, detail, ...(field === undefined ? {} : { field }) })
-    }
+    // A 404 from a chat or completions route is the model the server does not have (Ollama: "model "x" not found,
+    // try pulling it first"): it names the `model` option, never a field called after the model's name.
+    const httpFailure = (status: number, detail: string, body: unknown, exchange: Exchange, now: number): LanguageModelError =>
+      Retry.httpFailureAt(
+        {
+          backend: name,
+          status,
+          detail: status === 404 ? `${detail} (is model "${options.model}" served there?)` : detail,
+          retryAfter: exchange.retryAfter,
+          field: status === 404 ? "model" : status < 500 ? fieldOf(body, detail) : undefined
+        },
+        now
+      )
 
     /** One HTTP exchange under the concurrency limit; the Effect's interruption aborts it. */
     const exchange = <A>(run: (signal: AbortSignal, fetcher: typeof fetch) => Promise<A>): Effect.Effect<A, LanguageModelError> =>
@@ -387,8 +402,13 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
               signalOf = signal
               return run(signal, fetcher)
             },
-            catch: (error) => failureOf(error, seen, signalOf ?? new AbortController().signal)
-          })
+            catch: (error) => error
+          }).pipe(
+            // The failure is read against the Clock (a Retry-After date), then typed.
+            Effect.catch((error) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failureOf(error, seen, signalOf ?? new AbortController().signal, now)))
+            )
+          )
         })
       )
 
@@ -399,14 +419,17 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       const continuing = prefix.length > 0
       const messages: Array<Message.Message> = [...request.messages]
       if (continuing) messages.push({ role: "assistant", content: prefix })
-      const logprobs = request.logprobs === true || request.topLogprobs !== undefined
+      // Only the fields this kind of server accepts: logprobs where it returns them, vLLM's fields on vLLM and SGLang.
+      const logprobs = defaults.chatLogprobs && (request.logprobs === true || request.topLogprobs !== undefined)
       const body = {
         model: options.model,
         messages,
         ...samplingFields(request, n, seed),
         ...(logprobs ? { logprobs: true } : {}),
-        ...(request.topLogprobs === undefined ? {} : { top_logprobs: request.topLogprobs }),
-        ...(continuing && continuation === "continue-final-message" ? { continue_final_message: true, add_generation_prompt: false } : {})
+        ...(logprobs && request.topLogprobs !== undefined ? { top_logprobs: request.topLogprobs } : {}),
+        ...(continuing && continuation === "continue-final-message" && defaults.continueFinalMessage
+          ? { continue_final_message: true, add_generation_prompt: false }
+          : {})
       }
       return exchange((signal, fetcher) =>
         chatCompletion(
@@ -428,7 +451,13 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
         model: options.model,
         prompt,
         ...samplingFields(request, n, seed),
-        ...(request.topLogprobs !== undefined ? { logprobs: Math.max(1, request.topLogprobs) } : request.logprobs === true ? { logprobs: 1 } : {})
+        ...(defaults.completionLogprobs === "none"
+          ? {}
+          : request.topLogprobs !== undefined
+            ? { logprobs: Math.max(1, request.topLogprobs) }
+            : request.logprobs === true
+              ? { logprobs: 1 }
+              : {})
       }
       return exchange(async (signal, fetcher) => {
         const response = await fetcher(`${endpointBase}/v1/completions`, {
@@ -557,6 +586,12 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       return completions
     }
 
+    /** The request with `maxTokens` lowered so that its prompt (counted, or bounded from above) plus it fits the context. */
+    const fitted = (request: LanguageModel.GenerateRequest, contextSize: number): LanguageModel.GenerateRequest => {
+      const prompt = countInputTokens({ ...request, n: 1 })
+      return { ...request, maxTokens: Math.max(1, Math.min(request.maxTokens, contextSize - prompt)) }
+    }
+
     /** A bound on the prompt tokens a request pays for: once with `n`, once per sample with parallel requests. */
     const countInputTokens = (request: LanguageModel.GenerateRequest): number => {
       const copies = sampling === "parallel" ? request.n : 1
@@ -568,11 +603,28 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       }
     }
 
+    // Logprobs come back on every path but a server without them (Ollama) or a `/v1/completions` without them (TGI's,
+    // which then gives them only on plain requests, through chat).
+    const logprobs: LanguageModel.LogprobSupport = !defaults.chatLogprobs
+      ? "never"
+      : continuation === "completions" && defaults.completionLogprobs === "none"
+        ? "without-prefix"
+        : "always"
     return LanguageModel.make(
-      { info: { name, model: options.model }, generate, countInputTokens },
+      {
+        info: {
+          name,
+          model: options.model,
+          logprobs,
+          ...(options.endpointUrl === undefined ? {} : { baseUrl: endpointBase })
+        },
+        generate: options.contextSize === undefined ? generate : (request) => generate(fitted(request, options.contextSize ?? 0)),
+        countInputTokens
+      },
       {
         timeoutMillis: options.timeoutMillis ?? 120_000,
-        ...(options.retry === undefined ? {} : { retry: options.retry })
+        ...(options.retry === undefined ? {} : { retry: options.retry }),
+        ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens })
       }
     )
   })

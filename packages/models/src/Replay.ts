@@ -23,7 +23,7 @@ import type { LanguageModelError, Logprob, Step } from "@stepwise/core"
 import { InvalidOptions, LanguageModel, Meter, Unavailable } from "@stepwise/core"
 import { Effect, Layer } from "effect"
 import type { Scope } from "effect"
-import Sqlite from "node-sqlite3-wasm"
+import type Sqlite from "node-sqlite3-wasm"
 
 /** `auto` replays what is recorded and records the rest; `replay` fails on anything not recorded; `record` always calls. */
 export type Mode = "auto" | "replay" | "record"
@@ -116,10 +116,12 @@ export const make = (
     const mode = options.mode ?? "auto"
     if (mode !== "auto" && mode !== "replay" && mode !== "record")
       return yield* Effect.fail(new InvalidOptions({ subject: "Replay", field: "mode", detail: `must be auto, replay or record, got ${String(mode)}` }))
+    // The SQLite engine loads with the first replay, not with the package (a simulator-only run never needs it).
+    const engine: typeof Sqlite = yield* Effect.promise(() => import("node-sqlite3-wasm").then((module) => module.default))
     const database = yield* Effect.acquireRelease(
       Effect.try({
         try: () => {
-          const opened = new Sqlite.Database(options.path)
+          const opened = new engine.Database(options.path)
           opened.exec(schema)
           return opened
         },

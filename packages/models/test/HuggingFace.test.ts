@@ -294,8 +294,10 @@ describe("HuggingFace backend: servers without usage, providers", () => {
         expect(completion?.usage).toEqual({ inputTokens: 11, outputTokens: 8, cachedInputTokens: 4 })
         expect(fake.seen[0]?.["model"]).toBe("meta-llama/Llama-3.1-8B-Instruct")
         expect(fake.seen[0]?.["authorization"]).toBe("Bearer hf_abc")
-        expect(fake.seen[0]?.["continue_final_message"]).toBe(true)
-        expect(fake.seen[0]?.["add_generation_prompt"]).toBe(false)
+        // Providers are sent only standard fields: the step so far goes as a final assistant message (prefill).
+        expect(fake.seen[0]?.["continue_final_message"]).toBeUndefined()
+        expect(fake.seen[0]?.["add_generation_prompt"]).toBeUndefined()
+        expect((fake.seen[0]?.["messages"] as ReadonlyArray<{ readonly role: string; readonly content: string }>).at(-1)).toEqual({ role: "assistant", content: "Step 1:" })
       })
     )
   )

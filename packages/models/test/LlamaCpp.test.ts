@@ -136,13 +136,26 @@ describe("LlamaCpp (real engine, tiny GGUF written by TinyLlama)", () => {
     })
   )
 
-  itEffect("fails with InvalidRequest naming maxTokens when the prompt and output cannot fit the context", () =>
-    withModel((model) =>
-      Effect.gen(function* () {
-        const exit = yield* Effect.exit(model.generate({ ...base, maxTokens: 100_000 }))
-        expect(Exit.isFailure(exit)).toBe(true)
-        expect(JSON.stringify(exit)).toContain("maxTokens")
-      })
+  itEffect("cuts the output where the context ends; a prompt that fills the context is an InvalidRequest naming messages", () =>
+    withModel(
+      (model) =>
+        Effect.gen(function* () {
+          // A question long enough to leave 2..6 tokens of the context for the ~15-token planted answer.
+          const asking = (words: number) => ({ ...base, stop: [], maxTokens: 100_000, messages: [Message.user(`What is 2 + 3?${" x".repeat(words)}`)] })
+          let words = 0
+          while (model.contextSize - model.countInputTokens(asking(words + 1)) >= 2) words++
+          const request = asking(words)
+          const left = model.contextSize - model.countInputTokens(request)
+          expect(left).toBeGreaterThanOrEqual(2)
+          expect(left).toBeLessThan(8)
+          const [completion] = yield* model.generate(request)
+          expect(completion?.usage.outputTokens).toBe(left)
+          expect(completion?.finishReason).toBe("length")
+          const exit = yield* Effect.exit(model.generate(asking(words + 20)))
+          expect(Exit.isFailure(exit)).toBe(true)
+          expect(JSON.stringify(exit)).toContain('"field":"messages"')
+        }),
+      { contextSize: 64 }
     )
   )
 

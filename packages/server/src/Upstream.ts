@@ -1,6 +1,5 @@
 import { Clock, Duration, Effect } from "effect"
-import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
-import { BudgetExhausted } from "@stepwise/core"
+import { BudgetExhausted, LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import type * as Pool from "./Pool.js"
 
 /**
@@ -69,12 +68,9 @@ export const guarded = (
   pool: Pool.Pool,
   deadline: Deadline | undefined
 ): { readonly languageModel: LanguageModel.Service; readonly processRewardModel: ProcessRewardModel.Service } => ({
-  languageModel: {
-    ...upstream.languageModel,
-    generate: (request) => guard(pool, deadline, upstream.languageModel.generate(request))
-  },
-  processRewardModel: {
-    ...upstream.processRewardModel,
+  languageModel: LanguageModel.around(upstream.languageModel, (call) => guard(pool, deadline, call)),
+  processRewardModel: ProcessRewardModel.wrap({
+    info: upstream.processRewardModel.info,
     score: (problem, trajectory) => guard(pool, deadline, upstream.processRewardModel.score(problem, trajectory))
-  }
+  })
 })

@@ -158,7 +158,8 @@ const difficultyFrom = (mix: ReadonlyArray<number>, u: number): number => {
 /** Turns a generated word problem into a core `Problem` with the world's system prompt. */
 export const toProblem = (problem: WordProblem.WordProblem): Problem.Problem =>
   Problem.make({
-    id: `sim-${problem.key.toString(16).padStart(8, "0")}`,
+    // 64 bits from two independent hashes of the question: 32 bits alone repeat within ~10⁵ problems.
+    id: `sim-${problem.key.toString(16).padStart(8, "0")}${Seeded.hashText(`id:${problem.question}`).toString(16).padStart(8, "0")}`,
     question: problem.question,
     system: Policy.systemPrompt,
     reference: String(problem.answer),

@@ -187,4 +187,10 @@ describe("free-text problems", () => {
       expect(Answer.hasBoxed(solved[0]!.text)).toBe(true)
     })
   )
+
+  it("gives every problem of a large set its own id (32-bit ids repeated within 20,000 problems of seed 1)", () => {
+    const world = World.make(Presets.calibrated)
+    const ids = World.problems(world, { count: 20_000, seed: 1 }).map((problem) => problem.id)
+    expect(new Set(ids).size).toBe(ids.length)
+  })
 })

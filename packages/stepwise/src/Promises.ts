@@ -1,11 +1,11 @@
 import { Cause, Effect, Exit } from "effect"
-import type { Budget, CostModel } from "@stepwise/accountant"
-import { Accountant } from "@stepwise/accountant"
+import type { CostModel } from "@stepwise/accountant"
+import { Accountant, Budget, CostModels } from "@stepwise/accountant"
 import type { SearchEvent as SearchEventValue, SearchResult } from "@stepwise/core"
 import { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
 import type { Strategies, Strategy } from "@stepwise/search"
 import { Backends, Recipe, Registries, Report, Runner } from "@stepwise/harness"
-import { Presets, World } from "@stepwise/simulator"
+import { Verifiers } from "@stepwise/verifiers"
 
 /**
  * A strategy for `solve`: a registered kind, a kind with options (typed by the registry: a misspelt option is a
@@ -13,31 +13,65 @@ import { Presets, World } from "@stepwise/simulator"
  */
 export type StrategyInput<Reg extends Strategies.Any = Strategies.BuiltIn> = Registry.KindOf<Reg> | Registry.Spec<Reg> | Strategy.Strategy
 
-/** What `solve` takes. Model and verifier default to the simulator's calibrated world. */
-export interface SolveOptions<Reg extends Strategies.Any = Strategies.BuiltIn> {
+/** A kind with its options, typed by a registry: the kind alone, or `{ kind, options }`. */
+export type KindInput<Reg> = Registry.KindOf<Reg> | Registry.Spec<Reg>
+
+/**
+ * What `solve` takes. The model comes from a `backend` named by kind (default: the simulator's calibrated world)
+ * or is a `model` of one's own built with `LanguageModel.make`; the verifier is named by kind (default: the one
+ * the backend suggests) or is a service built with `ProcessRewardModel.make`.
+ */
+export interface SolveOptions<
+  Reg extends Strategies.Any = Strategies.BuiltIn,
+  Verifiers_ extends Registries.Registries["verifiers"] = Registries.BuiltInVerifiers,
+  Backends_ extends Registries.Registries["backends"] = Registries.BuiltInBackends,
+  CostModels_ extends Registries.Registries["costModels"] = CostModels.BuiltIn
+> {
   /** The problem: plain question text or a `Problem`. */
   readonly problem: string | Problem.Problem
   readonly strategy: StrategyInput<Reg>
+  /** The backend by kind, e.g. `{ kind: "vllm", options: { url, model } }` (default: the simulator). */
+  readonly backend?: KindInput<Backends_>
+  /** A model of one's own instead of a backend (must be built by `LanguageModel.make`). */
   readonly model?: LanguageModel.Service
-  readonly verifier?: ProcessRewardModel.Service
-  /** Limits of the search (default: unlimited). */
+  /** The verifier by kind, or a service built by `ProcessRewardModel.make` (default: the backend's suggestion). */
+  readonly verifier?: KindInput<Verifiers_> | ProcessRewardModel.Service
+  /** Limits of the search (default: unlimited); validated like a recipe's. */
   readonly budget?: Budget.Limits
-  /** Prices the `cost` resource (default: plain tokens). */
-  readonly costModel?: CostModel.CostModel
+  /** Prices the `cost` resource: a cost model by kind or a `CostModel` value (default: plain tokens). */
+  readonly costModel?: KindInput<CostModels_> | CostModel.CostModel
   /** Called for every search event (progress, logging). */
   readonly onEvent?: (event: SearchEventValue.SearchEvent) => void
   /** The strategy registry kinds are looked up in (default: the built-in one; extend it with `Registry.add`). */
   readonly strategies?: Reg
+  /**
+   * The registries kinds are made from (default: the built-in ones), e.g. `Registries.extend(Registries.builtIn,
+   * plugin)`: the verifier and backend kinds are then typed by these.
+   */
+  readonly registries?: {
+    readonly strategies?: Strategies.Any
+    readonly verifiers?: Verifiers_
+    readonly backends?: Backends_
+    readonly costModels?: CostModels_
+  }
 }
 
 const isStrategy = (input: unknown): input is Strategy.Strategy => typeof input === "object" && input !== null && "run" in input
 
+const specOf = (input: unknown): { readonly kind: string; readonly options?: unknown } =>
+  typeof input === "string" ? { kind: input } : (input as { readonly kind: string; readonly options?: unknown })
+
 const strategyOf = (input: unknown, strategies: Strategies.Any): Effect.Effect<Strategy.Strategy, InvalidOptions> => {
-  if (typeof input === "string") return Registry.make(strategies, input, {}, undefined)
   if (isStrategy(input)) return Effect.succeed(input)
-  const spec = input as { readonly kind: string; readonly options?: unknown }
+  const spec = specOf(input)
   return Registry.make(strategies, spec.kind, spec.options ?? {}, undefined)
 }
+
+const isService = (input: unknown): input is ProcessRewardModel.Service =>
+  typeof input === "object" && input !== null && "score" in input && typeof (input as { readonly score?: unknown }).score === "function"
+
+const isCostModel = (input: unknown): input is CostModel.CostModel =>
+  typeof input === "object" && input !== null && "cost" in input && typeof (input as { readonly cost?: unknown }).cost === "function"
 
 /** Runs an effect to a promise that rejects with the typed failure itself (not a wrapper). */
 export const toPromise = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> => {
@@ -48,37 +82,73 @@ export const toPromise = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> =
 
 /**
  * Solves one problem with a strategy under a budget, as a Promise, for people who don't use Effect.
- * Rejects with a typed error (`InvalidOptions`, `BudgetExhausted`, a language-model or verifier error).
+ * Rejects with a typed error (`InvalidOptions`, `Unmetered`, `BudgetExhausted`, a language-model or verifier error).
  *
  * @example
  * const result = await solve({ problem, strategy: { kind: "a-star", options: { expansions: 4 } }, budget: { totalTokens: 8000 } })
+ * const served = await solve({ problem, strategy: "best-of-n", backend: { kind: "vllm", options: { url, model } }, verifier: "think-prm" })
  */
-export const solve = <Reg extends Strategies.Any = Strategies.BuiltIn>(options: SolveOptions<Reg>): Promise<SearchResult.SearchResult> =>
+export const solve = <
+  Reg extends Strategies.Any = Strategies.BuiltIn,
+  Verifiers_ extends Registries.Registries["verifiers"] = Registries.BuiltInVerifiers,
+  Backends_ extends Registries.Registries["backends"] = Registries.BuiltInBackends,
+  CostModels_ extends Registries.Registries["costModels"] = CostModels.BuiltIn
+>(
+  options: SolveOptions<Reg, Verifiers_, Backends_, CostModels_>
+): Promise<SearchResult.SearchResult> =>
   toPromise(
-    Effect.gen(function* () {
-      if (options.model !== undefined && options.verifier === undefined)
-        return yield* Effect.fail(
-          new InvalidOptions({ subject: "solve", field: "verifier", detail: "is required with a model of your own (e.g. ThinkPrm.make over it)" })
-        )
-      const world = options.model === undefined ? World.make(Presets.calibrated) : undefined
-      const model = options.model ?? world?.languageModel
-      const verifier = options.verifier ?? world?.processRewardModel
-      if (model === undefined || verifier === undefined) return yield* Effect.die("unreachable: defaults resolved above")
-      const strategy = yield* strategyOf(options.strategy, options.strategies ?? Registries.builtIn.strategies)
-      const problem =
-        typeof options.problem === "string" ? Problem.make({ id: "problem", question: options.problem }) : options.problem
-      const accountant = yield* Accountant.make(options.budget ?? {}, "solve", options.costModel === undefined ? {} : { costModel: options.costModel })
-      const run = strategy.run(problem)
-      const observed = options.onEvent === undefined ? run : SearchEvent.withListener(options.onEvent)(run)
-      return yield* observed.pipe(Backends.provide({ languageModel: model, processRewardModel: verifier }), Accountant.provide(accountant))
-    })
+    Effect.scoped(
+      Effect.gen(function* () {
+        const registries: Registries.Registries = {
+          ...Registries.builtIn,
+          ...options.registries,
+          ...(options.strategies === undefined ? {} : { strategies: options.strategies })
+        }
+        if (options.model !== undefined && options.backend !== undefined)
+          return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "model", detail: "give a backend or a model of your own, not both" }))
+        if (options.model !== undefined && options.verifier === undefined)
+          return yield* Effect.fail(
+            new InvalidOptions({ subject: "solve", field: "verifier", detail: "is required with a model of your own (a kind such as \"think-prm\", or a service)" })
+          )
+        const strategy = yield* strategyOf(options.strategy, registries.strategies)
+        const budget = yield* Budget.validate(options.budget ?? {}, "budget")
+        const costModel = isCostModel(options.costModel)
+          ? options.costModel
+          : yield* CostModels.make(specOf(options.costModel ?? "tokens"), registries.costModels)
+        const verifierSpec = options.verifier === undefined || isService(options.verifier) ? undefined : specOf(options.verifier)
+        const services =
+          options.model !== undefined
+            ? {
+                languageModel: yield* LanguageModel.check(options.model),
+                processRewardModel: isService(options.verifier)
+                  ? options.verifier
+                  : yield* Verifiers.make(
+                      verifierSpec ?? { kind: "think-prm" },
+                      { languageModel: options.model, modelOf: (spec) => Effect.map(Registry.make(registries.backends, spec.kind, spec.options ?? {}, context()), (made) => made.languageModel), environment: (name) => process.env[name] },
+                      registries.verifiers
+                    )
+              }
+            : yield* Backends.make({ backend: specOf(options.backend ?? "simulator"), verifier: verifierSpec }, registries)
+        const processRewardModel = isService(options.verifier) ? yield* ProcessRewardModel.check(options.verifier) : services.processRewardModel
+        const problem =
+          typeof options.problem === "string" ? Problem.make({ id: "problem", question: options.problem }) : options.problem
+        const accountant = yield* Accountant.make(budget, "solve", { costModel })
+        const run = strategy.run(problem)
+        const observed = options.onEvent === undefined ? run : SearchEvent.withListener(options.onEvent)(run)
+        return yield* observed.pipe(Backends.provide({ languageModel: services.languageModel, processRewardModel }), Accountant.provide(accountant))
+      })
+    )
   )
+
+const context = () => ({ baseDirectory: process.cwd(), environment: (name: string) => process.env[name] })
 
 /** What `bench` takes: a recipe (a path to a JSON file or the recipe object) and where results go. */
 export interface BenchOptions<Reg extends Strategies.Any = Strategies.BuiltIn> {
   readonly recipe: string | Recipe.RecipeInput<Reg>
   /** The strategy registry the recipe's kinds come from (default: the built-in one). */
   readonly strategies?: Reg
+  /** The other registries (default: the built-in ones), e.g. with a plugin's verifiers or backends added. */
+  readonly registries?: Partial<Registries.Registries>
   /** Results file (JSON Lines); a rerun with the same file resumes. */
   readonly results: string
   /** Progress display (default `none`). */
@@ -101,12 +171,16 @@ export interface BenchOutcome {
 export const bench = <Reg extends Strategies.Any = Strategies.BuiltIn>(options: BenchOptions<Reg>): Promise<BenchOutcome> =>
   toPromise(
     Effect.gen(function* () {
-      const registries: Registries.Registries = { ...Registries.builtIn, ...(options.strategies === undefined ? {} : { strategies: options.strategies }) }
+      const registries: Registries.Registries = {
+        ...Registries.builtIn,
+        ...options.registries,
+        ...(options.strategies === undefined ? {} : { strategies: options.strategies })
+      }
       const recipe =
         typeof options.recipe === "string"
           ? yield* Recipe.load(options.recipe, registries)
           : yield* Recipe.parse(options.recipe, undefined, registries)
-      const outcome = yield* Runner.run(recipe, { results: options.results, strategies: registries.strategies, progress: options.progress ?? "none" })
+      const outcome = yield* Runner.run(recipe, { results: options.results, registries, progress: options.progress ?? "none" })
       const report = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })
       return { outcome, report }
     })

@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { AStar, bench, Presets, solve, toPromise, World } from "stepwise-decoding"
+import { AStar, bench, Presets, Server, solve, toPromise, World } from "stepwise-decoding"
 
 const world = World.make(Presets.calibrated)
 const [problem] = World.problems(world, { count: 1, seed: 5, difficulty: 2 })
@@ -60,6 +60,76 @@ describe("solve", () => {
   })
 })
 
+describe("solve with backends and verifiers by kind", () => {
+  it("names the verifier by kind over the default simulator backend, and prices cost by a cost model kind", async () => {
+    if (problem === undefined) throw new Error("no problem generated")
+    const result = await solve({
+      problem,
+      strategy: { kind: "best-of-n", options: { n: 2 } },
+      verifier: "exact-arithmetic",
+      costModel: { kind: "weighted", options: { output: 2 } },
+      budget: { totalTokens: 4000 }
+    })
+    expect(result.spend.verifierCalls).toBeGreaterThan(0)
+    expect(result.spend.cost).toBeGreaterThan(result.spend.totalTokens)
+  })
+
+  it("runs on a served backend named by kind (vLLM-shaped loopback server) with its pooling PRM", async () => {
+    if (problem === undefined) throw new Error("no problem generated")
+    const server = await Server.listen(world, { port: 0 })
+    try {
+      const result = await solve({
+        problem,
+        strategy: { kind: "best-of-n", options: { n: 2 } },
+        backend: { kind: "vllm", options: { url: server.url, model: World.modelName } },
+        verifier: "pooling-prm",
+        budget: { totalTokens: 4000 }
+      })
+      expect(result.spend.verifierCalls).toBeGreaterThan(0)
+      expect(result.spend.totalTokens).toBeGreaterThan(0)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("rejects misspelt backend, verifier and cost-model options with InvalidOptions naming the field", async () => {
+    // @ts-expect-error: "preset" is spelt wrong.
+    await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", backend: { kind: "simulator", options: { prest: "easy" } } })).rejects.toMatchObject({
+      _tag: "InvalidOptions",
+      field: "prest",
+      allowed: ["preset", "seed", "prefixCache"]
+    })
+    // @ts-expect-error: chains is a number.
+    await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", verifier: { kind: "think-prm", options: { chains: "two" } } })).rejects.toMatchObject({
+      _tag: "InvalidOptions",
+      field: "chains"
+    })
+    await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", costModel: { kind: "weighted", options: { input: -1 } } })).rejects.toMatchObject({
+      _tag: "InvalidOptions",
+      field: "input"
+    })
+    await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", budget: { totalTokens: -5 } })).rejects.toMatchObject({ _tag: "InvalidOptions", field: "totalTokens" })
+  })
+
+  it("rejects a hand-built model with Unmetered before anything runs", async () => {
+    let calls = 0
+    const handBuilt = {
+      info: { name: "hand-built" },
+      countInputTokens: () => 0,
+      generate: () => {
+        calls++
+        return world.languageModel.generate({ messages: [], n: 1, maxTokens: 1 })
+      }
+    }
+    // @ts-expect-error: a model must come from LanguageModel.make.
+    await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", model: handBuilt, verifier: "exact-arithmetic", budget: { totalTokens: 100 } })).rejects.toMatchObject({
+      _tag: "Unmetered",
+      name: "hand-built"
+    })
+    expect(calls).toBe(0)
+  })
+})
+
 describe("bench", () => {
   it("runs a recipe and renders its report", async () => {
     const folder = await mkdtemp(join(tmpdir(), "stepwise-bench-"))
@@ -70,7 +140,7 @@ describe("bench", () => {
         datasets: [{ kind: "simulator", count: 3, seed: 2 }],
         strategies: [{ kind: "best-of-n", options: { n: 4 } }, { kind: "a-star" }],
         budgets: [{ label: "3k", limits: { totalTokens: 3000 } }],
-        backend: { kind: "simulator", preset: "calibrated", seed: 0 }
+        backend: { kind: "simulator", options: { preset: "calibrated", seed: 0 } }
       }
     })
     expect(outcome.records).toHaveLength(6)

@@ -8,9 +8,26 @@ import { LanguageModel, ProcessRewardModel, Trajectory as Trajectories, Usage } 
  */
 export const languageModel = (
   respond: (request: LanguageModel.GenerateRequest, index: number) => string | LanguageModelError,
-  options: LanguageModel.MakeOptions & { readonly name?: string } = {}
+  options: LanguageModel.MakeOptions & {
+    readonly name?: string
+    /** Waits this long (on the Clock) inside every call. */
+    readonly delayMillis?: number
+    /** Told when a call enters (true) and leaves (false), to watch concurrency. */
+    readonly onCall?: (entering: boolean) => void
+  } = {}
 ): LanguageModel.Service & { readonly calls: () => number } => {
   let calls = 0
+  const watched = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+    const delayed = options.delayMillis === undefined || options.delayMillis === 0 ? effect : Effect.andThen(Effect.sleep(options.delayMillis), effect)
+    const onCall = options.onCall
+    return onCall === undefined
+      ? delayed
+      : Effect.acquireUseRelease(
+          Effect.sync(() => onCall(true)),
+          () => delayed,
+          () => Effect.sync(() => onCall(false))
+        )
+  }
   const inputTokensOf = (request: LanguageModel.GenerateRequest) =>
     request.messages.reduce((total, message) => total + message.content.length, 0) + (request.prefix?.length ?? 0)
   const service = LanguageModel.make(
@@ -18,7 +35,7 @@ export const languageModel = (
       info: { name: options.name ?? "scripted" },
       countInputTokens: inputTokensOf,
       generate: (request) =>
-        Effect.suspend(() => {
+        watched(Effect.suspend(() => {
           calls++
           const completions: Array<LanguageModel.Completion> = []
           for (let index = 0; index < request.n; index++) {
@@ -38,7 +55,7 @@ export const languageModel = (
             })
           }
           return Effect.succeed(completions)
-        })
+        }))
     },
     options
   )

@@ -1,7 +1,8 @@
 import { Effect } from "effect"
+import { z } from "zod"
 import type { InvalidOptions } from "@stepwise/core"
-import { ProcessRewardModel, Usage } from "@stepwise/core"
-import * as OptionCheck from "./OptionCheck.js"
+import { Options as OptionSchemas, ProcessRewardModel, Usage } from "@stepwise/core"
+import * as Verifier from "./Verifier.js"
 
 /**
  * An ensemble of verifiers: each member scores the trajectory (concurrently), and step k's score is the weighted
@@ -23,8 +24,8 @@ export interface Member {
 /** Options of `make`. */
 export interface Options {
   readonly members: ReadonlyArray<Member>
-  readonly combine?: "mean" | "min"
-  readonly name?: string
+  readonly combine?: "mean" | "min" | undefined
+  readonly name?: string | undefined
 }
 
 /** Combines the members' step scores (pure; `scores[m][k]` is member m's score of step k). */
@@ -38,29 +39,84 @@ export const combine = (scores: ReadonlyArray<ReadonlyArray<number>>, weights: R
   })
 }
 
-/** Makes the ensemble (validated options). */
-export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
-  Effect.gen(function* () {
-    yield* OptionCheck.require("Ensemble", "members", Array.isArray(options.members) && options.members.length > 0, "must hold at least one verifier")
-    yield* OptionCheck.require("Ensemble", "combine", options.combine === undefined || options.combine === "mean" || options.combine === "min", `must be "mean" or "min"`)
-    for (const [index, member] of options.members.entries())
-      yield* OptionCheck.positive("Ensemble", `members[${index}].weight`, member.weight)
-    const weights = options.members.map((member) => member.weight ?? 1)
-    const how = options.combine ?? "mean"
-    const service: ProcessRewardModel.Service = {
-      info: { name: options.name ?? `ensemble(${how}: ${options.members.map((member) => member.verifier.info.name).join(", ")})` },
-      score: (problem, trajectory) =>
-        Effect.map(
-          Effect.forEach(options.members, (member) => member.verifier.score(problem, trajectory), { concurrency: "unbounded" }),
-          (scorings) => ({
-            stepScores: combine(
-              scorings.map((scoring) => scoring.stepScores),
-              weights,
-              how
-            ),
-            usage: Usage.sum(scorings.map((scoring) => scoring.usage))
+const combineOption = z.enum(["mean", "min"]).default("mean").describe("Weighted mean of the members' step scores, or their minimum (weights ignored).")
+const weightOption = z.number().positive().default(1).describe("Weight in the mean.")
+
+/** The options of `make` (members are verifier services; code only). */
+export const options = z
+  .object({
+    members: z
+      .array(
+        z
+          .object({
+            verifier: z.custom<ProcessRewardModel.Service>((value) => ProcessRewardModel.isMetered(value), {
+              message: "must be a verifier built by ProcessRewardModel.make (or wrap)"
+            }),
+            weight: weightOption
           })
-        )
-    }
-    return service
+          .strict()
+      )
+      .min(1)
+      .describe("The verifiers, each with a weight."),
+    combine: combineOption,
+    name: z.string().min(1).optional()
   })
+  .strict()
+
+/** The ensemble's options in the verifier registry: members named by kind, made from the same registry. */
+export const entryOptions = z
+  .object({
+    members: z
+      .array(
+        Verifier.specOption.extend({ weight: weightOption }).strict()
+      )
+      .min(1)
+      .describe("The member verifiers as { kind, options, weight }."),
+    combine: combineOption,
+    name: z.string().min(1).optional().describe("Name reported to traces (default ensemble(combine: members)).")
+  })
+  .strict()
+
+const build = (members: ReadonlyArray<{ readonly verifier: ProcessRewardModel.Service; readonly weight: number }>, how: "mean" | "min", name: string | undefined): ProcessRewardModel.Service => {
+  const weights = members.map((member) => member.weight)
+  // Not metered again: every member is a metered verifier of its own.
+  return ProcessRewardModel.wrap({
+    info: { name: name ?? `ensemble(${how}: ${members.map((member) => member.verifier.info.name).join(", ")})` },
+    score: (problem, trajectory) =>
+      Effect.map(
+        Effect.forEach(members, (member) => member.verifier.score(problem, trajectory), { concurrency: "unbounded" }),
+        (scorings) => ({
+          stepScores: combine(
+            scorings.map((scoring) => scoring.stepScores),
+            weights,
+            how
+          ),
+          usage: Usage.sum(scorings.map((scoring) => scoring.usage))
+        })
+      )
+  })
+}
+
+/** Makes the ensemble over verifier services (validated options). */
+export const make = (given: Options): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
+  Effect.map(OptionSchemas.parse(options, given, "ensemble"), (settings) => build(settings.members, settings.combine, settings.name))
+
+/** The ensemble's entry of the verifier registry: each member is made from the registry by kind. */
+export const entry = Verifier.define({
+  kind: "ensemble",
+  description: "Combines member verifiers step by step: weighted mean or minimum of their scores.",
+  options: entryOptions,
+  build: (settings, context) =>
+    Effect.map(
+      Effect.forEach(settings.members, (member, index) =>
+        Effect.map(
+          Effect.mapError(
+            context.verifierOf({ kind: member.kind, ...(member.options === undefined ? {} : { options: member.options }) }),
+            Verifier.nestedAt(`members.${index}`)
+          ),
+          (verifier) => ({ verifier, weight: member.weight })
+        )
+      ),
+      (members) => build(members, settings.combine, settings.name)
+    )
+})

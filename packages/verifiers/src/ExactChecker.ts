@@ -1,9 +1,9 @@
 import Fraction from "fraction.js"
 import { Effect } from "effect"
 import type { InvalidOptions, Problem } from "@stepwise/core"
-import { Answer, ProcessRewardModel, Trajectory, Usage } from "@stepwise/core"
+import { Answer, Options, ProcessRewardModel, Trajectory, Usage } from "@stepwise/core"
 import * as Arithmetic from "./Arithmetic.js"
-import * as OptionCheck from "./OptionCheck.js"
+import * as ExactOptions from "./ExactOptions.js"
 
 /**
  * Exact checkers: verifiers that score each step 1 (right) or 0 (wrong) with exact rational arithmetic.
@@ -45,7 +45,7 @@ export const scoreArithmeticStep = (text: string, options: ArithmeticOptions & {
 /** Checks every stated equation of every step exactly. */
 export const arithmetic = (options: ArithmeticOptions = {}): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
   Effect.gen(function* () {
-    yield* OptionCheck.within("ExactChecker.arithmetic", "unchecked", options.unchecked, 0, 1)
+    yield* Options.parse(ExactOptions.arithmetic, options, "exact-arithmetic")
     return ProcessRewardModel.make({
       info: { name: options.name ?? "exact-arithmetic" },
       score: (problem, trajectory) =>
@@ -103,8 +103,7 @@ const sameMultiset = (left: ReadonlyArray<Fraction>, right: ReadonlyArray<Fracti
  */
 export const game24 = (options: Game24Options = {}): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
   Effect.gen(function* () {
-    yield* OptionCheck.within("ExactChecker.game24", "unchecked", options.unchecked, 0, 1)
-    yield* OptionCheck.require("ExactChecker.game24", "target", options.target === undefined || Number.isFinite(options.target), "must be a finite number")
+    yield* Options.parse(ExactOptions.game24, options, "exact-game24")
     const target = new Fraction(options.target ?? 24)
     return ProcessRewardModel.make({
       info: { name: options.name ?? "exact-game24" },

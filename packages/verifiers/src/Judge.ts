@@ -1,11 +1,12 @@
 import { Effect } from "effect"
-import type { BudgetExhausted, InvalidOptions, Problem, VerifierError } from "@stepwise/core"
+import { z } from "zod"
+import type { BudgetExhausted, Problem, VerifierError } from "@stepwise/core"
 import { LanguageModel, Message, ProcessRewardModel, Trajectory, Usage } from "@stepwise/core"
 import * as BinaryChoice from "./BinaryChoice.js"
-import * as ModelFailure from "./ModelFailure.js"
-import * as ModelVerifier from "./ModelVerifier.js"
-import * as OptionCheck from "./OptionCheck.js"
+import * as ModelFailure from "./internal/ModelFailure.js"
+import * as ModelVerifier from "./internal/ModelVerifier.js"
 import * as VerdictParser from "./VerdictParser.js"
+import * as Verifier from "./Verifier.js"
 
 /**
  * A pointwise LLM judge over any `LanguageModel`: asks whether a step (or the whole solution) is correct,
@@ -25,24 +26,22 @@ import * as VerdictParser from "./VerdictParser.js"
  * @example
  * const judge = yield* Judge.make({ languageModel, mode: "scale", granularity: "solution" })
  */
-export interface Options {
-  readonly languageModel: LanguageModel.Service
-  /** `yes-no` (default) or `scale` (0–10). */
-  readonly mode?: VerdictParser.Mode
-  /** `step` (default) or `solution`. */
-  readonly granularity?: "step" | "solution"
-  /** Output-token limit of each answer (default 16). */
-  readonly maxTokens?: number
-  /** Sampling temperature (default 0). */
-  readonly temperature?: number
-  /** Top alternatives asked for the first token in `yes-no` mode (default 5; 0 turns logprobs off). */
-  readonly topLogprobs?: number
-  /** Score of an unparsable answer (default 0.5). */
-  readonly fallbackScore?: number
-  /** Step requests in flight at once (default 8). */
-  readonly concurrency?: number
-  readonly name?: string
-}
+export const options = z
+  .object({
+    mode: z.enum(["yes-no", "scale"]).default("yes-no").describe("yes-no: P(yes) or the parsed answer; scale: a 0–10 grade / 10."),
+    granularity: z.enum(["step", "solution"]).default("step").describe("Judge each step given the ones before it, or the whole solution once."),
+    maxTokens: z.number().int().min(1).default(16).describe("Output-token limit of each answer."),
+    temperature: z.number().min(0).max(10).default(0).describe("Sampling temperature."),
+    topLogprobs: z.number().int().min(0).default(5).describe("Top alternatives asked for the first token in yes-no mode (0 turns logprobs off)."),
+    fallbackScore: z.number().min(0).max(1).default(0.5).describe("Score of an unparsable answer."),
+    concurrency: z.number().int().min(1).default(8).describe("Step requests in flight at once."),
+    name: z.string().min(1).optional().describe("Name reported to traces and the accountant (default judge(mode, granularity))."),
+    backend: Verifier.backendOption
+  })
+  .strict()
+
+/** Options as a user writes them (every field optional), for code: plus the model to read with. */
+export type Options = Omit<z.input<typeof options>, "backend"> & { readonly languageModel: LanguageModel.Service }
 
 const solutionText = (stepTexts: ReadonlyArray<string>): string =>
   stepTexts.map((text, index) => `Step ${index + 1}: ${text.replace(/\r?\n/g, " ")}`).join("\n")
@@ -80,50 +79,52 @@ export const scoreCompletion = (
   return VerdictParser.scoreOf(VerdictParser.parse(completion?.text ?? "", mode)) ?? fallbackScore
 }
 
-/** Makes the judge (validated options), built through `ProcessRewardModel.make`. */
-export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
-  Effect.gen(function* () {
-    const subject = "Judge"
-    yield* OptionCheck.require(subject, "languageModel", typeof options.languageModel?.generate === "function", "must be a LanguageModel.Service")
-    yield* OptionCheck.require(subject, "mode", options.mode === undefined || options.mode === "yes-no" || options.mode === "scale", `must be "yes-no" or "scale"`)
-    yield* OptionCheck.require(subject, "granularity", options.granularity === undefined || options.granularity === "step" || options.granularity === "solution", `must be "step" or "solution"`)
-    yield* OptionCheck.integerAtLeast(subject, "maxTokens", options.maxTokens, 1)
-    yield* OptionCheck.within(subject, "temperature", options.temperature, 0, 10)
-    yield* OptionCheck.integerAtLeast(subject, "topLogprobs", options.topLogprobs, 0)
-    yield* OptionCheck.within(subject, "fallbackScore", options.fallbackScore, 0, 1)
-    yield* OptionCheck.integerAtLeast(subject, "concurrency", options.concurrency, 1)
-    const model = options.languageModel
-    const mode = options.mode ?? "yes-no"
-    const granularity = options.granularity ?? "step"
-    const topLogprobs = options.topLogprobs ?? 5
-    const fallbackScore = options.fallbackScore ?? 0.5
-    const name = options.name ?? `judge(${mode}, ${granularity})`
+/** The judge's entry of the verifier registry, built through `ProcessRewardModel.make`. */
+export const entry = Verifier.generative({
+  kind: "judge",
+  description: "A pointwise LLM judge: yes/no (P(yes) from logprobs) or a 0–10 grade, per step or per solution.",
+  options,
+  build: (settings, model) => {
+    const mode = settings.mode
+    const name = settings.name ?? `judge(${mode}, ${settings.granularity})`
     const ask = (message: Message.Message) =>
       Effect.map(
         model.generate({
           messages: [message],
           n: 1,
-          maxTokens: options.maxTokens ?? 16,
-          temperature: options.temperature ?? 0,
-          ...(mode === "yes-no" && topLogprobs > 0 ? { topLogprobs } : {})
+          maxTokens: settings.maxTokens,
+          temperature: settings.temperature,
+          ...(mode === "yes-no" && settings.topLogprobs > 0 ? { topLogprobs: settings.topLogprobs } : {})
         }),
-        (completions) => ({ score: scoreCompletion(completions[0], mode, fallbackScore), usage: Usage.sum(completions.map((completion) => completion.usage)) })
+        (completions) => ({
+          score: scoreCompletion(completions[0], mode, settings.fallbackScore),
+          usage: Usage.sum(completions.map((completion) => completion.usage))
+        })
       )
     const score = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, VerifierError | BudgetExhausted> =>
       Effect.gen(function* () {
         const stepTexts = Trajectory.stepTexts(trajectory)
         if (stepTexts.length === 0) return { stepScores: [], usage: Usage.zero }
-        if (granularity === "solution") {
+        if (settings.granularity === "solution") {
           const verdict = yield* ask(prompt(problem.question, stepTexts, mode))
           return { stepScores: stepTexts.map(() => verdict.score), usage: verdict.usage }
         }
         const verdicts = yield* Effect.forEach(stepTexts, (_, index) => ask(prompt(problem.question, stepTexts, mode, index + 1)), {
-          concurrency: options.concurrency ?? 8
+          concurrency: settings.concurrency
         })
         return { stepScores: verdicts.map((verdict) => verdict.score), usage: Usage.sum(verdicts.map((verdict) => verdict.usage)) }
       }).pipe(ModelFailure.asVerifierError(name))
     return ProcessRewardModel.make({ info: { name }, score, tokensMeteredInside: true })
-  })
+  }
+})
+
+/**
+ * Makes the judge over a model (options validated; defaults filled in).
+ *
+ * @example
+ * const judge = yield* Judge.make({ languageModel, mode: "scale" })
+ */
+export const make = Verifier.generativeMaker(entry)
 
 /** A layer serving the judge as the `ProcessRewardModel`, over the `LanguageModel` in context. */
 export const layer = ModelVerifier.layer(make)

@@ -1,7 +1,11 @@
-import { Duration, Effect, Random, Schema } from "effect"
-import type { BudgetExhausted, InvalidOptions, LanguageModelError, Problem } from "@stepwise/core"
-import { BadResponse, InvalidRequest, ProcessRewardModel, RateLimited, Timeout, Trajectory, Unavailable, Usage, VerifierError } from "@stepwise/core"
-import * as OptionCheck from "./OptionCheck.js"
+import { Duration, Effect, Schema } from "effect"
+import { z } from "zod"
+import type { BudgetExhausted, LanguageModelError, Problem } from "@stepwise/core"
+import { BadResponse, InvalidOptions, isRetryable, Options as OptionSchemas, ProcessRewardModel, Retry, Timeout, Trajectory, Unavailable, Usage, VerifierError } from "@stepwise/core"
+import * as Verifier from "./Verifier.js"
+
+/** Qwen2.5-Math's system prompt. */
+export const defaultSystem = "Please reason step by step, and put your final answer within \\boxed{}."
 
 /**
  * A discriminative PRM served by vLLM's `/pooling` endpoint, for Qwen2.5-Math-PRM-style models: the steps are
@@ -21,37 +25,41 @@ import * as OptionCheck from "./OptionCheck.js"
  * @example
  * const prm = yield* PoolingPrm.make({ url: "http://127.0.0.1:8000", model: "Qwen/Qwen2.5-Math-PRM-7B" })
  */
-export interface Options {
-  /** The server's base URL (without `/pooling`). */
-  readonly url: string
-  readonly model: string
-  /** The tag after each step (default "<extra_0>"). */
-  readonly stepTag?: string
-  /** What separates a tagged step from the next (default ""). */
-  readonly delimiter?: string
-  /** The system prompt (default Qwen2.5-Math's). */
-  readonly system?: string
-  /** `messages` (default; the server applies the chat template) or `input` (the text from `render`). */
-  readonly format?: "messages" | "input"
-  /** Renders the whole input text for `format: "input"` from the question and the tagged steps. */
-  readonly render?: (question: string, taggedSteps: string) => string
-  /** Which entry of each pair is the positive class (default 1). */
-  readonly positiveIndex?: number
-  /** Extra body fields (e.g. `{ task: "token_classify" }` on newer servers). */
-  readonly body?: Readonly<Record<string, unknown>>
-  readonly headers?: Readonly<Record<string, string>>
-  /** Time limit per attempt (default 60 s). */
-  readonly timeoutMillis?: number
-  /** Retries after the first attempt (default 3), exponential backoff from `retryBaseMillis` (default 200). */
-  readonly retries?: number
-  readonly retryBaseMillis?: number
-  /** The fetch to use (default the global one). */
-  readonly fetch?: typeof globalThis.fetch
-  readonly name?: string
-}
+export const options = z
+  .object({
+    url: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, "must be an http(s) URL")
+      .optional()
+      .describe("The server's base URL, without /pooling (default: the policy's server)."),
+    model: z.string().min(1).optional().describe("The PRM's served name (default: the policy's model)."),
+    apiKeyEnv: z.string().min(1).optional().describe("Name of the environment variable holding the server's API key (sent as a Bearer token)."),
+    stepTag: z.string().min(1).default("<extra_0>").describe("The tag after each step."),
+    delimiter: z.string().default("").describe("What separates a tagged step from the next."),
+    system: z.string().default(defaultSystem).describe("The system prompt (Qwen2.5-Math's)."),
+    format: z.enum(["messages", "input"]).default("messages").describe("messages (the server applies the chat template) or input (the text from render)."),
+    render: OptionSchemas.code<(question: string, taggedSteps: string) => string>("a function from the question and the tagged steps to the input text").optional(),
+    positiveIndex: z.number().int().min(0).default(1).describe("Which entry of each pair is the positive class."),
+    body: z.record(z.string(), z.unknown()).optional().describe('Extra body fields (e.g. { "task": "token_classify" } on newer servers).'),
+    timeoutMillis: z.number().positive().default(60_000).describe("Time limit per attempt."),
+    retries: z.number().int().min(0).default(Retry.defaults.times).describe("Retries after the first attempt."),
+    retryBaseMillis: z.number().int().min(0).default(Retry.defaults.baseMillis).describe("Base of the exponential backoff."),
+    fetch: OptionSchemas.code<typeof globalThis.fetch>("a fetch function (a proxy, a test double)").optional(),
+    name: z.string().min(1).optional().describe("Name reported to traces and the accountant (default pooling-prm(model))."),
+    headers: z.record(z.string(), z.string()).optional().describe("Extra request headers (code: keep keys out of files, use apiKeyEnv).")
+  })
+  .strict()
+  .superRefine((settings, context) => {
+    if (settings.format === "input" && settings.render === undefined)
+      context.addIssue({ code: "custom", path: ["render"], message: 'is needed with format "input"' })
+  })
 
-/** Qwen2.5-Math's system prompt. */
-export const defaultSystem = "Please reason step by step, and put your final answer within \\boxed{}."
+/** Options as a user writes them in code: `url` and `model` are required there (no policy server to default to). */
+export type Options = Omit<z.input<typeof options>, "url" | "model"> & { readonly url: string; readonly model: string }
+
+/** Validated options, defaults filled in, with the server's address and the API key read from the environment. */
+type Settings = z.output<typeof options> & { readonly url: string; readonly model: string; readonly apiKey: string | undefined }
+
 
 /** The `/pooling` response, as far as it is read. */
 export const PoolingResponse = Schema.Struct({
@@ -74,73 +82,56 @@ export const tagSteps = (stepTexts: ReadonlyArray<string>, stepTag: string, deli
 
 const utf8 = new TextEncoder()
 
-const retryAfterMillis = (header: string | null): number | undefined => {
-  if (header === null) return undefined
-  // Seconds only; an HTTP date falls back to the backoff (time is read from the Clock, never the wall).
-  const seconds = Number(header)
-  return header.trim() !== "" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined
-}
-
-/** Makes the PRM (validated options), built through `ProcessRewardModel.make`. */
-export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
-  Effect.gen(function* () {
-    const subject = "PoolingPrm"
-    yield* OptionCheck.require(subject, "url", /^https?:\/\/\S+$/.test(options.url ?? ""), `must be an http(s) URL, got ${String(options.url)}`)
-    yield* OptionCheck.require(subject, "model", typeof options.model === "string" && options.model.length > 0, "must be a model name")
-    yield* OptionCheck.require(subject, "stepTag", options.stepTag === undefined || options.stepTag.length > 0, "must not be empty")
-    yield* OptionCheck.require(subject, "format", options.format === undefined || options.format === "messages" || options.format === "input", `must be "messages" or "input"`)
-    yield* OptionCheck.require(subject, "render", options.format !== "input" || typeof options.render === "function", `is needed with format "input"`)
-    yield* OptionCheck.integerAtLeast(subject, "positiveIndex", options.positiveIndex, 0)
-    yield* OptionCheck.positive(subject, "timeoutMillis", options.timeoutMillis)
-    yield* OptionCheck.integerAtLeast(subject, "retries", options.retries, 0)
-    yield* OptionCheck.integerAtLeast(subject, "retryBaseMillis", options.retryBaseMillis, 0)
-    const name = options.name ?? `pooling-prm(${options.model})`
-    const endpoint = options.url.replace(/\/+$/, "") + "/pooling"
-    const stepTag = options.stepTag ?? "<extra_0>"
-    const delimiter = options.delimiter ?? ""
-    const positiveIndex = options.positiveIndex ?? 1
-    const timeoutMillis = options.timeoutMillis ?? 60_000
-    const retries = options.retries ?? 3
-    const retryBaseMillis = options.retryBaseMillis ?? 200
-    const doFetch = options.fetch ?? globalThis.fetch
+const build = (settings: Settings): ProcessRewardModel.Service => {
+    const name = settings.name ?? `pooling-prm(${settings.model})`
+    const endpoint = settings.url.replace(/\/+$/, "") + "/pooling"
+    const { stepTag, delimiter, positiveIndex, timeoutMillis } = settings
+    const doFetch = settings.fetch ?? globalThis.fetch
+    const retry: Retry.Options = { times: settings.retries, baseMillis: settings.retryBaseMillis, capMillis: Retry.defaults.capMillis }
+    const scrub = (text: string) => (settings.apiKey === undefined || settings.apiKey.length === 0 ? text : text.split(settings.apiKey).join("[redacted]"))
+    const headers = {
+      "content-type": "application/json",
+      ...settings.headers,
+      ...(settings.apiKey === undefined ? {} : { authorization: `Bearer ${settings.apiKey}` })
+    }
 
     const bodyOf = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Record<string, unknown> => {
       const tagged = tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter)
       const prompt =
-        options.format === "input" && options.render !== undefined
-          ? { input: options.render(problem.question, tagged) }
+        settings.format === "input" && settings.render !== undefined
+          ? { input: settings.render(problem.question, tagged) }
           : {
               messages: [
-                { role: "system", content: options.system ?? defaultSystem },
+                { role: "system", content: settings.system },
                 { role: "user", content: problem.question },
                 { role: "assistant", content: tagged }
               ]
             }
-      return { ...options.body, model: options.model, ...prompt }
+      return { ...settings.body, model: settings.model, ...prompt }
     }
 
     const attempt = (body: string): Effect.Effect<unknown, LanguageModelError> =>
       Effect.gen(function* () {
         const response = yield* Effect.tryPromise({
-          try: (signal) =>
-            doFetch(endpoint, { method: "POST", headers: { "content-type": "application/json", ...options.headers }, body, signal }),
-          catch: (cause) => new Unavailable({ backend: name, detail: `request failed: ${String(cause)}` })
+          try: (signal) => doFetch(endpoint, { method: "POST", headers, body, signal }),
+          catch: (cause) => new Unavailable({ backend: name, detail: scrub(`request failed: ${String(cause)}`) })
         })
         const text = yield* Effect.tryPromise({
           try: () => response.text(),
-          catch: (cause) => new Unavailable({ backend: name, detail: `connection dropped: ${String(cause)}`, status: response.status })
+          catch: (cause) => new Unavailable({ backend: name, detail: scrub(`connection dropped: ${String(cause)}`), status: response.status })
         })
-        if (response.status === 429)
-          return yield* Effect.fail(
-            new RateLimited({ backend: name, retryAfterMillis: retryAfterMillis(response.headers.get("retry-after")), detail: text.slice(0, 200) })
-          )
-        if (response.status >= 500)
-          return yield* Effect.fail(new Unavailable({ backend: name, detail: `HTTP ${response.status}: ${text.slice(0, 200)}`, status: response.status }))
         if (response.status >= 400)
-          return yield* Effect.fail(new InvalidRequest({ backend: name, detail: `HTTP ${response.status}: ${text.slice(0, 200)}` }))
+          return yield* Effect.flip(
+            Retry.httpFailure({
+              backend: name,
+              status: response.status,
+              detail: scrub(response.status === 429 ? text.slice(0, 200) : `HTTP ${response.status}: ${text.slice(0, 200)}`),
+              retryAfter: response.headers.get("retry-after")
+            })
+          )
         return yield* Effect.try({
           try: () => JSON.parse(text) as unknown,
-          catch: () => new BadResponse({ backend: name, detail: `not JSON: ${text.slice(0, 200)}` })
+          catch: () => new BadResponse({ backend: name, detail: scrub(`not JSON: ${text.slice(0, 200)}`) })
         })
       }).pipe(
         Effect.timeoutOrElse({
@@ -166,25 +157,14 @@ export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service
         }
       )
 
-    const withRetries = (body: string, trajectory: Trajectory.Trajectory, attemptNumber: number): Effect.Effect<ProcessRewardModel.Scoring, LanguageModelError> =>
-      Effect.flatMap(attempt(body), decode(trajectory)).pipe(
-        Effect.catchIf(
-          (error: LanguageModelError) => error._tag !== "InvalidRequest" && attemptNumber < retries,
-          (error) =>
-            Effect.flatMap(Random.next, (jitter) => {
-              const millis =
-                error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-                  ? error.retryAfterMillis
-                  : Math.min(10_000, retryBaseMillis * 2 ** attemptNumber) * (0.5 + jitter / 2)
-              return Effect.andThen(Effect.sleep(Duration.millis(millis)), withRetries(body, trajectory, attemptNumber + 1))
-            })
-        )
-      )
+    // Retried on the one shared schedule (Retry): rate limits, time-outs, unavailable servers and bad bodies.
+    const withRetries = (body: string, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, LanguageModelError> =>
+      Effect.flatMap(attempt(body), decode(trajectory)).pipe(Retry.retrying<LanguageModelError>(retry, isRetryable))
 
     const score = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, VerifierError | BudgetExhausted> =>
       trajectory.length === 0
         ? Effect.succeed({ stepScores: [], usage: Usage.zero })
-        : withRetries(JSON.stringify(bodyOf(problem, trajectory)), trajectory, 0).pipe(
+        : withRetries(JSON.stringify(bodyOf(problem, trajectory)), trajectory).pipe(
             Effect.mapError((error) => new VerifierError({ verifier: name, detail: error.message, cause: error }))
           )
 
@@ -194,4 +174,45 @@ export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service
       // An upper bound on the prompt tokens: a byte-level tokenizer never makes more tokens than bytes.
       maxTokens: (problem, trajectory) => utf8.encode(JSON.stringify(bodyOf(problem, trajectory))).length + 64
     })
-  })
+}
+
+const settingsOf = (
+  parsed: z.output<typeof options>,
+  defaults: { readonly url: string | undefined; readonly model: string | undefined },
+  environment: (name: string) => string | undefined
+): Effect.Effect<Settings, InvalidOptions> => {
+  const url = parsed.url ?? defaults.url
+  const model = parsed.model ?? defaults.model
+  if (url === undefined) return Effect.fail(new InvalidOptions({ subject: "pooling-prm", field: "url", detail: "is required: the policy is not served from a URL" }))
+  if (model === undefined) return Effect.fail(new InvalidOptions({ subject: "pooling-prm", field: "model", detail: "is required: the policy names no model" }))
+  const apiKey = parsed.apiKeyEnv === undefined ? undefined : environment(parsed.apiKeyEnv)
+  if (parsed.apiKeyEnv !== undefined && (apiKey === undefined || apiKey.length === 0))
+    return Effect.fail(new InvalidOptions({ subject: "pooling-prm", field: "apiKeyEnv", detail: `names the environment variable ${parsed.apiKeyEnv}, which is not set` }))
+  return Effect.succeed({ ...parsed, url, model, apiKey })
+}
+
+/**
+ * The pooling PRM's entry of the verifier registry: on the policy's server and with the policy's model name unless
+ * `url` and `model` say otherwise. Built through `ProcessRewardModel.make`.
+ */
+export const entry = Verifier.define({
+  kind: "pooling-prm",
+  description: "A discriminative PRM served at vLLM's /pooling (Qwen2.5-Math-PRM style): step k's score is P(positive) at its tag.",
+  options,
+  build: (parsed, context) =>
+    Effect.map(
+      settingsOf(parsed, { url: context.languageModel.info.baseUrl, model: context.languageModel.info.model }, context.environment),
+      build
+    )
+})
+
+/**
+ * Makes the PRM (validated options; defaults filled in).
+ *
+ * @example
+ * const prm = yield* PoolingPrm.make({ url: "http://127.0.0.1:8000", model: "Qwen/Qwen2.5-Math-PRM-7B" })
+ */
+export const make = (given: Options): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
+  Effect.flatMap(OptionSchemas.parse(options, given, "pooling-prm"), (parsed) =>
+    Effect.map(settingsOf(parsed, { url: undefined, model: undefined }, (name) => process.env[name]), build)
+  )

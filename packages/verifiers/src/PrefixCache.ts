@@ -1,7 +1,9 @@
 import { Cause, Deferred, Effect, Exit, Layer } from "effect"
-import type { BudgetExhausted, InvalidOptions, Problem, VerifierError } from "@stepwise/core"
-import { ProcessRewardModel, Trajectory, Usage } from "@stepwise/core"
-import * as OptionCheck from "./OptionCheck.js"
+import { z } from "zod"
+import type { BudgetExhausted, Problem, VerifierError } from "@stepwise/core"
+import type { InvalidOptions } from "@stepwise/core"
+import { Options as OptionSchemas, ProcessRewardModel, Trajectory, Usage } from "@stepwise/core"
+import * as Verifier from "./Verifier.js"
 
 /**
  * A prefix-score cache around any verifier.
@@ -30,12 +32,15 @@ import * as OptionCheck from "./OptionCheck.js"
  * // ... use `cached` as the ProcessRewardModel; then
  * const { hits, misses, shared } = yield* cached.stats
  */
-export interface Options {
-  /** Reuse the scores of prefixes (requires a causal verifier; default true). */
-  readonly prefixes?: boolean
-  /** Most trajectories kept (default 100,000). */
-  readonly capacity?: number
-}
+export const options = z
+  .object({
+    prefixes: z.boolean().default(true).describe("Reuse the scores of prefixes (requires a causal verifier)."),
+    capacity: z.number().int().min(1).default(100_000).describe("Most trajectories kept (oldest dropped first).")
+  })
+  .strict()
+
+/** Options of `make` as a user writes them (every field optional). */
+export type Options = z.input<typeof options>
 
 /** Counts since the cache was made; every request counts in exactly one of `hits`, `shared`, `misses`. */
 export interface Stats {
@@ -66,11 +71,11 @@ const keyOf = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): str
  * Wraps a verifier in a prefix-score cache. The result is itself a `ProcessRewardModel.Service`; it is not
  * metered again (the wrapped verifier already is).
  */
-export const make = (verifier: ProcessRewardModel.Service, options: Options = {}): Effect.Effect<Cached, InvalidOptions> =>
+export const make = (verifier: ProcessRewardModel.Service, given: Options = {}): Effect.Effect<Cached, InvalidOptions> =>
   Effect.gen(function* () {
-    yield* OptionCheck.integerAtLeast("PrefixCache", "capacity", options.capacity, 1)
-    const usePrefixes = options.prefixes ?? true
-    const capacity = options.capacity ?? 100_000
+    const settings = yield* OptionSchemas.parse(options, given, "prefix-cache")
+    const usePrefixes = settings.prefixes
+    const capacity = settings.capacity
     const done = new Map<string, ReadonlyArray<number>>()
     const inFlight = new Map<string, Deferred.Deferred<Outcome>>()
     let hits = 0
@@ -145,9 +150,9 @@ export const make = (verifier: ProcessRewardModel.Service, options: Options = {}
         )
       })
 
+    // Not metered again: a miss calls the wrapped verifier, which is metered; a hit or a shared wait costs nothing.
     return {
-      info: { name: `cached(${verifier.info.name})` },
-      score,
+      ...ProcessRewardModel.wrap({ info: { name: `cached(${verifier.info.name})` }, score }),
       stats: Effect.sync(() => ({ hits, shared, misses, entries: done.size })),
       clear: Effect.sync(() => {
         done.clear()
@@ -161,5 +166,20 @@ export const make = (verifier: ProcessRewardModel.Service, options: Options = {}
  * @example
  * Layer.provide(PrefixCache.layer(), world.layer)
  */
-export const layer = (options: Options = {}): Layer.Layer<ProcessRewardModel.ProcessRewardModel, InvalidOptions, ProcessRewardModel.ProcessRewardModel> =>
-  Layer.effect(ProcessRewardModel.ProcessRewardModel, Effect.flatMap(ProcessRewardModel.ProcessRewardModel, (verifier) => make(verifier, options)))
+export const layer = (given: Options = {}): Layer.Layer<ProcessRewardModel.ProcessRewardModel, InvalidOptions, ProcessRewardModel.ProcessRewardModel> =>
+  Layer.effect(ProcessRewardModel.ProcessRewardModel, Effect.flatMap(ProcessRewardModel.ProcessRewardModel, (verifier) => make(verifier, given)))
+
+/** The cache's entry of the verifier registry: `{ verifier: { kind, options }, prefixes, capacity }`. */
+export const entry = Verifier.define({
+  kind: "prefix-cache",
+  description: "A prefix-score cache around another verifier: exact hits, shared in-flight calls, prefix reuse for causal verifiers.",
+  options: options.extend({ verifier: Verifier.specOption.describe("The verifier to cache, as { kind, options }.") }).strict(),
+  build: ({ verifier, ...settings }, context) =>
+    Effect.flatMap(
+      Effect.mapError(
+        context.verifierOf({ kind: verifier.kind, ...(verifier.options === undefined ? {} : { options: verifier.options }) }),
+        Verifier.nestedAt("verifier")
+      ),
+      (inner) => make(inner, settings)
+    )
+})

@@ -1,11 +1,12 @@
 import { Effect } from "effect"
-import type { BudgetExhausted, InvalidOptions, Problem } from "@stepwise/core"
+import { z } from "zod"
+import type { BudgetExhausted, Problem } from "@stepwise/core"
 import { LanguageModel, Message, ProcessRewardModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
 import * as BinaryChoice from "./BinaryChoice.js"
 import * as ChainParser from "./ChainParser.js"
-import * as ModelFailure from "./ModelFailure.js"
-import * as ModelVerifier from "./ModelVerifier.js"
-import * as OptionCheck from "./OptionCheck.js"
+import * as ModelFailure from "./internal/ModelFailure.js"
+import * as ModelVerifier from "./internal/ModelVerifier.js"
+import * as Verifier from "./Verifier.js"
 
 /**
  * A ThinkPRM-style generative verifier (Khalifa et al. 2025, arXiv 2504.16828) over any `LanguageModel`.
@@ -31,27 +32,25 @@ import * as OptionCheck from "./OptionCheck.js"
  * @example
  * const thinkPrm = yield* ThinkPrm.make({ languageModel, chains: 4, temperature: 0.4 })
  */
-export interface Options {
+export const options = z
+  .object({
+    chains: z.number().int().min(1).default(1).describe("Parallel verification chains, averaged."),
+    rounds: z.number().int().min(1).default(1).describe('Sequential rounds per chain; each round after the first continues with "Let me double check".'),
+    maxTokens: z.number().int().min(1).default(1024).describe("Output-token limit of each chain request."),
+    temperature: z.number().min(0).max(10).default(0.4).describe("Sampling temperature of the chains."),
+    decisionTemperature: z.number().positive().default(1).describe("Temperature of the yes/no softmax (1: the model's own odds)."),
+    topLogprobs: z.number().int().min(2).default(5).describe("Top alternatives asked for the decision token."),
+    fallbackScore: z.number().min(0).max(1).default(0.5).describe("Score when nothing can be read."),
+    seed: z.number().int().min(0).optional().describe("Seed of the chain requests (default none)."),
+    name: z.string().min(1).default("think-prm").describe("Name reported to traces and the accountant."),
+    backend: Verifier.backendOption
+  })
+  .strict()
+
+/** Options as a user writes them (every field optional), for code: plus the model to read with. */
+export type Options = Omit<z.input<typeof options>, "backend"> & {
   /** The model that writes the chains and the decision. */
   readonly languageModel: LanguageModel.Service
-  /** Parallel verification chains, averaged (default 1). */
-  readonly chains?: number
-  /** Sequential rounds per chain; each round after the first continues with "Let me double check" (default 1). */
-  readonly rounds?: number
-  /** Output-token limit of each chain request (default 1024). */
-  readonly maxTokens?: number
-  /** Sampling temperature of the chains (default 0.4). */
-  readonly temperature?: number
-  /** Temperature of the yes/no softmax (default 1: the model's own odds). */
-  readonly decisionTemperature?: number
-  /** Top alternatives asked for the decision token (default 5). */
-  readonly topLogprobs?: number
-  /** Score when nothing can be read (default 0.5). */
-  readonly fallbackScore?: number
-  /** Seed of the chain requests (default none). */
-  readonly seed?: number
-  /** Name reported to traces and the accountant (default "think-prm"). */
-  readonly name?: string
 }
 
 /** The assistant prefix every chain starts with. */
@@ -90,44 +89,8 @@ export interface Verification extends ProcessRewardModel.Scoring {
   readonly chains: ReadonlyArray<ChainReport>
 }
 
-/** Validated options, with their defaults filled in. */
-export interface Settings {
-  readonly languageModel: LanguageModel.Service
-  readonly chains: number
-  readonly rounds: number
-  readonly maxTokens: number
-  readonly temperature: number
-  readonly decisionTemperature: number
-  readonly topLogprobs: number
-  readonly fallbackScore: number
-  readonly seed: number | undefined
-  readonly name: string
-}
-
-const validate = (options: Options): Effect.Effect<Settings, InvalidOptions> =>
-  Effect.gen(function* () {
-    const subject = "ThinkPrm"
-    yield* OptionCheck.integerAtLeast(subject, "chains", options.chains, 1)
-    yield* OptionCheck.integerAtLeast(subject, "rounds", options.rounds, 1)
-    yield* OptionCheck.integerAtLeast(subject, "maxTokens", options.maxTokens, 1)
-    yield* OptionCheck.within(subject, "temperature", options.temperature, 0, 10)
-    yield* OptionCheck.positive(subject, "decisionTemperature", options.decisionTemperature)
-    yield* OptionCheck.integerAtLeast(subject, "topLogprobs", options.topLogprobs, 2)
-    yield* OptionCheck.within(subject, "fallbackScore", options.fallbackScore, 0, 1)
-    yield* OptionCheck.require(subject, "languageModel", typeof options.languageModel?.generate === "function", "must be a LanguageModel.Service")
-    return {
-      languageModel: options.languageModel,
-      chains: options.chains ?? 1,
-      rounds: options.rounds ?? 1,
-      maxTokens: options.maxTokens ?? 1024,
-      temperature: options.temperature ?? 0.4,
-      decisionTemperature: options.decisionTemperature ?? 1,
-      topLogprobs: options.topLogprobs ?? 5,
-      fallbackScore: options.fallbackScore ?? 0.5,
-      seed: options.seed,
-      name: options.name ?? "think-prm"
-    }
-  })
+/** Validated options, with their defaults filled in, and the model to read with. */
+export type Settings = Omit<z.output<typeof options>, "backend"> & { readonly languageModel: LanguageModel.Service }
 
 /** The decision of one chain, from its decision completion, by the documented order of fallbacks. */
 export const decide = (
@@ -232,14 +195,26 @@ export interface ThinkPrm extends ProcessRewardModel.Service {
 }
 
 /**
- * Makes the verifier: validates the options and builds the service through `ProcessRewardModel.make` with
+ * The ThinkPRM entry of the verifier registry: one service through `ProcessRewardModel.make` with
  * `tokensMeteredInside: true` (one verifier call per score; its model tokens count once, as verifier tokens).
  */
-export const make = (options: Options): Effect.Effect<ThinkPrm, InvalidOptions> =>
-  Effect.map(validate(options), (settings) => {
-    const service = ProcessRewardModel.make<Verification>({ info: { name: settings.name }, score: verify(settings), tokensMeteredInside: true })
+export const entry = Verifier.generative({
+  kind: "think-prm",
+  description: "ThinkPRM-style generative verifier: verification chains over a language model, P(yes) of its decision.",
+  options,
+  build: (settings, languageModel): ThinkPrm => {
+    const service = ProcessRewardModel.make<Verification>({ info: { name: settings.name }, score: verify({ ...settings, languageModel }), tokensMeteredInside: true })
     return { ...service, verify: service.score }
-  })
+  }
+})
+
+/**
+ * Makes the verifier over a model (options validated; defaults filled in).
+ *
+ * @example
+ * const thinkPrm = yield* ThinkPrm.make({ languageModel, chains: 4 })
+ */
+export const make = Verifier.generativeMaker(entry)
 
 /** A layer serving ThinkPRM as the `ProcessRewardModel`, over the `LanguageModel` in context. */
 export const layer = ModelVerifier.layer(make)

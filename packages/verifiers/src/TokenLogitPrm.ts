@@ -1,10 +1,11 @@
 import { Effect } from "effect"
-import type { BudgetExhausted, InvalidOptions, Problem } from "@stepwise/core"
+import { z } from "zod"
+import type { BudgetExhausted, Problem } from "@stepwise/core"
 import { LanguageModel, Message, ProcessRewardModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
 import * as BinaryChoice from "./BinaryChoice.js"
-import * as ModelFailure from "./ModelFailure.js"
-import * as ModelVerifier from "./ModelVerifier.js"
-import * as OptionCheck from "./OptionCheck.js"
+import * as ModelFailure from "./internal/ModelFailure.js"
+import * as ModelVerifier from "./internal/ModelVerifier.js"
+import * as Verifier from "./Verifier.js"
 
 /**
  * A token-logit PRM read through any `LanguageModel` (chat completions with logprobs): step k's score is
@@ -27,24 +28,38 @@ import * as OptionCheck from "./OptionCheck.js"
  * @example
  * const prm = yield* TokenLogitPrm.make({ languageModel, style: "math-shepherd" })
  */
-export interface Options {
-  readonly languageModel: LanguageModel.Service
-  readonly style?: "rlhflow" | "math-shepherd"
-  /** Positive and negative spellings (default "+" against "-" and "−"). */
-  readonly sides?: BinaryChoice.Sides
-  /** The step tag of `math-shepherd` (default "ки"). */
-  readonly stepTag?: string
-  /** What separates a tagged step from the next in `math-shepherd` (default "\n\n"). */
-  readonly delimiter?: string
-  /** What follows the step being scored in `math-shepherd`, before the tag's position (default " "). */
-  readonly tagLead?: string
-  /** Top alternatives asked (default 20). */
-  readonly topLogprobs?: number
-  /** Score when neither side is among the alternatives, or "fail" (default). */
-  readonly whenMissing?: number | "fail"
-  /** Step requests in flight at once (default 8). */
-  readonly concurrency?: number
-  readonly name?: string
+export const options = z
+  .object({
+    style: z.enum(["rlhflow", "math-shepherd"]).default("rlhflow").describe("How the steps are laid out (see the module doc)."),
+    sides: z
+      .object({ positive: z.array(z.string()).min(1), negative: z.array(z.string()).min(1) })
+      .strict()
+      .default({ positive: [...BinaryChoice.plusMinus.positive], negative: [...BinaryChoice.plusMinus.negative] })
+      .describe('Positive and negative spellings (default "+" against "-" and "−").'),
+    stepTag: z.string().min(1).default("ки").describe("The step tag of math-shepherd."),
+    delimiter: z.string().default("\n\n").describe("What separates a tagged step from the next in math-shepherd."),
+    tagLead: z.string().default(" ").describe("What follows the step being scored in math-shepherd, before the tag's position."),
+    topLogprobs: z.number().int().min(2).default(20).describe("Top alternatives asked."),
+    whenMissing: z
+      .union([z.number().min(0).max(1), z.literal("fail")])
+      .default("fail")
+      .describe('Score when neither side is among the alternatives, or "fail".'),
+    concurrency: z.number().int().min(1).default(8).describe("Step requests in flight at once."),
+    name: z.string().min(1).optional().describe("Name reported to traces and the accountant (default token-logit-prm(style))."),
+    backend: Verifier.backendOption
+  })
+  .strict()
+
+/** Options as a user writes them (every field optional), for code: plus the model to read with. */
+export type Options = Omit<z.input<typeof options>, "backend"> & { readonly languageModel: LanguageModel.Service }
+
+/** The layout settings of `request` (defaults as in `options`). */
+export interface Layout {
+  readonly style?: "rlhflow" | "math-shepherd" | undefined
+  readonly stepTag?: string | undefined
+  readonly delimiter?: string | undefined
+  readonly tagLead?: string | undefined
+  readonly topLogprobs?: number | undefined
 }
 
 /** The request that reads step `step`'s score (1-based), for a style. */
@@ -52,7 +67,7 @@ export const request = (
   problemQuestion: string,
   stepTexts: ReadonlyArray<string>,
   step: number,
-  options: Pick<Options, "style" | "stepTag" | "delimiter" | "tagLead" | "topLogprobs"> = {}
+  options: Layout = {}
 ): LanguageModel.GenerateRequest => {
   const shared = { n: 1, maxTokens: 1, temperature: 0, topLogprobs: options.topLogprobs ?? 20 }
   const steps = stepTexts.slice(0, step)
@@ -70,36 +85,23 @@ export const request = (
   return { messages: [Message.user(problemQuestion)], prefix: earlier + (steps[steps.length - 1] ?? "") + (options.tagLead ?? " "), ...shared }
 }
 
-/** Makes the PRM (validated options), built through `ProcessRewardModel.make`. */
-export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service, InvalidOptions> =>
-  Effect.gen(function* () {
-    const subject = "TokenLogitPrm"
-    yield* OptionCheck.require(subject, "languageModel", typeof options.languageModel?.generate === "function", "must be a LanguageModel.Service")
-    yield* OptionCheck.require(subject, "style", options.style === undefined || options.style === "rlhflow" || options.style === "math-shepherd", `must be "rlhflow" or "math-shepherd"`)
-    yield* OptionCheck.integerAtLeast(subject, "topLogprobs", options.topLogprobs, 2)
-    yield* OptionCheck.integerAtLeast(subject, "concurrency", options.concurrency, 1)
-    yield* OptionCheck.require(
-      subject,
-      "whenMissing",
-      options.whenMissing === undefined || options.whenMissing === "fail" || (typeof options.whenMissing === "number" && options.whenMissing >= 0 && options.whenMissing <= 1),
-      `must be "fail" or a number in [0, 1]`
-    )
-    yield* OptionCheck.require(
-      subject,
-      "sides",
-      options.sides === undefined || (options.sides.positive.length > 0 && options.sides.negative.length > 0),
-      "must name at least one positive and one negative spelling"
-    )
-    const model = options.languageModel
-    const sides = options.sides ?? BinaryChoice.plusMinus
-    const name = options.name ?? `token-logit-prm(${options.style ?? "rlhflow"})`
+/** The token-logit PRM's entry of the verifier registry, built through `ProcessRewardModel.make`. */
+export const entry = Verifier.generative({
+  kind: "token-logit-prm",
+  description: 'A token-logit PRM read through chat logprobs: P("+") / (P("+") + P("-")) after each step (RLHFlow or Math-Shepherd layout).',
+  options,
+  // Every request needs logprobs; math-shepherd's requests continue an assistant prefix.
+  needsLogprobs: (settings) => (settings.style === "math-shepherd" ? "continuing" : "plain"),
+  build: (settings, model) => {
+    const sides: BinaryChoice.Sides = settings.sides
+    const name = settings.name ?? `token-logit-prm(${settings.style})`
     const scoreStep = (problem: Problem.Problem, stepTexts: ReadonlyArray<string>, step: number) =>
-      Effect.flatMap(model.generate(request(problem.question, stepTexts, step, options)), (completions) => {
+      Effect.flatMap(model.generate(request(problem.question, stepTexts, step, settings)), (completions) => {
         const usage = Usage.sum(completions.map((completion) => completion.usage))
         const position = completions[0]?.logprobs?.[0]
         const probability = position === undefined ? undefined : BinaryChoice.probability(position, sides)
         if (probability !== undefined) return Effect.succeed({ score: probability, usage })
-        if (typeof options.whenMissing === "number") return Effect.succeed({ score: options.whenMissing, usage })
+        if (typeof settings.whenMissing === "number") return Effect.succeed({ score: settings.whenMissing, usage })
         return Effect.fail(
           new VerifierError({
             verifier: name,
@@ -111,12 +113,21 @@ export const make = (options: Options): Effect.Effect<ProcessRewardModel.Service
       Effect.gen(function* () {
         const stepTexts = Trajectory.stepTexts(trajectory)
         const results = yield* Effect.forEach(stepTexts, (_, index) => scoreStep(problem, stepTexts, index + 1), {
-          concurrency: options.concurrency ?? 8
+          concurrency: settings.concurrency
         })
         return { stepScores: results.map((result) => result.score), usage: Usage.sum(results.map((result) => result.usage)) }
       }).pipe(ModelFailure.asVerifierError(name))
     return ProcessRewardModel.make({ info: { name }, score, tokensMeteredInside: true })
-  })
+  }
+})
+
+/**
+ * Makes the PRM over a model (options validated; defaults filled in).
+ *
+ * @example
+ * const prm = yield* TokenLogitPrm.make({ languageModel, style: "math-shepherd" })
+ */
+export const make = Verifier.generativeMaker(entry)
 
 /** A layer serving the PRM as the `ProcessRewardModel`, over the `LanguageModel` in context. */
 export const layer = ModelVerifier.layer(make)

@@ -34,7 +34,7 @@ describe("Ensemble", () => {
   itEffect("rejects no members and non-positive weights", () =>
     Effect.gen(function* () {
       expect((yield* Effect.flip(Ensemble.make({ members: [] }))).field).toBe("members")
-      expect((yield* Effect.flip(Ensemble.make({ members: [{ verifier: high, weight: 0 }] }))).field).toBe("members[0].weight")
+      expect((yield* Effect.flip(Ensemble.make({ members: [{ verifier: high, weight: 0 }] }))).field).toBe("members.0.weight")
     })
   )
 })

@@ -15,7 +15,7 @@ export const asVerifierError =
   <A, E, R>(effect: Effect.Effect<A, E | LanguageModelError, R>): Effect.Effect<A, E | VerifierError, R> =>
     Effect.catchTag(
       effect as Effect.Effect<A, LanguageModelError, R>,
-      ["RateLimited", "Timeout", "BadResponse", "Unavailable", "InvalidRequest"],
+      ["RateLimited", "Timeout", "BadResponse", "Unavailable", "InvalidRequest", "Unmetered"],
       (error: LanguageModelError) =>
         Effect.fail(new VerifierError({ verifier, detail: `language model failed: ${error.message}`, cause: error }))
     ) as Effect.Effect<A, E | VerifierError, R>

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest"
+import { it as property } from "@fast-check/vitest"
+import fc from "fast-check"
+import { Clock, Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import { RateLimited, Retry, Unavailable } from "@stepwise/core"
+import { itEffect } from "@stepwise/testing"
+
+describe("Retry.retryAfterMillis", () => {
+  it("reads delta-seconds and HTTP dates against now, and nothing else", () => {
+    expect(Retry.retryAfterMillis("2", 0)).toBe(2000)
+    expect(Retry.retryAfterMillis("0.5", 0)).toBe(500)
+    const now = Date.parse("Wed, 21 Oct 2015 07:28:00 GMT")
+    expect(Retry.retryAfterMillis("Wed, 21 Oct 2015 07:28:03 GMT", now)).toBe(3000)
+    expect(Retry.retryAfterMillis("Wed, 21 Oct 2015 07:27:00 GMT", now)).toBe(0)
+    expect(Retry.retryAfterMillis(null, 0)).toBeUndefined()
+    expect(Retry.retryAfterMillis("  ", 0)).toBeUndefined()
+    expect(Retry.retryAfterMillis("-3", 0)).toBeUndefined()
+    expect(Retry.retryAfterMillis("soon", 0)).toBeUndefined()
+  })
+})
+
+describe("Retry.httpFailureAt", () => {
+  property.prop([fc.integer({ min: 400, max: 599 })])("for all failing statuses, the one typed error it means", (status) => {
+    const error = Retry.httpFailureAt({ backend: "b", status, detail: "d", retryAfter: "1", field: "n" }, 0)
+    const expected = status === 429 ? "RateLimited" : status === 408 ? "Timeout" : status >= 500 ? "Unavailable" : "InvalidRequest"
+    expect(error._tag).toBe(expected)
+    if (error._tag === "RateLimited") expect(error.retryAfterMillis).toBe(1000)
+    if (error._tag === "InvalidRequest") expect(error.field).toBe("n")
+  })
+})
+
+describe("Retry.retrying", () => {
+  itEffect("waits the server's Retry-After, else capped exponential backoff with jitter, and stops after `times`", () =>
+    Effect.gen(function* () {
+      const attempts: Array<number> = []
+      const failures = [new RateLimited({ backend: "b", retryAfterMillis: 7_000, detail: "" }), new Unavailable({ backend: "b", detail: "" })]
+      const call = Effect.gen(function* () {
+        attempts.push(yield* Clock.currentTimeMillis)
+        const next = failures.shift()
+        return next === undefined ? "done" : yield* Effect.fail(next)
+      })
+      const fiber = yield* Effect.forkChild(call.pipe(Retry.retrying({ times: 3, baseMillis: 100, capMillis: 150 }, () => true)))
+      yield* TestClock.adjust("6999 millis")
+      expect(attempts).toEqual([0])
+      yield* TestClock.adjust("1 millis")
+      expect(attempts).toEqual([0, 7000])
+      // The second retry waits min(150, 100 · 2) · jitter, jitter in [0.5, 1).
+      yield* TestClock.adjust("74 millis")
+      expect(attempts).toHaveLength(2)
+      yield* TestClock.adjust("76 millis")
+      expect(yield* Fiber.join(fiber)).toBe("done")
+      expect(attempts).toHaveLength(3)
+      expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(75)
+      expect(attempts[2]! - attempts[1]!).toBeLessThanOrEqual(150)
+    }).pipe(Effect.provide(TestClock.layer()))
+  )
+
+  itEffect("retries only what the predicate accepts, and at most `times` times", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const failing = Effect.suspend(() => {
+        calls++
+        return Effect.fail(new Unavailable({ backend: "b", detail: "down" }))
+      })
+      yield* Effect.flip(failing.pipe(Retry.retrying({ times: 2, baseMillis: 1, capMillis: 1 }, () => true)))
+      expect(calls).toBe(3)
+      calls = 0
+      yield* Effect.flip(failing.pipe(Retry.retrying({ times: 2, baseMillis: 1, capMillis: 1 }, () => false)))
+      expect(calls).toBe(1)
+    })
+  )
+})
