@@ -36,13 +36,19 @@ export const invalid = (param: string, detail: string): ApiError =>
 
 /**
  * A 400 from an `InvalidOptions` found under `prefix` (e.g. `stepwise.options`): `param` is the full dotted path of
- * the field, the message names it and the allowed keys.
+ * the field; the message is the `InvalidOptions` message (the kind, the field, what is wrong, the allowed keys),
+ * after the prefix it was found under.
  */
 export const fromInvalidOptions = (prefix: string, error: InvalidOptions): ApiError => {
   const own = error.field === "" || error.field === "(options)" ? "" : error.field
   const field = prefix === "" ? own || "body" : own === "" ? prefix : `${prefix}.${own}`
-  const allowed = error.allowed === undefined || error.allowed.length === 0 ? "" : ` (allowed: ${error.allowed.join(", ")})`
-  return new ApiError({ status: 400, type: "invalid_request_error", param: field, code: "invalid_value", detail: `${field} ${error.detail}${allowed}` })
+  return new ApiError({
+    status: 400,
+    type: "invalid_request_error",
+    param: field,
+    code: "invalid_value",
+    detail: prefix === "" ? error.message : `${prefix}: ${error.message}`
+  })
 }
 
 /** The JSON body of an error, scrubbed of credentials (and of the given known secrets). */

@@ -2,6 +2,7 @@ import { chatCompletion, chatCompletionStream } from "@huggingface/inference"
 import fc from "fast-check"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect } from "effect"
 import { Registry } from "@stepwise/core"
 import type { Resource } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
@@ -140,6 +141,9 @@ describe("the openai client", () => {
       await expect(viaBody).rejects.toMatchObject({ status: 400, param: "stepwise.options.notAnOption" })
       const error = (await viaBody.catch((failure: unknown) => failure)) as InstanceType<typeof OpenAI.APIError>
       for (const key of allowed) expect(error.message).toContain(key)
+      const invalid = await Effect.runPromise(Effect.flip(Registry.parse(Strategies.registry, entry.kind, { notAnOption: 1 })))
+      expect(error.message).toContain(`stepwise.options: ${invalid.message}`)
+      expect(invalid.message).toContain('"notAnOption"')
       const viaHeader = client.chat.completions.create(
         { model: "stepwise-sim", messages: [{ role: "user", content: questions[0]! }] },
         { headers: { "x-stepwise-strategy": entry.kind, "x-stepwise-options": '{"notAnOption":1}' } }

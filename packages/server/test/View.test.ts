@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { delimiter, dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
 import { chromium } from "playwright-core"
@@ -10,9 +10,15 @@ import * as Served from "./fixtures/Served.js"
 // The tree view in a real browser: Debian's chromium, driven headless by playwright-core (no browser download).
 // CI installs it (.ci/run); where it is missing the test is skipped, saying why.
 
-const executable = process.env["STEPWISE_CHROMIUM"] ?? "/usr/bin/chromium"
+/** The browser: `STEPWISE_CHROMIUM`, else the first `chromium` on the PATH, else Debian's `/usr/bin/chromium`. */
+const onPath = (process.env["PATH"] ?? "")
+  .split(delimiter)
+  .filter((folder) => folder !== "")
+  .map((folder) => join(folder, "chromium"))
+  .find((candidate) => existsSync(candidate))
+const executable = process.env["STEPWISE_CHROMIUM"] ?? onPath ?? "/usr/bin/chromium"
 const present = existsSync(executable)
-const skipReason = `no chromium at ${executable} (install Debian's chromium, or set STEPWISE_CHROMIUM)`
+const skipReason = `no chromium browser at ${executable} nor on the PATH (install Debian's chromium: apt-get install chromium; or set STEPWISE_CHROMIUM)`
 if (!present) console.warn(`View.test.ts skipped: ${skipReason}`)
 
 interface TreeFile {
