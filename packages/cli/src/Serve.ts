@@ -122,6 +122,7 @@ export const command = Command.make(
       Flag.optional
     ),
     ...backendFlags,
+    ...Solve.costModelFlags,
     strategy: Flag.String("strategy").pipe(Flag.withDescription("The strategy of requests that name none"), Flag.withDefault("a-star")),
     options: Flag.String("options").pipe(Flag.withDescription("Options of the default strategy, as JSON"), Flag.withDefault("{}")),
     limits: Flag.String("limits").pipe(
@@ -146,6 +147,7 @@ export const command = Command.make(
       const options = yield* Solve.jsonObject("options", flags.options, "serve")
       const limits = yield* Solve.jsonObject("limits", flags.limits, "serve")
       const apiKeys = yield* keysOf(flags.apiKeysFile)
+      const costModel = yield* Solve.costModelOf(registries, flags.costModel, flags.costModelOptions, "serve")
       const upstream = yield* upstreamOf(yield* choiceOf(flags), registries)
       const handle = yield* Server.serve({
         upstream,
@@ -153,6 +155,7 @@ export const command = Command.make(
         strategy: { kind: flags.strategy, options },
         // Checked by the server against `Limits.settings` (a bad field fails naming it).
         limits: limits as Limits.Settings,
+        costModel,
         host: flags.host,
         port,
         expose: flags.expose,

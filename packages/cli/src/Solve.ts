@@ -120,8 +120,9 @@ export const choiceOf = (
     return { backend: { kind, options }, verifier }
   })
 
-const costModelOf = (registries: Registries.Registries, kind: string, text: string) =>
-  Effect.flatMap(jsonObject("cost-model-options", text), (options) => CostModels.make({ kind, options }, registries.costModels))
+/** The cost model `--cost-model` and `--cost-model-options` name, from the registry (strict options). */
+export const costModelOf = (registries: Registries.Registries, kind: string, text: string, command = "solve") =>
+  Effect.flatMap(jsonObject("cost-model-options", text, command), (options) => CostModels.make({ kind, options }, registries.costModels))
 
 const kindsOf = (registry: Registry.AnyRegistry): string => registry.kinds.join(", ")
 
@@ -173,6 +174,18 @@ export const backendFlagsOf = (command: string) => ({
     maximum: IntegerFlag.largest
   })
 })
+
+/** The flags of the cost model, which prices the `cost` resource (shared by the commands that run a budget). */
+export const costModelFlags = {
+  costModel: Flag.String("cost-model").pipe(
+    Flag.withDescription(`How the cost resource is priced: ${kindsOf(Registries.builtIn.costModels)}`),
+    Flag.withDefault("tokens")
+  ),
+  costModelOptions: Flag.String("cost-model-options").pipe(
+    Flag.withDescription(`Cost model options as JSON. Defaults: ${Registry.list(Registries.builtIn.costModels).map(Describe.defaultsLine).join("; ")}`),
+    Flag.withDefault("{}")
+  )
+}
 
 /** The backend and verifier flags of `solve`. */
 export const backendFlags = backendFlagsOf("solve")
@@ -231,14 +244,7 @@ export const command = Command.make(
       Flag.withDefault("{}")
     ),
     ...backendFlags,
-    costModel: Flag.String("cost-model").pipe(
-      Flag.withDescription(`How the cost resource is priced: ${kindsOf(Registries.builtIn.costModels)}`),
-      Flag.withDefault("tokens")
-    ),
-    costModelOptions: Flag.String("cost-model-options").pipe(
-      Flag.withDescription(`Cost model options as JSON. Defaults: ${Registry.list(Registries.builtIn.costModels).map(Describe.defaultsLine).join("; ")}`),
-      Flag.withDefault("{}")
-    ),
+    ...costModelFlags,
     plugins: Plugins.flag,
     budget: IntegerFlag.withDefault("budget", { command: "solve", description: "Total policy tokens the search may spend", minimum: 1, maximum: IntegerFlag.largest, fallback: 8000 }),
     verifierCalls: IntegerFlag.optional("verifier-calls", { command: "solve", description: "Verifier calls the search may spend", minimum: 0, maximum: IntegerFlag.largest }),

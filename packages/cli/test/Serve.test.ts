@@ -89,6 +89,15 @@ describe("the serve command's upstream: the backend vocabulary of solve and reci
       })
   })
 
+  it("prices the cost resource with --cost-model, as solve does", async () => {
+    const world = World.make(Presets.calibrated, { seed: 0 })
+    await servedHere(["--cost-model", "weighted", "--cost-model-options", '{"input":0,"cachedInput":0,"output":0,"verifierCall":3}'], async (url) => {
+      const usage = (await ask(url, question(world))).usage as unknown as { stepwise: { verifier_calls: number; cost: number } }
+      expect(usage.stepwise.verifier_calls).toBeGreaterThan(0)
+      expect(usage.stepwise.cost).toBe(3 * usage.stepwise.verifier_calls)
+    })
+  })
+
   it("refuses misspelt backend, verifier and strategy options naming the field, and two backends at once", async () => {
     expect(await failureOf(["serve", "--port", "0", "--upstream", '{"kind":"vllm","options":{"ur":"http://127.0.0.1:1/v1","model":"m"}}'])).toMatch(/"ur"/)
     expect(await failureOf(["serve", "--port", "0", "--upstream", '{"kind":"simulator","optons":{}}'])).toMatch(/upstream: option "optons" is not a field of a backend \(did you mean "options"\?\)/)
@@ -98,6 +107,7 @@ describe("the serve command's upstream: the backend vocabulary of solve and reci
     expect(await failureOf(["serve", "--port", "0", "--backend-options", '{"preset":"hard","sed":1}'])).toMatch(/"sed"/)
     expect(await failureOf(["serve", "--port", "0", "--verifier", "simulator-prm", "--verifier-options", '{"presett":"hard"}'])).toMatch(/"presett"/)
     expect(await failureOf(["serve", "--port", "0", "--strategy", "beam-search", "--options", '{"widht":2}'])).toMatch(/"widht"/)
+    expect(await failureOf(["serve", "--port", "0", "--cost-model", "weighted", "--cost-model-options", '{"outptu":2}'])).toMatch(/"outptu"/)
     expect(await failureOf(["serve", "--port", "0", "--upstream", '{"kind":"simulator","options":{}}', "--backend-options", "{}", "--model", "x"])).toMatch(/"model"/)
   })
 
