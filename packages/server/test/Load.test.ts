@@ -111,7 +111,9 @@ describe("load on loopback with upstream faults", () => {
         peak = Math.max(peak, server.state().activeRequests)
       }
     }
+    const started = performance.now()
     await Promise.all(Array.from({ length: concurrent }, worker))
+    const wallSeconds = (performance.now() - started) / 1000
 
     // Every request ended, in an answer or a typed error.
     expect(endings).toHaveLength(requests)
@@ -128,7 +130,7 @@ describe("load on loopback with upstream faults", () => {
     const busy = count((ending) => ending.kind === "error" && ending.type === "rate_limit_error")
     const quota = count((ending) => ending.kind === "error" && ending.type === "insufficient_quota")
     console.info(
-      `load: ${state0().budget.spent.totalTokens} of ${serverTokens} server tokens spent; ${answered} answered, ${count((ending) => ending.kind === "answer" && ending.outcome === "no-answer")} without an answer, ${upstreamErrors} upstream errors, ${busy} still busy after 3 tries, ${quota} over quota, ${count((ending) => ending.kind === "aborted")} abandoned by their client`
+      `load: ${state0().budget.spent.totalTokens} of ${serverTokens} server tokens spent; ${answered} answered, ${count((ending) => ending.kind === "answer" && ending.outcome === "no-answer")} without an answer, ${upstreamErrors} upstream errors, ${busy} still busy after 3 tries, ${quota} over quota, ${count((ending) => ending.kind === "aborted")} abandoned by their client; peak ${peak} running; ${wallSeconds.toFixed(1)} s wall`
     )
 
     expect(answered, "most requests answer").toBeGreaterThan(requests / 4)
