@@ -62,6 +62,15 @@ export const choiceOf = (flags: Omit<Solve.BackendFlags, "backend"> & { readonly
     )
   })
 
+/** A URL component decoded, or as written when its percent escapes are malformed (plain code, outside effects). */
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 /**
  * The one place the server's upstream is made from the command line: the choice made by the registries
  * (`Backends.make`, strict options), for the life of the scope. Every environment variable the backend or the
@@ -87,7 +96,12 @@ export const upstreamOf = (
     }
     for (const spec of [choice.backend, choice.verifier]) {
       const url = (spec?.options as { readonly url?: unknown } | undefined)?.url
-      if (typeof url === "string" && URL.canParse(url)) keep(decodeURIComponent(new URL(url).password))
+      if (typeof url === "string" && URL.canParse(url)) {
+        const parsed = new URL(url)
+        keep(decoded(parsed.password))
+        // A URL's user information with no password is often a token itself (`https://TOKEN@host`).
+        if (parsed.password === "") keep(decoded(parsed.username))
+      }
     }
     const backend = yield* Backends.make(choice, registries, { baseDirectory: process.cwd(), environment })
     return Upstream.fromBackend(backend, secrets)
