@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs"
 import { Clock, Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Accountant, CostModels } from "@stepwise/accountant"
+import type { CostModel } from "@stepwise/accountant"
 import { InvalidOptions, Options, Problem, Registry, SearchEvent, Trajectory } from "@stepwise/core"
 import type { SearchResult } from "@stepwise/core"
 import type { Runs } from "@stepwise/server"
@@ -121,7 +122,7 @@ export const choiceOf = (
   })
 
 /** The cost model `--cost-model` and `--cost-model-options` name, from the registry (strict options). */
-export const costModelOf = (registries: Registries.Registries, kind: string, text: string, command = "solve") =>
+export const costModelOf = (registries: Registries.Registries, kind: string, text: string, command = "solve"): Effect.Effect<CostModel.CostModel, InvalidOptions> =>
   Effect.flatMap(jsonObject("cost-model-options", text, command), (options) => CostModels.make({ kind, options }, registries.costModels))
 
 const kindsOf = (registry: Registry.AnyRegistry): string => registry.kinds.join(", ")
