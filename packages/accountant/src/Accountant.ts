@@ -40,9 +40,11 @@ export interface Service {
   /**
    * Settles a reservation with the real usage. Counts the server did not report are charged at their reserved
    * worst case. Usage above the reservation is charged as far as the limits allow and the rest is recorded as
-   * overrun, so committed spend never passes a limit. A settled reservation is left as it is.
+   * overrun, so committed spend never passes a limit. A settled reservation is left as it is. `sampleOutputTokens`
+   * (each sample's own output count) reaches the cost model when every one is a count and they sum to the output
+   * tokens charged.
    */
-  readonly commit: (reservation: Reservation, usage: Usage.Usage) => Effect.Effect<CommitReport>
+  readonly commit: (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>) => Effect.Effect<CommitReport>
   /** Releases a reservation unspent (a failed or interrupted call). Idempotent. */
   readonly release: (reservation: Reservation) => Effect.Effect<void>
   /** The metering contract over this accountant: what `LanguageModel.make` and `ProcessRewardModel.make` call. */
@@ -73,6 +75,20 @@ const chargeOf = (claim: Meter.Claim, maxTokensPerSample: number): Charge => ({
   samples: claim.samples,
   verifierCalls: claim.verifierCalls
 })
+
+/**
+ * Each sample's own output tokens as a charge keeps them: only when every one is a count (finite, ≥ 0) and they sum
+ * to the output tokens charged (not a worst case standing in for an unreported count).
+ */
+const sampleOutputsOf = (counts: ReadonlyArray<number | undefined> | undefined, outputTokens: number): ReadonlyArray<number> | undefined => {
+  if (counts === undefined || counts.length === 0) return undefined
+  let total = 0
+  for (const count of counts) {
+    if (count === undefined || !Number.isFinite(count) || count < 0) return undefined
+    total += count
+  }
+  return total === outputTokens ? (counts as ReadonlyArray<number>) : undefined
+}
 
 const amountsOf = (charge: Charge, costModel: CostModel): Resource.Amounts => {
   const tokens = charge.inputTokens + charge.outputTokens
@@ -120,7 +136,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       })
     })
 
-  const commit = (reservation: Reservation, usage: Usage.Usage): Effect.Effect<CommitReport> =>
+  const commit = (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>): Effect.Effect<CommitReport> =>
     Effect.sync(() => {
       if (reservation.settled) return { charged: Resource.none, overrun: Resource.none }
       reservation.settled = true
@@ -130,14 +146,17 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
         const count = usage[field]
         return count === undefined || (usage.unreported?.[field] ?? 0) > 0 ? worst : count
       }
+      const outputTokens = reported("outputTokens", reservation.charge.outputTokens)
+      const perSample = sampleOutputsOf(sampleOutputTokens, outputTokens)
       const actual: Charge = {
         role: reservation.claim.role,
         label: reservation.claim.label,
         model: reservation.claim.model,
         inputTokens: reported("inputTokens", reservation.charge.inputTokens),
         cachedInputTokens: usage.cachedInputTokens ?? 0,
-        outputTokens: reported("outputTokens", reservation.charge.outputTokens),
+        outputTokens,
         samples: reservation.claim.samples,
+        ...(perSample === undefined ? {} : { sampleOutputTokens: perSample }),
         verifierCalls: reservation.claim.verifierCalls
       }
       const wanted = amountsOf(actual, costModel)
@@ -154,12 +173,14 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     })
 
   const meter: Meter.Service = {
-    metered: (claim, call, usageOf) =>
+    metered: (claim, call, usageOf, sampleOutputsOf) =>
       Effect.acquireUseRelease(
         reserve(claim),
         (reservation) => call(reservation.grant),
         (reservation, exit) =>
-          Exit.isSuccess(exit) ? Effect.asVoid(commit(reservation, usageOf(exit.value))) : release(reservation)
+          Exit.isSuccess(exit)
+            ? Effect.asVoid(commit(reservation, usageOf(exit.value), sampleOutputsOf?.(exit.value)))
+            : release(reservation)
       )
   }
 
