@@ -3,6 +3,8 @@ import { Console, Data, Effect, Option } from "effect"
 import { InvalidOptions } from "@stepwise/core"
 import { Argument, Command, Flag } from "effect/cli"
 import { Provenance, Recipe, Report, ResultRecord, Runner } from "@stepwise/harness"
+// For the declarations: the command's type names the registries.
+import type { Registries } from "@stepwise/harness"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"

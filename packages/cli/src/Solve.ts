@@ -49,8 +49,8 @@ export interface BackendFlags {
   readonly apiKeyEnv: Option.Option<string>
   readonly chatTemplate: Option.Option<string>
   readonly tokenizer: Option.Option<string>
-  readonly contextSize: Option.Option<number>
-  readonly verifierMaxTokens: Option.Option<number>
+  readonly contextSize: Effect.Effect<Option.Option<number>, InvalidOptions>
+  readonly verifierMaxTokens: Effect.Effect<Option.Option<number>, InvalidOptions>
 }
 
 /**
@@ -85,6 +85,8 @@ export const choiceOf = (flags: BackendFlags): Effect.Effect<Backends.Choice, In
               ? "gguf"
               : "simulator"
     const given = yield* jsonObject("backend-options", flags.backendOptions)
+    const contextSize = yield* flags.contextSize
+    const verifierMaxTokens = yield* flags.verifierMaxTokens
     const shorthand = (name: string, value: Option.Option<unknown>): Readonly<Record<string, unknown>> =>
       Option.isSome(value) ? { [name]: value.value } : {}
     const options = {
@@ -97,9 +99,9 @@ export const choiceOf = (flags: BackendFlags): Effect.Effect<Backends.Choice, In
       ...shorthand("apiKeyEnv", flags.apiKeyEnv),
       ...shorthand("chatTemplate", flags.chatTemplate),
       ...shorthand("tokenizer", flags.tokenizer),
-      ...shorthand("contextSize", flags.contextSize),
-      ...(Option.isSome(flags.verifierMaxTokens)
-        ? { maxTokens: { ...(given["maxTokens"] as Record<string, unknown> | undefined), verifier: flags.verifierMaxTokens.value } }
+      ...shorthand("contextSize", contextSize),
+      ...(Option.isSome(verifierMaxTokens)
+        ? { maxTokens: { ...(given["maxTokens"] as Record<string, unknown> | undefined), verifier: verifierMaxTokens.value } }
         : {})
     }
     const verifierOptions = yield* jsonObject("verifier-options", flags.verifierOptions)
@@ -151,11 +153,18 @@ export const backendFlags = {
     Flag.optional
   ),
   tokenizer: Flag.String("tokenizer").pipe(Flag.withDescription("Token counter when the server reports no usage (backend option tokenizer)"), Flag.optional),
-  contextSize: Flag.Int("context-size").pipe(Flag.withDescription("Context size of the model (backend option contextSize)"), Flag.optional),
-  verifierMaxTokens: Flag.Int("verifier-max-tokens").pipe(
-    Flag.withDescription("Most output tokens per verifier request, e.g. ThinkPRM chains (backend option maxTokens.verifier)"),
-    Flag.optional
-  )
+  contextSize: IntegerFlag.optional("context-size", {
+    command: "solve",
+    description: "Context size of the model (backend option contextSize)",
+    minimum: 16,
+    maximum: IntegerFlag.largest
+  }),
+  verifierMaxTokens: IntegerFlag.optional("verifier-max-tokens", {
+    command: "solve",
+    description: "Most output tokens per verifier request, e.g. ThinkPRM chains (backend option maxTokens.verifier)",
+    minimum: 1,
+    maximum: IntegerFlag.largest
+  })
 }
 
 /**

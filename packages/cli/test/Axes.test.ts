@@ -174,3 +174,26 @@ describe("stepwise list", () => {
     expect(text).toMatch(/apiKeyEnv\s+string\s+default "OPENAI_API_KEY"/)
   })
 })
+
+describe("stepwise solve --gguf", () => {
+  it("works with default flags on the test GGUF written by TinyLlama: the policy and a ThinkPRM over it fit its context", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs")
+    const { tmpdir } = await import("node:os")
+    const { join } = await import("node:path")
+    const { TinyLlama } = await import("@stepwise/models")
+    const path = join(mkdtempSync(join(tmpdir(), "stepwise-gguf-")), "tiny.gguf")
+    writeFileSync(path, TinyLlama.bytes())
+    const printed: Array<string> = []
+    const log = console.log
+    console.log = (...parts: ReadonlyArray<unknown>) => void printed.push(parts.join(" "))
+    try {
+      await Effect.runPromise(Main.run(["solve", "What is 2 + 3?", "--gguf", path]).pipe(Effect.provide(NodeServices.layer)))
+    } finally {
+      console.log = log
+    }
+    const text = printed.join("\n")
+    expect(text).toMatch(/answer: {3}5/)
+    expect(text).toMatch(/on gguf\/tiny\.gguf with think-prm/)
+    expect(text).toMatch(/[1-9]\d* verifier calls/)
+  }, 240_000)
+})

@@ -2,13 +2,15 @@ import { Data, Effect } from "effect"
 import { pathToFileURL } from "node:url"
 import { resolve } from "node:path"
 import { Registry } from "@stepwise/core"
+// For the declarations: the registries' types name these.
+import type { ProcessRewardModel } from "@stepwise/core"
 import { CostModels } from "@stepwise/accountant"
 import { Backends } from "@stepwise/models"
 import type { Backend } from "@stepwise/models"
 import { Strategies } from "@stepwise/search"
 import type { Strategy } from "@stepwise/search"
 import { Verifiers } from "@stepwise/verifiers"
-import type { Verifier } from "@stepwise/verifiers"
+import type { ExactOptions, Verifier } from "@stepwise/verifiers"
 import * as Simulated from "./Simulated.js"
 
 /**

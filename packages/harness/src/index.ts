@@ -1,4 +1,5 @@
 /** @stepwise/harness: The benchmark harness of stepwise: datasets, grading, the runner, metrics and reports. */
+export * as ComputeOptimalPolicy from "./ComputeOptimalPolicy.js"
 export * as CostAxes from "./CostAxes.js"
 export * as Dataset from "./Dataset.js"
 export * as Equivalence from "./Equivalence.js"

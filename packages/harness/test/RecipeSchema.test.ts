@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { z } from "zod"
-import { Recipe } from "../src/index.js"
+import { Recipe, Registries } from "../src/index.js"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 const skipped = new Set(["node_modules", ".git", "results", "reports", "test-results"])
@@ -30,6 +30,12 @@ describe("the generated recipe schema", () => {
     expect(files.map((path) => path.slice(root.length))).toEqual(
       expect.arrayContaining(["packages/cli/recipes/default.json", "packages/harness/recipes/simulator.json", "examples/recipe.json"])
     )
+  })
+
+  it("has a recipe for every backend kind but the simulator, in recipes/servers, each naming its kind", () => {
+    const servers = files.filter((path) => path.includes("/recipes/servers/"))
+    const kinds = servers.map((path) => (read(path)["backend"] as { readonly kind: string }).kind).sort()
+    expect(kinds).toEqual(Registries.builtIn.backends.kinds.filter((kind) => kind !== "simulator").sort())
   })
 
   for (const path of files)

@@ -20,7 +20,11 @@ const shared = {
     .min(1)
     .optional()
     .describe("The model's chat template: a Hub-style model folder (chat_template.jinja or tokenizer_config.json), a tokenizer_config.json, or a .jinja file."),
-  tokenizer: z.string().min(1).optional().describe("Counts tokens when the server reports no usage: a .gguf file."),
+  tokenizer: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Counts tokens when the server reports no usage: a tokenizer.json, a model folder holding one, or a .gguf file."),
   contextSize: z.number().int().min(16).optional().describe("The server's context size: each request's maxTokens is lowered so the prompt plus it fits."),
   maxTokens: Backend.maxTokensOption.optional(),
   continuation: z.enum(["continue-final-message", "prefill", "completions"]).optional().describe("How a partial answer is continued (default: the server kind's)."),

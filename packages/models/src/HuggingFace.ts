@@ -106,6 +106,7 @@ const validate = (options: Options): Effect.Effect<void, InvalidOptions> => {
     return invalid("continuation", `continue-final-message is vLLM's field, which a ${kind} server does not accept: use prefill or completions`)
   if (options.continuation === "completions" && !facts.completions)
     return invalid("continuation", `a ${kind} server has no /v1/completions: use prefill`)
+  if (options.sampling === "n" && !facts.n) return invalid("sampling", `a ${kind} server gives one choice per request: use parallel`)
   if (options.contextSize !== undefined && !(Number.isInteger(options.contextSize) && options.contextSize >= 16))
     return invalid("contextSize", `must be an integer ≥ 16, got ${options.contextSize}`)
   return Effect.void
@@ -138,27 +139,37 @@ const finishFields = {
 
 const Alternative = Schema.Struct({ token: Schema.String, logprob: Schema.Number })
 
+/** Chat-style token logprobs: `{ content: [{ token, logprob, top_logprobs }] }`. */
+const ChatLogprobs = Schema.Struct({
+  content: Schema.NullOr(
+    Schema.Array(
+      Schema.Struct({
+        token: Schema.String,
+        logprob: Schema.Number,
+        top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Alternative)))
+      })
+    )
+  )
+})
+
+type ChatLogprobs = typeof ChatLogprobs.Type
+
+const chatLogprobsOf = (logprobs: ChatLogprobs | null | undefined): ReadonlyArray<Logprob.TokenLogprob> | undefined =>
+  logprobs === null || logprobs === undefined || logprobs.content === null
+    ? undefined
+    : logprobs.content.map((position) => ({
+        token: position.token,
+        logprob: position.logprob,
+        top: (position.top_logprobs ?? []).map((alternative) => ({ token: alternative.token, logprob: alternative.logprob }))
+      }))
+
 /** The body of a `/v1/chat/completions` reply, as far as the backend reads it. */
 export const ChatResponse = Schema.Struct({
   choices: Schema.Array(
     Schema.Struct({
       index: Schema.optional(Schema.Number),
       message: Schema.Struct({ content: Schema.optional(Schema.NullOr(Schema.String)) }),
-      logprobs: Schema.optional(
-        Schema.NullOr(
-          Schema.Struct({
-            content: Schema.NullOr(
-              Schema.Array(
-                Schema.Struct({
-                  token: Schema.String,
-                  logprob: Schema.Number,
-                  top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Alternative)))
-                })
-              )
-            )
-          })
-        )
-      ),
+      logprobs: Schema.optional(Schema.NullOr(ChatLogprobs)),
       ...finishFields
     })
   ),
@@ -171,13 +182,17 @@ export const CompletionResponse = Schema.Struct({
     Schema.Struct({
       index: Schema.optional(Schema.Number),
       text: Schema.String,
+      // OpenAI's legacy arrays (vLLM, SGLang), or the chat-style `{ content: [...] }` llama.cpp's server sends.
       logprobs: Schema.optional(
         Schema.NullOr(
-          Schema.Struct({
-            tokens: Schema.Array(Schema.String),
-            token_logprobs: Schema.Array(Schema.NullOr(Schema.Number)),
-            top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.NullOr(Schema.Record(Schema.String, Schema.Number)))))
-          })
+          Schema.Union([
+            Schema.Struct({
+              tokens: Schema.Array(Schema.String),
+              token_logprobs: Schema.Array(Schema.NullOr(Schema.Number)),
+              top_logprobs: Schema.optional(Schema.NullOr(Schema.Array(Schema.NullOr(Schema.Record(Schema.String, Schema.Number)))))
+            }),
+            ChatLogprobs
+          ])
         )
       ),
       ...finishFields
@@ -223,14 +238,7 @@ const chatReply = (body: typeof ChatResponse.Type, stops: ReadonlyArray<string>)
   choices: byIndex(body.choices).map((choice) => ({
     text: cutAtStop(choice.message.content ?? "", stops),
     finishReason: finishReasonOf(choice, stops),
-    logprobs:
-      choice.logprobs?.content === null || choice.logprobs?.content === undefined
-        ? undefined
-        : choice.logprobs.content.map((position) => ({
-            token: position.token,
-            logprob: position.logprob,
-            top: (position.top_logprobs ?? []).map((alternative) => ({ token: alternative.token, logprob: alternative.logprob }))
-          }))
+    logprobs: chatLogprobsOf(choice.logprobs)
   })),
   usage: usageOf(body.usage)
 })
@@ -244,7 +252,9 @@ const completionReply = (body: typeof CompletionResponse.Type, stops: ReadonlyAr
       logprobs:
         logprobs === null || logprobs === undefined
           ? undefined
-          : logprobs.tokens.map((token, position) => ({
+          : "content" in logprobs
+            ? chatLogprobsOf(logprobs)
+            : logprobs.tokens.map((token, position) => ({
               token,
               logprob: logprobs.token_logprobs[position] ?? Number.NEGATIVE_INFINITY,
               top: Object.entries(logprobs.top_logprobs?.[position] ?? {})
@@ -361,8 +371,19 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       if (signal.aborted) return new Timeout({ backend: name, afterMillis: 0 })
       return new Unavailable({ backend: name, detail: scrub(`connection failed (${described})`) })
     }
+    // A 404 from a chat or completions route is the model the server does not have (Ollama: "model "x" not found,
+    // try pulling it first"): it names the `model` option, never a field called after the model's name.
     const httpFailure = (status: number, detail: string, body: unknown, exchange: Exchange, now: number): LanguageModelError =>
-      Retry.httpFailureAt({ backend: name, status, detail, retryAfter: exchange.retryAfter, field: status < 500 ? fieldOf(body, detail) : undefined }, now)
+      Retry.httpFailureAt(
+        {
+          backend: name,
+          status,
+          detail: status === 404 ? `${detail} (is model "${options.model}" served there?)` : detail,
+          retryAfter: exchange.retryAfter,
+          field: status === 404 ? "model" : status < 500 ? fieldOf(body, detail) : undefined
+        },
+        now
+      )
 
     /** One HTTP exchange under the concurrency limit; the Effect's interruption aborts it. */
     const exchange = <A>(run: (signal: AbortSignal, fetcher: typeof fetch) => Promise<A>): Effect.Effect<A, LanguageModelError> =>
@@ -398,13 +419,14 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       const continuing = prefix.length > 0
       const messages: Array<Message.Message> = [...request.messages]
       if (continuing) messages.push({ role: "assistant", content: prefix })
-      const logprobs = request.logprobs === true || request.topLogprobs !== undefined
+      // Only the fields this kind of server accepts: logprobs where it returns them, vLLM's fields on vLLM and SGLang.
+      const logprobs = defaults.chatLogprobs && (request.logprobs === true || request.topLogprobs !== undefined)
       const body = {
         model: options.model,
         messages,
         ...samplingFields(request, n, seed),
         ...(logprobs ? { logprobs: true } : {}),
-        ...(request.topLogprobs === undefined ? {} : { top_logprobs: request.topLogprobs }),
+        ...(logprobs && request.topLogprobs !== undefined ? { top_logprobs: request.topLogprobs } : {}),
         ...(continuing && continuation === "continue-final-message" && defaults.continueFinalMessage
           ? { continue_final_message: true, add_generation_prompt: false }
           : {})
@@ -429,7 +451,13 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
         model: options.model,
         prompt,
         ...samplingFields(request, n, seed),
-        ...(request.topLogprobs !== undefined ? { logprobs: Math.max(1, request.topLogprobs) } : request.logprobs === true ? { logprobs: 1 } : {})
+        ...(defaults.completionLogprobs === "none"
+          ? {}
+          : request.topLogprobs !== undefined
+            ? { logprobs: Math.max(1, request.topLogprobs) }
+            : request.logprobs === true
+              ? { logprobs: 1 }
+              : {})
       }
       return exchange(async (signal, fetcher) => {
         const response = await fetcher(`${endpointBase}/v1/completions`, {
@@ -575,8 +603,13 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       }
     }
 
-    // Logprobs come back on every path but a `/v1/completions` that has none (TGI's): then only on plain requests.
-    const logprobs: LanguageModel.LogprobSupport = continuation === "completions" && defaults.completionLogprobs === "none" ? "without-prefix" : "always"
+    // Logprobs come back on every path but a server without them (Ollama) or a `/v1/completions` without them (TGI's,
+    // which then gives them only on plain requests, through chat).
+    const logprobs: LanguageModel.LogprobSupport = !defaults.chatLogprobs
+      ? "never"
+      : continuation === "completions" && defaults.completionLogprobs === "none"
+        ? "without-prefix"
+        : "always"
     return LanguageModel.make(
       {
         info: {

@@ -29,6 +29,10 @@ export interface Facts {
   readonly sampling: Sampling
   /** Accepts vLLM's `continue_final_message` and `add_generation_prompt` chat fields. */
   readonly continueFinalMessage: boolean
+  /** Honours `n` > 1 in one request (otherwise `n` is never sent: samples are parallel requests). */
+  readonly n: boolean
+  /** Returns token logprobs from chat completions (`logprobs`, `top_logprobs`); otherwise they are never asked for. */
+  readonly chatLogprobs: boolean
   /** Serves `/v1/completions` (raw text continuation with a client-side chat template). */
   readonly completions: boolean
   /** What its `/v1/completions` returns as logprobs. */
@@ -46,6 +50,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     continuation: "continue-final-message",
     sampling: "n",
     continueFinalMessage: true,
+    n: true,
+    chatLogprobs: true,
     completions: true,
     completionLogprobs: "legacy"
   },
@@ -54,6 +60,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     continuation: "continue-final-message",
     sampling: "n",
     continueFinalMessage: true,
+    n: true,
+    chatLogprobs: true,
     completions: true,
     completionLogprobs: "legacy"
   },
@@ -62,6 +70,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     continuation: "completions",
     sampling: "parallel",
     continueFinalMessage: false,
+    n: false,
+    chatLogprobs: true,
     completions: true,
     completionLogprobs: "none"
   },
@@ -70,14 +80,18 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     continuation: "prefill",
     sampling: "parallel",
     continueFinalMessage: false,
+    n: false,
+    chatLogprobs: true,
     completions: true,
     completionLogprobs: "chat-style"
   },
   ollama: {
-    description: "Ollama's OpenAI-compatible API: one choice per request; a final assistant message is continued (prefill).",
+    description: "Ollama's OpenAI-compatible API: one choice per request, no logprobs; a final assistant message is continued (prefill).",
     continuation: "prefill",
     sampling: "parallel",
     continueFinalMessage: false,
+    n: false,
+    chatLogprobs: false,
     completions: true,
     completionLogprobs: "none"
   },
@@ -86,6 +100,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     continuation: "prefill",
     sampling: "n",
     continueFinalMessage: false,
+    n: true,
+    chatLogprobs: true,
     completions: false,
     completionLogprobs: "none",
     url: "https://api.openai.com/v1",
@@ -96,6 +112,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     continuation: "prefill",
     sampling: "n",
     continueFinalMessage: false,
+    n: true,
+    chatLogprobs: true,
     completions: true,
     completionLogprobs: "legacy"
   },
@@ -104,6 +122,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     continuation: "prefill",
     sampling: "n",
     continueFinalMessage: false,
+    n: true,
+    chatLogprobs: true,
     completions: false,
     completionLogprobs: "none",
     apiKeyEnv: "HF_TOKEN"

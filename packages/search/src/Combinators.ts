@@ -26,8 +26,9 @@ export const withBudget = (strategy: Strategy, limits: Budget.Limits): Effect.Ef
 /**
  * Combines the results of several runs into one: the trees merged under one root, the candidates renumbered, the
  * spend read from an unlimited child budget around all the runs, the answer and best trajectory from `choose`.
+ * Use in a strategy that runs other strategies (the combinators here, compute-optimal selection).
  */
-const combined = (
+export const combined = (
   name: string,
   problem: Problem.Problem,
   runs: Effect.Effect<ReadonlyArray<SearchResult.SearchResult>, SearchError, Requirements>,

@@ -23,6 +23,8 @@ export interface RequestOptions {
   readonly seed: number
   readonly temperature: number
   readonly maxTokens: number
+  /** Ask for the sampled tokens' logprobs (MCTS's PUCT priors read them). */
+  readonly logprobs?: boolean
 }
 
 // The request that continues a trajectory; with `stop`, generation stops at those sequences.
@@ -39,7 +41,8 @@ const continuationRequest = (
   maxTokens: options.maxTokens,
   minTokens: options.maxTokens,
   temperature: options.temperature,
-  seed: options.seed
+  seed: options.seed,
+  ...(options.logprobs === true ? { logprobs: true } : {})
 })
 
 /** The request for the next step of a trajectory: stops at the delimiter. */
@@ -170,6 +173,8 @@ export interface NextStepOptions {
   readonly seed: number
   readonly sampling: Sampling & { readonly lengthEnds?: boolean }
   readonly temperature?: number
+  /** Ask for the sampled tokens' logprobs. */
+  readonly logprobs?: boolean
 }
 
 /**
@@ -219,7 +224,7 @@ const continueStep = (
   problem: Problem.Problem,
   trajectory: Trajectory.Trajectory,
   completion: LanguageModel.Completion,
-  options: { readonly seed: number; readonly temperature: number; readonly stepTokens: number; readonly left: number }
+  options: { readonly seed: number; readonly temperature: number; readonly stepTokens: number; readonly left: number; readonly logprobs?: boolean }
 ): Effect.Effect<{ readonly completion: LanguageModel.Completion; readonly exhausted: BudgetExhausted | undefined }, LanguageModelError, LanguageModel.LanguageModel> =>
   Effect.gen(function* () {
     let current = completion
@@ -234,7 +239,8 @@ const continueStep = (
         maxTokens,
         minTokens: maxTokens,
         temperature: options.temperature,
-        seed: Seed.derive(options.seed, "continue", completion.index, round)
+        seed: Seed.derive(options.seed, "continue", completion.index, round),
+        ...(options.logprobs === true ? { logprobs: true } : {})
       }
       const generated = yield* generate(request)
       const piece = generated.completions[0]
@@ -271,7 +277,8 @@ export const requestNextSteps = (
       n: options.n,
       seed: options.seed,
       temperature,
-      maxTokens: Math.min(options.sampling.stepTokens, left)
+      maxTokens: Math.min(options.sampling.stepTokens, left),
+      ...(options.logprobs === true ? { logprobs: true } : {})
     })
     if (options.sampling.lengthEnds === true || generated.completions.every((completion) => completion.finishReason !== "length"))
       return generated
@@ -286,7 +293,8 @@ export const requestNextSteps = (
         seed: options.seed,
         temperature,
         stepTokens: options.sampling.stepTokens,
-        left
+        left,
+        ...(options.logprobs === true ? { logprobs: true } : {})
       })
       completions.push(continued.completion)
       exhausted = exhausted ?? continued.exhausted

@@ -18,7 +18,7 @@ export const methods = ["best", "majority", "weighted"] as const satisfies Reado
  * relation for keys that may still be equal (see `Answer.Equivalence`). The harness plugs its grader's equivalence
  * in for math data sets, so `\frac12`, `0.5` and `1/2` vote together.
  */
-export type Equivalence = Answer.Equivalence
+export interface Equivalence extends Answer.Equivalence {}
 
 /** The default equivalence: equal after `Answer.normalize`. */
 export const defaultEquivalence: Equivalence = Answer.byNormalization

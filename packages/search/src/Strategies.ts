@@ -4,9 +4,12 @@ import type { InvalidOptions } from "@stepwise/core"
 import * as AStar from "./AStar.js"
 import * as BeamSearch from "./BeamSearch.js"
 import * as BestOfN from "./BestOfN.js"
+import * as ComputeOptimal from "./ComputeOptimal.js"
 import * as Dvts from "./Dvts.js"
+import * as Mcts from "./Mcts.js"
 import * as ParticleFiltering from "./ParticleFiltering.js"
 import * as ParticleGibbs from "./ParticleGibbs.js"
+import * as Rebase from "./Rebase.js"
 import * as SelfConsistency from "./SelfConsistency.js"
 import type { Strategy } from "./Strategy.js"
 
@@ -27,6 +30,9 @@ export const registry = pipe(
   (registry) => Registry.add(registry, Dvts.entry),
   (registry) => Registry.add(registry, ParticleFiltering.entry),
   (registry) => Registry.add(registry, ParticleGibbs.entry),
+  (registry) => Registry.add(registry, Mcts.entry),
+  (registry) => Registry.add(registry, Rebase.entry),
+  (registry) => Registry.add(registry, ComputeOptimal.entry),
   (registry) => Registry.add(registry, AStar.entry)
 )
 

@@ -8,6 +8,7 @@ import type { SearchResult } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel, Resource, SearchEvent, SearchTree, Usage } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
 import { AStar, BeamSearch, BestOfN, Combinators, Dvts, ParticleFiltering, ParticleGibbs, SelfConsistency } from "@stepwise/search"
+import { ComputeOptimal, Mcts, Rebase } from "@stepwise/search"
 import * as Toy from "./fixtures/ToyWorld.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? (process.env.CI ? 25 : 12))
@@ -38,6 +39,31 @@ const entries: ReadonlyArray<{
   },
   { label: "ParticleGibbs", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => ParticleGibbs.make({ particles: 3, sweeps: 2, seed, stepTokens, maxTokens }) },
   { label: "AStar", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => AStar.make({ expansions: 3, seed, stepTokens, maxTokens }) },
+  { label: "Mcts", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => Mcts.make({ simulations: 12, expansions: 3, seed, stepTokens, maxTokens }) },
+  { label: "Mcts puct rollout", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => Mcts.make({ simulations: 8, expansions: 2, rule: "puct", rolloutDepth: "end", selection: "weighted", seed, stepTokens, maxTokens }) },
+  { label: "Mcts rollout 2 steps", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => Mcts.make({ simulations: 6, expansions: 2, rolloutDepth: 2, seed, stepTokens, maxTokens }) },
+  { label: "Rebase", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => Rebase.make({ width: 6, seed, stepTokens, maxTokens }) },
+  {
+    label: "ComputeOptimal",
+    usesVerifier: true,
+    make: (seed, { stepTokens, maxTokens } = defaultLimits) =>
+      ComputeOptimal.make({
+        probeSamples: 2,
+        seed,
+        maxTokens,
+        policy: {
+          table: [
+            {
+              budget: 1000,
+              bins: [
+                { upTo: 0.5, choice: { kind: "best-of-n", options: { n: 2, maxTokens } } },
+                { upTo: 1, choice: { kind: "rebase", options: { width: 3, stepTokens, maxTokens } } }
+              ]
+            }
+          ]
+        }
+      })
+  },
   { label: "AStar m=2 logScore", usesVerifier: true, make: (seed, { stepTokens, maxTokens } = defaultLimits) => AStar.make({ expansions: 3, goals: 2, pathCost: "logScore", selection: "weighted", seed, stepTokens, maxTokens }) },
   {
     label: "withBudget",

@@ -2,6 +2,11 @@ import { z } from "zod"
 import type { Problem } from "@stepwise/core"
 import { Options } from "@stepwise/core"
 
+/** Reads a Game of 24 problem's four numbers (the default reads them from the question). */
+export interface NumbersOf {
+  (problem: Problem.Problem): ReadonlyArray<number>
+}
+
 /**
  * The options of the exact checkers (`ExactChecker.arithmetic`, `ExactChecker.game24`) as strict zod schemas with
  * their defaults: what the verifier registry validates for the `exact-arithmetic` and `exact-game24` kinds.
@@ -22,7 +27,7 @@ export const arithmetic = z
 export const game24 = z
   .object({
     target: z.number().finite().default(24).describe("The number to reach."),
-    numbersOf: Options.code<(problem: Problem.Problem) => ReadonlyArray<number>>("a function from a problem to its puzzle numbers").optional(),
+    numbersOf: Options.code<NumbersOf>("a function from a problem to its puzzle numbers").optional(),
     unchecked,
     name: z.string().min(1).default("exact-game24").describe("Name reported to traces and the accountant.")
   })
