@@ -149,12 +149,12 @@ export const admit = <T>(decide: (lane: Lane | undefined) => T, undo: (decision:
     lane.pending.push(pending)
     pump(rootOf(lane.region))
     if (pending.decided) return Effect.succeed(pending.decision as T)
-    return Effect.callback<T>(function (resume) {
+    return Effect.callback<T>((resume) => {
       if (pending.decided) {
         resume(Effect.succeed(pending.decision as T))
         return
       }
-      pending.schedule = (task) => this.scheduleTask(task, 0)
+      pending.schedule = (task) => fiber.currentDispatcher.scheduleTask(task, 0)
       pending.resume = resume as (effect: Effect.Effect<unknown>) => void
       return Effect.sync(() => {
         if (pending.decided) {
