@@ -286,7 +286,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       Effect.flatMap(restore(Admission.admit((lane) => decide(claim, lane), undo)), (decision) =>
         decision instanceof BudgetExhausted
           ? Effect.fail<E | BudgetExhausted>(decision)
-          : Effect.onExit<A, E | BudgetExhausted, R, never, never>(restore(call(decision.grant)), (exit) =>
+          : Effect.onExit<A, E | BudgetExhausted, R, never, never>(restore(Admission.running(call(decision.grant))), (exit) =>
               Effect.sync(() => {
                 if (Exit.isSuccess(exit)) settle(decision, usageOf(exit.value))
                 else abandon(decision)

@@ -1,4 +1,4 @@
-import { Context, Effect, Semaphore } from "effect"
+import { Context, Effect, Exit, Semaphore } from "effect"
 
 /**
  * The order in which concurrent calls are admitted to the meter, so that what fits under a budget does not depend
@@ -208,8 +208,9 @@ const end = (region: Region): Effect.Effect<void> =>
 /**
  * Runs `f` over `items` concurrently as one round: every metered call the lanes make is admitted in a fixed order
  * (see the module documentation), at most `concurrency` calls run at once, and results come back in item order.
- * Fails with the first failure, interrupting the other lanes, like `Effect.forEach`. Inside a running call (a
- * verifier's own model calls) it is `Effect.forEach` with that concurrency.
+ * Every lane runs to its end, even when another fails (interrupting the others would make what they had spent
+ * depend on timing); then the round fails with the failure of the first failed lane in item order. Inside a running
+ * call (a verifier's own model calls) it is `Effect.forEach` with that concurrency.
  *
  * @example
  * const scores = yield* Admission.forEach(ids, (id) => Scoring.scoreNode(problem, recorder, id, "last"), { concurrency: 8 })
@@ -245,8 +246,18 @@ export const forEach = <A, B, E, R>(
       all,
       (item, index) => {
         const lane = lanes[index]!
-        return Effect.onExit(Effect.provideService(f(item, index), CurrentLane, lane), () => finish(lane))
+        return Effect.exit(Effect.onExit(Effect.provideService(f(item, index), CurrentLane, lane), () => finish(lane)))
       },
       { concurrency: "unbounded" }
-    ).pipe(Effect.onExit(() => end(region)))
+    ).pipe(
+      Effect.flatMap((exits) => {
+        const results: Array<B> = []
+        for (const exit of exits) {
+          if (Exit.isFailure(exit)) return Effect.failCause(exit.cause)
+          results.push(exit.value)
+        }
+        return Effect.succeed(results)
+      }),
+      Effect.onExit(() => end(region))
+    )
   })
