@@ -8,10 +8,10 @@ import { afterAll, describe, expect, it } from "vitest"
 import { ResultRecord } from "@stepwise/harness"
 import * as Paths from "../src/Paths.js"
 
-// The default recipe on a slice of its problems, run by the command over the loopback simulator server with 20% of
+// A slice of the default recipe, run by the command over the loopback simulator server with 20% of
 // requests faulted (500, 503, 429, dropped connections, cut-off and non-JSON bodies), killed (SIGKILL or SIGINT) at
 // random points and resumed until it finishes, must end with exactly the records of a clean run: the same cells,
-// each with the same answer and spend. Loopback only; bounded by the slice (one problem × the recipe's 27 cells).
+// each with the same answer and spend. Loopback only; bounded by the slice (see `recipeFor`).
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const problems = 1
 const kills = 4
@@ -44,16 +44,29 @@ const serve = async (faultPercent: number): Promise<string> => {
   })
 }
 
-/** The default recipe over a server: its strategies, budget, seeds and prices, on its first problems. */
+type Sweep = ReadonlyArray<number> | Record<string, ReadonlyArray<number>>
+
+/**
+ * A slice of the default recipe over a server: its strategies with the two smallest sizes of each sweep, its budget
+ * and a tight one (so that runs are cut short by the budget too), its seeds and prices, on its first problem.
+ */
 const recipeFor = (url: string) => {
-  const recipe = JSON.parse(readFileSync(Paths.defaultRecipe, "utf8")) as Record<string, unknown> & { datasets: Array<Record<string, unknown>> }
+  const recipe = JSON.parse(readFileSync(Paths.defaultRecipe, "utf8")) as Record<string, unknown> & {
+    datasets: Array<Record<string, unknown>>
+    strategies: Array<Record<string, unknown> & { sweep: Sweep }>
+    budgets: Array<Record<string, unknown>>
+  }
   delete recipe["$schema"]
+  const smallest = (sweep: Sweep): Sweep =>
+    Array.isArray(sweep) ? sweep.slice(0, 2) : Object.fromEntries(Object.entries(sweep).map(([name, values]) => [name, values.slice(0, 2)]))
   return {
     ...recipe,
     datasets: recipe.datasets.map((dataset) => ({ ...dataset, count: problems })),
+    strategies: recipe.strategies.map((strategy) => ({ ...strategy, sweep: smallest(strategy.sweep) })),
+    budgets: [...recipe.budgets, { label: "tight", limits: { totalTokens: 3000 } }],
     backend: {
       kind: "openai-compatible",
-      options: { url, model: "stepwise-sim", timeoutMillis: 30_000, retry: { times: 12, baseMillis: 1, capMillis: 4 } }
+      options: { url, model: "stepwise-sim", timeoutMillis: 2_000, retry: { times: 12, baseMillis: 1, capMillis: 4 } }
     },
     verifier: { kind: "simulator-prm", options: { preset: "calibrated", seed: 0 } }
   }
@@ -82,7 +95,8 @@ const summariesOf = (records: ReadonlyArray<ResultRecord.ResultRecord>): Record<
       .sort(([left], [right]) => (left < right ? -1 : 1))
   )
 
-const bench = (recipeFile: string, results: string) => command(["bench", recipeFile, "--results", results, "--progress", "none"])
+const bench = (recipeFile: string, results: string) =>
+  command(["bench", recipeFile, "--results", results, "--report", results.replace(/\.jsonl$/, ".html"), "--progress", "none"])
 
 const waitFor = async (condition: () => boolean, limitMillis: number): Promise<boolean> => {
   const started = Date.now()
@@ -103,7 +117,7 @@ describe("soak: faults, kills and resumes over the loopback server", () => {
     writeFileSync(cleanRecipe, JSON.stringify(recipeFor(clean)))
     const cleanResults = join(folder, "clean.jsonl")
     const cleanRun = bench(cleanRecipe, cleanResults)
-    const cells = problems * 27
+    const cells = problems * 12 * 2
 
     const soakRecipe = join(folder, "soak.json")
     writeFileSync(soakRecipe, JSON.stringify(recipeFor(faulty)))
@@ -136,6 +150,8 @@ describe("soak: faults, kills and resumes over the loopback server", () => {
     expect(Object.keys(expected)).toHaveLength(cells)
     // No error in the clean run: every cell ran to an answer or its budget.
     expect(Object.values(expected).filter((summary) => summary.split("|")[4] !== "")).toEqual([])
+    // And the tight budget cut some runs short.
+    expect(Object.values(expected).some((summary) => summary.split("|")[5] === "true")).toBe(true)
     expect(summariesOf(recordsOf(results))).toEqual(expected)
   }, 400_000)
 })
