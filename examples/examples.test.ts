@@ -11,6 +11,8 @@ import * as ThinkPrmVerification from "./thinkprm-verification.js"
 import * as ThirdPartyKinds from "./third-party-kinds.js"
 import * as ThirdPartyStrategy from "./third-party-strategy.js"
 import { Registries } from "@stepwise/harness"
+import { Strategy as StrategySuite, Vitest } from "@stepwise/conformance"
+import { Registry } from "@stepwise/core"
 import { Main } from "@stepwise/cli"
 import { NodeServices } from "@effect/platform-node"
 import { fileURLToPath } from "node:url"
@@ -117,3 +119,15 @@ describe("examples", () => {
     expect(text).toMatch(/words\s+integer ≥ 1\s+default 24/)
   })
 })
+
+// A third party checks its strategy with one call: the exported strategy conformance suite.
+Vitest.register(
+  { describe, it },
+  "third-party-strategy passes the strategy conformance suite",
+  StrategySuite.cases({
+    name: "temperature-ladder",
+    usesVerifier: false,
+    make: (seed, { maxTokens }) => Registry.make(ThirdPartyStrategy.strategies, "temperature-ladder", { samples: 4, seed, maxTokens }, undefined)
+  }),
+  60_000
+)

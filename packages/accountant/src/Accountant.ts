@@ -40,9 +40,11 @@ export interface Service {
   /**
    * Settles a reservation with the real usage. Counts the server did not report are charged at their reserved
    * worst case. Usage above the reservation is charged as far as the limits allow and the rest is recorded as
-   * overrun, so committed spend never passes a limit. A settled reservation is left as it is.
+   * overrun, so committed spend never passes a limit. A settled reservation is left as it is. `sampleOutputTokens`
+   * (each sample's own output count) reaches the cost model when every one is a count and they sum to the output
+   * tokens charged.
    */
-  readonly commit: (reservation: Reservation, usage: Usage.Usage) => Effect.Effect<CommitReport>
+  readonly commit: (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>) => Effect.Effect<CommitReport>
   /** Releases a reservation unspent (a failed or interrupted call). Idempotent. */
   readonly release: (reservation: Reservation) => Effect.Effect<void>
   /**
@@ -79,6 +81,20 @@ const chargeOf = (claim: Meter.Claim, maxTokensPerSample: number): Charge => ({
   samples: claim.samples,
   verifierCalls: claim.verifierCalls
 })
+
+/**
+ * Each sample's own output tokens as a charge keeps them: only when every one is a count (finite, ≥ 0) and they sum
+ * to the output tokens charged (not a worst case standing in for an unreported count).
+ */
+const sampleOutputsOf = (counts: ReadonlyArray<number | undefined> | undefined, outputTokens: number): ReadonlyArray<number> | undefined => {
+  if (counts === undefined || counts.length === 0) return undefined
+  let total = 0
+  for (const count of counts) {
+    if (count === undefined || !Number.isFinite(count) || count < 0) return undefined
+    total += count
+  }
+  return total === outputTokens ? (counts as ReadonlyArray<number>) : undefined
+}
 
 // The amounts of a charge as a vector over `Resource.all`.
 const vectorOf = (charge: Charge, costModel: CostModel): Float64Array => {
@@ -204,7 +220,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     return new Reserved(claim, { maxTokensPerSample: granted }, charge, vector, ledger, lane)
   }
 
-  const settle = (reservation: Reserved, usage: Usage.Usage): CommitReport => {
+  const settle = (reservation: Reserved, usage: Usage.Usage, sampleOutputTokens: ReadonlyArray<number | undefined> | undefined): CommitReport => {
     if (reservation.settled) return { charged: Resource.none, overrun: Resource.none }
     reservation.settled = true
     Ledger.remove(ledger, "reserved", reservation.vector)
@@ -214,14 +230,17 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       const count = usage[field]
       return count === undefined || (usage.unreported?.[field] ?? 0) > 0 ? worst : count
     }
+    const outputTokens = reported("outputTokens", reservation.charge.outputTokens)
+    const perSample = sampleOutputsOf(sampleOutputTokens, outputTokens)
     const actual: Charge = {
       role: reservation.claim.role,
       label: reservation.claim.label,
       model: reservation.claim.model,
       inputTokens: reported("inputTokens", reservation.charge.inputTokens),
       cachedInputTokens: usage.cachedInputTokens ?? 0,
-      outputTokens: reported("outputTokens", reservation.charge.outputTokens),
+      outputTokens,
       samples: reservation.claim.samples,
+      ...(perSample === undefined ? {} : { sampleOutputTokens: perSample }),
       verifierCalls: reservation.claim.verifierCalls
     }
     const wanted = vectorOf(actual, costModel)
@@ -251,8 +270,8 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       return decision instanceof BudgetExhausted ? Effect.fail(decision) : Effect.succeed(decision)
     })
 
-  const commit = (reservation: Reservation, usage: Usage.Usage): Effect.Effect<CommitReport> =>
-    Effect.sync(() => settle(reservation as Reserved, usage))
+  const commit = (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>): Effect.Effect<CommitReport> =>
+    Effect.sync(() => settle(reservation as Reserved, usage, sampleOutputTokens))
 
   const release = (reservation: Reservation): Effect.Effect<void> =>
     Effect.sync(() => {
@@ -280,7 +299,8 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
   const metered = <A, E, R>(
     claim: Meter.Claim,
     call: (grant: Meter.Grant) => Effect.Effect<A, E, R>,
-    usageOf: (result: A) => Usage.Usage
+    usageOf: (result: A) => Usage.Usage,
+    sampleOutputs?: (result: A) => ReadonlyArray<number | undefined>
   ): Effect.Effect<A, E | BudgetExhausted, R> =>
     Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(restore(Admission.admit((lane) => decide(claim, lane), undo)), (decision) =>
@@ -288,7 +308,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
           ? Effect.fail<E | BudgetExhausted>(decision)
           : Effect.onExit<A, E | BudgetExhausted, R, never, never>(restore(Admission.running(call(decision.grant))), (exit) =>
               Effect.sync(() => {
-                if (Exit.isSuccess(exit)) settle(decision, usageOf(exit.value))
+                if (Exit.isSuccess(exit)) settle(decision, usageOf(exit.value), sampleOutputs?.(exit.value))
                 else abandon(decision)
               })
             )

@@ -3,7 +3,7 @@ import type { Meter } from "@stepwise/core"
 /**
  * What one call spends, in the terms cost models price: the role and the backend or verifier it was for (its
  * label, and its model when it names one, so prices can differ per model), prompt and cached-prompt tokens, output
- * tokens over all samples, the number of samples, and verifier calls.
+ * tokens over all samples (and each sample's own, when known), the number of samples, and verifier calls.
  */
 export interface Charge {
   readonly role: Meter.Role
@@ -15,5 +15,10 @@ export interface Charge {
   readonly cachedInputTokens: number
   readonly outputTokens: number
   readonly samples: number
+  /**
+   * Each sample's own output tokens, when every sample of the call reported its count (they sum to
+   * `outputTokens`); absent when only the total is known (a reservation's worst case, an unreported count).
+   */
+  readonly sampleOutputTokens?: ReadonlyArray<number> | undefined
   readonly verifierCalls: number
 }

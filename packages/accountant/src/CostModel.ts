@@ -163,11 +163,42 @@ export const kineticsCost = (
   return { compute, memory, total: compute + memory }
 }
 
+/**
+ * Kinetics cost of samples of different output lengths L_i after a shared prompt of L_in, each sample priced by its
+ * own length: compute = Σ_i [2P·L_i + 2(2L_in + L_i)·L_i·H_q·d_h]; memory = 2(2L_in·max_i L_i + Σ_i L_i²)·H_kv·d_h·I
+ * (the shared prompt's KV cache is read once per decoding step of the batch, which runs until its longest sample
+ * ends; each sample reads its own KV cache while it runs). With equal lengths it is `kineticsCost` exactly; with
+ * unequal ones it is more than `kineticsCost` at their mean, as the L_i² terms are convex.
+ *
+ * @example
+ * CostModel.kineticsCostOfSamples(shape, { inputTokens: 100, sampleOutputTokens: [10, 90] })
+ */
+export const kineticsCostOfSamples = (
+  shape: ModelShape,
+  call: { readonly inputTokens: number; readonly sampleOutputTokens: ReadonlyArray<number> },
+  arithmeticIntensity = defaultArithmeticIntensity
+): KineticsCost => {
+  const lIn = call.inputTokens
+  const dH = shape.headDim * shape.layers
+  let compute = 0
+  let squares = 0
+  let longest = 0
+  for (const lOut of call.sampleOutputTokens) {
+    compute += 2 * shape.parameters * lOut + 2 * (2 * lIn + lOut) * lOut * shape.queryHeads * dH
+    squares += lOut * lOut
+    longest = Math.max(longest, lOut)
+  }
+  const memory = 2 * (2 * lIn * longest + squares) * shape.kvHeads * dH * arithmeticIntensity
+  return { compute, memory, total: compute + memory }
+}
+
 /** The options of the `kinetics` cost model as a user writes them (strict). */
 export const kineticsOptions = z
   .object({
     policy: modelShape.describe("The policy model's shape."),
-    verifier: modelShape.optional().describe("The verifier's shape (verifier calls cost nothing without it)."),
+    verifier: modelShape
+      .optional()
+      .describe("The verifier's shape (default: the policy's, the model a generative verifier reads with unless it names another backend)."),
     models: z
       .record(z.string(), modelShape)
       .optional()
@@ -185,23 +216,32 @@ export interface KineticsOptions {
 }
 
 /**
- * The Kinetics eFLOPs cost model. A call's output tokens are split evenly over its samples (L_out is the mean).
+ * The Kinetics eFLOPs cost model. A call whose samples each reported their output tokens is priced per sample
+ * (`kineticsCostOfSamples`: the L_out² terms use each sample's own length); a call that reported only its total
+ * (and a reservation's worst case) splits the output evenly over its samples.
  * A call of a model listed in `models` is priced with that shape; otherwise policy calls with `policy`, and
- * verifier calls with `verifier` when given (a discriminative PRM's prefill then costs 2P·L_in, the Kinetics
- * formula having no prefill term), and nothing otherwise.
+ * verifier calls with `verifier`, which defaults to `policy`: verifiers are never free, and by default a generative
+ * verifier reads with the policy's own model. A discriminative PRM's prefill (a verifier call with no output) costs
+ * 2P·L_in, the Kinetics formula having no prefill term. A verifier call that only counts the call (its model's
+ * tokens are charged by the model's own calls) has no tokens and costs nothing more.
  */
 export const kinetics = (options: KineticsOptions): CostModel => ({
   name: "kinetics",
   unit: "eFLOPs",
   cost: (charge) => {
-    const shape = options.models?.[charge.model ?? charge.label] ?? options.models?.[charge.label] ?? (charge.role === "policy" ? options.policy : options.verifier)
-    if (shape === undefined) return 0
-    const samples = Math.max(1, charge.samples)
-    const generation = kineticsCost(
-      shape,
-      { samples, inputTokens: charge.inputTokens, outputTokens: charge.outputTokens / samples },
-      options.arithmeticIntensity
-    ).total
+    const shape =
+      options.models?.[charge.model ?? charge.label] ??
+      options.models?.[charge.label] ??
+      (charge.role === "policy" ? options.policy : (options.verifier ?? options.policy))
+    const perSample = charge.sampleOutputTokens
+    const generation =
+      perSample !== undefined && perSample.length > 0
+        ? kineticsCostOfSamples(shape, { inputTokens: charge.inputTokens, sampleOutputTokens: perSample }, options.arithmeticIntensity).total
+        : kineticsCost(
+            shape,
+            { samples: Math.max(1, charge.samples), inputTokens: charge.inputTokens, outputTokens: charge.outputTokens / Math.max(1, charge.samples) },
+            options.arithmeticIntensity
+          ).total
     const prefill = charge.role === "verifier" && charge.outputTokens === 0 ? 2 * shape.parameters * charge.inputTokens : 0
     return generation + prefill
   }

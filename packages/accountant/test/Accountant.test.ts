@@ -1,9 +1,8 @@
 import { describe, expect } from "vitest"
 import { Effect } from "effect"
-import type { Meter } from "@stepwise/core"
-import { Usage } from "@stepwise/core"
+import { Message, Meter, Usage } from "@stepwise/core"
 import { Accountant, CostModel, StopCondition } from "@stepwise/accountant"
-import { itEffect } from "@stepwise/testing"
+import { itEffect, Scripted } from "@stepwise/testing"
 
 const claim = (overrides: Partial<Meter.Claim> = {}): Meter.Claim => ({
   role: "policy",
@@ -203,6 +202,34 @@ describe("StopCondition", () => {
       const either = StopCondition.any(StopCondition.spentAtLeast("verifierCalls", 0.5), StopCondition.spentAtLeast("outputTokens", 0.9))
       expect(either(snapshot)).toBe(true)
       expect(StopCondition.all(either, StopCondition.not(StopCondition.never))(snapshot)).toBe(true)
+    })
+  )
+})
+
+describe("Accountant with Kinetics: each sample's own output length reaches the cost model", () => {
+  const small: CostModel.ModelShape = { parameters: 1e9, queryHeads: 32, kvHeads: 8, headDim: 64, layers: 16 }
+
+  itEffect("two samples of 10 and 90 tokens after 100 prompt tokens cost what the hand computation says", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({}, "root", { costModel: CostModel.kinetics({ policy: small }) })
+      // Prompt: 100 characters, one token per character (Scripted counts characters).
+      const model = Scripted.languageModel((_request, index) => "x".repeat(index === 0 ? 10 : 90))
+      yield* Accountant.provide(accountant)(model.generate({ messages: [Message.user("q".repeat(100))], n: 2, maxTokens: 200 }))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.outputTokens).toBe(100)
+      // See CostModel.test.ts for the arithmetic: 201,848,115,200 compute + 241,459,200,000 memory.
+      expect(snapshot.spent.cost).toBe(443_307_315_200)
+    })
+  )
+
+  itEffect("a verifier's model calls cost through the policy's shape when no verifier shape is given", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({}, "root", { costModel: CostModel.kinetics({ policy: small }) })
+      const model = Scripted.languageModel(() => "x".repeat(50))
+      yield* Accountant.provide(accountant)(Meter.asVerifier(model.generate({ messages: [Message.user("q".repeat(100))], n: 4, maxTokens: 200 })))
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.spent.verifierTokens).toBe(300)
+      expect(snapshot.spent.cost).toBe(587_596_800_000)
     })
   )
 })

@@ -33,11 +33,47 @@ describe("CostModel.kineticsCost", () => {
     expect(doubled.compute).toBe(base.compute)
   })
 
-  it("prices a policy charge through the cost model with the mean output length", () => {
+  it("prices a charge that reported only its total with the mean output length", () => {
     const model = CostModel.kinetics({ policy: small })
     const charge = { role: "policy" as const, label: "model", inputTokens: 100, cachedInputTokens: 0, outputTokens: 200, samples: 4, verifierCalls: 0 }
     expect(model.cost(charge)).toBe(587_596_800_000)
-    expect(model.cost({ ...charge, role: "verifier" })).toBe(0)
+  })
+
+  it("charges a verifier through the policy's shape when no verifier shape is given, through its own when one is", () => {
+    const charge = { role: "verifier" as const, label: "judge", inputTokens: 100, cachedInputTokens: 0, outputTokens: 200, samples: 4, verifierCalls: 0 }
+    expect(CostModel.kinetics({ policy: small }).cost(charge)).toBe(587_596_800_000)
+    const own = CostModel.kinetics({ policy: small, verifier: qwenLike }).cost(charge)
+    expect(own).toBe(CostModel.kineticsCost(qwenLike, { samples: 4, inputTokens: 100, outputTokens: 50 }).total)
+    expect(own).not.toBe(587_596_800_000)
+    // A call that only counts itself (a generative verifier's tokens are charged by its model's calls) adds nothing.
+    expect(CostModel.kinetics({ policy: small }).cost({ ...charge, inputTokens: 0, outputTokens: 0, samples: 1, verifierCalls: 1 })).toBe(0)
+  })
+})
+
+describe("CostModel.kineticsCostOfSamples: each sample priced by its own output length", () => {
+  it("matches hand computation for a 1B model, samples of 10 and 90 tokens after 100", () => {
+    // d_h = 1024; H_q·d_h = 32,768; H_kv·d_h = 8,192
+    // compute(10) = 2·1e9·10 + 2·(200 + 10)·10·32,768 = 20,000,000,000 + 137,625,600 = 20,137,625,600
+    // compute(90) = 2·1e9·90 + 2·(200 + 90)·90·32,768 = 180,000,000,000 + 1,710,489,600 = 181,710,489,600
+    // memory = 2·(2·100·max(10, 90) + 10² + 90²)·8,192·562.5 = 2·26,200·4,608,000 = 241,459,200,000
+    const cost = CostModel.kineticsCostOfSamples(small, { inputTokens: 100, sampleOutputTokens: [10, 90] })
+    expect(cost.compute).toBe(201_848_115_200)
+    expect(cost.memory).toBe(241_459_200_000)
+    expect(cost.total).toBe(443_307_315_200)
+    // The mean (2 samples of 50) undercounts the L_out² terms: 339,878,400,000.
+    expect(CostModel.kineticsCost(small, { samples: 2, inputTokens: 100, outputTokens: 50 }).total).toBe(339_878_400_000)
+  })
+
+  it("is the paper's formula when every sample has the same length", () => {
+    const equal = CostModel.kineticsCostOfSamples(small, { inputTokens: 100, sampleOutputTokens: [50, 50, 50, 50] })
+    expect(equal).toEqual(CostModel.kineticsCost(small, { samples: 4, inputTokens: 100, outputTokens: 50 }))
+  })
+
+  it("prices a charge by its samples' own lengths when it has them", () => {
+    const model = CostModel.kinetics({ policy: small })
+    const charge = { role: "policy" as const, label: "model", inputTokens: 100, cachedInputTokens: 0, outputTokens: 100, samples: 2, verifierCalls: 0 }
+    expect(model.cost({ ...charge, sampleOutputTokens: [10, 90] })).toBe(443_307_315_200)
+    expect(model.cost(charge)).toBe(339_878_400_000)
   })
 })
 

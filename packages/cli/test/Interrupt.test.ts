@@ -41,7 +41,7 @@ describe("stepwise bench and Ctrl-C", () => {
       const recipeFile = join(folder, "recipe.json")
       const results = join(folder, "results.jsonl")
       writeFileSync(recipeFile, JSON.stringify(recipe))
-      const child = spawn(process.execPath, ["--import", "tsx", bin, "bench", recipeFile, "--results", results, "--progress", "none"], {
+      const child = spawn(process.execPath, ["--import", "tsx", bin, "bench", recipeFile, "--results", results, "--report", join(folder, "report.html"), "--progress", "none"], {
         stdio: ["ignore", "ignore", "pipe"]
       })
       const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))

@@ -232,7 +232,8 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
       return yield* meter.metered(
         claim,
         (grant) => attempt({ ...request, maxTokens: grant.maxTokensPerSample }).pipe(Retry.languageModelFailures(retry)),
-        (completions) => Usage_.sum(completions.map((completion) => completion.usage))
+        (completions) => Usage_.sum(completions.map((completion) => completion.usage)),
+        (completions) => completions.map((completion) => completion.usage.outputTokens)
       )
     })
   const generate = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>

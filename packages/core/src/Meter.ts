@@ -35,12 +35,14 @@ export interface Grant {
 export interface Service {
   /**
    * Reserves the claim's worst case, runs `call` with the granted limit, then commits the usage read from its
-   * result and releases the rest. A failed or interrupted call releases its whole reservation.
+   * result and releases the rest. A failed or interrupted call releases its whole reservation. `sampleOutputsOf`,
+   * when given, reads each sample's own output tokens (for cost models whose cost is not linear in them).
    */
   readonly metered: <A, E, R>(
     claim: Claim,
     call: (grant: Grant) => Effect.Effect<A, E, R>,
-    usageOf: (result: A) => Usage
+    usageOf: (result: A) => Usage,
+    sampleOutputsOf?: (result: A) => ReadonlyArray<number | undefined>
   ) => Effect.Effect<A, E | BudgetExhausted, R>
 }
 

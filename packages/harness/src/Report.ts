@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises"
+import { mkdir, rename, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Data, Effect } from "effect"
 import * as CostAxes from "./CostAxes.js"
@@ -241,7 +241,10 @@ ${metadataHtml(records, options.metadata)}
     return { rows, matched, html, markdown, terminal }
   })
 
-/** Writes a rendered report's HTML and/or Markdown files (creating folders). */
+/**
+ * Writes a rendered report's HTML and/or Markdown files (creating folders). Each file is written beside its place
+ * and renamed over it, so an interrupted write never leaves a partial report.
+ */
 export const write = (report: Rendered, files: { readonly html?: string; readonly markdown?: string }): Effect.Effect<void, ReportError> =>
   Effect.forEach(
     [
@@ -254,7 +257,9 @@ export const write = (report: Rendered, files: { readonly html?: string; readonl
         : Effect.tryPromise({
             try: async () => {
               await mkdir(dirname(file), { recursive: true })
-              await writeFile(file, content)
+              const partial = `${file}.${process.pid}.partial`
+              await writeFile(partial, content)
+              await rename(partial, file)
             },
             catch: (cause) => new ReportError({ file, detail: `cannot be written: ${String(cause)}` })
           }),

@@ -15,8 +15,9 @@ import type { WordProblem } from "./WordProblem.js"
  * `maxTokens` ≤ 4:
  * - `rlhflow`: user turns alternating with assistant `+`/`-` turns; the first user turn is the question, a space and
  *   step 1; each later user turn is one step; the last message is a user turn.
- * - `math-shepherd`: one user message with the question, and an assistant prefix holding the steps separated by the
- *   step tag `ки` (and a blank line), ending with a space where the tag would stand.
+ * - `math-shepherd`: one user message with the question (alone, or after a system prompt line as search-and-learn
+ *   writes it), and an assistant prefix holding the steps, each followed by a space and the step tag `ки`, ending
+ *   with the tag of the step to score (the reference reads the logits at the tag).
  */
 
 /** The step tag of Math-Shepherd-style prompts. */
@@ -48,11 +49,18 @@ const rlhflow = (messages: ReadonlyArray<Message.Message>): Reading | undefined 
   return { problem: first.problem, steps: [...first.steps, ...messages.slice(2).filter((_, index) => index % 2 === 0).map((message) => message.content.trim())] }
 }
 
+/** The problem of a Math-Shepherd header: its last non-empty line (the question after a system prompt), else the whole text. */
+const headerProblem = (header: string): WordProblem | undefined => {
+  const lines = header.split("\n").filter((line) => line.trim().length > 0)
+  const last = lines.length > 1 ? Recognition.recognize((lines[lines.length - 1] ?? "").trim()) : undefined
+  return last ?? Recognition.recognize(header.trim())
+}
+
 const mathShepherd = (request: LanguageModel.GenerateRequest): Reading | undefined => {
   const prefix = request.prefix
-  if (request.messages.length !== 1 || request.messages[0]?.role !== "user" || prefix === undefined || !prefix.endsWith(" ")) return undefined
+  if (request.messages.length !== 1 || request.messages[0]?.role !== "user" || prefix === undefined || !prefix.endsWith(` ${stepTag}`)) return undefined
   if (request.topLogprobs === undefined && request.logprobs !== true) return undefined
-  const problem = Recognition.recognize(request.messages[0].content)
+  const problem = headerProblem(request.messages[0].content)
   if (problem === undefined) return undefined
   const steps = prefix
     .split(stepTag)

@@ -23,7 +23,8 @@ export const decisionQuestion = "Is the solution correct?"
 
 /**
  * Builds the verification prompt for a question and step texts (newlines inside a step become spaces).
- * Use in tests and examples; the verifiers package builds the same text.
+ * Use in tests and examples. The verifiers package's `ThinkPrm` builds the same layout but keeps newlines inside a
+ * step and drops a step's own leading "Step N:" label, as ThinkPRM's reference does; the world reads both.
  */
 export const prompt = (question: string, steps: ReadonlyArray<string>): string =>
   `${opening}\n\n[Math Problem]\n\n${question}\n\n[Solution]\n\n${steps
@@ -106,12 +107,28 @@ export const yesNoTop = (yes: number): ReadonlyArray<{ readonly token: string; r
 /** The marker that opens a "double check" round of a chain (ThinkPRM's sequential scaling). */
 export const doubleCheck = "Let me double check"
 
+/** Every phrase that opens a further round of a chain: ThinkPRM's reference triggers, in the order it uses them. */
+export const doubleCheckTriggers: ReadonlyArray<string> = [doubleCheck, "Let's verify again", "Did I miss something?"]
+
+const triggerPattern = /Let me double check|Let's verify again|Did I miss something\?/g
+
+/** How many further rounds a chain has begun, and where the last one begins (after its trigger). */
+const lastRoundOf = (chain: string): { readonly rounds: number; readonly start: number } => {
+  let rounds = 0
+  let start = 0
+  for (const match of chain.matchAll(triggerPattern)) {
+    rounds++
+    start = (match.index ?? 0) + match[0].length
+  }
+  return { rounds, start }
+}
+
 /**
  * Whether a chain found an incorrect step: any `\boxed{incorrect}`; when the chain has double-check rounds, the
  * last judgement of each step counts.
  */
 export const chainFindsError = (chain: string): boolean => {
-  if (!chain.includes(doubleCheck)) return /\\boxed\{incorrect\}/.test(chain)
+  if (lastRoundOf(chain).rounds === 0) return /\\boxed\{incorrect\}/.test(chain)
   const last = new Map<string, string>()
   for (const match of chain.matchAll(/Step (\d+):[^\n]*?\\boxed\{(correct|incorrect)\}/g)) last.set(match[1] ?? "", match[2] ?? "")
   return [...last.values()].includes("incorrect")
@@ -158,11 +175,11 @@ export const complete = (
     }
     return completions
   }
-  // A double-check round judges every step again, with its own draws; a partial round is continued.
-  const rounds = prefix.split(doubleCheck).length - 1
-  const round = rounds === 0 ? prefix : prefix.slice(prefix.lastIndexOf(doubleCheck) + doubleCheck.length)
+  // A double-check round (after any trigger) judges every step again, with its own draws; a partial round is continued.
+  const { rounds, start } = lastRoundOf(prefix)
+  const round = rounds === 0 ? prefix : prefix.slice(start)
   const already = countVerdicts(round)
-  const opening = rounds > 0 && already === 0 && !round.includes("\n") ? " each step again:" : ""
+  const opening = rounds > 0 && already === 0 && !round.includes("\n") && prefix.slice(0, start).endsWith(doubleCheck) ? " each step again:" : ""
   for (let index = 0; index < request.n; index++) {
     // The prefix is part of the key, so each round draws afresh.
     const key = Seeded.combine(base, Sampling.sampleKey(request, index))

@@ -88,6 +88,15 @@ describe("ThinkPRM double-check rounds", () => {
     expect(third.text).not.toBe(again.text)
   })
 
+  it("judge every step again after each of ThinkPRM's other triggers, appended as the reference does (no newline)", () => {
+    const first = chain(Verification.chainOpening)
+    for (const trigger of Verification.doubleCheckTriggers.slice(1)) {
+      const again = chain(`${Verification.chainOpening}${first.text}${trigger}`)
+      expect([...again.text.matchAll(/\nStep (\d+): [^\n]*\\boxed\{(?:in)?correct\}/g)].map((match) => Number(match[1]))).toEqual(steps.map((_, index) => index + 1))
+      expect(Verification.chainFindsError(`Step 1: x \\boxed{incorrect}${trigger}\nStep 1: x \\boxed{correct}`)).toBe(false)
+    }
+  })
+
   it("decide by the last judgement of each step once a chain has double-checked", () => {
     expect(Verification.chainFindsError("Step 1: x \\boxed{incorrect}\nStep 2: y \\boxed{correct}")).toBe(true)
     expect(

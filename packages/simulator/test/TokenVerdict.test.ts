@@ -14,7 +14,7 @@ const rlhflow = (question: string, steps: ReadonlyArray<string>): LanguageModel.
 })
 const mathShepherd = (question: string, steps: ReadonlyArray<string>): LanguageModel.GenerateRequest => ({
   messages: [Message.user(question)],
-  prefix: steps.slice(0, -1).map((text) => `${text} ${TokenVerdict.stepTag}\n\n`).join("") + `${steps[steps.length - 1]} `,
+  prefix: ` ${steps.map((text) => `${text} ${TokenVerdict.stepTag}`).join("\n\n")}`,
   n: 1,
   maxTokens: 1,
   temperature: 0,
@@ -45,6 +45,15 @@ describe("token-verdict requests (Math-Shepherd / RLHFlow PRMs)", () => {
         expect(completion!.finishReason).toBe("length")
       })
     }
+  })
+
+  it("math-shepherd: reads the question after a system prompt line (search-and-learn's header)", () => {
+    const problem = problems[0]!
+    const request = mathShepherd(`Solve the following math problem.\n${problem.question}\n`, ["## Step 1: x.", "## Step 2: y."])
+    expect(TokenVerdict.read(request)?.problem.question).toBe(problem.question)
+    expect(TokenVerdict.read(request)?.steps).toEqual(["## Step 1: x.", "## Step 2: y."])
+    // Cut anywhere but right after a tag, it is not a token-verdict request.
+    expect(TokenVerdict.read({ ...request, prefix: `${request.prefix!} ` })).toBeUndefined()
   })
 
   it("leaves ordinary requests to the policy", () => {

@@ -1,13 +1,16 @@
 import { describe, expect } from "vitest"
+import { it as property } from "@fast-check/vitest"
+import fc from "fast-check"
 import { Effect, Layer } from "effect"
-import { LanguageModel, Message, ProcessRewardModel, RateLimited } from "@stepwise/core"
+import { LanguageModel, Message, ProcessRewardModel, RateLimited, Step } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
+import { ChatTemplate } from "@stepwise/models"
 import { itEffect } from "@stepwise/testing"
 import { ThinkPrm } from "@stepwise/verifiers"
 import * as ScriptedModel from "./support/ScriptedModel.js"
-import { problem, rightSteps, trajectoryOf } from "./support/Fixtures.js"
+import { problem, rightSteps, runs, trajectoryOf } from "./support/Fixtures.js"
 
-const chainStart = "Let's verify step by step:"
+const chainStart = "\nLet's verify step by step:"
 const isDecision = (request: LanguageModel.GenerateRequest) => request.maxTokens === 1
 
 /** A verifier model: chains judging steps by a table, and a decision position with the given P(yes), P(no). */
@@ -18,64 +21,241 @@ const verifierModel = (chainOf: (index: number, request: LanguageModel.GenerateR
       : { text: chainOf(index, request), finishReason: "stop" }
   )
 
-describe("ThinkPrm requests", () => {
-  itEffect("sends the prompt, chain and decision requests exactly as the protocol says", () =>
+// The reference, written as ThinkPRM's code writes it (not through the module under test).
+
+/** `format_verification_cot_for_thinkprm`'s instruction template, filled and stripped as the reference does. */
+const referenceUserText = (question: string, solution: string): string =>
+  `You are given a math problem and a proposed step-by-step solution:
+
+[Math Problem]
+
+{problem}
+
+[Solution]
+
+{solution}
+
+{_instruction}
+`
+    .trim()
+    .replace("{problem}", question)
+    .replace("{solution}", solution)
+    .replace(
+      "{_instruction}",
+      "Review and critique each step in the proposed solution to determine whether each step is correct. If the solution is incomplete, only verify the provided steps."
+    )
+
+/**
+ * `APIThinkPRMVerifier.score` then `process_example` (process_verifier on, as in search): "## Step" becomes "Step",
+ * the text is split at "Step N:", pieces stripped and empty ones dropped, each renumbered "Step {i}: " with any
+ * "Step N:" left in it removed, joined by a newline.
+ */
+const referenceSolution = (completion: string): string =>
+  completion
+    .replaceAll("## Step", "Step")
+    .trim()
+    .split(/Step \d+:/)
+    .map((piece) => piece.trim())
+    .filter((piece) => piece.length > 0)
+    .map((piece, index) => `Step ${index + 1}: ` + piece.replace(/Step \d+:/g, "").trim())
+    .join("\n")
+
+/** The reference's stop patterns (bar the EOS token): the decision question, </think>, and "Step {max + 1}:". */
+const referenceStops = (userText: string): ReadonlyArray<string> => {
+  const matches = [...userText.matchAll(/Step (\d+):/g)].map((match) => match[1]!)
+  // Python's max over the matched strings: a string maximum, as the reference computes it.
+  const max = matches.length === 0 ? 1 : Number(matches.reduce((best, value) => (value > best ? value : best)))
+  return ["Is the solution correct?", "</think>", `Step ${max + 1}:`]
+}
+
+/** A DeepSeek-R1-distill-style chat template (ThinkPRM's checkpoints): the generation prompt opens a think block. */
+const r1Template = Effect.runSync(
+  ChatTemplate.fromString(
+    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '<｜User｜>' + message['content'] }}{% elif message['role'] == 'assistant' %}{{ '<｜Assistant｜>' + message['content'] + '<｜end▁of▁sentence｜>' }}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<｜Assistant｜><think>\\n' }}{% endif %}",
+    { bosToken: "<｜begin▁of▁sentence｜>", eosToken: "<｜end▁of▁sentence｜>" }
+  )
+)
+
+/** What a server continuing a final assistant message renders (vLLM's continue_final_message): the text up to its end. */
+const continueFinalMessage = (messages: ReadonlyArray<Message.Message>, prefix: string): string => {
+  const rendered = ChatTemplate.renderText(r1Template, [...messages, Message.assistant(prefix)], false)
+  return rendered.slice(0, rendered.lastIndexOf(prefix) + prefix.length)
+}
+
+/** A policy's output written as search-and-learn's system prompt asks, steps separated by blank lines. */
+const policySteps = ["## Step 1: Add\n2 + 3 = 5", "## Step 2: Multiply\n5 * 4 = 20", "## Step 3: Subtract\n20 - 6 = 14. Therefore, the final answer is: $\\boxed{14}$."]
+
+describe("ThinkPrm golden prompts", () => {
+  itEffect("the user message is the reference's, steps renumbered with their newlines kept", () =>
     Effect.gen(function* () {
-      const model = verifierModel(() => "\nStep 1: ok \\boxed{correct}\nStep 2: ok \\boxed{correct}\nStep 3: ok \\boxed{correct}\n")
-      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 2, maxTokens: 300, temperature: 0.4 })
-      const trajectory = trajectoryOf(["Step 1: 2 + 3 = 5", "Step 2: 5 * 4\n= 20", rightSteps[2]!])
-      yield* verifier.score(problem, trajectory)
-      const expectedPrompt =
-        "You are given a math problem and a proposed step-by-step solution:\n\n[Math Problem]\n\nWhat is (2 + 3) * 4 - 6?\n\n[Solution]\n\n" +
-        "Step 1: Step 1: 2 + 3 = 5\nStep 2: Step 2: 5 * 4 = 20\nStep 3: " +
-        rightSteps[2] +
-        "\n\nReview and critique each step in the proposed solution to determine whether each step is correct. If the solution is incomplete, only verify the provided steps."
-      const [chain, ...decisions] = model.requests
-      expect(chain).toEqual({
-        messages: [Message.user(expectedPrompt)],
-        prefix: chainStart,
-        stop: ["Is the solution correct?"],
-        n: 2,
-        maxTokens: 300,
-        temperature: 0.4
-      })
-      expect(decisions).toHaveLength(2)
-      for (const decision of decisions)
-        expect(decision).toEqual({
-          messages: [Message.user(expectedPrompt)],
-          prefix: chainStart + "\nStep 1: ok \\boxed{correct}\nStep 2: ok \\boxed{correct}\nStep 3: ok \\boxed{correct}\n" + "\nIs the solution correct? ",
-          n: 1,
-          maxTokens: 1,
-          topLogprobs: 5,
-          temperature: 0
-        })
+      const expected = referenceUserText(problem.question, referenceSolution(policySteps.join("\n\n")))
+      expect(ThinkPrm.prompt(problem.question, policySteps)).toEqual(Message.user(expected))
+      expect(expected).toContain("Step 2: Multiply\n5 * 4 = 20\nStep 3: Subtract")
+      // A partial prefix: the instruction says to verify the provided steps only.
+      expect(ThinkPrm.prompt(problem.question, policySteps.slice(0, 2))).toEqual(Message.user(referenceUserText(problem.question, referenceSolution(policySteps.slice(0, 2).join("\n\n")))))
     })
   )
 
-  itEffect("continues each chain with 'Let me double check' rounds, and asks the decision after the last", () =>
+  itEffect("the chain and decision requests: the reference's text after the template, its stops, its chain length", () =>
     Effect.gen(function* () {
-      const model = verifierModel((index, request) =>
-        request.prefix?.endsWith("Let me double check") === true ? `\nStep 2: no, wrong \\boxed{incorrect}` : `\nStep 1: \\boxed{correct}\nStep 2: \\boxed{correct}`
+      const chainText = "\nStep 1: ok \\boxed{correct}\nStep 2: ok \\boxed{correct}\n"
+      const model = verifierModel(() => chainText)
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 2 })
+      for (const count of [2, 3]) {
+        model.requests.length = 0
+        yield* verifier.score(problem, trajectoryOf(policySteps.slice(0, count)))
+        const user = referenceUserText(problem.question, referenceSolution(policySteps.slice(0, count).join("\n\n")))
+        const [chain, ...decisions] = model.requests
+        expect(chain).toEqual({ messages: [Message.user(user)], prefix: chainStart, stop: referenceStops(user), n: 2, maxTokens: 8172, temperature: 0.4 })
+        expect(chain!.stop).toContain(`Step ${count + 1}:`)
+        // Through the completions path (the template renders the generation prompt), the text is the reference's:
+        // apply_chat_template(..., add_generation_prompt=True) + "\nLet's verify step by step:".
+        const reference = ChatTemplate.renderText(r1Template, [Message.user(user)], true) + "\nLet's verify step by step:"
+        expect(yield* ChatTemplate.continuation(r1Template, chain!.messages, chain!.prefix)).toBe(reference)
+        expect(reference).toContain("<｜Assistant｜><think>\n\nLet's verify step by step:")
+        expect(decisions).toHaveLength(2)
+        for (const decision of decisions)
+          expect(decision).toEqual({
+            messages: [Message.user(user)],
+            prefix: chainStart + chainText + "\nIs the solution correct? ",
+            n: 1,
+            maxTokens: 1,
+            topLogprobs: 5,
+            temperature: 0
+          })
+      }
+    })
+  )
+
+  itEffect("thinkBlock in-prefix: a server continuing the final message sees the same text as the reference", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "\nStep 1: ok \\boxed{correct}\n")
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, thinkBlock: "in-prefix" })
+      yield* verifier.score(problem, trajectoryOf(policySteps.slice(0, 1)))
+      const [chain] = model.requests
+      expect(chain!.prefix).toBe("<think>\n\nLet's verify step by step:")
+      const user = referenceUserText(problem.question, referenceSolution(policySteps[0]!))
+      const reference = ChatTemplate.renderText(r1Template, [Message.user(user)], true) + "\nLet's verify step by step:"
+      expect(continueFinalMessage(chain!.messages, chain!.prefix!)).toBe(reference)
+      // Without it, that server would drop the template's <think>: the text differs from the reference.
+      expect(continueFinalMessage(chain!.messages, chainStart)).not.toBe(reference)
+      expect(model.requests[1]!.prefix!.startsWith("<think>\n\nLet's verify step by step:\nStep 1:")).toBe(true)
+    })
+  )
+
+  itEffect("rounds: the reference's triggers in order, each appended right after the chain, the decision after the last", () =>
+    Effect.gen(function* () {
+      const model = verifierModel((_index, request) =>
+        ThinkPrm.referenceTriggers.slice(1).some((trigger) => request.prefix?.endsWith(trigger) === true)
+          ? `\nStep 2: no, wrong \\boxed{incorrect}`
+          : request.prefix?.endsWith("Let me double check") === true
+            ? "\nStep 1: \\boxed{correct}"
+            : `\nStep 1: \\boxed{correct}\nStep 2: \\boxed{correct}`
       )
-      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 1, rounds: 3 })
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 1, rounds: 5, scoring: "per-step" })
       const verification = yield* verifier.verify(problem, trajectoryOf(rightSteps.slice(0, 3)))
-      expect(model.requests.map((request) => (isDecision(request) ? "decision" : "chain"))).toEqual(["chain", "chain", "chain", "decision"])
-      const round2 = model.requests[1]!
-      expect(round2.prefix).toBe(chainStart + "\nStep 1: \\boxed{correct}\nStep 2: \\boxed{correct}" + "\nLet me double check")
-      expect(round2.stop).toEqual(["Is the solution correct?"])
+      expect(model.requests.map((request) => (isDecision(request) ? "decision" : "chain"))).toEqual(["chain", "chain", "chain", "chain", "chain", "decision"])
+      // The reference: fork += trigger_phrases[r] between rounds (no newline); triggers cycle after the third here.
+      const first = "\nStep 1: \\boxed{correct}\nStep 2: \\boxed{correct}"
+      const second = "\nStep 1: \\boxed{correct}"
+      const wrong = "\nStep 2: no, wrong \\boxed{incorrect}"
+      expect(model.requests[1]!.prefix).toBe(chainStart + first + "Let me double check")
+      expect(model.requests[2]!.prefix).toBe(chainStart + first + "Let me double check" + second + "Let's verify again")
+      expect(model.requests[3]!.prefix).toBe(chainStart + first + "Let me double check" + second + "Let's verify again" + wrong + "Did I miss something?")
+      expect(model.requests[4]!.prefix!.endsWith(wrong + "Let me double check")).toBe(true)
+      for (const request of model.requests.slice(0, 5)) expect(request.stop).toEqual(["Is the solution correct?", "</think>", "Step 4:"])
       const chain = verification.chains[0]!
-      expect(chain.parse._tag === "Parsed" && chain.parse.repeated).toEqual([2])
       expect(chain.parse._tag === "Parsed" && chain.parse.judgements).toEqual(["correct", "incorrect", undefined])
-      expect(model.requests[3]!.prefix!.endsWith("\\boxed{incorrect}\nIs the solution correct? ")).toBe(true)
+      expect(model.requests[5]!.prefix).toBe(model.requests[4]!.prefix + second + "\nIs the solution correct? ")
+    })
+  )
+
+  itEffect("a step label the policy wrote is dropped once; a step without one is written as it is", () =>
+    Effect.gen(function* () {
+      expect(ThinkPrm.solutionStep("## Step 12: x")).toBe("x")
+      expect(ThinkPrm.solutionStep("  Step 3:\nfirst line\nsecond")).toBe("first line\nsecond")
+      expect(ThinkPrm.solutionStep("We add: Step 3: is next")).toBe("We add: Step 3: is next")
+      expect(ThinkPrm.stopsFor(12)).toEqual(["Is the solution correct?", "</think>", "Step 13:"])
+      // The reference's string maximum would stop 12 steps at "Step 10:" ("9" > "12" as strings); ours counts.
+      expect(referenceStops("Step 9: a Step 12: b")[2]).toBe("Step 10:")
     })
   )
 })
 
+// A policy writing search-and-learn's "## Step N:" format with blank lines inside a labelled step: the search cuts it
+// at every blank line, the reference at every label.
+const blankLineSteps = ["## Step 1: Add", "2 + 3 = 5", "## Step 2: Multiply", "5 * 4 = 20", "## Step 3: Subtract\n20 - 6 = 14"]
+
+describe("ThinkPrm steps: labels (the reference's split)", () => {
+  itEffect("golden: the prompt and the stop are the reference's for the text the search holds", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "\nStep 1: ok \\boxed{incorrect}\nStep 2: ok \\boxed{correct}\n", 0.8, 0.2)
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, steps: "labels", scoring: "per-step" })
+      for (const count of [2, 4, 5]) {
+        model.requests.length = 0
+        const steps = blankLineSteps.slice(0, count)
+        const verification = yield* verifier.verify(problem, trajectoryOf(steps))
+        const user = referenceUserText(problem.question, referenceSolution(steps.join("\n\n")))
+        expect(model.requests[0]!.messages).toEqual([Message.user(user)])
+        expect(model.requests[0]!.stop).toEqual(referenceStops(user))
+        expect(verification.stepScores).toHaveLength(count)
+        if (count === 4) {
+          expect(user).toContain("Step 1: Add\n\n2 + 3 = 5\nStep 2: Multiply\n\n5 * 4 = 20\n\nReview")
+          // Steps 1-2 are labelled step 1 (judged incorrect), steps 3-4 labelled step 2, the last: the decision.
+          expect(verification.stepScores.map((score) => Number(score.toFixed(6)))).toEqual([0, 0, 0.8, 0.8])
+        }
+      }
+      // The search's own steps (the default) write five steps for the same text.
+      const searchSteps = yield* ThinkPrm.make({ languageModel: model.service })
+      model.requests.length = 0
+      yield* searchSteps.score(problem, trajectoryOf(blankLineSteps))
+      expect(model.requests[0]!.stop).toContain("Step 6:")
+    })
+  )
+
+  itEffect("an unlabelled text is one step, as the reference reads it", () =>
+    Effect.sync(() => {
+      expect(ThinkPrm.labelledSteps("First.\n\nSecond.")).toEqual(["First.\n\nSecond."])
+      expect(ThinkPrm.labelledSteps("  ")).toEqual([""])
+      expect(ThinkPrm.labelledStepOf(["First.", "Second."], "\n\n")).toEqual([0, 0])
+      expect(ThinkPrm.labelledStepOf(["Intro", "Step 1: a", "b", "## Step 2: c"], "\n\n")).toEqual([0, 1, 1, 2])
+    })
+  )
+
+  const piece = fc.constantFrom("Step 1:", "## Step 2:", "Step 10:", "x", " ", "\n", "\n\n", "## ", "= 5")
+  const stepText = fc.array(piece, { maxLength: 6 }).map((pieces) => pieces.join(""))
+
+  property.prop([fc.array(stepText, { minLength: 1, maxLength: 8 })], { numRuns: runs(5_000, 300) })(
+    "for all step texts: the labelled steps are the reference's, each step maps in order to one, the last to the last",
+    (steps) => {
+      const labelled = ThinkPrm.labelledSteps(steps.join(Step.delimiter))
+      const solution = referenceSolution(steps.join(Step.delimiter))
+      expect(labelled.map((text, index) => `Step ${index + 1}: ${text}`).join("\n")).toBe(solution === "" ? "Step 1: " : solution)
+      const of = ThinkPrm.labelledStepOf(steps, Step.delimiter)
+      expect(of).toHaveLength(steps.length)
+      of.forEach((index, at) => {
+        expect(index).toBeGreaterThanOrEqual(at === 0 ? 0 : of[at - 1]!)
+        expect(index).toBeLessThan(labelled.length)
+      })
+      expect(of[of.length - 1]).toBe(labelled.length - 1)
+    }
+  )
+})
+
 describe("ThinkPrm scores", () => {
-  itEffect("scores earlier steps by judgement and the last by P(yes)/(P(yes)+P(no)), summing variants", () =>
+  itEffect("prefix (default): every step scores the one P(yes)/(P(yes)+P(no)) of the whole prefix, variants summed", () =>
     Effect.gen(function* () {
       const model = verifierModel(() => "Step 1: \\boxed{correct}\nStep 2: \\boxed{incorrect}\nStep 3: \\boxed{correct}", 0.6, 0.2)
       const verifier = yield* ThinkPrm.make({ languageModel: model.service })
+      const scoring = yield* verifier.score(problem, trajectoryOf(rightSteps))
+      for (const score of scoring.stepScores) expect(score).toBeCloseTo(0.75, 10)
+    })
+  )
+
+  itEffect("per-step: earlier steps by judgement, the last by P(yes)/(P(yes)+P(no))", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "Step 1: \\boxed{correct}\nStep 2: \\boxed{incorrect}\nStep 3: \\boxed{correct}", 0.6, 0.2)
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, scoring: "per-step" })
       const scoring = yield* verifier.score(problem, trajectoryOf(rightSteps))
       expect(scoring.stepScores[0]).toBe(1)
       expect(scoring.stepScores[1]).toBe(0)
@@ -87,11 +267,26 @@ describe("ThinkPrm scores", () => {
     Effect.gen(function* () {
       const chains = ["Step 1: \\boxed{correct}", "Step 1: \\boxed{incorrect}", "Step 1: \\boxed{correct}", "nothing useful"]
       const model = verifierModel((index) => chains[index]!, 0.5, 0.5)
-      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 4 })
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 4, scoring: "per-step" })
       const scoring = yield* verifier.score(problem, trajectoryOf(rightSteps.slice(0, 2)))
       // Step 1: judgements 1, 0, 1 and the unparsable chain's decision 0.5.
       expect(scoring.stepScores[0]).toBeCloseTo((1 + 0 + 1 + 0.5) / 4, 10)
       expect(scoring.stepScores[1]).toBeCloseTo(0.5, 10)
+    })
+  )
+
+  itEffect("prefix: averages the chains' decisions, each read after its own chain", () =>
+    Effect.gen(function* () {
+      const chains = ["\nStep 1: \\boxed{correct}\nStep 2: \\boxed{correct}", "\nStep 1: \\boxed{correct}\nStep 2: \\boxed{incorrect}"]
+      const model = ScriptedModel.make((request, index) => {
+        if (!isDecision(request)) return { text: chains[index]!, finishReason: "stop" }
+        const yes = request.prefix!.includes("incorrect") ? 0.3 : 0.9
+        return { text: "yes", tokens: 1, logprobs: [ScriptedModel.position({ yes, no: 1 - yes })] }
+      })
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 2 })
+      const scoring = yield* verifier.score(problem, trajectoryOf(rightSteps.slice(0, 2)))
+      expect(scoring.stepScores).toHaveLength(2)
+      for (const score of scoring.stepScores) expect(score).toBeCloseTo((0.9 + 0.3) / 2, 10)
     })
   )
 
@@ -163,9 +358,13 @@ describe("ThinkPrm scores", () => {
         ["rounds", { rounds: 1.5 }],
         ["decisionTemperature", { decisionTemperature: 0 }],
         ["fallbackScore", { fallbackScore: 2 }],
-        ["maxTokens", { maxTokens: -1 }]
+        ["maxTokens", { maxTokens: -1 }],
+        ["triggers", { triggers: [] }],
+        ["scoring", { scoring: "last" }],
+        ["thinkBlock", { thinkBlock: "open" }]
       ] as const) {
-        const error = yield* Effect.flip(ThinkPrm.make({ languageModel: model.service, ...options }))
+        // Wrong on purpose: as a recipe or the command line would pass them, unchecked by the compiler.
+        const error = yield* Effect.flip(ThinkPrm.make({ ...(options as unknown as ThinkPrm.Options), languageModel: model.service }))
         expect(error.field).toBe(field)
       }
     })
@@ -201,6 +400,23 @@ describe("ThinkPrm spend", () => {
       const scoring = yield* Effect.provide(ProcessRewardModel.score(problem, trajectoryOf(rightSteps.slice(0, 1))), layer)
       expect(scoring.stepScores[0]).toBeCloseTo(0.9, 10)
       expect(model.requests[0]!.n).toBe(2)
+    })
+  )
+
+  itEffect("the default chain length (8,172) asks no more than the budget has left: the accountant lowers it", () =>
+    Effect.gen(function* () {
+      const model = verifierModel(() => "Step 1: \\boxed{correct}")
+      const verifier = yield* ThinkPrm.make({ languageModel: model.service, chains: 2 })
+      const accountant = yield* Accountant.make({ verifierTokens: 4000 })
+      const scoring = yield* Accountant.provide(accountant)(verifier.score(problem, trajectoryOf(rightSteps.slice(0, 1))))
+      expect(scoring.stepScores).toHaveLength(1)
+      const chain = model.requests.find((request) => !isDecision(request))!
+      expect(chain.maxTokens).toBeGreaterThan(0)
+      expect(chain.maxTokens! * chain.n!).toBeLessThan(4000)
+      // Without a budget, the request asks the whole default length.
+      model.requests.length = 0
+      yield* verifier.score(problem, trajectoryOf(rightSteps.slice(0, 1)))
+      expect(model.requests[0]!.maxTokens).toBe(8172)
     })
   )
 
