@@ -80,7 +80,7 @@ beforeAll(async () => {
 describe("numeric flags of every command", () => {
   it("are found in the help of bench, solve and serve-sim (list and report have none)", () => {
     expect(numericFlags.map((flag) => `${flag.command} --${flag.name}`).sort()).toEqual(
-      ["bench --concurrency", "serve-sim --port", "serve-sim --seed", "solve --budget", "solve --context-size", "solve --difficulty", "solve --seed", "solve --verifier-calls", "solve --verifier-max-tokens"]
+      ["bench --concurrency", "serve-sim --fault-percent", "serve-sim --fault-seed", "serve-sim --port", "serve-sim --seed", "solve --budget", "solve --context-size", "solve --difficulty", "solve --seed", "solve --verifier-calls", "solve --verifier-max-tokens"]
     )
   })
 
