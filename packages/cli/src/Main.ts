@@ -4,6 +4,7 @@ import * as Command from "effect/cli/Command"
 import { Redaction } from "@stepwise/core"
 // Only for the declaration files: they name the subcommands' error types through these packages.
 import type * as Harness from "@stepwise/harness"
+import type * as Server from "@stepwise/server"
 import type * as Simulator from "@stepwise/simulator"
 
 /** The version `stepwise --version` prints. */
@@ -16,6 +17,7 @@ const subcommands = {
   solve: () => import("./Solve.js").then((module) => module.command),
   list: () => import("./List.js").then((module) => module.command),
   report: () => import("./ReportCommand.js").then((module) => module.command),
+  serve: () => import("./Serve.js").then((module) => module.command),
   "serve-sim": () => import("./ServeSim.js").then((module) => module.command)
 }
 

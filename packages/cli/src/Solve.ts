@@ -1,7 +1,11 @@
-import { Console, Effect, Option } from "effect"
+import { writeFileSync } from "node:fs"
+import { Clock, Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Accountant, CostModels } from "@stepwise/accountant"
-import { InvalidOptions, Options, Problem, Registry, Trajectory } from "@stepwise/core"
+import type { CostModel } from "@stepwise/accountant"
+import { InvalidOptions, Options, Problem, Registry, SearchEvent, Trajectory } from "@stepwise/core"
+import type { SearchResult } from "@stepwise/core"
+import type { Runs } from "@stepwise/server"
 import { Backends, Registries } from "@stepwise/harness"
 import { ServerKind } from "@stepwise/models"
 import { Strategies } from "@stepwise/search"
@@ -15,14 +19,14 @@ const systemPrompt =
   '"Therefore, the final answer is: $\\boxed{answer}$."'
 
 /** Parses a flag's JSON object (`--options`, `--backend-options`, …); anything else is `InvalidOptions` on that flag. */
-export const jsonObject = (flag: string, text: string): Effect.Effect<Readonly<Record<string, unknown>>, InvalidOptions> =>
+export const jsonObject = (flag: string, text: string, command = "solve"): Effect.Effect<Readonly<Record<string, unknown>>, InvalidOptions> =>
   Effect.try({
     try: () => {
       const value: unknown = JSON.parse(text)
       if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not a JSON object")
       return value as Record<string, unknown>
     },
-    catch: (error) => new InvalidOptions({ subject: "solve", field: flag, detail: `must be a JSON object: ${String(error)}` })
+    catch: (error) => new InvalidOptions({ subject: command, field: flag, detail: `must be a JSON object: ${String(error)}` })
   })
 
 /** The strategy of `solve`: its kind and options validated by the registry; the seed added when the kind takes one. */
@@ -58,13 +62,17 @@ export interface BackendFlags {
  * `--backend-options JSON`, or a shorthand that picks the kind (`--sim`, `--endpoint` with `--kind`, `--provider`,
  * `--gguf`), with field shorthands (`--model`, `--api-key-env`, `--chat-template`, `--tokenizer`, `--context-size`,
  * `--verifier-max-tokens`) written over the JSON options. `--verifier KIND` with `--verifier-options JSON`
- * (default: the backend's own suggestion).
+ * (default: the backend's own suggestion). `naming` says which command reads them and what its `--backend` flag is
+ * called (`serve` calls it `--upstream`), for messages.
  */
-export const choiceOf = (flags: BackendFlags): Effect.Effect<Backends.Choice, InvalidOptions> =>
+export const choiceOf = (
+  flags: BackendFlags,
+  naming: { readonly command: string; readonly backend: string } = { command: "solve", backend: "backend" }
+): Effect.Effect<Backends.Choice, InvalidOptions> =>
   Effect.gen(function* () {
-    const invalid = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: "solve", field, detail }))
+    const invalid = (field: string, detail: string) => Effect.fail(new InvalidOptions({ subject: naming.command, field, detail }))
     const pickers = [
-      ["backend", flags.backend],
+      [naming.backend, flags.backend],
       ["sim", flags.sim],
       ["endpoint", flags.endpoint],
       ["provider", flags.provider],
@@ -84,7 +92,7 @@ export const choiceOf = (flags: BackendFlags): Effect.Effect<Backends.Choice, In
             : Option.isSome(flags.gguf)
               ? "gguf"
               : "simulator"
-    const given = yield* jsonObject("backend-options", flags.backendOptions)
+    const given = yield* jsonObject("backend-options", flags.backendOptions, naming.command)
     const contextSize = yield* flags.contextSize
     const verifierMaxTokens = yield* flags.verifierMaxTokens
     const shorthand = (name: string, value: Option.Option<unknown>): Readonly<Record<string, unknown>> =>
@@ -104,7 +112,7 @@ export const choiceOf = (flags: BackendFlags): Effect.Effect<Backends.Choice, In
         ? { maxTokens: { ...(given["maxTokens"] as Record<string, unknown> | undefined), verifier: verifierMaxTokens.value } }
         : {})
     }
-    const verifierOptions = yield* jsonObject("verifier-options", flags.verifierOptions)
+    const verifierOptions = yield* jsonObject("verifier-options", flags.verifierOptions, naming.command)
     const verifier = Option.isSome(flags.verifier)
       ? { kind: flags.verifier.value, options: verifierOptions }
       : Object.keys(verifierOptions).length > 0
@@ -113,13 +121,14 @@ export const choiceOf = (flags: BackendFlags): Effect.Effect<Backends.Choice, In
     return { backend: { kind, options }, verifier }
   })
 
-const costModelOf = (registries: Registries.Registries, kind: string, text: string) =>
-  Effect.flatMap(jsonObject("cost-model-options", text), (options) => CostModels.make({ kind, options }, registries.costModels))
+/** The cost model `--cost-model` and `--cost-model-options` name, from the registry (strict options). */
+export const costModelOf = (registries: Registries.Registries, kind: string, text: string, command = "solve"): Effect.Effect<CostModel.CostModel, InvalidOptions> =>
+  Effect.flatMap(jsonObject("cost-model-options", text, command), (options) => CostModels.make({ kind, options }, registries.costModels))
 
 const kindsOf = (registry: Registry.AnyRegistry): string => registry.kinds.join(", ")
 
-/** The flags of the backend and the verifier, shared by the commands that run a model. */
-export const backendFlags = {
+/** The flags of the backend and the verifier, shared by the commands that run a model (`command` names it in errors). */
+export const backendFlagsOf = (command: string) => ({
   backend: Flag.String("backend").pipe(
     Flag.withDescription(`Backend kind: ${kindsOf(Registries.builtIn.backends)} (or a plugin's; see stepwise list backends). Default simulator`),
     Flag.optional
@@ -154,18 +163,68 @@ export const backendFlags = {
   ),
   tokenizer: Flag.String("tokenizer").pipe(Flag.withDescription("Token counter when the server reports no usage (backend option tokenizer)"), Flag.optional),
   contextSize: IntegerFlag.optional("context-size", {
-    command: "solve",
+    command,
     description: "Context size of the model (backend option contextSize)",
     minimum: 16,
     maximum: IntegerFlag.largest
   }),
   verifierMaxTokens: IntegerFlag.optional("verifier-max-tokens", {
-    command: "solve",
+    command,
     description: "Most output tokens per verifier request, e.g. ThinkPRM chains (backend option maxTokens.verifier)",
     minimum: 1,
     maximum: IntegerFlag.largest
   })
+})
+
+/** The flags of the cost model, which prices the `cost` resource (shared by the commands that run a budget). */
+export const costModelFlags = {
+  costModel: Flag.String("cost-model").pipe(
+    Flag.withDescription(`How the cost resource is priced: ${kindsOf(Registries.builtIn.costModels)}`),
+    Flag.withDefault("tokens")
+  ),
+  costModelOptions: Flag.String("cost-model-options").pipe(
+    Flag.withDescription(`Cost model options as JSON. Defaults: ${Registry.list(Registries.builtIn.costModels).map(Describe.defaultsLine).join("; ")}`),
+    Flag.withDefault("{}")
+  )
 }
+
+/** The backend and verifier flags of `solve`. */
+export const backendFlags = backendFlagsOf("solve")
+
+/**
+ * The run's record for `--view` and `--tree`, made only when one of them is asked (the server package loads only
+ * then): `record` sends a search's events to it (drawn live with `--view`), `finish` ends it and writes the tree
+ * file. With `--view` the page is served on 127.0.0.1 for the life of the scope.
+ */
+const recorderOf = (settings: { readonly view: boolean; readonly viewPort: number; readonly tree: Option.Option<string>; readonly info: Runs.Info }) =>
+  Effect.gen(function* () {
+    if (!settings.view && Option.isNone(settings.tree)) return undefined
+    const { Runs, ViewRoutes } = yield* Effect.promise(() => import("@stepwise/server"))
+    const runs = Runs.make({ keep: 1 })
+    const run = Runs.start(runs, settings.info)
+    const view = settings.view
+      ? yield* Effect.acquireRelease(
+          Effect.promise(() => ViewRoutes.listen(runs, { port: settings.viewPort })),
+          (handle) => Effect.promise(() => handle.close())
+        )
+      : undefined
+    return {
+      url: view === undefined ? undefined : `${view.url}/view?run=${run.info.id}`,
+      record: <A, E, R>(accountant: Accountant.Service, search: Effect.Effect<A, E, R>) =>
+        Effect.provideService(search, SearchEvent.EventSink, Runs.sink(runs, run, accountant)),
+      finish: (result: SearchResult.SearchResult, accountant: Accountant.Service) =>
+        Effect.gen(function* () {
+          Runs.finish(runs, run, Runs.endOf(result, (yield* accountant.snapshot).spent), yield* Clock.currentTimeMillis)
+          if (Option.isNone(settings.tree)) return
+          const path = settings.tree.value
+          const file = Runs.treeFile(run)
+          yield* Effect.try({
+            try: () => writeFileSync(path, JSON.stringify(file)),
+            catch: (error) => new InvalidOptions({ subject: "solve", field: "--tree", detail: `cannot be written: ${String(error)}` })
+          })
+        })
+    }
+  })
 
 /**
  * `stepwise solve [problem]`: solves one problem with a strategy under a budget and prints the answer, the best
@@ -186,23 +245,19 @@ export const command = Command.make(
       Flag.withDefault("{}")
     ),
     ...backendFlags,
-    costModel: Flag.String("cost-model").pipe(
-      Flag.withDescription(`How the cost resource is priced: ${kindsOf(Registries.builtIn.costModels)}`),
-      Flag.withDefault("tokens")
-    ),
-    costModelOptions: Flag.String("cost-model-options").pipe(
-      Flag.withDescription(`Cost model options as JSON. Defaults: ${Registry.list(Registries.builtIn.costModels).map(Describe.defaultsLine).join("; ")}`),
-      Flag.withDefault("{}")
-    ),
+    ...costModelFlags,
     plugins: Plugins.flag,
     budget: IntegerFlag.withDefault("budget", { command: "solve", description: "Total policy tokens the search may spend", minimum: 1, maximum: IntegerFlag.largest, fallback: 8000 }),
     verifierCalls: IntegerFlag.optional("verifier-calls", { command: "solve", description: "Verifier calls the search may spend", minimum: 0, maximum: IntegerFlag.largest }),
     difficulty: IntegerFlag.withDefault("difficulty", { command: "solve", description: "Simulator: difficulty of the generated problem", minimum: 1, maximum: 5, fallback: 3 }),
-    seed: IntegerFlag.withDefault("seed", { command: "solve", description: "Seed of the strategy and of the generated problem", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 })
+    seed: IntegerFlag.withDefault("seed", { command: "solve", description: "Seed of the strategy and of the generated problem", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 }),
+    view: Flag.Boolean("view").pipe(Flag.withDescription("Draw the search tree as it grows in a web page on 127.0.0.1 (kept open until Ctrl-C)"), Flag.withDefault(false)),
+    viewPort: IntegerFlag.withDefault("view-port", { command: "solve", description: "Port of the --view page (0 picks a free one)", minimum: 0, maximum: 65_535, fallback: 0 }),
+    tree: Flag.String("tree").pipe(Flag.withDescription("Save the run's tree (events and spend) to this file; the tree view opens it"), Flag.optional)
   },
   (flags) =>
     Effect.gen(function* () {
-      const [budget, verifierCalls, difficulty, seed] = [yield* flags.budget, yield* flags.verifierCalls, yield* flags.difficulty, yield* flags.seed]
+      const [budget, verifierCalls, difficulty, seed, viewPort] = [yield* flags.budget, yield* flags.verifierCalls, yield* flags.difficulty, yield* flags.seed, yield* flags.viewPort]
       const registries = yield* Plugins.registriesOf(flags.plugins)
       const strategy = yield* strategyOf(registries, flags.strategy, flags.options, seed)
       const costModel = yield* costModelOf(registries, flags.costModel, flags.costModelOptions)
@@ -223,7 +278,16 @@ export const command = Command.make(
         ...(Option.isSome(verifierCalls) ? { verifierCalls: verifierCalls.value } : {})
       }
       const accountant = yield* Accountant.make(limits, "solve", { costModel })
-      const result = yield* strategy.run(problem).pipe(Backends.provide(backend), Accountant.provide(accountant))
+      const recorder = yield* recorderOf({
+        view: flags.view,
+        viewPort,
+        tree: flags.tree,
+        info: { id: `solve-${seed}`, started: yield* Clock.currentTimeMillis, strategy: flags.strategy, options: strategy.options ?? {}, model: backend.name, question: problem.question, limits }
+      })
+      if (recorder?.url !== undefined) yield* Console.log(`tree:     ${recorder.url}`)
+      const search = strategy.run(problem).pipe(Backends.provide(backend))
+      const result = yield* (recorder === undefined ? search : recorder.record(accountant, search)).pipe(Accountant.provide(accountant))
+      if (recorder !== undefined) yield* recorder.finish(result, accountant)
       yield* Console.log(`problem:  ${problem.question}`)
       if (problem.reference !== undefined) yield* Console.log(`expected: ${problem.reference}`)
       yield* Console.log(
@@ -236,5 +300,9 @@ export const command = Command.make(
         `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens, cost ${result.spend.cost} ${costModel.unit}${result.budgetExhausted ? " (budget exhausted)" : ""}`
       )
       if (result.best !== undefined) yield* Console.log(`\n${Trajectory.text(result.best)}`)
+      if (recorder?.url !== undefined) {
+        yield* Console.log(`\nthe tree stays at ${recorder.url} — Ctrl-C to stop`)
+        return yield* Effect.never
+      }
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Solve one problem with a search strategy under a budget"))

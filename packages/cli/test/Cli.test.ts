@@ -44,7 +44,7 @@ describe("stepwise CLI", () => {
   it("lists its commands in --help", async () => {
     const result = await stepwise("--help")
     expect(result.code).toBe(0)
-    for (const command of ["bench", "solve", "report", "serve-sim"]) expect(result.stdout).toContain(command)
+    for (const command of ["bench", "solve", "report", "serve", "serve-sim"]) expect(result.stdout).toContain(command)
   })
 
   it("benchmarks a recipe, writes the report, and resumes on a rerun", async () => {

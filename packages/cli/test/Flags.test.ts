@@ -48,7 +48,7 @@ const failureOf = async (args: ReadonlyArray<string>) => {
   return { error: result.failure, line: Main.failureLine(result.failure), printed }
 }
 
-const commands = ["bench", "solve", "list", "report", "serve-sim"] as const
+const commands = ["bench", "solve", "list", "report", "serve", "serve-sim"] as const
 
 interface NumericFlag {
   readonly command: string
@@ -78,10 +78,26 @@ beforeAll(async () => {
 })
 
 describe("numeric flags of every command", () => {
-  it("are found in the help of bench, solve and serve-sim (list and report have none)", () => {
-    expect(numericFlags.map((flag) => `${flag.command} --${flag.name}`).sort()).toEqual(
-      ["bench --concurrency", "serve-sim --fault-percent", "serve-sim --fault-seed", "serve-sim --port", "serve-sim --seed", "solve --budget", "solve --context-size", "solve --difficulty", "solve --seed", "solve --verifier-calls", "solve --verifier-max-tokens"]
-    )
+  it("are found in the help of bench, solve, serve and serve-sim (list and report have none)", () => {
+    expect(numericFlags.map((flag) => `${flag.command} --${flag.name}`).sort()).toEqual([
+      "bench --concurrency",
+      "serve --concurrency",
+      "serve --context-size",
+      "serve --max-requests",
+      "serve --port",
+      "serve --verifier-max-tokens",
+      "serve-sim --fault-percent",
+      "serve-sim --fault-seed",
+      "serve-sim --port",
+      "serve-sim --seed",
+      "solve --budget",
+      "solve --context-size",
+      "solve --difficulty",
+      "solve --seed",
+      "solve --verifier-calls",
+      "solve --verifier-max-tokens",
+      "solve --view-port"
+    ])
   })
 
   it("each fails in-process with one line naming the flag and its range, for every kind of bad value", async () => {

@@ -4,10 +4,11 @@ import type { Resource } from "./Resource.js"
 
 /**
  * A reservation would pass a budget limit: names the resource, what was requested and what remained.
- * Strategies catch it to return their best answer so far.
+ * Strategies catch it to return their best answer so far. `resource` is `"deadline"` when a time limit ended the
+ * call (a served request's deadline): then `requested` is the limit in milliseconds and `remaining` 0.
  */
 export class BudgetExhausted extends Data.TaggedError("BudgetExhausted")<{
-  readonly resource: Resource
+  readonly resource: Resource | "deadline"
   readonly requested: number
   readonly remaining: number
   /** The budget whose limit was hit (its label). */

@@ -247,6 +247,24 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
 }
 
 /**
+ * A made service whose every call runs inside `around` (a concurrency limit, a deadline): for combinators over a
+ * service that is metered already, so it stays a `Service` without being metered twice. `around` receives the
+ * metered call and, being generic in its result, can only run it (or fail): it cannot answer in its place.
+ *
+ * @example
+ * const pooled = LanguageModel.around(model, (call) => semaphore.withPermits(1)(call))
+ */
+export const around = (
+  service: Service,
+  around: <A, E>(call: Effect.Effect<A, E>) => Effect.Effect<A, E | BudgetExhausted>
+): Service => {
+  const generate = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>
+    isMetered(service) ? around(service.generate(request)) : Effect.fail(new Unmetered({ contract: "LanguageModel", name: nameOf(service) }))
+  genuine.add(generate)
+  return { ...service, generate }
+}
+
+/**
  * Calls `generate` on the `LanguageModel` in context; a service that `make` did not build fails with `Unmetered`
  * (its calls would escape the accountant).
  */

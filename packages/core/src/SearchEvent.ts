@@ -27,6 +27,8 @@ export type SearchEvent =
       readonly parentId: number
       readonly text: string
       readonly usage: Usage
+      /** True when this step ends its trajectory (a finished candidate, unless the strategy excludes it). */
+      readonly finished?: boolean
     }
   | { readonly _tag: "step-score"; readonly nodeId: number; readonly score: number }
   | {
@@ -35,7 +37,12 @@ export type SearchEvent =
       readonly answer: string | undefined
       readonly score: number | undefined
     }
-  | { readonly _tag: "budget-exhaust"; readonly resource: Resource }
+  | {
+      readonly _tag: "budget-exhaust"
+      readonly resource: Resource | "deadline"
+      /** The label of the budget whose limit was hit (a search's own, or one it spends from). */
+      readonly budget?: string
+    }
   | { readonly _tag: "search-end"; readonly strategy: string; readonly answer: string | undefined; readonly reason: string }
 
 /** The tags of `SearchEvent`. */

@@ -87,6 +87,24 @@ describe("metering cannot be bypassed", () => {
     })
   )
 
+  itEffect("LanguageModel.around runs every call of a made service inside it, metered once; around a hand-built one it refuses", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ totalTokens: 1_000 })
+      const made = Scripted.languageModel(() => "ok")
+      let entered = 0
+      const counted = LanguageModel.around(made, (call) => Effect.andThen(Effect.sync(() => void entered++), call))
+      const direct = yield* LanguageModel.generate({ ...request, maxTokens: 10 }).pipe(Effect.provideService(LanguageModel.LanguageModel, made), Accountant.provide(accountant))
+      const once = (yield* accountant.snapshot).spent.totalTokens
+      const completions = yield* LanguageModel.generate({ ...request, maxTokens: 10 }).pipe(Effect.provideService(LanguageModel.LanguageModel, counted), Accountant.provide(accountant))
+      expect(completions).toEqual(direct)
+      expect(entered).toBe(1)
+      expect((yield* accountant.snapshot).spent.totalTokens).toBe(2 * once)
+      const error = yield* Effect.flip(LanguageModel.around(handBuilt, (call) => call).generate(request))
+      expect(error._tag).toBe("Unmetered")
+      expect(made.calls()).toBe(2)
+    })
+  )
+
   itEffect("a hand-built ProcessRewardModel.Service is refused with a VerifierError caused by Unmetered, and charges nothing", () =>
     Effect.gen(function* () {
       const accountant = yield* Accountant.make({ verifierCalls: 10 })

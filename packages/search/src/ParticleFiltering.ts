@@ -57,9 +57,13 @@ export type Options = z.input<typeof options>
 /** The particle-filtering settings with defaults filled in. */
 export type Settings = z.output<typeof options>
 
-/** Emitted after every resampling: the step, the normalized weights and the surviving pool indices. */
+/**
+ * Emitted after every resampling: the step, the pool's node ids before it, their normalized weights and the
+ * surviving pool indices (`pool[survivors[i]]` is the node the i-th new particle continues).
+ */
 export const resampled = SearchEvent.define<{
   readonly step: number
+  readonly pool: ReadonlyArray<number>
   readonly weights: ReadonlyArray<number>
   readonly survivors: ReadonlyArray<number>
 }>()("particle-resample")
@@ -158,7 +162,7 @@ export const sweep = (
       const count = pool.length - fixed
       const uniforms = yield* Seed.uniforms(Seed.derive(settings.seed, "resample", sweepIndex, step), count)
       const survivors = Resampling.resample(settings.resampling, normalized, count, uniforms)
-      yield* resampled.emit({ step, weights: normalized, survivors })
+      yield* resampled.emit({ step, pool: [...pool], weights: normalized, survivors })
       pool = [...pool.slice(0, fixed), ...survivors.map((index) => pool[index] ?? 0)]
     }
     yield* swept.emit({ sweep: sweepIndex, pool: [...pool, ...left] })

@@ -86,7 +86,7 @@ export const markExhausted = (recorder: Recorder, error: BudgetExhausted): Effec
         Effect.sync(() => {
           recorder.exhausted = error
         }),
-        SearchEvent.emit({ _tag: "budget-exhaust", resource: error.resource })
+        SearchEvent.emit({ _tag: "budget-exhaust", resource: error.resource, budget: error.budget })
       )
     : Effect.void
 
@@ -122,7 +122,7 @@ export const add = (
     })
     parent.children.push(id)
     return Effect.as(
-      SearchEvent.emit({ _tag: "step-generate", nodeId: id, parentId, text: step.text, usage: options.usage }),
+      SearchEvent.emit({ _tag: "step-generate", nodeId: id, parentId, text: step.text, usage: options.usage, finished: options.finished }),
       id
     )
   })

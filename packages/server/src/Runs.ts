@@ -1,0 +1,191 @@
+import { Clock, Effect } from "effect"
+import type { Accountant } from "@stepwise/accountant"
+import type { SearchEvent, SearchResult } from "@stepwise/core"
+import { Resource } from "@stepwise/core"
+
+/** What a run is: shown at the top of the tree view and kept in its saved file. */
+export interface Info {
+  readonly id: string
+  /** Epoch milliseconds when the run started. */
+  readonly started: number
+  readonly strategy: string
+  readonly options: Readonly<Record<string, unknown>>
+  readonly model: string
+  readonly question: string
+  /** The budget's limits (unset resources are unlimited) and deadline. */
+  readonly limits: Readonly<Partial<Record<Resource.Resource, number>>>
+  readonly deadlineMillis?: number | undefined
+}
+
+/** One search event as the run saw it: when (milliseconds from the start), and the budget's state right after. */
+export interface Entry {
+  readonly index: number
+  readonly at: number
+  readonly event: SearchEvent.SearchEvent
+  readonly spent: Resource.Amounts
+  readonly reserved: Resource.Amounts
+}
+
+/** How a run ended. */
+export interface End {
+  readonly status: "answered" | "no-answer" | "failed" | "interrupted"
+  readonly answer?: string | undefined
+  /** Why there is no answer, or the failure's message (scrubbed). */
+  readonly detail?: string | undefined
+  /** What the run spent, as its accountant metered it. */
+  readonly spent: Resource.Amounts
+  readonly at: number
+  /** The node ids of the answer's trajectory (root first), when there is one. */
+  readonly bestPath?: ReadonlyArray<number> | undefined
+}
+
+/** What a run's stream carries, in order: its info, its events, its end. */
+export type Item =
+  | { readonly type: "run"; readonly run: Info }
+  | ({ readonly type: "event" } & Entry)
+  | ({ readonly type: "end" } & End)
+
+/**
+ * A saved run: the document the tree view saves and opens (`stepwise-tree`, version 1): the run's info, every
+ * event with the budget after it, and how it ended.
+ */
+export interface TreeFile {
+  readonly format: "stepwise-tree"
+  readonly version: 1
+  readonly run: Info
+  readonly events: ReadonlyArray<Entry>
+  readonly end: End | undefined
+  /** True when events past the per-run cap were dropped. */
+  readonly truncated: boolean
+}
+
+/** One run's record while the server keeps it. */
+export interface Run {
+  readonly info: Info
+  readonly entries: Array<Entry>
+  end: End | undefined
+  truncated: boolean
+  readonly listeners: Set<(item: Item) => void>
+}
+
+/** The runs a server keeps for the tree view: every running one, and the latest finished ones up to a number. */
+export interface Runs {
+  readonly keep: number
+  readonly maxEvents: number
+  readonly byId: Map<string, Run>
+}
+
+/**
+ * Makes an empty store keeping `keep` finished runs (oldest dropped first) and at most `maxEvents` events each.
+ *
+ * @example
+ * const runs = Runs.make({ keep: 32, maxEvents: 50_000 })
+ */
+export const make = (options: { readonly keep?: number; readonly maxEvents?: number } = {}): Runs => ({
+  keep: options.keep ?? 32,
+  maxEvents: options.maxEvents ?? 50_000,
+  byId: new Map()
+})
+
+const notify = (run: Run, item: Item) => {
+  for (const listener of run.listeners) listener(item)
+}
+
+/** Starts a run's record. */
+export const start = (runs: Runs, info: Info): Run => {
+  const run: Run = { info, entries: [], end: undefined, truncated: false, listeners: new Set() }
+  runs.byId.set(info.id, run)
+  return run
+}
+
+/** Records an event (at epoch milliseconds `now`) with the budget's state after it, and passes it to the run's listeners. */
+export const record = (
+  runs: Runs,
+  run: Run,
+  event: SearchEvent.SearchEvent,
+  snapshot: { readonly spent: Resource.Amounts; readonly reserved: Resource.Amounts },
+  now: number
+): void => {
+  const entry: Entry = { index: run.entries.length, at: now - run.info.started, event, spent: snapshot.spent, reserved: snapshot.reserved }
+  if (run.entries.length < runs.maxEvents) run.entries.push(entry)
+  else run.truncated = true
+  notify(run, { type: "event", ...entry })
+}
+
+/**
+ * Ends a run (at epoch milliseconds `now`): records how, tells its listeners (and forgets them), and drops the
+ * oldest finished runs past `keep`. A run ends once; later calls do nothing.
+ */
+export const finish = (runs: Runs, run: Run, end: Omit<End, "at">, now: number): void => {
+  if (run.end !== undefined) return
+  run.end = { ...end, at: now - run.info.started }
+  notify(run, { type: "end", ...run.end })
+  run.listeners.clear()
+  const finished = [...runs.byId.values()].filter((each) => each.end !== undefined)
+  for (const old of finished.slice(0, Math.max(0, finished.length - runs.keep))) runs.byId.delete(old.info.id)
+}
+
+/**
+ * Follows a run: calls `listener` with every item so far (its info, its events, its end if it ended) and then
+ * with each new one as it comes; returns the function that stops following.
+ */
+export const follow = (run: Run, listener: (item: Item) => void): (() => void) => {
+  listener({ type: "run", run: run.info })
+  for (const entry of run.entries) listener({ type: "event", ...entry })
+  if (run.end !== undefined) {
+    listener({ type: "end", ...run.end })
+    return () => {}
+  }
+  run.listeners.add(listener)
+  return () => {
+    run.listeners.delete(listener)
+  }
+}
+
+/** The saved file of a run. */
+export const treeFile = (run: Run): TreeFile => ({
+  format: "stepwise-tree",
+  version: 1,
+  run: run.info,
+  events: run.entries,
+  end: run.end,
+  truncated: run.truncated
+})
+
+/** A line per kept run, newest first, for the tree view's list. */
+export const list = (runs: Runs) =>
+  [...runs.byId.values()]
+    .reverse()
+    .map((run) => ({ ...run.info, status: run.end?.status ?? "running", spent: run.end?.spent ?? run.entries.at(-1)?.spent ?? Resource.none }))
+
+/**
+ * The event sink of a run under an accountant: every search event is recorded with that accountant's spent and
+ * reserved amounts right after it. Provide it as `SearchEvent.EventSink` around the search.
+ */
+export const sink = (runs: Runs, run: Run, accountant: Accountant.Service): SearchEvent.EventSinkService => ({
+  emit: (event) =>
+    Effect.flatMap(Effect.all([accountant.snapshot, Clock.currentTimeMillis]), ([snapshot, now]) => Effect.sync(() => record(runs, run, event, snapshot, now)))
+})
+
+/** The ids of the nodes from the root to the answer's node, when the answer's trajectory is one of the candidates. */
+export const bestPathOf = (result: SearchResult.SearchResult): ReadonlyArray<number> | undefined => {
+  const candidate = result.candidates.find((each) => each.trajectory === result.best)
+  if (candidate === undefined) return undefined
+  const parents = new Map(result.tree.nodes.map((node) => [node.id, node.parentId]))
+  const path: Array<number> = []
+  let current: number | undefined = candidate.nodeId
+  while (current !== undefined) {
+    path.unshift(current)
+    current = parents.get(current)
+  }
+  return path
+}
+
+/** How a finished search ended, for `finish`: answered or not (and why), what it spent, the answer's path. */
+export const endOf = (result: SearchResult.SearchResult, spent: Resource.Amounts): Omit<End, "at"> => ({
+  status: result.outcome._tag === "Answered" ? "answered" : "no-answer",
+  answer: result.answer,
+  detail: result.outcome._tag === "NoAnswer" ? result.outcome.detail : undefined,
+  spent,
+  bestPath: bestPathOf(result)
+})

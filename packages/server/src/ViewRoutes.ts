@@ -1,0 +1,113 @@
+import { createServer } from "node:http"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Cause, Effect, Exit } from "effect"
+import * as ApiError from "./ApiError.js"
+import * as Http from "./Http.js"
+import * as Runs from "./Runs.js"
+import * as ViewPage from "./ViewPage.js"
+
+/**
+ * The tree view's routes, shared by `stepwise serve` and `stepwise solve --view`: the page (`GET /view`), the
+ * kept runs (`GET /v1/runs`), a run's tree file (`GET /v1/runs/<id>`) and its events as server-sent events
+ * (`GET /v1/runs/<id>/events`: everything so far, then each new event, to the run's end).
+ */
+
+/** What a route answered: its status and a word for the log. */
+export interface Answered {
+  readonly status: number
+  readonly outcome: string
+}
+
+/** True for the path of the page itself, which needs no key (it holds no data; its requests do). */
+export const isPage = (path: string): boolean => path === "/view" || path === "/view/index.html"
+
+/** Writes the page. */
+export const page = (response: ServerResponse): Effect.Effect<Answered> =>
+  Effect.map(Effect.all([ViewPage.html, ViewPage.contentSecurityPolicy]), ([html, policy]) => {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": policy, "x-content-type-options": "nosniff" })
+    response.end(html)
+    return { status: 200, outcome: "ok" }
+  })
+
+const follow = (response: ServerResponse, run: Runs.Run) => {
+  Http.startEvents(response)
+  const stop = Runs.follow(run, (item) => {
+    Http.send(response, item)
+    if (item.type === "end") Http.endEvents(response, false)
+  })
+  response.on("close", stop)
+}
+
+/**
+ * Answers a request for the runs' data, or `undefined` when the path is not one of them. Only `GET` is served.
+ */
+export const data = (runs: Runs.Runs, method: string, path: string, response: ServerResponse): Effect.Effect<Answered, ApiError.ApiError> | undefined => {
+  const runPath = /^\/v1\/runs(?:\/([^/]+)(\/events)?)?$/.exec(path)
+  if (runPath === null) return undefined
+  if (method !== "GET")
+    return Effect.fail(new ApiError.ApiError({ status: 405, type: "invalid_request_error", code: "method_not_allowed", detail: `${method} ${path} is not served (use GET)` }))
+  if (runPath[1] === undefined)
+    return Effect.sync(() => {
+      Http.json(response, 200, { object: "list", data: Runs.list(runs) })
+      return { status: 200, outcome: "ok" }
+    })
+  const run = runs.byId.get(decodeURIComponent(runPath[1]))
+  if (run === undefined)
+    return Effect.fail(
+      new ApiError.ApiError({ status: 404, type: "not_found_error", code: "run_not_found", param: "run", detail: "no such run (finished runs are kept for a while, then dropped)" })
+    )
+  return Effect.sync(() => {
+    if (runPath[2] === undefined) Http.json(response, 200, Runs.treeFile(run))
+    else follow(response, run)
+    return { status: 200, outcome: "ok" }
+  })
+}
+
+/** A running view server. */
+export interface Handle {
+  readonly url: string
+  readonly port: number
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Serves the tree view of `runs` alone on 127.0.0.1 (for `stepwise solve --view`): the page and the runs' data,
+ * nothing else.
+ *
+ * @example
+ * const view = await ViewRoutes.listen(runs, { port: 0 })
+ * console.log(`${view.url}/view?run=${run.info.id}`)
+ */
+export const listen = (runs: Runs.Runs, options: { readonly port?: number } = {}): Promise<Handle> => {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? "/", "http://view").pathname.replace(/\/+$/, "") || "/"
+    const method = request.method ?? "GET"
+    const program: Effect.Effect<Answered, ApiError.ApiError> = isPage(path)
+      ? page(response)
+      : (data(runs, method, path, response) ?? Effect.fail(new ApiError.ApiError({ status: 404, type: "not_found_error", code: "not_found", detail: `${method} ${path} is not served` })))
+    void Effect.runPromiseExit(program).then((exit) => {
+      if (Exit.isFailure(exit)) {
+        const failure = Cause.findErrorOption(exit.cause)
+        if (failure._tag === "Some") Http.error(response, failure.value, [])
+        else Http.error(response, new ApiError.ApiError({ status: 500, type: "server_error", code: "internal", detail: "internal error" }), [])
+      }
+    })
+  }
+  const server = createServer(handle)
+  return new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      const address = server.address() as AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${address.port}`,
+        port: address.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          })
+      })
+    })
+  })
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest"
+import { Resource } from "@stepwise/core"
+import { Runs } from "../src/index.js"
+
+const info = (id: string): Runs.Info => ({ id, started: 1000, strategy: "a-star", options: {}, model: "m", question: "q", limits: {} })
+const event = { _tag: "node-expand" as const, nodeId: 0, depth: 0, samples: 2 }
+const amounts = { spent: Resource.none, reserved: Resource.none }
+
+describe("Runs", () => {
+  it("replays everything to a late follower, then follows to the end", () => {
+    const runs = Runs.make()
+    const run = Runs.start(runs, info("a"))
+    Runs.record(runs, run, event, amounts, 1010)
+    const seen: Array<string> = []
+    Runs.follow(run, (item) => seen.push(item.type))
+    Runs.record(runs, run, event, amounts, 1020)
+    Runs.finish(runs, run, { status: "answered", answer: "4", spent: Resource.none }, 1030)
+    Runs.record(runs, run, event, amounts, 1040)
+    expect(seen).toEqual(["run", "event", "event", "end"])
+    expect(run.listeners.size, "followers are let go at the end").toBe(0)
+    expect(Runs.treeFile(run)).toMatchObject({ format: "stepwise-tree", version: 1, end: { status: "answered", at: 30 } })
+    expect(Runs.treeFile(run).events.map((entry) => entry.at)).toEqual([10, 20, 40])
+  })
+
+  it("keeps every running run and the latest finished ones; caps events per run", () => {
+    const runs = Runs.make({ keep: 2, maxEvents: 3 })
+    const started = ["a", "b", "c", "d"].map((id) => Runs.start(runs, info(id)))
+    for (let index = 0; index < 5; index++) Runs.record(runs, started[3]!, event, amounts, 1000)
+    expect(started[3]!.entries).toHaveLength(3)
+    expect(Runs.treeFile(started[3]!).truncated).toBe(true)
+    for (const run of started.slice(0, 3)) Runs.finish(runs, run, { status: "no-answer", spent: Resource.none }, 1000)
+    expect([...runs.byId.keys()]).toEqual(["b", "c", "d"])
+  })
+})
