@@ -1,6 +1,6 @@
 import { Context, Effect, Exit, Layer } from "effect"
-import type { BudgetExhausted, InvalidOptions } from "@stepwise/core"
-import { Meter, Resource, Usage } from "@stepwise/core"
+import type { InvalidOptions, Usage } from "@stepwise/core"
+import { Admission, BudgetExhausted, Meter, Resource } from "@stepwise/core"
 import * as Budget from "./Budget.js"
 import type { Charge } from "./Charge.js"
 import type { CostModel } from "./CostModel.js"
@@ -47,12 +47,18 @@ export interface Service {
   readonly commit: (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>) => Effect.Effect<CommitReport>
   /** Releases a reservation unspent (a failed or interrupted call). Idempotent. */
   readonly release: (reservation: Reservation) => Effect.Effect<void>
-  /** The metering contract over this accountant: what `LanguageModel.make` and `ProcessRewardModel.make` call. */
+  /**
+   * The metering contract over this accountant: what `LanguageModel.make` and `ProcessRewardModel.make` call. In a
+   * round of lanes (`Admission.forEach`) calls are admitted in the round's fixed order and a finished call's unused
+   * worst case is held for the other lanes until the round ends, so what fits does not depend on timing.
+   */
   readonly meter: Meter.Service
   /** A child budget with its own limits that spends from this one. */
   readonly child: (limits: Budget.Limits, label?: string) => Effect.Effect<Service, InvalidOptions>
   /** The state of this budget and its open children now. */
   readonly snapshot: Effect.Effect<Snapshot.Snapshot>
+  /** What is left of each resource now (limit − spent − reserved − held; `Infinity` when unlimited): O(1), no children. */
+  readonly remaining: Effect.Effect<Resource.Amounts>
   /**
    * Detaches this (child) budget from its parent once its work is done, so a long run keeps only its open
    * children: what it spent stays in every ancestor's totals, and its own snapshot stays readable. Idempotent.
@@ -90,99 +96,226 @@ const sampleOutputsOf = (counts: ReadonlyArray<number | undefined> | undefined, 
   return total === outputTokens ? (counts as ReadonlyArray<number>) : undefined
 }
 
-const amountsOf = (charge: Charge, costModel: CostModel): Resource.Amounts => {
+// The amounts of a charge as a vector over `Resource.all`.
+const vectorOf = (charge: Charge, costModel: CostModel): Float64Array => {
+  const vector = Ledger.zeros()
   const tokens = charge.inputTokens + charge.outputTokens
-  const policy = charge.role === "policy"
-  return {
-    inputTokens: policy ? charge.inputTokens : 0,
-    cachedInputTokens: policy ? Math.min(charge.cachedInputTokens, charge.inputTokens) : 0,
-    outputTokens: policy ? charge.outputTokens : 0,
-    totalTokens: policy ? tokens : 0,
-    verifierCalls: charge.verifierCalls,
-    verifierTokens: policy ? 0 : tokens,
-    cost: costModel.cost(charge)
+  if (charge.role === "policy") {
+    vector[0] = charge.inputTokens
+    vector[1] = Math.min(charge.cachedInputTokens, charge.inputTokens)
+    vector[2] = charge.outputTokens
+    vector[3] = tokens
+  } else vector[5] = tokens
+  vector[4] = charge.verifierCalls
+  vector[6] = costModel.cost(charge)
+  return vector
+}
+
+// A reservation with its vector, the ledger it was made on, and the lane of the round it was made in (if any).
+class Reserved implements Reservation {
+  readonly id = nextReservationId++
+  settled = false
+  constructor(
+    readonly claim: Meter.Claim,
+    readonly grant: Meter.Grant,
+    readonly charge: Charge,
+    readonly vector: Float64Array,
+    readonly ledger: Ledger.Ledger,
+    readonly lane: Admission.Lane | undefined
+  ) {}
+  get amounts(): Resource.Amounts {
+    return Ledger.amountsOf(this.vector)
   }
 }
 
+// What each lane of a running round holds (unused worst cases of its finished calls), per ledger of each call's
+// chain, so a lookup is one map read. Released (or handed to the enclosing lane) when the round ends.
+const holdings = new WeakMap<Admission.Lane, Map<Ledger.Ledger, Float64Array>>()
+const watched = new WeakSet<Admission.Region>()
+
+const watch = (region: Admission.Region): void => {
+  if (watched.has(region)) return
+  watched.add(region)
+  Admission.onEnd(region, () => {
+    const parent = region.parentLane
+    for (const lane of region.lanes) {
+      const held = holdings.get(lane)
+      if (held === undefined) continue
+      holdings.delete(lane)
+      if (parent === undefined || parent.region.ended) {
+        for (const [ledger, amounts] of held) for (let index = 0; index < Ledger.size; index++) ledger.held[index]! -= amounts[index]!
+        continue
+      }
+      // A nested round's holdings become its lane's own: visible to that lane, still held for the outer round.
+      let outer = holdings.get(parent)
+      if (outer === undefined) holdings.set(parent, (outer = new Map()))
+      for (const [ledger, amounts] of held) {
+        const existing = outer.get(ledger)
+        if (existing === undefined) outer.set(ledger, amounts)
+        else for (let index = 0; index < Ledger.size; index++) existing[index]! += amounts[index]!
+      }
+      watch(parent.region)
+    }
+  })
+}
+
+const hold = (lane: Admission.Lane, ledger: Ledger.Ledger, amounts: Float64Array): void => {
+  Ledger.add(ledger, "held", amounts)
+  let held = holdings.get(lane)
+  if (held === undefined) holdings.set(lane, (held = new Map()))
+  for (let node: Ledger.Ledger | undefined = ledger; node !== undefined; node = node.parent) {
+    const existing = held.get(node)
+    if (existing === undefined) held.set(node, Float64Array.from(amounts))
+    else for (let index = 0; index < Ledger.size; index++) existing[index]! += amounts[index]!
+  }
+  watch(lane.region)
+}
+
+// What a lane may count as free on a ledger: what it and the lanes it is nested in hold there.
+const visibleTo =
+  (lane: Admission.Lane) =>
+  (ledger: Ledger.Ledger): Float64Array | undefined => {
+    let total: Float64Array | undefined
+    let copied = false
+    for (let current: Admission.Lane | undefined = lane; current !== undefined; current = current.region.parentLane) {
+      const amounts = holdings.get(current)?.get(ledger)
+      if (amounts === undefined) continue
+      if (total === undefined) total = amounts
+      else {
+        if (!copied) {
+          total = Float64Array.from(total)
+          copied = true
+        }
+        for (let index = 0; index < Ledger.size; index++) total[index]! += amounts[index]!
+      }
+    }
+    return total
+  }
+
 const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: ReadonlyArray<CostModel>): Service => {
+  // The reservation of a claim, or why it does not fit: synchronous, so it is atomic (and ordered by `Admission`).
+  const decide = (claim: Meter.Claim, lane: Admission.Lane | undefined): Reserved | BudgetExhausted => {
+    const visible = lane === undefined ? undefined : visibleTo(lane)
+    let granted = claim.maxTokensPerSample
+    let charge = chargeOf(claim, granted)
+    let vector = vectorOf(charge, costModel)
+    if (ledger.checked.length > 0 && Ledger.violation(ledger, vector, visible) !== undefined) {
+      const fits = (tokens: number) => Ledger.violation(ledger, vectorOf(chargeOf(claim, tokens), costModel), visible)
+      const lowest = Math.min(claim.minTokensPerSample, claim.maxTokensPerSample)
+      const failure = fits(lowest)
+      if (failure !== undefined) return failure
+      // Largest limit that fits: amounts grow with the limit, so bisect between `lowest` (fits) and `granted` (does not).
+      let low = lowest
+      let high = granted
+      while (high - low > 1) {
+        const middle = Math.floor((low + high) / 2)
+        if (fits(middle) === undefined) low = middle
+        else high = middle
+      }
+      granted = low
+      charge = chargeOf(claim, granted)
+      vector = vectorOf(charge, costModel)
+    }
+    Ledger.add(ledger, "reserved", vector)
+    return new Reserved(claim, { maxTokensPerSample: granted }, charge, vector, ledger, lane)
+  }
+
+  const settle = (reservation: Reserved, usage: Usage.Usage, sampleOutputTokens: ReadonlyArray<number | undefined> | undefined): CommitReport => {
+    if (reservation.settled) return { charged: Resource.none, overrun: Resource.none }
+    reservation.settled = true
+    Ledger.remove(ledger, "reserved", reservation.vector)
+    const lane = reservation.lane
+    // A count the server did not report (or reported for only some parts of a sum) is charged at its worst case.
+    const reported = (field: "inputTokens" | "outputTokens", worst: number) => {
+      const count = usage[field]
+      return count === undefined || (usage.unreported?.[field] ?? 0) > 0 ? worst : count
+    }
+    const outputTokens = reported("outputTokens", reservation.charge.outputTokens)
+    const perSample = sampleOutputsOf(sampleOutputTokens, outputTokens)
+    const actual: Charge = {
+      role: reservation.claim.role,
+      label: reservation.claim.label,
+      model: reservation.claim.model,
+      inputTokens: reported("inputTokens", reservation.charge.inputTokens),
+      cachedInputTokens: usage.cachedInputTokens ?? 0,
+      outputTokens,
+      samples: reservation.claim.samples,
+      ...(perSample === undefined ? {} : { sampleOutputTokens: perSample }),
+      verifierCalls: reservation.claim.verifierCalls
+    }
+    const wanted = vectorOf(actual, costModel)
+    const charged = Ledger.charge(ledger, wanted)
+    if (measures.length > 0) Ledger.measure(ledger, measures.map((measure) => [measure.name, measure.cost(actual)] as const))
+    if (lane !== undefined && !lane.region.ended) {
+      // The unused worst case stays held for the round's other lanes (its own lane sees it free at once).
+      const unused = Ledger.zeros()
+      let any = false
+      for (let index = 0; index < Ledger.size; index++) {
+        const left = reservation.vector[index]! - charged[index]!
+        if (left > 0) {
+          unused[index] = left
+          any = true
+        }
+      }
+      if (any) hold(lane, ledger, unused)
+    }
+    const overrun = Ledger.zeros()
+    for (let index = 0; index < Ledger.size; index++) overrun[index] = wanted[index]! - charged[index]!
+    return { charged: Ledger.amountsOf(charged), overrun: Ledger.amountsOf(overrun) }
+  }
+
   const reserve = (claim: Meter.Claim): Effect.Effect<Reservation, BudgetExhausted> =>
     Effect.suspend(() => {
-      const fits = (tokens: number) => Ledger.violation(ledger, amountsOf(chargeOf(claim, tokens), costModel))
-      const lowest = Math.min(claim.minTokensPerSample, claim.maxTokensPerSample)
-      let granted = claim.maxTokensPerSample
-      if (fits(granted) !== undefined) {
-        const failure = fits(lowest)
-        if (failure !== undefined) return Effect.fail(failure)
-        // Largest limit that fits: amounts grow with the limit, so bisect between `lowest` (fits) and `granted` (does not).
-        let low = lowest
-        let high = granted
-        while (high - low > 1) {
-          const middle = Math.floor((low + high) / 2)
-          if (fits(middle) === undefined) low = middle
-          else high = middle
-        }
-        granted = low
-      }
-      const charge = chargeOf(claim, granted)
-      const amounts = amountsOf(charge, costModel)
-      Ledger.reserve(ledger, amounts)
-      return Effect.succeed<Reservation>({
-        id: nextReservationId++,
-        claim,
-        grant: { maxTokensPerSample: granted },
-        amounts,
-        charge,
-        settled: false
-      })
+      const decision = decide(claim, undefined)
+      return decision instanceof BudgetExhausted ? Effect.fail(decision) : Effect.succeed(decision)
     })
 
   const commit = (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>): Effect.Effect<CommitReport> =>
-    Effect.sync(() => {
-      if (reservation.settled) return { charged: Resource.none, overrun: Resource.none }
-      reservation.settled = true
-      Ledger.unreserve(ledger, reservation.amounts)
-      // A count the server did not report (or reported for only some parts of a sum) is charged at its worst case.
-      const reported = (field: "inputTokens" | "outputTokens", worst: number) => {
-        const count = usage[field]
-        return count === undefined || (usage.unreported?.[field] ?? 0) > 0 ? worst : count
-      }
-      const outputTokens = reported("outputTokens", reservation.charge.outputTokens)
-      const perSample = sampleOutputsOf(sampleOutputTokens, outputTokens)
-      const actual: Charge = {
-        role: reservation.claim.role,
-        label: reservation.claim.label,
-        model: reservation.claim.model,
-        inputTokens: reported("inputTokens", reservation.charge.inputTokens),
-        cachedInputTokens: usage.cachedInputTokens ?? 0,
-        outputTokens,
-        samples: reservation.claim.samples,
-        ...(perSample === undefined ? {} : { sampleOutputTokens: perSample }),
-        verifierCalls: reservation.claim.verifierCalls
-      }
-      const wanted = amountsOf(actual, costModel)
-      const charged = Ledger.charge(ledger, wanted)
-      if (measures.length > 0) Ledger.measure(ledger, measures.map((measure) => [measure.name, measure.cost(actual)] as const))
-      return { charged, overrun: Resource.subtract(wanted, charged) }
-    })
+    Effect.sync(() => settle(reservation as Reserved, usage, sampleOutputTokens))
 
   const release = (reservation: Reservation): Effect.Effect<void> =>
     Effect.sync(() => {
-      if (reservation.settled) return
-      reservation.settled = true
-      Ledger.unreserve(ledger, reservation.amounts)
+      const reserved = reservation as Reserved
+      if (reserved.settled) return
+      reserved.settled = true
+      Ledger.remove(ledger, "reserved", reserved.vector)
     })
 
-  const meter: Meter.Service = {
-    metered: (claim, call, usageOf, sampleOutputsOf) =>
-      Effect.acquireUseRelease(
-        reserve(claim),
-        (reservation) => call(reservation.grant),
-        (reservation, exit) =>
-          Exit.isSuccess(exit)
-            ? Effect.asVoid(commit(reservation, usageOf(exit.value), sampleOutputsOf?.(exit.value)))
-            : release(reservation)
-      )
+  const undo = (decision: Reserved | BudgetExhausted): void => {
+    if (decision instanceof Reserved && !decision.settled) {
+      decision.settled = true
+      Ledger.remove(ledger, "reserved", decision.vector)
+    }
   }
+
+  // A failed or interrupted call spends nothing; in a round, its worst case is held like an unused one.
+  const abandon = (reservation: Reserved): void => {
+    if (reservation.settled) return
+    reservation.settled = true
+    Ledger.remove(ledger, "reserved", reservation.vector)
+    if (reservation.lane !== undefined && !reservation.lane.region.ended) hold(reservation.lane, ledger, reservation.vector)
+  }
+
+  const metered = <A, E, R>(
+    claim: Meter.Claim,
+    call: (grant: Meter.Grant) => Effect.Effect<A, E, R>,
+    usageOf: (result: A) => Usage.Usage,
+    sampleOutputs?: (result: A) => ReadonlyArray<number | undefined>
+  ): Effect.Effect<A, E | BudgetExhausted, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(Admission.admit((lane) => decide(claim, lane), undo)), (decision) =>
+        decision instanceof BudgetExhausted
+          ? Effect.fail<E | BudgetExhausted>(decision)
+          : Effect.onExit<A, E | BudgetExhausted, R, never, never>(restore(Admission.running(call(decision.grant))), (exit) =>
+              Effect.sync(() => {
+                if (Exit.isSuccess(exit)) settle(decision, usageOf(exit.value), sampleOutputs?.(exit.value))
+                else abandon(decision)
+              })
+            )
+      )
+    )
+
+  const meter: Meter.Service = { metered }
 
   return {
     budget: ledger.budget,
@@ -196,6 +329,11 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
         makeWith(Ledger.make(budget, ledger), costModel, measures)
       ),
     snapshot: Effect.sync(() => Snapshot.of(ledger)),
+    remaining: Effect.sync(() => {
+      const vector = Ledger.zeros()
+      for (let index = 0; index < Ledger.size; index++) vector[index] = Ledger.remainingAt(ledger, index)
+      return Ledger.amountsOf(vector)
+    }),
     close: Effect.sync(() => Ledger.detach(ledger))
   }
 }

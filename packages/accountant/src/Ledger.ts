@@ -3,37 +3,74 @@ import type { Budget } from "./Budget.js"
 import { limitOf } from "./Budget.js"
 
 /**
- * The mutable state of one budget in a tree of budgets. Every change happens synchronously inside one
- * `Effect.sync`, so checks and updates are atomic under any interleaving of fibers.
- * Internal to the accountant; read it through `Accountant.snapshot`.
+ * The mutable state of one budget in a tree of budgets, as vectors over `Resource.all` (index = position there).
+ * Every change happens synchronously, so checks and updates are atomic under any interleaving of fibers. A change
+ * walks the chain of parents (O(depth) additions); a check visits only the budgets on the chain that set a limit,
+ * and only their limited resources. Internal to the accountant; read it through `Accountant.snapshot`.
  */
 export interface Ledger {
   readonly budget: Budget
   readonly parent: Ledger | undefined
   /** The open children (a closed child is detached, see `detach`). */
   readonly children: Set<Ledger>
-  spent: Resource.Amounts
+  /** The limit of each resource (`Infinity` when unset). */
+  readonly limits: Float64Array
+  /** The indices of the resources this budget limits. */
+  readonly limited: ReadonlyArray<number>
+  /** This ledger and its ancestors that limit something, nearest first: the budgets a reservation is checked on. */
+  readonly checked: ReadonlyArray<Ledger>
+  readonly spent: Float64Array
   /** Spent by calls made on this budget directly, not through a child. */
-  ownSpent: Resource.Amounts
-  reserved: Resource.Amounts
+  readonly ownSpent: Float64Array
+  /** Worst cases of calls in flight. */
+  readonly reserved: Float64Array
+  /**
+   * Unused worst cases of finished calls of a round still running, held for that round's other lanes until it
+   * ends (see `Admission`): counted against what is left, never spent.
+   */
+  readonly held: Float64Array
   /** Usage reported above what the limits allowed to charge; recorded, never charged past a limit. */
-  overrun: Resource.Amounts
+  readonly overrun: Float64Array
   /** Totals of the accountant's measured cost models (eFLOPs, dollars, …), by name; this budget and its children. */
   readonly measured: Map<string, number>
 }
 
+/** The number of resources (the length of every vector). */
+export const size = Resource.all.length
+
+/** A vector of zeros. */
+export const zeros = (): Float64Array => new Float64Array(size)
+
+/** A vector as amounts by resource name. */
+export const amountsOf = (vector: Float64Array): Resource.Amounts => ({
+  inputTokens: vector[0]!,
+  cachedInputTokens: vector[1]!,
+  outputTokens: vector[2]!,
+  totalTokens: vector[3]!,
+  verifierCalls: vector[4]!,
+  verifierTokens: vector[5]!,
+  cost: vector[6]!
+})
+
 /** Makes a ledger, attached to its parent when given. */
 export const make = (budget: Budget, parent: Ledger | undefined): Ledger => {
+  const limits = new Float64Array(Resource.all.map((resource) => limitOf(budget, resource)))
+  const limited = Resource.all.flatMap((_, index) => (Number.isFinite(limits[index]!) ? [index] : []))
   const ledger: Ledger = {
     budget,
     parent,
     children: new Set(),
-    spent: Resource.none,
-    ownSpent: Resource.none,
-    reserved: Resource.none,
-    overrun: Resource.none,
+    limits,
+    limited,
+    checked: [],
+    spent: zeros(),
+    ownSpent: zeros(),
+    reserved: zeros(),
+    held: zeros(),
+    overrun: zeros(),
     measured: new Map()
   }
+  ;(ledger as { checked: ReadonlyArray<Ledger> }).checked = [...(limited.length > 0 ? [ledger] : []), ...(parent?.checked ?? [])]
   parent?.children.add(ledger)
   return ledger
 }
@@ -45,7 +82,8 @@ export const detach = (ledger: Ledger): void => {
 
 /** Adds measured amounts (cost-model name, amount) to the ledger and every ancestor. */
 export const measure = (ledger: Ledger, amounts: ReadonlyArray<readonly [string, number]>): void => {
-  for (const node of chain(ledger)) for (const [name, amount] of amounts) node.measured.set(name, (node.measured.get(name) ?? 0) + amount)
+  for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent)
+    for (const [name, amount] of amounts) node.measured.set(name, (node.measured.get(name) ?? 0) + amount)
 }
 
 /** The ledger and its ancestors, nearest first. */
@@ -55,51 +93,74 @@ export const chain = (ledger: Ledger): ReadonlyArray<Ledger> => {
   return result
 }
 
-/** What is left of one resource in one ledger: limit − spent − reserved. */
-export const remainingOf = (ledger: Ledger, resource: Resource.Resource): number =>
-  limitOf(ledger.budget, resource) - ledger.spent[resource] - ledger.reserved[resource]
+/** What is left of one resource (by index) in one ledger: limit − spent − reserved − held. */
+export const remainingAt = (ledger: Ledger, index: number): number =>
+  ledger.limits[index]! - ledger.spent[index]! - ledger.reserved[index]! - ledger.held[index]!
 
-/** The first limit along the chain that `amounts` would pass, as an error; `undefined` when it fits. */
-export const violation = (ledger: Ledger, amounts: Resource.Amounts): BudgetExhausted | undefined => {
-  for (const node of chain(ledger)) {
-    for (const resource of Resource.all) {
-      const requested = amounts[resource]
+/** What is left of one resource in one ledger: limit − spent − reserved − held. */
+export const remainingOf = (ledger: Ledger, resource: Resource.Resource): number => remainingAt(ledger, Resource.all.indexOf(resource))
+
+/**
+ * The first limit along the chain that `amounts` would pass, as an error; `undefined` when it fits. `visible`
+ * gives, per ledger, held amounts the caller may count as free (its own lane's, see `Admission`).
+ */
+export const violation = (
+  ledger: Ledger,
+  amounts: Float64Array,
+  visible?: (ledger: Ledger) => Float64Array | undefined
+): BudgetExhausted | undefined => {
+  for (const node of ledger.checked) {
+    const free = visible?.(node)
+    for (const index of node.limited) {
+      const requested = amounts[index]!
       if (requested <= 0) continue
-      const remaining = remainingOf(node, resource)
+      const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
       if (requested > remaining)
-        return new BudgetExhausted({ resource, requested, remaining: Math.max(0, remaining), budget: node.budget.label })
+        return new BudgetExhausted({
+          resource: Resource.all[index]!,
+          requested,
+          remaining: Math.max(0, remaining),
+          budget: node.budget.label
+        })
     }
   }
   return undefined
 }
 
-/** Adds `amounts` to the reserved column of the whole chain. */
-export const reserve = (ledger: Ledger, amounts: Resource.Amounts): void => {
-  for (const node of chain(ledger)) node.reserved = Resource.add(node.reserved, amounts)
+/** Adds `amounts` to one column (`reserved` or `held`) of the whole chain. */
+export const add = (ledger: Ledger, column: "reserved" | "held", amounts: Float64Array): void => {
+  for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent) {
+    const target = node[column]
+    for (let index = 0; index < size; index++) target[index]! += amounts[index]!
+  }
 }
 
-/** Removes `amounts` from the reserved column of the whole chain. */
-export const unreserve = (ledger: Ledger, amounts: Resource.Amounts): void => {
-  for (const node of chain(ledger)) node.reserved = Resource.subtract(node.reserved, amounts)
+/** Removes `amounts` from one column (`reserved` or `held`) of the whole chain. */
+export const remove = (ledger: Ledger, column: "reserved" | "held", amounts: Float64Array): void => {
+  for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent) {
+    const target = node[column]
+    for (let index = 0; index < size; index++) target[index]! -= amounts[index]!
+  }
 }
 
 /**
  * Charges `actual` after its reservation was removed. Each resource is charged as far as every limit on the
- * chain allows; the rest is recorded as overrun on the whole chain. Returns what was charged.
+ * chain allows (held amounts are not spent, so they do not stop a charge); the rest is recorded as overrun on the
+ * whole chain. Returns what was charged.
  */
-export const charge = (ledger: Ledger, actual: Resource.Amounts): Resource.Amounts => {
-  const nodes = chain(ledger)
-  const charged: Record<Resource.Resource, number> = { ...Resource.none }
-  for (const resource of Resource.all) {
-    let allowed = actual[resource]
-    for (const node of nodes) allowed = Math.min(allowed, Math.max(0, remainingOf(node, resource)))
-    charged[resource] = Math.max(0, allowed)
-  }
-  const overrun = Resource.subtract(actual, charged)
-  for (const node of nodes) {
-    node.spent = Resource.add(node.spent, charged)
-    node.overrun = Resource.add(node.overrun, overrun)
-  }
-  ledger.ownSpent = Resource.add(ledger.ownSpent, charged)
+export const charge = (ledger: Ledger, actual: Float64Array): Float64Array => {
+  const charged = Float64Array.from(actual)
+  for (const node of ledger.checked)
+    for (const index of node.limited) {
+      const allowed = Math.max(0, node.limits[index]! - node.spent[index]! - node.reserved[index]!)
+      if (charged[index]! > allowed) charged[index] = allowed
+    }
+  for (let index = 0; index < size; index++) if (charged[index]! < 0) charged[index] = 0
+  for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent)
+    for (let index = 0; index < size; index++) {
+      node.spent[index]! += charged[index]!
+      node.overrun[index]! += actual[index]! - charged[index]!
+    }
+  for (let index = 0; index < size; index++) ledger.ownSpent[index]! += charged[index]!
   return charged
 }

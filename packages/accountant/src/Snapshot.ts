@@ -1,7 +1,7 @@
 import { Resource } from "@stepwise/core"
 import type { Limits } from "./Budget.js"
 import type { Ledger } from "./Ledger.js"
-import { remainingOf } from "./Ledger.js"
+import { amountsOf, remainingAt } from "./Ledger.js"
 
 /**
  * A budget's state at one instant: limits, spent, reserved, remaining (`Infinity` for unlimited resources),
@@ -12,7 +12,11 @@ export interface Snapshot {
   readonly limits: Limits
   readonly spent: Resource.Amounts
   readonly ownSpent: Resource.Amounts
+  /** Worst cases of calls in flight. */
   readonly reserved: Resource.Amounts
+  /** Unused worst cases held for the other lanes of a round still running (see `Admission`); 0 between rounds. */
+  readonly held: Resource.Amounts
+  /** limit − spent − reserved − held. */
   readonly remaining: Resource.Amounts
   readonly overrun: Resource.Amounts
   /** Totals of the accountant's measured cost models, by name (see `Accountant.Options.measures`). */
@@ -24,16 +28,17 @@ export interface Snapshot {
 /** Takes a snapshot of a ledger and its children. */
 export const of = (ledger: Ledger): Snapshot => {
   const remaining = Object.fromEntries(
-    Resource.all.map((resource) => [resource, remainingOf(ledger, resource)])
+    Resource.all.map((resource, index) => [resource, remainingAt(ledger, index)])
   ) as Resource.Amounts
   return {
     label: ledger.budget.label,
     limits: ledger.budget.limits,
-    spent: ledger.spent,
-    ownSpent: ledger.ownSpent,
-    reserved: ledger.reserved,
+    spent: amountsOf(ledger.spent),
+    ownSpent: amountsOf(ledger.ownSpent),
+    reserved: amountsOf(ledger.reserved),
+    held: amountsOf(ledger.held),
     remaining,
-    overrun: ledger.overrun,
+    overrun: amountsOf(ledger.overrun),
     measured: Object.fromEntries(ledger.measured),
     children: [...ledger.children].map(of)
   }

@@ -4,6 +4,12 @@ import { Presets, Server, World } from "@stepwise/simulator"
 import { InvalidOptions } from "@stepwise/core"
 import * as IntegerFlag from "./IntegerFlag.js"
 
+/** Faults on `percent`% of requests, spread evenly over the kinds a client recovers from by retrying. */
+const faultsOf = (percent: number, seed: number): Server.Faults => {
+  const share = percent / 100 / 6
+  return { serverError: share, unavailable: share, rateLimited: share, retryAfterSeconds: 0, dropped: share, truncated: share, malformed: share, seed }
+}
+
 /**
  * `stepwise serve-sim`: serves a simulator world as an OpenAI-compatible server on 127.0.0.1 until interrupted,
  * for pointing real clients (or `stepwise solve --endpoint`) at a reproducible model.
@@ -13,19 +19,29 @@ export const command = Command.make(
   {
     port: IntegerFlag.withDefault("port", { command: "serve-sim", description: "Port on 127.0.0.1 (0 picks a free one)", minimum: 0, maximum: 65_535, fallback: 8000 }),
     preset: Flag.String("preset").pipe(Flag.withDescription(`World preset: ${Object.keys(Presets.all).join(", ")}`), Flag.withDefault("calibrated")),
-    seed: IntegerFlag.withDefault("seed", { command: "serve-sim", description: "World seed", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 })
+    seed: IntegerFlag.withDefault("seed", { command: "serve-sim", description: "World seed", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 }),
+    faultPercent: IntegerFlag.withDefault("fault-percent", {
+      command: "serve-sim",
+      description:
+        "Percent of POST requests that get an injected fault, spread evenly over a 500, a 503, a 429 (Retry-After: 0), a dropped connection, a cut-off body and a body that is not JSON (default 0)",
+      minimum: 0,
+      maximum: 100,
+      fallback: 0
+    }),
+    faultSeed: IntegerFlag.withDefault("fault-seed", { command: "serve-sim", description: "Seed of the fault draws", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 })
   },
   (flags) =>
     Effect.gen(function* () {
-      const [port, seed] = [yield* flags.port, yield* flags.seed]
+      const [port, seed, faultPercent, faultSeed] = [yield* flags.port, yield* flags.seed, yield* flags.faultPercent, yield* flags.faultSeed]
       const preset = Presets.all[flags.preset]
       if (preset === undefined)
         return yield* Effect.fail(
           new InvalidOptions({ subject: "serve-sim", field: "preset", detail: `must be one of ${Object.keys(Presets.all).join(", ")}, got "${flags.preset}"` })
         )
       const world = yield* World.makeEffect(preset, { seed })
-      const address = yield* Server.serve(world, { port })
-      yield* Console.log(`serving ${World.modelName} (${flags.preset}, seed ${seed}) at ${address.url}/v1 — Ctrl-C to stop`)
+      const address = yield* Server.serve(world, faultPercent === 0 ? { port } : { port, faults: faultsOf(faultPercent, faultSeed) })
+      const faulty = faultPercent === 0 ? "" : `, ${faultPercent}% faults`
+      yield* Console.log(`serving ${World.modelName} (${flags.preset}, seed ${seed}${faulty}) at ${address.url}/v1 — Ctrl-C to stop`)
       return yield* Effect.never
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Serve the simulator as an OpenAI-compatible server on 127.0.0.1"))

@@ -86,6 +86,8 @@ describe("numeric flags of every command", () => {
       "serve --max-requests",
       "serve --port",
       "serve --verifier-max-tokens",
+      "serve-sim --fault-percent",
+      "serve-sim --fault-seed",
       "serve-sim --port",
       "serve-sim --seed",
       "solve --budget",

@@ -227,15 +227,17 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
         minTokensPerSample: Math.min(request.minTokens ?? 1, maxTokens),
         verifierCalls: 0
       }
+      // Retries run inside the metered call: one reservation covers every attempt, so a retried failure changes
+      // neither what the call is granted nor what other calls find left (see `Admission`).
       return yield* meter.metered(
         claim,
-        (grant) => attempt({ ...request, maxTokens: grant.maxTokensPerSample }),
+        (grant) => attempt({ ...request, maxTokens: grant.maxTokensPerSample }).pipe(Retry.languageModelFailures(retry)),
         (completions) => Usage_.sum(completions.map((completion) => completion.usage)),
         (completions) => completions.map((completion) => completion.usage.outputTokens)
       )
     })
   const generate = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>
-    Effect.andThen(validate(backend.info.name, request), meteredAttempt(request).pipe(Retry.languageModelFailures(retry))).pipe(
+    Effect.andThen(validate(backend.info.name, request), meteredAttempt(request)).pipe(
       Effect.withSpan("LanguageModel.generate", {
         attributes: { backend: backend.info.name, n: request.n, maxTokens: request.maxTokens }
       })

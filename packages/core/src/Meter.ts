@@ -1,4 +1,5 @@
 import { Context, Effect } from "effect"
+import * as Admission from "./Admission.js"
 import type { BudgetExhausted } from "./Errors.js"
 import type { Usage } from "./Usage.js"
 
@@ -45,9 +46,12 @@ export interface Service {
   ) => Effect.Effect<A, E | BudgetExhausted, R>
 }
 
-/** A meter that grants everything and records nothing. The default, so contracts work without an accountant. */
+/**
+ * A meter that grants everything and records nothing. The default, so contracts work without an accountant. In a
+ * round (`Admission.forEach`) its calls still keep to the round's concurrency.
+ */
 export const unmetered: Service = {
-  metered: (claim, call) => call({ maxTokensPerSample: claim.maxTokensPerSample })
+  metered: (claim, call) => Admission.running(call({ maxTokensPerSample: claim.maxTokensPerSample }))
 }
 
 /** The current meter (a reference: present without being provided, `unmetered` by default). */

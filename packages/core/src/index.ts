@@ -1,6 +1,7 @@
 /**
  * @stepwise/core: the domain values, the service contracts and the tagged errors of stepwise.
  */
+export * as Admission from "./Admission.js"
 export * as Aggregation from "./Aggregation.js"
 export * as Answer from "./Answer.js"
 export * from "./Errors.js"

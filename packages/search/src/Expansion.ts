@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { BudgetExhausted, LanguageModelError, Problem } from "@stepwise/core"
-import { Answer, LanguageModel, Step, Trajectory, Usage } from "@stepwise/core"
+import { Admission, Answer, LanguageModel, Step, Trajectory, Usage } from "@stepwise/core"
 import * as Seed from "./internal/Seed.js"
 import type { Sampling } from "./SearchOptions.js"
 import * as TreeRecorder from "./TreeRecorder.js"
@@ -356,7 +356,7 @@ export const sampleRollouts = (
   Effect.gen(function* () {
     const sizes: Array<number> = []
     for (let left = options.n; left > 0; left -= options.batch) sizes.push(Math.min(options.batch, left))
-    const generated = yield* Effect.forEach(
+    const generated = yield* Admission.forEach(
       sizes,
       (size, index) =>
         requestRollouts(problem, recorder, parentId, {

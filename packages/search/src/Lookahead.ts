@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { Admission } from "@stepwise/core"
 import type { LanguageModelError, Problem, VerifierError } from "@stepwise/core"
 import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import type { Aggregation as Aggregations } from "@stepwise/core"
@@ -37,7 +38,7 @@ export const scoreWithLookahead = (
         .map((leaf, index) => ({ leaf, index }))
         .filter(({ leaf }) => !TreeRecorder.node(recorder, leaf).finished)
       if (growing.length === 0 || TreeRecorder.isExhausted(recorder)) break
-      const generated = yield* Effect.forEach(
+      const generated = yield* Admission.forEach(
         growing,
         ({ leaf }) =>
           Expansion.requestNextSteps(problem, recorder, leaf, {

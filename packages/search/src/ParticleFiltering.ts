@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { z } from "zod"
 import type { LanguageModelError, Problem, SearchResult, VerifierError } from "@stepwise/core"
-import { SearchEvent } from "@stepwise/core"
+import { Admission, SearchEvent } from "@stepwise/core"
 import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
 import * as Seed from "./internal/Seed.js"
@@ -122,7 +122,7 @@ export const sweep = (
         else slots.push(slot)
       }
       const parents = [...copies.entries()]
-      const generated = yield* Effect.forEach(
+      const generated = yield* Admission.forEach(
         parents,
         ([id, slots]) =>
           Expansion.requestNextSteps(problem, recorder, id, {

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { z } from "zod"
 import type { LanguageModelError, Problem, VerifierError } from "@stepwise/core"
-import { SearchEvent } from "@stepwise/core"
+import { Admission, SearchEvent } from "@stepwise/core"
 import type { LanguageModel, ProcessRewardModel } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
 import * as Seed from "./internal/Seed.js"
@@ -99,7 +99,7 @@ const grow = (
 ): Effect.Effect<ReadonlyArray<number>, LanguageModelError | VerifierError, LanguageModel.LanguageModel | ProcessRewardModel.ProcessRewardModel> =>
   Effect.gen(function* () {
     const parents = open.flatMap((id, index) => ((counts[index] ?? 0) > 0 ? [{ id, count: counts[index] ?? 0 }] : []))
-    const generated = yield* Effect.forEach(
+    const generated = yield* Admission.forEach(
       parents,
       ({ id, count }) => Expansion.requestNextSteps(problem, recorder, id, { n: count, seed: Seed.derive(settings.seed, "rebase", depth, id), sampling: settings }),
       { concurrency: settings.concurrency }

@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { Admission } from "@stepwise/core"
 import type { LanguageModel, LanguageModelError, Problem, SearchError } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
 import * as Lookahead from "./Lookahead.js"
@@ -36,7 +37,7 @@ export const grow = (
   settings: Settings
 ): Effect.Effect<ReadonlyArray<ReadonlyArray<number>>, LanguageModelError, LanguageModel.LanguageModel> =>
   Effect.gen(function* () {
-    const generated = yield* Effect.forEach(
+    const generated = yield* Admission.forEach(
       parents,
       (parent) => {
         const request = { n: parent.n, seed: parent.seed, sampling: settings }

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { Problem, VerifierError } from "@stepwise/core"
-import { ProcessRewardModel } from "@stepwise/core"
+import { Admission, ProcessRewardModel } from "@stepwise/core"
 import { Aggregation as Aggregations } from "@stepwise/core"
 import * as TreeRecorder from "./TreeRecorder.js"
 
@@ -33,7 +33,7 @@ export const scoreNodes = (
   ids: ReadonlyArray<number>,
   options: { readonly aggregation: Aggregations.Method; readonly concurrency: number }
 ): Effect.Effect<ReadonlyArray<number | undefined>, VerifierError, ProcessRewardModel.ProcessRewardModel> =>
-  Effect.forEach(
+  Admission.forEach(
     ids,
     (id) => scoreNode(problem, recorder, id, options.aggregation),
     { concurrency: options.concurrency }

@@ -1,0 +1,144 @@
+/**
+ * How fast the search machinery is on an instant backend: node expansions per CPU-second for A* (frontier cap 256
+ * and unbounded), beam search and particle filtering, at trees of about 1k, 10k and 100k nodes, side by side in one
+ * run, with each size's time per node as a ratio to the 1k figure (≈1 when per-node time is flat), and A*'s cap
+ * as a ratio to unbounded. The backend answers in O(1): a step text derived from the request's seed and sample
+ * index, and a verifier score derived from the trajectory's key, so what is measured is ours (metering, recording,
+ * scoring bookkeeping, the frontier, the Effect runtime), not a model's.
+ *
+ *   npx tsx bench/search-speed.ts [--sizes 1000,10000,100000] [--only a-star,beam-search] [--rounds 1]
+ *
+ * A tree of N nodes: A* runs until N verifier calls (every generated node is scored once); beam search and particle
+ * filtering run N/40 beams or particles for 40 steps (the default `maxSteps`), so the depth stays that of a real
+ * search and the breadth grows.
+ */
+import { Effect } from "effect"
+import { Accountant } from "@stepwise/accountant"
+import type { Budget } from "@stepwise/accountant"
+import type { Strategy } from "@stepwise/search"
+import { AStar, BeamSearch, ParticleFiltering } from "@stepwise/search"
+import { LanguageModel, Message, Problem, ProcessRewardModel, Usage } from "@stepwise/core"
+
+const argument = (name: string, fallback: string): string => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback
+}
+
+const sizes = argument("sizes", "1000,10000,100000").split(",").map(Number)
+const only = argument("only", "a-star,a-star-unbounded,beam-search,particle-filtering").split(",")
+const rounds = Number(argument("rounds", "1"))
+
+/** A policy that answers at once: sample i of a request seeded s is the step "s.i" (never an answer). */
+const model = LanguageModel.make({
+  info: { name: "instant" },
+  countInputTokens: () => 16,
+  generate: (request) =>
+    Effect.sync(() => {
+      const completions: Array<LanguageModel.Completion> = []
+      for (let index = 0; index < request.n; index++)
+        completions.push({
+          index,
+          text: `${request.seed ?? 0}.${index}`,
+          finishReason: "stop",
+          usage: Usage.make({ inputTokens: index === 0 ? 16 : 0, outputTokens: 4, cachedInputTokens: 0 })
+        })
+      return completions
+    })
+})
+
+/** A verifier that answers at once: every step scored by a number read off the trajectory's key. */
+const verifier = ProcessRewardModel.make({
+  info: { name: "instant-prm" },
+  score: (_problem, trajectory) =>
+    Effect.sync(() => ({
+      stepScores: new Array<number>(trajectory.length).fill(Number.parseInt(trajectory.key.slice(0, 6), 16) / 0x1000000),
+      usage: Usage.zero
+    }))
+})
+
+const problem = Problem.make({ id: "speed", question: "?", messages: [Message.user("?")] })
+
+interface Cell {
+  readonly label: string
+  readonly size: number
+  readonly make: (size: number) => Effect.Effect<Strategy.Strategy, unknown>
+  readonly limits: (size: number) => Budget.Limits
+}
+
+const width = 4
+const depth = 40
+const cells = (size: number): ReadonlyArray<Cell> =>
+  [
+    {
+      label: "a-star",
+      size,
+      make: () => AStar.make({ expansions: 4, frontierCap: 256, maxSteps: 100_000, maxTokens: 1e9, rescue: false }),
+      limits: (size: number) => ({ verifierCalls: size })
+    },
+    {
+      label: "a-star-unbounded",
+      size,
+      make: () => AStar.make({ expansions: 4, frontierCap: 1e9, maxSteps: 100_000, maxTokens: 1e9, rescue: false }),
+      limits: (size: number) => ({ verifierCalls: size })
+    },
+    {
+      label: "beam-search",
+      size,
+      make: (size: number) =>
+        BeamSearch.make({ beams: Math.max(width, Math.round(size / depth / width) * width), width, maxSteps: depth, maxTokens: 1e9, rescue: false }),
+      limits: () => ({})
+    },
+    {
+      label: "particle-filtering",
+      size,
+      make: (size: number) => ParticleFiltering.make({ particles: Math.max(1, Math.round(size / depth)), maxSteps: depth, maxTokens: 1e9, rescue: false }),
+      limits: () => ({})
+    }
+  ].filter((cell) => only.includes(cell.label))
+
+const measure = (cell: Cell) =>
+  Effect.gen(function* () {
+    const strategy = yield* cell.make(cell.size)
+    const accountant = yield* Accountant.make(cell.limits(cell.size))
+    const before = process.cpuUsage()
+    const result = yield* strategy.run(problem).pipe(
+      Effect.provideService(LanguageModel.LanguageModel, model),
+      Effect.provideService(ProcessRewardModel.ProcessRewardModel, verifier),
+      Accountant.provide(accountant)
+    )
+    const used = process.cpuUsage(before)
+    const cpuSeconds = (used.user + used.system) / 1e6
+    return { nodes: result.tree.nodes.length, cpuSeconds }
+  })
+
+const program = Effect.gen(function* () {
+  // Warm the code paths (JIT) on small trees first, so the first measured size is not the one that pays for it.
+  for (const cell of cells(2000)) yield* measure(cell)
+  const rows: Array<{ label: string; size: number; nodes: number; micros: number }> = []
+  for (const size of sizes)
+    for (const cell of cells(size)) {
+      let best: { nodes: number; cpuSeconds: number } | undefined
+      for (let round = 0; round < rounds; round++) {
+        const measured = yield* measure(cell)
+        if (best === undefined || measured.cpuSeconds / measured.nodes < best.cpuSeconds / best.nodes) best = measured
+      }
+      rows.push({ label: cell.label, size, nodes: best!.nodes, micros: (best!.cpuSeconds * 1e6) / best!.nodes })
+      console.error(`${cell.label} ${size}: ${best!.nodes} nodes, ${((best!.cpuSeconds * 1e6) / best!.nodes).toFixed(1)} µs per node`)
+    }
+  console.log("| strategy | nodes | µs CPU per node | nodes per CPU-second | × of its smallest tree | × of unbounded A* |")
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |")
+  for (const row of rows) {
+    const smallest = rows.find((other) => other.label === row.label)!
+    const unbounded = rows.find((other) => other.label === "a-star-unbounded" && other.size === row.size)
+    console.log(
+      `| ${row.label} | ${row.nodes} | ${row.micros.toFixed(1)} | ${Math.round(1e6 / row.micros)} | ${(row.micros / smallest.micros).toFixed(2)} | ${
+        row.label === "a-star" && unbounded !== undefined ? (row.micros / unbounded.micros).toFixed(2) : ""
+      } |`
+    )
+  }
+})
+
+Effect.runPromise(program).catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
