@@ -57,6 +57,31 @@ describe("Frontier", () => {
     expect(Frontier.entries(frontier).map((entry) => entry.item)).toEqual(["b", "a"])
     expect(frontier.dropped).toBe(1)
   })
+
+  property.prop([
+    fc.integer({ min: 1, max: 8 }),
+    fc.array(fc.oneof(fc.constant<"pop">("pop"), fc.constantFrom(0, 0.25, 0.5, 0.75, 1)), { maxLength: 300, size: "max" })
+  ])("behaves like a sorted list cut at its cap, for any pushes and pops", (cap, operations) => {
+    const frontier = Frontier.make<number>(cap)
+    let model: Array<{ item: number; f: number }> = []
+    const sort = () => model.sort((left, right) => left.f - right.f || left.item - right.item)
+    operations.forEach((operation, item) => {
+      if (operation === "pop") {
+        expect(Frontier.pop(frontier)?.item).toBe(model.shift()?.item)
+        return
+      }
+      model.push({ item, f: operation })
+      sort()
+      const expectedDrop = model.length > cap ? model.pop() : undefined
+      expect(Frontier.push(frontier, item, operation)?.item).toBe(expectedDrop?.item)
+      expect(Frontier.size(frontier)).toBe(model.length)
+      // Dead slots never outnumber the live ones past the compaction slack: memory stays O(size).
+      expect(frontier.best.size()).toBeLessThanOrEqual(2 * Frontier.size(frontier) + 16)
+      expect(frontier.worst.size()).toBeLessThanOrEqual(2 * Frontier.size(frontier) + 16)
+    })
+    expect(Frontier.entries(frontier).map((entry) => entry.item)).toEqual(model.map((each) => each.item))
+    model = []
+  })
 })
 
 describe("Expansion (step protocol)", () => {
