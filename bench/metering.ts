@@ -4,7 +4,7 @@
  * in one run and reported as ratios. Also the memory of 100,000 search-tree nodes as persistent trajectories
  * against copying each path into its own array.
  *
- *   npx tsx --expose-gc bench/metering.ts
+ *   node --expose-gc --import tsx bench/metering.ts
  */
 import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
@@ -24,16 +24,19 @@ const workload = Effect.forEach(
   { concurrency: 64, discard: true }
 )
 
+// CPU time (user + system) of one run, in ms: steadier than wall time on a machine shared with other work.
 const elapsed = async (effect: Effect.Effect<unknown, unknown>) => {
-  const start = performance.now()
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const start = process.cpuUsage()
   await Effect.runPromise(effect)
-  return performance.now() - start
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000
 }
 
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /** Runs the variants interleaved, round after round (the first round warms up), and keeps each one's median. */
-const timeSideBySide = async (variants: ReadonlyArray<{ readonly label: string; readonly effect: Effect.Effect<unknown, unknown> }>, rounds = 7) => {
+const timeSideBySide = async (variants: ReadonlyArray<{ readonly label: string; readonly effect: Effect.Effect<unknown, unknown> }>, rounds = 11) => {
   const samples = variants.map(() => [] as Array<number>)
   for (let round = 0; round <= rounds; round++)
     for (const [index, variant] of variants.entries()) {
@@ -62,7 +65,7 @@ const main = async () => {
     }
   ])
   const baseline = rows[0]!.millis
-  console.log(`${calls} generate + score pairs, 64 fibers at once (median of 7 interleaved rounds)`)
+  console.log(`${calls} generate + score pairs, 64 fibers at once (CPU time, median of 11 interleaved rounds)`)
   for (const row of rows)
     console.log(`  ${row.label.padEnd(22)} ${row.millis.toFixed(0).padStart(6)} ms  ×${(row.millis / baseline).toFixed(2)}`)
 

@@ -220,8 +220,13 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     return new Reserved(claim, { maxTokensPerSample: granted }, charge, vector, ledger, lane)
   }
 
-  const settle = (reservation: Reserved, usage: Usage.Usage, sampleOutputTokens: ReadonlyArray<number | undefined> | undefined): CommitReport => {
-    if (reservation.settled) return { charged: Resource.none, overrun: Resource.none }
+  // Charges a reservation's real usage; returns what was wanted and what was charged (undefined if settled before).
+  const settle = (
+    reservation: Reserved,
+    usage: Usage.Usage,
+    sampleOutputTokens: ReadonlyArray<number | undefined> | undefined
+  ): { readonly wanted: Float64Array; readonly charged: Float64Array } | undefined => {
+    if (reservation.settled) return undefined
     reservation.settled = true
     Ledger.remove(ledger, "reserved", reservation.vector)
     const lane = reservation.lane
@@ -259,9 +264,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       }
       if (any) hold(lane, ledger, unused)
     }
-    const overrun = Ledger.zeros()
-    for (let index = 0; index < Ledger.size; index++) overrun[index] = wanted[index]! - charged[index]!
-    return { charged: Ledger.amountsOf(charged), overrun: Ledger.amountsOf(overrun) }
+    return { wanted, charged }
   }
 
   const reserve = (claim: Meter.Claim): Effect.Effect<Reservation, BudgetExhausted> =>
@@ -271,7 +274,13 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     })
 
   const commit = (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>): Effect.Effect<CommitReport> =>
-    Effect.sync(() => settle(reservation as Reserved, usage, sampleOutputTokens))
+    Effect.sync(() => {
+      const settled = settle(reservation as Reserved, usage, sampleOutputTokens)
+      if (settled === undefined) return { charged: Resource.none, overrun: Resource.none }
+      const overrun = Ledger.zeros()
+      for (let index = 0; index < Ledger.size; index++) overrun[index] = settled.wanted[index]! - settled.charged[index]!
+      return { charged: Ledger.amountsOf(settled.charged), overrun: Ledger.amountsOf(overrun) }
+    })
 
   const release = (reservation: Reservation): Effect.Effect<void> =>
     Effect.sync(() => {
@@ -303,15 +312,19 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     sampleOutputs?: (result: A) => ReadonlyArray<number | undefined>
   ): Effect.Effect<A, E | BudgetExhausted, R> =>
     Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(Admission.admit((lane) => decide(claim, lane), undo)), (decision) =>
-        decision instanceof BudgetExhausted
-          ? Effect.fail<E | BudgetExhausted>(decision)
-          : Effect.onExit<A, E | BudgetExhausted, R, never, never>(restore(Admission.running(call(decision.grant))), (exit) =>
-              Effect.sync(() => {
+      Admission.admitThen(
+        (lane) => decide(claim, lane),
+        undo,
+        restore,
+        (decision): Effect.Effect<A, E | BudgetExhausted, R> =>
+          decision instanceof BudgetExhausted
+            ? Effect.fail(decision)
+            : // The exit handler runs uninterruptibly and settles at once (a throw in it is a defect).
+              Effect.onExit(restore(Admission.running(call(decision.grant))), (exit) => {
                 if (Exit.isSuccess(exit)) settle(decision, usageOf(exit.value), sampleOutputs?.(exit.value))
                 else abandon(decision)
+                return Effect.void
               })
-            )
       )
     )
 

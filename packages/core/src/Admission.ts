@@ -169,6 +169,24 @@ export const admit = <T>(decide: (lane: Lane | undefined) => T, undo: (decision:
   })
 
 /**
+ * `admit`, then `next` with the decision, for meters: outside a round (or inside a running call) the decision is
+ * taken and `next` called in the same step, with no effect in between; in a lane it waits its turn as `admit` does,
+ * interruptibly through `restore` (the meter runs this uninterruptibly, so the reservation cannot be lost between
+ * the decision and `next`).
+ */
+export const admitThen = <T, A, E, R>(
+  decide: (lane: Lane | undefined) => T,
+  undo: (decision: T) => void,
+  restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+  next: (decision: T) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const lane = fiber.getRef(CurrentLane)
+    if (lane === undefined || lane.region.ended || fiber.getRef(InsideCall)) return next(decide(lane))
+    return Effect.flatMap(restore(admit(decide, undo)), next)
+  })
+
+/**
  * Runs a metered call's body: in a lane, with one of the round's `concurrency` permits (taken after admission, so
  * in admission order), and marked as inside a call, so calls made within it are part of it. Outside a round (or
  * within a running call) it runs the body as it is. Used by `LanguageModel.make` and `ProcessRewardModel.make`.

@@ -237,11 +237,12 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
       )
     })
   const generate = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>
-    Effect.andThen(validate(backend.info.name, request), meteredAttempt(request)).pipe(
-      Effect.withSpan("LanguageModel.generate", {
-        attributes: { backend: backend.info.name, n: request.n, maxTokens: request.maxTokens }
-      })
-    )
+    // Data-first: effect 4.0.6 reads `captureStackTrace` only there. Every span starts here, so a stack trace of
+    // its creation says nothing and would cost a capture per call.
+    Effect.withSpan(Effect.andThen(validate(backend.info.name, request), meteredAttempt(request)), "LanguageModel.generate", {
+      attributes: { backend: backend.info.name, n: request.n, maxTokens: request.maxTokens },
+      captureStackTrace: false
+    })
   genuine.add(generate)
   return { info: backend.info, countInputTokens, generate } as Omit<Service, typeof metered> as Service
 }

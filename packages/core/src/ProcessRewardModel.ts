@@ -125,7 +125,9 @@ export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<
   if (version !== specificationVersion)
     throw new Error(`verifier ${backend.info.name} implements hook version ${String(version)}; this release implements "${specificationVersion}"`)
   return register<S>(backend.info, (problem, trajectory) =>
-    Effect.gen(function* () {
+    // Data-first: effect 4.0.6 reads `captureStackTrace` only there. Every span starts here, so a stack trace of
+    // its creation says nothing and would cost a capture per call.
+    Effect.withSpan(Effect.gen(function* () {
       const meter = yield* Meter.Meter
       const tokens = backend.maxTokens?.(problem, trajectory) ?? 0
       const claim: Meter.Claim = {
@@ -145,7 +147,7 @@ export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<
           ),
         (scoring) => (backend.tokensMeteredInside === true ? Usage_.zero : scoring.usage)
       )
-    }).pipe(Effect.withSpan("ProcessRewardModel.score", { attributes: { verifier: backend.info.name, steps: trajectory.length } }))
+    }), "ProcessRewardModel.score", { attributes: { verifier: backend.info.name, steps: trajectory.length }, captureStackTrace: false })
   )
 }
 

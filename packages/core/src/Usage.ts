@@ -82,11 +82,35 @@ export const add = (left: Usage, right: Usage): Usage => {
   }
 }
 
-/** Sums any number of usages (`zero` for none). */
+/**
+ * Sums any number of usages (`zero` for none): the same as folding `add` over them from `zero`, in one pass
+ * (every metered call sums its samples' usages).
+ */
 export const sum = (usages: Iterable<Usage>): Usage => {
-  let total = zero
-  for (const usage of usages) total = add(total, usage)
-  return total
+  let inputTokens = 0
+  let outputTokens = 0
+  let cachedInputTokens = 0
+  let unreportedInput = 0
+  let unreportedOutput = 0
+  let unreportedCached = 0
+  let estimated = false
+  for (const usage of usages) {
+    inputTokens += usage.inputTokens ?? 0
+    outputTokens += usage.outputTokens ?? 0
+    cachedInputTokens += usage.cachedInputTokens ?? 0
+    unreportedInput += unreportedOf(usage, "inputTokens")
+    unreportedOutput += unreportedOf(usage, "outputTokens")
+    unreportedCached += unreportedOf(usage, "cachedInputTokens")
+    if (usage.estimated === true) estimated = true
+  }
+  const anyUnreported = unreportedInput + unreportedOutput + unreportedCached > 0
+  return {
+    inputTokens,
+    outputTokens,
+    cachedInputTokens,
+    ...(anyUnreported ? { unreported: { inputTokens: unreportedInput, outputTokens: unreportedOutput, cachedInputTokens: unreportedCached } } : {}),
+    ...(estimated ? { estimated: true } : {})
+  }
 }
 
 /** True when every count of every summed part was reported. */

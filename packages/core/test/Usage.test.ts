@@ -52,6 +52,16 @@ describe("Usage", () => {
     }
   })
 
+  // Parts as calls report them: plain, estimated, or themselves sums (carrying `unreported`).
+  const part = fc.oneof(
+    usage,
+    usage.map((each) => Usage.make({ ...each, estimated: true })),
+    fc.array(usage, { maxLength: 3 }).map((each) => Usage.sum(each))
+  )
+  property.prop([fc.array(part, { maxLength: 12 })])("a sum equals folding add from zero", (parts) => {
+    expect(Usage.sum(parts)).toEqual(parts.reduce(Usage.add, Usage.zero))
+  })
+
   property.prop([usage, usage, usage])("addition is associative and commutative", (a, b, c) => {
     expect(Usage.add(Usage.add(a, b), c)).toEqual(Usage.add(a, Usage.add(b, c)))
     expect(Usage.add(a, b)).toEqual(Usage.add(b, a))
