@@ -201,6 +201,7 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
   const version = backend.specificationVersion ?? specificationVersion
   if (version !== specificationVersion) throw new UnsupportedSpecification(backend.info.name, version)
   const retry = options.retry ?? defaultRetry
+  const retried = Retry.languageModelFailures(retry)
   const countInputTokens = backend.countInputTokens ?? upperBoundInputTokens
   const attempt = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError> => {
     const call = Effect.flatMap(backend.generate(request), (completions) => checkCompletions(backend.info.name, completions))
@@ -231,7 +232,7 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
       // neither what the call is granted nor what other calls find left (see `Admission`).
       return yield* meter.metered(
         claim,
-        (grant) => attempt({ ...request, maxTokens: grant.maxTokensPerSample }).pipe(Retry.languageModelFailures(retry)),
+        (grant) => retried(attempt({ ...request, maxTokens: grant.maxTokensPerSample })),
         (completions) => Usage_.sum(completions.map((completion) => completion.usage)),
         (completions) => completions.map((completion) => completion.usage.outputTokens)
       )

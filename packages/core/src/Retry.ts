@@ -39,20 +39,37 @@ export const schedule = <E>(options: Options): Schedule.Schedule<Duration.Durati
 
 /**
  * Retries an effect's failures that `retryable` accepts, `options.times` times at most, on the backoff schedule.
+ * The schedule is built once per `retrying`; a call that succeeds (or fails for good) at its first attempt costs
+ * one error handler, not a run of the schedule: the schedule starts at the first retryable failure, which it sees
+ * as its first input, exactly as if it had run from the start.
  *
  * @example
  * const answer = yield* call.pipe(Retry.retrying(Retry.defaults, isRetryable))
  */
-export const retrying =
-  <E>(options: Options, retryable: (error: E) => boolean) =>
-  <A, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    options.times <= 0 ? effect : Effect.retry(effect, { schedule: schedule<E>(options), times: options.times, while: retryable })
+export const retrying = <E>(options: Options, retryable: (error: E) => boolean) => {
+  const policy = { schedule: schedule<E>(options), times: options.times, while: retryable }
+  return <A, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    options.times <= 0
+      ? effect
+      : Effect.catch(effect, (first: E) => {
+          if (!retryable(first)) return Effect.fail(first)
+          // The attempt that already failed is replayed (as its error) so the schedule counts and delays from it.
+          let replayed = false
+          const again = Effect.suspend(() => {
+            if (replayed) return effect
+            replayed = true
+            return Effect.fail(first)
+          })
+          return Effect.retry(again, policy)
+        })
+}
 
 /** Retries the retryable language-model failures (rate limits, time-outs, unavailable servers, bad responses). */
-export const languageModelFailures =
-  (options: Options) =>
-  <A, E, R>(effect: Effect.Effect<A, E | LanguageModelError, R>): Effect.Effect<A, E | LanguageModelError, R> =>
-    retrying<E | LanguageModelError>(options, (error) => isLanguageModelError(error) && isRetryable(error))(effect)
+export const languageModelFailures = (options: Options) => {
+  const retried = retrying<LanguageModelError>(options, (error) => isLanguageModelError(error) && isRetryable(error))
+  return <A, E, R>(effect: Effect.Effect<A, E | LanguageModelError, R>): Effect.Effect<A, E | LanguageModelError, R> =>
+    retried(effect as Effect.Effect<A, LanguageModelError, R>) as Effect.Effect<A, E | LanguageModelError, R>
+}
 
 const languageModelTags: ReadonlySet<string> = new Set(["RateLimited", "Timeout", "BadResponse", "Unavailable", "InvalidRequest", "Unmetered"])
 

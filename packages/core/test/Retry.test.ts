@@ -70,4 +70,27 @@ describe("Retry.retrying", () => {
       expect(calls).toBe(1)
     })
   )
+
+  // The reference: Effect.retry run from the first attempt with the same schedule, count and predicate.
+  property.prop([fc.integer({ min: 0, max: 4 }), fc.array(fc.boolean(), { maxLength: 8 })], { numRuns: 200 })(
+    "for all failure sequences, the same attempts and outcome as Effect.retry over the same schedule",
+    async (times, retryableFailures) => {
+      const run = async (retry: (effect: Effect.Effect<string, Unavailable>) => Effect.Effect<string, Unavailable>) => {
+        const attempts: Array<boolean> = []
+        const call = Effect.suspend(() => {
+          const next = retryableFailures[attempts.length]
+          attempts.push(next ?? true)
+          return next === undefined ? Effect.succeed("done") : Effect.fail(new Unavailable({ backend: "b", detail: next ? "retryable" : "final" }))
+        })
+        const exit = await Effect.runPromise(Effect.exit(retry(call)))
+        return { attempts: attempts.length, exit: exit._tag === "Success" ? exit.value : JSON.stringify(exit.cause) }
+      }
+      const options = { times, baseMillis: 0, capMillis: 0 }
+      const retryable = (error: Unavailable) => error.detail === "retryable"
+      const reference = await run((effect) =>
+        times <= 0 ? effect : Effect.retry(effect, { schedule: Retry.schedule<Unavailable>(options), times, while: retryable })
+      )
+      expect(await run(Retry.retrying(options, retryable))).toEqual(reference)
+    }
+  )
 })

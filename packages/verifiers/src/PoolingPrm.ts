@@ -158,8 +158,9 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
       )
 
     // Retried on the one shared schedule (Retry): rate limits, time-outs, unavailable servers and bad bodies.
+    const retried = Retry.retrying<LanguageModelError>(retry, isRetryable)
     const withRetries = (body: string, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, LanguageModelError> =>
-      Effect.flatMap(attempt(body), decode(trajectory)).pipe(Retry.retrying<LanguageModelError>(retry, isRetryable))
+      retried(Effect.flatMap(attempt(body), decode(trajectory)))
 
     const score = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, VerifierError | BudgetExhausted> =>
       trajectory.length === 0
