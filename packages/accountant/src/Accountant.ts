@@ -97,8 +97,8 @@ const sampleOutputsOf = (counts: ReadonlyArray<number | undefined> | undefined, 
 }
 
 // The amounts of a charge as a vector over `Resource.all`.
-const vectorOf = (charge: Charge, costModel: CostModel): Float64Array => {
-  const vector = Ledger.zeros()
+const vectorOf = (charge: Charge, costModel: CostModel): Ledger.Vector => {
+  const vector = Ledger.vector()
   const tokens = charge.inputTokens + charge.outputTokens
   if (charge.role === "policy") {
     vector[0] = charge.inputTokens
@@ -119,7 +119,7 @@ class Reserved implements Reservation {
     readonly claim: Meter.Claim,
     readonly grant: Meter.Grant,
     readonly charge: Charge,
-    readonly vector: Float64Array,
+    readonly vector: Ledger.Vector,
     readonly ledger: Ledger.Ledger,
     readonly lane: Admission.Lane | undefined
   ) {}
@@ -159,7 +159,7 @@ const watch = (region: Admission.Region): void => {
   })
 }
 
-const hold = (lane: Admission.Lane, ledger: Ledger.Ledger, amounts: Float64Array): void => {
+const hold = (lane: Admission.Lane, ledger: Ledger.Ledger, amounts: Ledger.Vector): void => {
   Ledger.add(ledger, "held", amounts)
   let held = holdings.get(lane)
   if (held === undefined) holdings.set(lane, (held = new Map()))
@@ -225,7 +225,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     reservation: Reserved,
     usage: Usage.Usage,
     sampleOutputTokens: ReadonlyArray<number | undefined> | undefined
-  ): { readonly wanted: Float64Array; readonly charged: Float64Array } | undefined => {
+  ): { readonly wanted: Ledger.Vector; readonly charged: Ledger.Vector } | undefined => {
     if (reservation.settled) return undefined
     reservation.settled = true
     Ledger.remove(ledger, "reserved", reservation.vector)
@@ -253,7 +253,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     if (measures.length > 0) Ledger.measure(ledger, measures.map((measure) => [measure.name, measure.cost(actual)] as const))
     if (lane !== undefined && !lane.region.ended) {
       // The unused worst case stays held for the round's other lanes (its own lane sees it free at once).
-      const unused = Ledger.zeros()
+      const unused = Ledger.vector()
       let any = false
       for (let index = 0; index < Ledger.size; index++) {
         const left = reservation.vector[index]! - charged[index]!
@@ -277,7 +277,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     Effect.sync(() => {
       const settled = settle(reservation as Reserved, usage, sampleOutputTokens)
       if (settled === undefined) return { charged: Resource.none, overrun: Resource.none }
-      const overrun = Ledger.zeros()
+      const overrun = Ledger.vector()
       for (let index = 0; index < Ledger.size; index++) overrun[index] = settled.wanted[index]! - settled.charged[index]!
       return { charged: Ledger.amountsOf(settled.charged), overrun: Ledger.amountsOf(overrun) }
     })

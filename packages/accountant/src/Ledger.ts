@@ -38,11 +38,24 @@ export interface Ledger {
 /** The number of resources (the length of every vector). */
 export const size = Resource.all.length
 
-/** A vector of zeros. */
+/** A column of zeros (a ledger's long-lived totals). */
 export const zeros = (): Float64Array => new Float64Array(size)
 
+/**
+ * The amounts of one call over `Resource.all` (index = position there). A plain array: one is made per call, and a
+ * small array costs far less to allocate (and collect) than a typed array.
+ */
+export type Vector = Array<number>
+
+/** A call's vector of zeros. */
+export const vector = (): Vector => {
+  const zeroes: Vector = []
+  for (let index = 0; index < size; index++) zeroes.push(0)
+  return zeroes
+}
+
 /** A vector as amounts by resource name. */
-export const amountsOf = (vector: Float64Array): Resource.Amounts => ({
+export const amountsOf = (vector: ArrayLike<number>): Resource.Amounts => ({
   inputTokens: vector[0]!,
   cachedInputTokens: vector[1]!,
   outputTokens: vector[2]!,
@@ -106,8 +119,8 @@ export const remainingOf = (ledger: Ledger, resource: Resource.Resource): number
  */
 export const violation = (
   ledger: Ledger,
-  amounts: Float64Array,
-  visible?: (ledger: Ledger) => Float64Array | undefined
+  amounts: ArrayLike<number>,
+  visible?: (ledger: Ledger) => ArrayLike<number> | undefined
 ): BudgetExhausted | undefined => {
   for (const node of ledger.checked) {
     const free = visible?.(node)
@@ -128,7 +141,7 @@ export const violation = (
 }
 
 /** Adds `amounts` to one column (`reserved` or `held`) of the whole chain. */
-export const add = (ledger: Ledger, column: "reserved" | "held", amounts: Float64Array): void => {
+export const add = (ledger: Ledger, column: "reserved" | "held", amounts: ArrayLike<number>): void => {
   for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent) {
     const target = node[column]
     for (let index = 0; index < size; index++) target[index]! += amounts[index]!
@@ -136,7 +149,7 @@ export const add = (ledger: Ledger, column: "reserved" | "held", amounts: Float6
 }
 
 /** Removes `amounts` from one column (`reserved` or `held`) of the whole chain. */
-export const remove = (ledger: Ledger, column: "reserved" | "held", amounts: Float64Array): void => {
+export const remove = (ledger: Ledger, column: "reserved" | "held", amounts: ArrayLike<number>): void => {
   for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent) {
     const target = node[column]
     for (let index = 0; index < size; index++) target[index]! -= amounts[index]!
@@ -148,8 +161,8 @@ export const remove = (ledger: Ledger, column: "reserved" | "held", amounts: Flo
  * chain allows (held amounts are not spent, so they do not stop a charge); the rest is recorded as overrun on the
  * whole chain. Returns what was charged.
  */
-export const charge = (ledger: Ledger, actual: Float64Array): Float64Array => {
-  const charged = Float64Array.from(actual)
+export const charge = (ledger: Ledger, actual: ReadonlyArray<number>): Vector => {
+  const charged = actual.slice()
   for (const node of ledger.checked)
     for (const index of node.limited) {
       const allowed = Math.max(0, node.limits[index]! - node.spent[index]! - node.reserved[index]!)
