@@ -311,22 +311,29 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     usageOf: (result: A) => Usage.Usage,
     sampleOutputs?: (result: A) => ReadonlyArray<number | undefined>
   ): Effect.Effect<A, E | BudgetExhausted, R> =>
-    Effect.uninterruptibleMask((restore) =>
-      Admission.admitThen(
-        (lane) => decide(claim, lane),
-        undo,
-        restore,
-        (decision): Effect.Effect<A, E | BudgetExhausted, R> =>
-          decision instanceof BudgetExhausted
-            ? Effect.fail(decision)
-            : // The exit handler runs uninterruptibly and settles at once (a throw in it is a defect).
-              Effect.onExit(restore(Admission.running(call(decision.grant))), (exit) => {
-                if (Exit.isSuccess(exit)) settle(decision, usageOf(exit.value), sampleOutputs?.(exit.value))
-                else abandon(decision)
-                return Effect.void
-              })
+    Effect.suspend(() => {
+      // Set once the call is granted; the exit handler (which runs uninterruptibly, whatever ends the call) settles
+      // it on success and gives it back otherwise. Interrupted before the grant, there is nothing to give back.
+      let granted: Reserved | undefined
+      return Effect.onExit(
+        Admission.admitThen(
+          (lane) => decide(claim, lane),
+          undo,
+          (decision): Effect.Effect<A, E | BudgetExhausted, R> => {
+            if (decision instanceof BudgetExhausted) return Effect.fail(decision)
+            granted = decision
+            return Admission.running(call(decision.grant))
+          }
+        ),
+        (exit) => {
+          if (granted !== undefined) {
+            if (Exit.isSuccess(exit)) settle(granted, usageOf(exit.value), sampleOutputs?.(exit.value))
+            else abandon(granted)
+          }
+          return Effect.void
+        }
       )
-    )
+    })
 
   const meter: Meter.Service = { metered }
 

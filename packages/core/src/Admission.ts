@@ -169,21 +169,21 @@ export const admit = <T>(decide: (lane: Lane | undefined) => T, undo: (decision:
   })
 
 /**
- * `admit`, then `next` with the decision, for meters: outside a round (or inside a running call) the decision is
- * taken and `next` called in the same step, with no effect in between; in a lane it waits its turn as `admit` does,
- * interruptibly through `restore` (the meter runs this uninterruptibly, so the reservation cannot be lost between
- * the decision and `next`).
+ * `admit`, then `next` with the decision, for meters. Outside a round (or inside a running call) the decision is
+ * taken and `next` called in the same step, with no effect in between. In a lane it waits its turn as `admit` does
+ * (interruptibly), and `next` is called uninterruptibly once the decision arrives, so a meter that records the
+ * decision in `next` (and releases it in an exit handler around this effect) cannot lose it; the effect `next`
+ * returns runs interruptibly.
  */
 export const admitThen = <T, A, E, R>(
   decide: (lane: Lane | undefined) => T,
   undo: (decision: T) => void,
-  restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
   next: (decision: T) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => {
     const lane = fiber.getRef(CurrentLane)
     if (lane === undefined || lane.region.ended || fiber.getRef(InsideCall)) return next(decide(lane))
-    return Effect.flatMap(restore(admit(decide, undo)), next)
+    return Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(admit(decide, undo)), (decision) => restore(next(decision))))
   })
 
 /**
