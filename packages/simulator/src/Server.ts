@@ -62,6 +62,12 @@ export interface Options {
    * vLLM does with `--enable-prompt-tokens-details`. Default: off (`prompt_tokens_details: null`).
    */
   readonly prefixCache?: PrefixCache.Options
+  /**
+   * A fixed delay in milliseconds before each POST endpoint (chat, completions, pooling) answers, as a model
+   * server's per-call latency: requests in flight wait at once, so concurrent calls overlap as on a real server.
+   * Use to measure a client's wall time against its critical path over HTTP. Default 0 (no delay).
+   */
+  readonly latencyMillis?: number
 }
 
 /** Where a running server listens. */
@@ -580,6 +586,8 @@ const validateOptions = (options: Options): InvalidOptions | undefined => {
     return bad("port", `must be an integer in [0, 65535], got ${options.port}`)
   if (options.maxBodyBytes !== undefined && !(Number.isInteger(options.maxBodyBytes) && options.maxBodyBytes > 0))
     return bad("maxBodyBytes", `must be a positive integer, got ${options.maxBodyBytes}`)
+  if (options.latencyMillis !== undefined && !(Number.isFinite(options.latencyMillis) && options.latencyMillis >= 0))
+    return bad("latencyMillis", `must be a finite number ≥ 0, got ${options.latencyMillis}`)
   if (options.prefixCache !== undefined) {
     const problem = PrefixCache.validate(options.prefixCache)
     if (problem !== undefined) return bad(`prefixCache.${problem.field}`, problem.detail)
@@ -607,6 +615,7 @@ const handler = (world: World, options: Options) => {
   let requests = 0
   const cache = options.prefixCache === undefined ? undefined : PrefixCache.make(options.prefixCache)
   const limit = options.maxBodyBytes ?? 8 * 1024 * 1024
+  const latency = options.latencyMillis ?? 0
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? "/").split("?")[0] ?? "/"
     try {
@@ -638,6 +647,7 @@ const handler = (world: World, options: Options) => {
         return
       }
       if (fault === "slow") await delay(faults.slowMillis ?? 2000)
+      if (latency > 0) await delay(latency)
       let body: Body
       try {
         const parsed: unknown = JSON.parse(text)
