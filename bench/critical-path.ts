@@ -11,7 +11,9 @@
  * begins, so a round is one maximal run of consecutive `node-expand` events or of consecutive `step-score` events
  * in the event stream (other events ignored). The bound is `rounds × L`: no scheduler can finish sooner, and one
  * that runs every call of a round at once with zero overhead finishes exactly then. Each strategy runs with
- * `concurrency` at least its widest round, so its own options never split a round. The count is checked against
+ * `concurrency` at least its widest round, so its own options never split a round. A call's latency counts from
+ * the moment it starts, with the simulator's own computing inside it (a call takes `L`, or its computing when that
+ * is longer, as on a real server), so what passes the bound is the client's work, the HTTP hop and waiting. The count is checked against
  * the calls themselves: the longest chain of calls each starting after the previous ended (`chain`) equals the
  * round count whenever no call waited on anything but its round's predecessors; a larger chain means calls that
  * could have overlapped ran one after another.
@@ -20,8 +22,8 @@
  * filtering with 16 particles, A* with its defaults) and each problem, the same seeded search runs
  * - in process: the simulator's policy with `L` per request (`World` latency, on Effect's `Clock`, so real wall
  *   time here) and its PRM with `L` per score;
- * - over HTTP: `stepwise serve-sim --latency-ms L` in a child process (the world without latency; the server waits
- *   `L` before each answer), reached through the `vllm` backend of `@stepwise/models` (chat completions with `n`
+ * - over HTTP: `stepwise serve-sim --latency-ms L` in a child process (the world without latency; the server
+ *   answers `L` after each request arrived), reached through the `vllm` backend of `@stepwise/models` (chat completions with `n`
  *   and `continue_final_message`) and the `pooling-prm` verifier (`/pooling`), with their registry defaults;
  * - over HTTP through the `tgi` backend (`/v1/completions` with the chat template rendered client-side, one
  *   request per sample) and the same verifier.
@@ -33,7 +35,11 @@
  * body to the same server on a kept-alive connection; the difference is what the client adds per call, and the bare
  * fetch minus the in-process call is the HTTP hop plus the server's own work.
  *
- * Run: npx tsx bench/critical-path.ts [--problems 6] [--latency 25] [--calls 200] [--paths in-process,vllm,tgi]
+ * The paths `vllm-global-fetch` and `tgi-global-fetch` are the same backends over the global `fetch` (undici) instead
+ * of core's `PooledFetch`: the transport they had before, side by side.
+ *
+ * Run: npx tsx bench/critical-path.ts [--problems 6] [--latency 25] [--calls 200]
+ *        [--paths in-process,vllm,tgi,vllm-global-fetch,tgi-global-fetch]
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
@@ -45,7 +51,7 @@ import { Duration, Effect, Exit, Scope } from "effect"
 import { Accountant } from "@stepwise/accountant"
 import { LanguageModel, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
 import type { Problem } from "@stepwise/core"
-import { Backend, Backends } from "@stepwise/models"
+import { Backend, Backends, ChatTemplate, HuggingFace } from "@stepwise/models"
 import { Expansion, Strategies } from "@stepwise/search"
 import { Presets, Server, World } from "@stepwise/simulator"
 import { PoolingPrm } from "@stepwise/verifiers"
@@ -57,7 +63,7 @@ const argument = (name: string, fallback: string): string => {
 const problemCount = Number(argument("problems", "6"))
 const latency = Number(argument("latency", "25"))
 const callCount = Number(argument("calls", "200"))
-const paths = argument("paths", "in-process,vllm,tgi").split(",")
+const paths = argument("paths", "in-process,vllm,tgi,vllm-global-fetch,tgi-global-fetch").split(",")
 
 const strategies: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
   ["best-of-16", "best-of-n", { n: 16, concurrency: 16 }],
@@ -106,17 +112,32 @@ interface Pair {
 
 const scope = Effect.runSync(Scope.make())
 
-const served = (kind: "vllm" | "tgi", url: string): Promise<Pair> =>
+/** The HTTP paths: a server kind through the backend registry with its defaults, or `…-global-fetch`: the same over the global fetch. */
+const servedPaths = ["vllm", "tgi", "vllm-global-fetch", "tgi-global-fetch"]
+
+const served = (path: string, url: string): Promise<Pair> =>
   Effect.runPromise(
     Effect.gen(function* () {
+      const kind = path.startsWith("tgi") ? "tgi" : "vllm"
+      const globalFetch = path.endsWith("-global-fetch")
       const made = yield* Registry.make(
         Backends.registry,
         kind,
         { url, model: World.modelName, ...(kind === "tgi" ? { chatTemplate: chatTemplateFile } : {}) },
         Backend.processContext()
       )
-      const processRewardModel = yield* PoolingPrm.make({ url, model: World.modelName })
-      return { languageModel: made.languageModel, processRewardModel }
+      const languageModel = globalFetch
+        ? yield* HuggingFace.make({
+            endpointUrl: url,
+            model: World.modelName,
+            kind,
+            name: kind,
+            fetch: globalThis.fetch,
+            ...(kind === "tgi" ? { template: yield* ChatTemplate.fromPath(chatTemplateFile) } : {})
+          })
+        : made.languageModel
+      const processRewardModel = yield* PoolingPrm.make({ url, model: World.modelName, ...(globalFetch ? { fetch: globalThis.fetch } : {}) })
+      return { languageModel, processRewardModel }
     }).pipe(Scope.provide(scope))
   )
 
@@ -124,10 +145,16 @@ const inProcess = (latencyMillis: number): Pair => {
   const world = World.make(Presets.calibrated, { seed: 0, latency: { timeToFirstTokenMillis: latencyMillis, millisPerOutputToken: 0 } })
   return {
     languageModel: world.languageModel,
-    // The world's PRM (metered by its own make), then the latency.
+    // The world's PRM (metered by its own make), answering `latencyMillis` after the call began, as the policy does.
     processRewardModel: ProcessRewardModel.wrap({
       info: { name: "simulator-prm" },
-      score: (problem, trajectory) => Effect.tap(world.processRewardModel.score(problem, trajectory), () => Effect.sleep(Duration.millis(latencyMillis)))
+      score: (problem, trajectory) =>
+        Effect.suspend(() => {
+          const started = performance.now()
+          return Effect.tap(world.processRewardModel.score(problem, trajectory), () =>
+            Effect.sleep(Duration.millis(Math.max(0, latencyMillis - (performance.now() - started))))
+          )
+        })
     })
   }
 }
@@ -206,8 +233,8 @@ const [slowUrl, quickUrl] = await Promise.all([serveSim(latency), serveSim(0)])
 const pairs: Array<readonly [string, Pair]> = []
 for (const path of paths) {
   if (path === "in-process") pairs.push([path, inProcess(latency)])
-  else if (path === "vllm" || path === "tgi") pairs.push([path, await served(path, slowUrl)])
-  else throw new Error(`unknown path ${path}: in-process, vllm or tgi`)
+  else if (servedPaths.includes(path)) pairs.push([path, await served(path, slowUrl)])
+  else throw new Error(`unknown path ${path}: in-process or one of ${servedPaths.join(", ")}`)
 }
 
 console.log(`wall / critical-path bound, ${latency} ms per model or verifier call, ${measured.length} problems (calibrated world, problem seed 5)`)
@@ -231,6 +258,8 @@ for (const [label, kind, options] of strategies) {
     }
     rounds += results[0]!.rounds
     results.forEach((result, index) => {
+      // tgi draws its n samples as n seeded requests: other samples, its own tree.
+      if (pairs[index]![0].startsWith("tgi")) return
       if (result.rounds !== results[0]!.rounds || result.answer !== results[0]!.answer)
         mismatches.push(`${problem.id} ${pairs[index]![0]}: ${result.rounds} rounds, answer ${result.answer}`)
     })
@@ -244,7 +273,7 @@ for (const [label, kind, options] of strategies) {
 // Own overhead per call at 0 ms latency.
 
 const quickPairs: Array<readonly [string, Pair]> = [["in-process", inProcess(0)]]
-for (const path of paths) if (path === "vllm" || path === "tgi") quickPairs.push([path, await served(path, quickUrl)])
+for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl)])
 const problem = measured[0]!
 const rollout = await Effect.runPromise(
   world.languageModel.generate(Expansion.rolloutRequest(problem, (await import("@stepwise/core")).Trajectory.empty, { n: 1, seed: 1, temperature: 0.8, maxTokens: 1024 }))

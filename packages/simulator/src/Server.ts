@@ -63,9 +63,11 @@ export interface Options {
    */
   readonly prefixCache?: PrefixCache.Options
   /**
-   * A fixed delay in milliseconds before each POST endpoint (chat, completions, pooling) answers, as a model
-   * server's per-call latency: requests in flight wait at once, so concurrent calls overlap as on a real server.
-   * Use to measure a client's wall time against its critical path over HTTP. Default 0 (no delay).
+   * A model server's per-call latency in milliseconds: each answer of a POST endpoint (chat, completions, pooling)
+   * is sent this long after its request arrived, or when its work is done if that takes longer (the server's own
+   * work counts within the latency, as a real server's does; a streamed answer comes at once). Requests in flight
+   * wait at once, so concurrent calls overlap as on a real server. Injected faults are not delayed. Use to measure a
+   * client's wall time against its critical path over HTTP. Default 0 (no delay).
    */
   readonly latencyMillis?: number
 }
@@ -617,6 +619,7 @@ const handler = (world: World, options: Options) => {
   const limit = options.maxBodyBytes ?? 8 * 1024 * 1024
   const latency = options.latencyMillis ?? 0
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const arrived = performance.now()
     const path = (request.url ?? "/").split("?")[0] ?? "/"
     try {
       if (request.method === "GET" && path === "/v1/models") return models(response)
@@ -647,7 +650,6 @@ const handler = (world: World, options: Options) => {
         return
       }
       if (fault === "slow") await delay(faults.slowMillis ?? 2000)
-      if (latency > 0) await delay(latency)
       let body: Body
       try {
         const parsed: unknown = JSON.parse(text)
@@ -666,6 +668,14 @@ const handler = (world: World, options: Options) => {
         response.socket?.destroy()
         return
       }
+      if (latency > 0) {
+        const capture = new Capture()
+        await route(world, path, body, capture.response, cache)
+        const left = latency - (performance.now() - arrived)
+        if (left > 0) await delay(left)
+        capture.replay(response)
+        return
+      }
       await route(world, path, body, response, cache)
     } catch (error) {
       const problem = error instanceof HttpProblem ? error : new HttpProblem(500, String(error), undefined, "InternalServerError")
@@ -682,12 +692,18 @@ const route = (world: World, path: string, body: Body, response: ServerResponse,
       ? completionsEndpoint(world, body, response, cache)
       : pooling(world, body, response)
 
-/** Collects what a route writes, to serve it cut in half (the truncated fault). */
+/** Collects what a route writes, to serve it later: cut in half (the truncated fault), or after the latency. */
 class Capture {
+  status = 200
+  headers: Record<string, string> = {}
   body = ""
   readonly response = {
     headersSent: false,
-    writeHead: () => this.response,
+    writeHead: (status: number, headers?: Record<string, string>) => {
+      this.status = status
+      this.headers = { ...headers }
+      return this.response
+    },
     write: (chunk: string) => {
       this.body += chunk
       return true
@@ -696,6 +712,12 @@ class Capture {
       if (chunk !== undefined) this.body += chunk
     }
   } as unknown as ServerResponse
+
+  /** Sends what was collected, whole. */
+  replay(response: ServerResponse): void {
+    response.writeHead(this.status, this.headers)
+    response.end(this.body)
+  }
 }
 
 /**
