@@ -31,15 +31,15 @@
  * run one after another per problem, so load on a shared machine touches all alike.
  *
  * **Own overhead per call.** Against a second server answering at once (`--latency-ms 0`): the median time of one
- * sequential call through the backend (and through the pooling verifier) next to a bare `fetch` of the same JSON
- * body to the same server on a kept-alive connection; the difference is what the client adds per call, and the bare
+ * sequential call through the backend (and through the pooling verifier) next to a bare `PooledFetch.fetch` of the
+ * same JSON body to the same server on a kept-alive connection; the difference is what the client adds per call, and the bare
  * fetch minus the in-process call is the HTTP hop plus the server's own work.
  *
- * The paths `vllm-global-fetch` and `tgi-global-fetch` are the same backends over the global `fetch` (undici) instead
- * of core's `PooledFetch`: the transport they had before, side by side.
+ * The paths `vllm-before` and `tgi-before` are the same backends as they were before core's `PooledFetch` and the
+ * per-kind request limit: over the global `fetch` (undici), at most 8 requests in flight; side by side.
  *
  * Run: npx tsx bench/critical-path.ts [--problems 6] [--latency 25] [--calls 200]
- *        [--paths in-process,vllm,tgi,vllm-global-fetch,tgi-global-fetch]
+ *        [--paths in-process,vllm,tgi,vllm-before,tgi-before]
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
@@ -49,7 +49,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Duration, Effect, Exit, Scope } from "effect"
 import { Accountant } from "@stepwise/accountant"
-import { LanguageModel, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
+import { LanguageModel, PooledFetch, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
 import type { Problem } from "@stepwise/core"
 import { Backend, Backends, ChatTemplate, HuggingFace } from "@stepwise/models"
 import { Expansion, Strategies } from "@stepwise/search"
@@ -63,7 +63,7 @@ const argument = (name: string, fallback: string): string => {
 const problemCount = Number(argument("problems", "6"))
 const latency = Number(argument("latency", "25"))
 const callCount = Number(argument("calls", "200"))
-const paths = argument("paths", "in-process,vllm,tgi,vllm-global-fetch,tgi-global-fetch").split(",")
+const paths = argument("paths", "in-process,vllm,tgi,vllm-before,tgi-before").split(",")
 
 const strategies: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
   ["best-of-16", "best-of-n", { n: 16, concurrency: 16 }],
@@ -112,14 +112,14 @@ interface Pair {
 
 const scope = Effect.runSync(Scope.make())
 
-/** The HTTP paths: a server kind through the backend registry with its defaults, or `…-global-fetch`: the same over the global fetch. */
-const servedPaths = ["vllm", "tgi", "vllm-global-fetch", "tgi-global-fetch"]
+/** The HTTP paths: a server kind through the backend registry with its defaults, or `…-before`: as the backend was before (global fetch, 8 requests in flight). */
+const servedPaths = ["vllm", "tgi", "vllm-before", "tgi-before"]
 
 const served = (path: string, url: string): Promise<Pair> =>
   Effect.runPromise(
     Effect.gen(function* () {
       const kind = path.startsWith("tgi") ? "tgi" : "vllm"
-      const globalFetch = path.endsWith("-global-fetch")
+      const globalFetch = path.endsWith("-before")
       const made = yield* Registry.make(
         Backends.registry,
         kind,
@@ -133,6 +133,7 @@ const served = (path: string, url: string): Promise<Pair> =>
             kind,
             name: kind,
             fetch: globalThis.fetch,
+            concurrency: 8,
             ...(kind === "tgi" ? { template: yield* ChatTemplate.fromPath(chatTemplateFile) } : {})
           })
         : made.languageModel
@@ -302,7 +303,7 @@ const poolingBody = JSON.stringify({
   ]
 })
 const bare = async (path: string, body: string) => {
-  const response = await fetch(`${quickUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body })
+  const response = await PooledFetch.fetch(`${quickUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body })
   await response.text()
 }
 const timings = new Map<string, Array<number>>()

@@ -65,7 +65,7 @@ export interface Options {
   /** A chat template already read (e.g. by `ChatTemplate.fromPath` from a model folder), for `completions`. */
   readonly template?: ChatTemplate.ChatTemplate
   readonly sampling?: Sampling
-  /** Most HTTP requests in flight at once for this backend (default 8). */
+  /** Most HTTP requests in flight at once for this backend (default: the server kind's, `ServerKind.facts`). */
   readonly concurrency?: number
   /** Counts tokens when a server reports no usage (the counts are then marked estimated). */
   readonly tokenizer?: Tokenizer.Tokenizer
@@ -357,7 +357,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
           ? Redacted.value(options.accessToken)
           : options.accessToken
     const scrub = (text: string) => (token === undefined || token.length === 0 ? text : text.split(token).join("[redacted]"))
-    const semaphore = yield* Semaphore.make(options.concurrency ?? 8)
+    const semaphore = yield* Semaphore.make(options.concurrency ?? defaults.concurrency)
     // A self-hosted server is called over kept-alive pooled connections (see `PooledFetch`); Providers through the
     // global fetch.
     const baseFetch = options.fetch ?? (options.endpointUrl === undefined ? globalThis.fetch : PooledFetch.fetch)
