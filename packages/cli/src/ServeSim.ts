@@ -28,20 +28,38 @@ export const command = Command.make(
       maximum: 100,
       fallback: 0
     }),
-    faultSeed: IntegerFlag.withDefault("fault-seed", { command: "serve-sim", description: "Seed of the fault draws", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 })
+    faultSeed: IntegerFlag.withDefault("fault-seed", { command: "serve-sim", description: "Seed of the fault draws", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 }),
+    latencyMs: IntegerFlag.withDefault("latency-ms", {
+      command: "serve-sim",
+      description: "Milliseconds each POST request waits before it is answered, as a model server's per-call latency (default 0)",
+      minimum: 0,
+      maximum: 600_000,
+      fallback: 0
+    })
   },
   (flags) =>
     Effect.gen(function* () {
-      const [port, seed, faultPercent, faultSeed] = [yield* flags.port, yield* flags.seed, yield* flags.faultPercent, yield* flags.faultSeed]
+      const [port, seed, faultPercent, faultSeed, latencyMs] = [
+        yield* flags.port,
+        yield* flags.seed,
+        yield* flags.faultPercent,
+        yield* flags.faultSeed,
+        yield* flags.latencyMs
+      ]
       const preset = Presets.all[flags.preset]
       if (preset === undefined)
         return yield* Effect.fail(
           new InvalidOptions({ subject: "serve-sim", field: "preset", detail: `must be one of ${Object.keys(Presets.all).join(", ")}, got "${flags.preset}"` })
         )
       const world = yield* World.makeEffect(preset, { seed })
-      const address = yield* Server.serve(world, faultPercent === 0 ? { port } : { port, faults: faultsOf(faultPercent, faultSeed) })
+      const address = yield* Server.serve(world, {
+        port,
+        ...(faultPercent === 0 ? {} : { faults: faultsOf(faultPercent, faultSeed) }),
+        ...(latencyMs === 0 ? {} : { latencyMillis: latencyMs })
+      })
       const faulty = faultPercent === 0 ? "" : `, ${faultPercent}% faults`
-      yield* Console.log(`serving ${World.modelName} (${flags.preset}, seed ${seed}${faulty}) at ${address.url}/v1 — Ctrl-C to stop`)
+      const slow = latencyMs === 0 ? "" : `, ${latencyMs} ms per call`
+      yield* Console.log(`serving ${World.modelName} (${flags.preset}, seed ${seed}${faulty}${slow}) at ${address.url}/v1 — Ctrl-C to stop`)
       return yield* Effect.never
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Serve the simulator as an OpenAI-compatible server on 127.0.0.1"))

@@ -88,6 +88,7 @@ describe("numeric flags of every command", () => {
       "serve --verifier-max-tokens",
       "serve-sim --fault-percent",
       "serve-sim --fault-seed",
+      "serve-sim --latency-ms",
       "serve-sim --port",
       "serve-sim --seed",
       "solve --budget",

@@ -29,11 +29,12 @@ const shared = {
   maxTokens: Backend.maxTokensOption.optional(),
   continuation: z.enum(["continue-final-message", "prefill", "completions"]).optional().describe("How a partial answer is continued (default: the server kind's)."),
   sampling: z.enum(["n", "parallel"]).optional().describe("One request with n, or n parallel requests (default: the server kind's)."),
-  concurrency: z.number().int().min(1).default(8).describe("Most HTTP requests in flight at once."),
   timeoutMillis: z.number().positive().default(120_000).describe("Time limit per attempt."),
   retry: Backend.retryOption.optional(),
   name: z.string().min(1).optional().describe("The backend's name in errors, traces and meters (default: the kind).")
 }
+
+const concurrencyOption = (fallback: number) => z.number().int().min(1).default(fallback).describe("Most HTTP requests in flight at once.")
 
 /** The options of a server kind (its usual URL and key variable as defaults when it has them). */
 export const serverOptions = (kind: Exclude<ServerKinds.ServerKind, "provider">) => {
@@ -43,6 +44,7 @@ export const serverOptions = (kind: Exclude<ServerKinds.ServerKind, "provider">)
     .object({
       url: facts.url === undefined ? url : url.default(facts.url),
       apiKeyEnv: facts.apiKeyEnv === undefined ? Backend.apiKeyEnvOption.optional() : Backend.apiKeyEnvOption.default(facts.apiKeyEnv),
+      concurrency: concurrencyOption(facts.concurrency),
       ...shared
     })
     .strict()
@@ -53,6 +55,7 @@ export const providerOptions = z
   .object({
     provider: z.string().min(1).default("auto").describe('The Inference Provider ("auto": the router picks one).'),
     apiKeyEnv: Backend.apiKeyEnvOption.default(ServerKinds.facts.provider.apiKeyEnv ?? "HF_TOKEN"),
+    concurrency: concurrencyOption(ServerKinds.facts.provider.concurrency),
     ...shared
   })
   .strict()

@@ -31,7 +31,7 @@
  */
 import type * as Inference from "@huggingface/inference"
 import type { LanguageModelError, Logprob, Message, Step } from "@stepwise/core"
-import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, Retry, Timeout, Unavailable, Usage } from "@stepwise/core"
+import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, PooledFetch, Retry, Timeout, Unavailable, Usage } from "@stepwise/core"
 import { Clock, Effect, Layer, Redacted, Schema, Semaphore } from "effect"
 import * as ChatTemplate from "./ChatTemplate.js"
 import * as ServerKinds from "./ServerKind.js"
@@ -65,7 +65,7 @@ export interface Options {
   /** A chat template already read (e.g. by `ChatTemplate.fromPath` from a model folder), for `completions`. */
   readonly template?: ChatTemplate.ChatTemplate
   readonly sampling?: Sampling
-  /** Most HTTP requests in flight at once for this backend (default 8). */
+  /** Most HTTP requests in flight at once for this backend (default: the server kind's, `ServerKind.facts`). */
   readonly concurrency?: number
   /** Counts tokens when a server reports no usage (the counts are then marked estimated). */
   readonly tokenizer?: Tokenizer.Tokenizer
@@ -78,7 +78,10 @@ export interface Options {
   readonly contextSize?: number
   /** Output-token limits per role (e.g. the verifier's chains on a small model). */
   readonly maxTokens?: LanguageModel.RoleLimits
-  /** A fetch to use instead of the global one (a proxy, a test double). */
+  /**
+   * A fetch to use instead of the default: core's `PooledFetch` (kept-alive pooled connections) against a
+   * self-hosted server, the global fetch for Inference Providers. A proxy, a test double.
+   */
   readonly fetch?: typeof fetch
 }
 
@@ -354,8 +357,10 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
           ? Redacted.value(options.accessToken)
           : options.accessToken
     const scrub = (text: string) => (token === undefined || token.length === 0 ? text : text.split(token).join("[redacted]"))
-    const semaphore = yield* Semaphore.make(options.concurrency ?? 8)
-    const baseFetch = options.fetch ?? globalThis.fetch
+    const semaphore = yield* Semaphore.make(options.concurrency ?? defaults.concurrency)
+    // A self-hosted server is called over kept-alive pooled connections (see `PooledFetch`); Providers through the
+    // global fetch.
+    const baseFetch = options.fetch ?? (options.endpointUrl === undefined ? globalThis.fetch : PooledFetch.fetch)
 
     const failureOf = (error: unknown, exchange: Exchange, signal: AbortSignal, now: number): LanguageModelError => {
       if (error instanceof InferenceClientProviderApiError) {

@@ -37,6 +37,12 @@ export interface Facts {
   readonly completions: boolean
   /** What its `/v1/completions` returns as logprobs. */
   readonly completionLogprobs: CompletionLogprobs
+  /**
+   * How many HTTP requests a backend keeps in flight by default: a server that batches requests itself (vLLM,
+   * SGLang, TGI) gets every independent call of a search's round at once; others, and hosted APIs with rate limits,
+   * a few.
+   */
+  readonly concurrency: number
   /** Its usual base URL, when it has one (a hosted API). */
   readonly url?: string
   /** The environment variable its API key usually lives in. */
@@ -53,7 +59,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     n: true,
     chatLogprobs: true,
     completions: true,
-    completionLogprobs: "legacy"
+    completionLogprobs: "legacy",
+    concurrency: 64
   },
   sglang: {
     description: "SGLang's OpenAI-compatible server: n, logprobs, continue_final_message.",
@@ -63,7 +70,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     n: true,
     chatLogprobs: true,
     completions: true,
-    completionLogprobs: "legacy"
+    completionLogprobs: "legacy",
+    concurrency: 64
   },
   tgi: {
     description: "Hugging Face Text Generation Inference (Messages API): one choice per request; steps continued through /v1/completions with the chat template.",
@@ -73,7 +81,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     n: false,
     chatLogprobs: true,
     completions: true,
-    completionLogprobs: "none"
+    completionLogprobs: "none",
+    concurrency: 64
   },
   "llama.cpp": {
     description: "llama.cpp's llama-server: one choice per request; a final assistant message is continued (prefill).",
@@ -83,7 +92,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     n: false,
     chatLogprobs: true,
     completions: true,
-    completionLogprobs: "chat-style"
+    completionLogprobs: "chat-style",
+    concurrency: 8
   },
   ollama: {
     description: "Ollama's OpenAI-compatible API: one choice per request, no logprobs; a final assistant message is continued (prefill).",
@@ -93,7 +103,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     n: false,
     chatLogprobs: false,
     completions: true,
-    completionLogprobs: "none"
+    completionLogprobs: "none",
+    concurrency: 8
   },
   openai: {
     description: "The OpenAI API: chat completions with n and logprobs; a final assistant message is sent as a prefill.",
@@ -104,6 +115,7 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     chatLogprobs: true,
     completions: false,
     completionLogprobs: "none",
+    concurrency: 8,
     url: "https://api.openai.com/v1",
     apiKeyEnv: "OPENAI_API_KEY"
   },
@@ -115,7 +127,8 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     n: true,
     chatLogprobs: true,
     completions: true,
-    completionLogprobs: "legacy"
+    completionLogprobs: "legacy",
+    concurrency: 8
   },
   provider: {
     description: "Hugging Face Inference Providers (router): chat completions; token from HF_TOKEN.",
@@ -126,6 +139,7 @@ export const facts: Readonly<Record<ServerKind, Facts>> = {
     chatLogprobs: true,
     completions: false,
     completionLogprobs: "none",
+    concurrency: 8,
     apiKeyEnv: "HF_TOKEN"
   }
 }

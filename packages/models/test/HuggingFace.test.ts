@@ -10,8 +10,8 @@ import { itEffect } from "@stepwise/testing"
 import { Effect, Fiber, Redacted } from "effect"
 import type { Scope } from "effect"
 import { fc, test } from "@fast-check/vitest"
-import { afterAll, beforeAll, describe, expect } from "vitest"
-import { HuggingFace, TinyLlama, Tokenizer } from "../src/index.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { HuggingFace, ServerKind, TinyLlama, Tokenizer } from "../src/index.js"
 
 const world = World.make(Presets.calibrated, { seed: 7 })
 const [problem] = World.problems(world, { count: 1, seed: 1 })
@@ -324,6 +324,58 @@ describe("HuggingFace backend: servers without usage, providers", () => {
       expect(template.field).toBe("chatTemplate")
     })
   )
+})
+
+describe("HuggingFace backend: connections", () => {
+  itEffect("a self-hosted server is called over kept-alive connections: one for sequential calls, no more than in flight", () =>
+    Effect.gen(function* () {
+      let connections = 0
+      let requests = 0
+      const counting = createServer((request, response) => {
+        request.resume()
+        request.on("end", () => {
+          requests++
+          response.writeHead(200, { "content-type": "application/json" })
+          response.end(
+            JSON.stringify({
+              object: "chat.completion",
+              choices: [{ index: 0, message: { role: "assistant", content: "Step 1: 2 + 2 = 4" }, finish_reason: "stop", stop_reason: "\n\n" }],
+              usage: { prompt_tokens: 10, completion_tokens: 8, total_tokens: 18 }
+            })
+          )
+        })
+      })
+      counting.on("connection", () => connections++)
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => counting.listen(0, "127.0.0.1", resolve))),
+        () =>
+          Effect.promise(
+            () =>
+              new Promise<void>((resolve) => {
+                counting.closeAllConnections()
+                counting.close(() => resolve())
+              })
+          )
+      )
+      const model = yield* HuggingFace.make({
+        endpointUrl: `http://127.0.0.1:${(counting.address() as AddressInfo).port}`,
+        model: "m",
+        kind: "openai-compatible",
+        retry: fastRetry
+      })
+      for (let index = 0; index < 10; index++) yield* model.generate(step())
+      expect(connections).toBe(1)
+      for (let round = 0; round < 3; round++) yield* Effect.forEach(Array.from({ length: 6 }), () => model.generate(step()), { concurrency: "unbounded" })
+      expect(connections).toBeLessThanOrEqual(6)
+      expect(requests).toBe(28)
+    }).pipe(Effect.scoped)
+  )
+
+  it("sends every independent call of a round at once to servers that batch (vLLM, SGLang, TGI), a few to others", () => {
+    expect(ServerKind.facts.vllm.concurrency).toBeGreaterThanOrEqual(64)
+    expect(ServerKind.facts.tgi.concurrency).toBeGreaterThanOrEqual(64)
+    expect(ServerKind.facts.openai.concurrency).toBe(8)
+  })
 })
 
 describe("HuggingFace.apportion", () => {

@@ -1,4 +1,4 @@
-import { Duration, Effect, Semaphore } from "effect"
+import { Clock, Duration, Effect, Semaphore } from "effect"
 import { InvalidOptions } from "@stepwise/core"
 import type { LanguageModel } from "@stepwise/core"
 
@@ -40,8 +40,9 @@ export const validate = (options: Options): InvalidOptions | undefined => {
 }
 
 /**
- * Wraps a pure generation into an effect that takes the modelled time (and waits for a slot when capped).
- * Without options the effect is immediate.
+ * Wraps a pure generation into an effect that takes the modelled time from its start (and waits for a slot when
+ * capped): the generation's own computing counts within that time, as a real server's does, so a request takes
+ * the modelled time or its computing, whichever is longer. Without options the effect is immediate.
  */
 export const wrap = (
   options: Options | undefined
@@ -49,8 +50,12 @@ export const wrap = (
   if (options === undefined) return (compute) => Effect.sync(compute)
   const semaphore = options.concurrency === undefined ? undefined : Semaphore.makeUnsafe(options.concurrency)
   return (compute) => {
-    const timed = Effect.flatMap(Effect.sync(compute), (completions) =>
-      Effect.as(Effect.sleep(Duration.millis(millisFor(options, completions))), completions)
+    const timed = Effect.flatMap(Clock.currentTimeMillis, (started) =>
+      Effect.flatMap(Effect.sync(compute), (completions) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.as(Effect.sleep(Duration.millis(Math.max(0, started + millisFor(options, completions) - now))), completions)
+        )
+      )
     )
     return semaphore === undefined ? timed : Semaphore.withPermits(semaphore, 1)(timed)
   }

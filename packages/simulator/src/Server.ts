@@ -62,6 +62,14 @@ export interface Options {
    * vLLM does with `--enable-prompt-tokens-details`. Default: off (`prompt_tokens_details: null`).
    */
   readonly prefixCache?: PrefixCache.Options
+  /**
+   * A model server's per-call latency in milliseconds: each answer of a POST endpoint (chat, completions, pooling)
+   * is sent this long after its request arrived, or when its work is done if that takes longer (the server's own
+   * work counts within the latency, as a real server's does; a streamed answer comes at once). Requests in flight
+   * wait at once, so concurrent calls overlap as on a real server. Injected faults are not delayed. Use to measure a
+   * client's wall time against its critical path over HTTP. Default 0 (no delay).
+   */
+  readonly latencyMillis?: number
 }
 
 /** Where a running server listens. */
@@ -580,6 +588,8 @@ const validateOptions = (options: Options): InvalidOptions | undefined => {
     return bad("port", `must be an integer in [0, 65535], got ${options.port}`)
   if (options.maxBodyBytes !== undefined && !(Number.isInteger(options.maxBodyBytes) && options.maxBodyBytes > 0))
     return bad("maxBodyBytes", `must be a positive integer, got ${options.maxBodyBytes}`)
+  if (options.latencyMillis !== undefined && !(Number.isFinite(options.latencyMillis) && options.latencyMillis >= 0))
+    return bad("latencyMillis", `must be a finite number ≥ 0, got ${options.latencyMillis}`)
   if (options.prefixCache !== undefined) {
     const problem = PrefixCache.validate(options.prefixCache)
     if (problem !== undefined) return bad(`prefixCache.${problem.field}`, problem.detail)
@@ -607,7 +617,9 @@ const handler = (world: World, options: Options) => {
   let requests = 0
   const cache = options.prefixCache === undefined ? undefined : PrefixCache.make(options.prefixCache)
   const limit = options.maxBodyBytes ?? 8 * 1024 * 1024
+  const latency = options.latencyMillis ?? 0
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const arrived = performance.now()
     const path = (request.url ?? "/").split("?")[0] ?? "/"
     try {
       if (request.method === "GET" && path === "/v1/models") return models(response)
@@ -656,6 +668,14 @@ const handler = (world: World, options: Options) => {
         response.socket?.destroy()
         return
       }
+      if (latency > 0) {
+        const capture = new Capture()
+        await route(world, path, body, capture.response, cache)
+        const left = latency - (performance.now() - arrived)
+        if (left > 0) await delay(left)
+        capture.replay(response)
+        return
+      }
       await route(world, path, body, response, cache)
     } catch (error) {
       const problem = error instanceof HttpProblem ? error : new HttpProblem(500, String(error), undefined, "InternalServerError")
@@ -672,12 +692,18 @@ const route = (world: World, path: string, body: Body, response: ServerResponse,
       ? completionsEndpoint(world, body, response, cache)
       : pooling(world, body, response)
 
-/** Collects what a route writes, to serve it cut in half (the truncated fault). */
+/** Collects what a route writes, to serve it later: cut in half (the truncated fault), or after the latency. */
 class Capture {
+  status = 200
+  headers: Record<string, string> = {}
   body = ""
   readonly response = {
     headersSent: false,
-    writeHead: () => this.response,
+    writeHead: (status: number, headers?: Record<string, string>) => {
+      this.status = status
+      this.headers = { ...headers }
+      return this.response
+    },
     write: (chunk: string) => {
       this.body += chunk
       return true
@@ -686,6 +712,12 @@ class Capture {
       if (chunk !== undefined) this.body += chunk
     }
   } as unknown as ServerResponse
+
+  /** Sends what was collected, whole. */
+  replay(response: ServerResponse): void {
+    response.writeHead(this.status, this.headers)
+    response.end(this.body)
+  }
 }
 
 /**

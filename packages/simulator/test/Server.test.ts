@@ -280,3 +280,39 @@ describe("Server faults", () => {
     await expect(Server.listen(world, { faults: { serverError: 2 } })).rejects.toMatchObject({ field: "faults.serverError" })
   })
 })
+
+describe("Server latency", () => {
+  it("answers each POST no sooner than latencyMillis after it arrived, with the same body as without latency", async () => {
+    const slow = await Server.listen(world, { port: 0, latencyMillis: 60 })
+    const body = { model: "stepwise-sim", messages: problem.messages, max_tokens: 64, seed: 4, n: 2 }
+    const started = performance.now()
+    const [first, second] = await Promise.all(
+      [0, 1].map((_) =>
+        fetch(`${slow.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify(body) }).then(async (response) => ({
+          status: response.status,
+          json: (await response.json()) as { choices: ReadonlyArray<unknown>; usage: unknown },
+          after: performance.now() - started
+        }))
+      )
+    )
+    const pooled = await fetch(`${slow.url}/pooling`, {
+      method: "POST",
+      body: JSON.stringify({ model: "stepwise-sim", messages: [...problem.messages, { role: "assistant", content: `Step 1: 1 + 1 = 2${Server.stepTag}` }] })
+    })
+    const quick = (await post("/v1/chat/completions", body)).json()
+    for (const answer of [first!, second!]) {
+      expect(answer.status).toBe(200)
+      // A lower bound only: the latency is a floor, never a deadline.
+      expect(answer.after).toBeGreaterThanOrEqual(59)
+      expect(answer.json.choices).toEqual(quick["choices"])
+      expect(answer.json.usage).toEqual(quick["usage"])
+    }
+    expect(pooled.status).toBe(200)
+    await slow.close()
+  })
+
+  it("rejects a latency that is negative or not finite, naming the field", async () => {
+    await expect(Server.listen(world, { latencyMillis: -1 })).rejects.toMatchObject({ field: "latencyMillis" })
+    await expect(Server.listen(world, { latencyMillis: Number.POSITIVE_INFINITY })).rejects.toMatchObject({ field: "latencyMillis" })
+  })
+})

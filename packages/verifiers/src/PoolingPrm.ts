@@ -1,7 +1,7 @@
 import { Duration, Effect, Schema } from "effect"
 import { z } from "zod"
 import type { BudgetExhausted, LanguageModelError, Problem } from "@stepwise/core"
-import { BadResponse, InvalidOptions, isRetryable, Options as OptionSchemas, ProcessRewardModel, Retry, Timeout, Trajectory, Unavailable, Usage, VerifierError } from "@stepwise/core"
+import { BadResponse, InvalidOptions, isRetryable, Options as OptionSchemas, PooledFetch, ProcessRewardModel, Retry, Timeout, Trajectory, Unavailable, Usage, VerifierError } from "@stepwise/core"
 import * as Verifier from "./Verifier.js"
 
 /** Qwen2.5-Math's system prompt. */
@@ -44,7 +44,7 @@ export const options = z
     timeoutMillis: z.number().positive().default(60_000).describe("Time limit per attempt."),
     retries: z.number().int().min(0).default(Retry.defaults.times).describe("Retries after the first attempt."),
     retryBaseMillis: z.number().int().min(0).default(Retry.defaults.baseMillis).describe("Base of the exponential backoff."),
-    fetch: OptionSchemas.code<typeof globalThis.fetch>("a fetch function (a proxy, a test double)").optional(),
+    fetch: OptionSchemas.code<typeof globalThis.fetch>("a fetch function (a proxy, a test double); default: core's PooledFetch, kept-alive pooled connections").optional(),
     name: z.string().min(1).optional().describe("Name reported to traces and the accountant (default pooling-prm(model))."),
     headers: z.record(z.string(), z.string()).optional().describe("Extra request headers (code: keep keys out of files, use apiKeyEnv).")
   })
@@ -86,7 +86,7 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
     const name = settings.name ?? `pooling-prm(${settings.model})`
     const endpoint = settings.url.replace(/\/+$/, "") + "/pooling"
     const { stepTag, delimiter, positiveIndex, timeoutMillis } = settings
-    const doFetch = settings.fetch ?? globalThis.fetch
+    const doFetch = settings.fetch ?? PooledFetch.fetch
     const retry: Retry.Options = { times: settings.retries, baseMillis: settings.retryBaseMillis, capMillis: Retry.defaults.capMillis }
     const scrub = (text: string) => (settings.apiKey === undefined || settings.apiKey.length === 0 ? text : text.split(settings.apiKey).join("[redacted]"))
     const headers = {

@@ -14,6 +14,7 @@ let hits = 0
 let lastBody: Record<string, unknown> = {}
 let server: Server
 let url = ""
+let connections = 0
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -36,6 +37,7 @@ beforeAll(async () => {
       )
     })
   })
+  server.on("connection", () => connections++)
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
@@ -64,6 +66,20 @@ describe("PoolingPrm against a /pooling server", () => {
           { role: "assistant", content: steps.map((step) => `${step}<extra_0>`).join("") }
         ]
       })
+    })
+  )
+
+  itEffect("keeps its connections alive: sequential scores share one, concurrent ones no more than are in flight", () =>
+    Effect.gen(function* () {
+      reset("ok")
+      const prm = yield* PoolingPrm.make({ url, model: "prm" })
+      const before = connections
+      for (let index = 0; index < 10; index++) yield* prm.score(problem, trajectoryOf(steps))
+      expect(connections - before).toBeLessThanOrEqual(1)
+      for (let round = 0; round < 3; round++)
+        yield* Effect.forEach(Array.from({ length: 8 }, () => steps), (each) => prm.score(problem, trajectoryOf(each)), { concurrency: "unbounded" })
+      expect(connections - before).toBeLessThanOrEqual(8)
+      expect(hits).toBe(34)
     })
   )
 

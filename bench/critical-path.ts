@@ -1,0 +1,339 @@
+/**
+ * Wall time against the critical path: how close a search's wall time comes to the least its model and verifier
+ * calls allow, in process and over the loopback HTTP server, side by side in one run.
+ *
+ * **The critical-path bound.** Every model call (`LanguageModel.generate`) and every verifier call
+ * (`ProcessRewardModel.score`) takes a fixed latency `L` (25 ms by default, one request whatever its `n`) and
+ * nothing else takes time. A search's calls fall into *rounds*: a set of calls that depend on nothing of each
+ * other (the generations of one iteration, the scorings of its new nodes), each round waiting for the one before.
+ * The rounds are counted from the run's own events: every generation of a round emits its `node-expand` before
+ * any result of the round is recorded, and every scoring of a round emits its `step-score`s before the next round
+ * begins, so a round is one maximal run of consecutive `node-expand` events or of consecutive `step-score` events
+ * in the event stream (other events ignored). The bound is `rounds × L`: no scheduler can finish sooner, and one
+ * that runs every call of a round at once with zero overhead finishes exactly then. Each strategy runs with
+ * `concurrency` at least its widest round, so its own options never split a round. A call's latency counts from
+ * the moment it starts, with the simulator's own computing inside it (a call takes `L`, or its computing when that
+ * is longer, as on a real server), so what passes the bound is the client's work, the HTTP hop and waiting. The count is checked against
+ * the calls themselves: the longest chain of calls each starting after the previous ended (`chain`) equals the
+ * round count whenever no call waited on anything but its round's predecessors; a larger chain means calls that
+ * could have overlapped ran one after another.
+ *
+ * **What runs.** For each strategy (best-of-16, self-consistency with 16 samples, beam search 16×4, particle
+ * filtering with 16 particles, A* with its defaults) and each problem, the same seeded search runs
+ * - in process: the simulator's policy with `L` per request (`World` latency, on Effect's `Clock`, so real wall
+ *   time here) and its PRM with `L` per score;
+ * - over HTTP: `stepwise serve-sim --latency-ms L` in a child process (the world without latency; the server
+ *   answers `L` after each request arrived), reached through the `vllm` backend of `@stepwise/models` (chat completions with `n`
+ *   and `continue_final_message`) and the `pooling-prm` verifier (`/pooling`), with their registry defaults;
+ * - over HTTP through the `tgi` backend (`/v1/completions` with the chat template rendered client-side, one
+ *   request per sample) and the same verifier.
+ * Each figure is wall / bound summed over the problems (after one unmeasured warm-up problem per path); the paths
+ * run one after another per problem, so load on a shared machine touches all alike.
+ *
+ * **Own overhead per call.** Against a second server answering at once (`--latency-ms 0`): the median time of one
+ * sequential call through the backend (and through the pooling verifier) next to a bare `PooledFetch.fetch` of the
+ * same JSON body to the same server on a kept-alive connection; the difference is what the client adds per call, and the bare
+ * fetch minus the in-process call is the HTTP hop plus the server's own work.
+ *
+ * The paths `vllm-before` and `tgi-before` are the same backends as they were before core's `PooledFetch` and the
+ * per-kind request limit: over the global `fetch` (undici), at most 8 requests in flight; side by side.
+ *
+ * Run: npx tsx bench/critical-path.ts [--problems 6] [--latency 25] [--calls 200]
+ *        [--paths in-process,vllm,tgi,vllm-before,tgi-before]
+ */
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Duration, Effect, Exit, Scope } from "effect"
+import { Accountant } from "@stepwise/accountant"
+import { LanguageModel, PooledFetch, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
+import type { Problem } from "@stepwise/core"
+import { Backend, Backends, ChatTemplate, HuggingFace } from "@stepwise/models"
+import { Expansion, Strategies } from "@stepwise/search"
+import { Presets, Server, World } from "@stepwise/simulator"
+import { PoolingPrm } from "@stepwise/verifiers"
+
+const argument = (name: string, fallback: string): string => {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
+}
+const problemCount = Number(argument("problems", "6"))
+const latency = Number(argument("latency", "25"))
+const callCount = Number(argument("calls", "200"))
+const paths = argument("paths", "in-process,vllm,tgi,vllm-before,tgi-before").split(",")
+
+const strategies: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
+  ["best-of-16", "best-of-n", { n: 16, concurrency: 16 }],
+  ["self-consistency-16", "self-consistency", { n: 16, concurrency: 16 }],
+  ["beam-16x4", "beam-search", { beams: 16, width: 4, concurrency: 16 }],
+  ["particle-filtering-16", "particle-filtering", { particles: 16, concurrency: 16 }],
+  ["a-star", "a-star", { concurrency: 16 }]
+]
+
+// ---------------------------------------------------------------------------------------------------------------
+// The servers: `stepwise serve-sim` in child processes, one with the latency and one answering at once.
+
+const cli = fileURLToPath(new URL("../packages/cli/src/bin.ts", import.meta.url))
+const children: Array<ChildProcess> = []
+process.on("exit", () => children.forEach((child) => child.kill()))
+
+const serveSim = (latencyMillis: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const extra = process.env["SERVE_SIM_NODE_OPTIONS"]?.split(" ").filter((part) => part.length > 0) ?? []
+    const child = spawn(process.execPath, [...extra, "--import", "tsx", cli, "serve-sim", "--port", "0", "--latency-ms", String(latencyMillis)], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    children.push(child)
+    let printed = ""
+    child.stdout.on("data", (chunk: Buffer) => {
+      printed += chunk.toString("utf8")
+      const url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(printed)?.[1]
+      if (url !== undefined) resolve(url)
+    })
+    child.once("exit", (code) => reject(new Error(`serve-sim exited with ${code}: ${printed}`)))
+  })
+
+const chatTemplateFile = join(mkdtempSync(join(tmpdir(), "critical-path-")), "chatml.jinja")
+writeFileSync(
+  chatTemplateFile,
+  "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// The models and verifiers of each path.
+
+interface Pair {
+  readonly languageModel: LanguageModel.Service
+  readonly processRewardModel: ProcessRewardModel.Service
+}
+
+const scope = Effect.runSync(Scope.make())
+
+/** The HTTP paths: a server kind through the backend registry with its defaults, or `…-before`: as the backend was before (global fetch, 8 requests in flight). */
+const servedPaths = ["vllm", "tgi", "vllm-before", "tgi-before"]
+
+const served = (path: string, url: string): Promise<Pair> =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const kind = path.startsWith("tgi") ? "tgi" : "vllm"
+      const globalFetch = path.endsWith("-before")
+      const made = yield* Registry.make(
+        Backends.registry,
+        kind,
+        { url, model: World.modelName, ...(kind === "tgi" ? { chatTemplate: chatTemplateFile } : {}) },
+        Backend.processContext()
+      )
+      const languageModel = globalFetch
+        ? yield* HuggingFace.make({
+            endpointUrl: url,
+            model: World.modelName,
+            kind,
+            name: kind,
+            fetch: globalThis.fetch,
+            concurrency: 8,
+            ...(kind === "tgi" ? { template: yield* ChatTemplate.fromPath(chatTemplateFile) } : {})
+          })
+        : made.languageModel
+      const processRewardModel = yield* PoolingPrm.make({ url, model: World.modelName, ...(globalFetch ? { fetch: globalThis.fetch } : {}) })
+      return { languageModel, processRewardModel }
+    }).pipe(Scope.provide(scope))
+  )
+
+const inProcess = (latencyMillis: number): Pair => {
+  const world = World.make(Presets.calibrated, { seed: 0, latency: { timeToFirstTokenMillis: latencyMillis, millisPerOutputToken: 0 } })
+  return {
+    languageModel: world.languageModel,
+    // The world's PRM (metered by its own make), answering `latencyMillis` after the call began, as the policy does.
+    processRewardModel: ProcessRewardModel.wrap({
+      info: { name: "simulator-prm" },
+      score: (problem, trajectory) =>
+        Effect.suspend(() => {
+          const started = performance.now()
+          return Effect.tap(world.processRewardModel.score(problem, trajectory), () =>
+            Effect.sleep(Duration.millis(Math.max(0, latencyMillis - (performance.now() - started))))
+          )
+        })
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One measured run: wall time, rounds from the events, and the longest chain of calls.
+
+interface Measured {
+  readonly wall: number
+  readonly rounds: number
+  readonly chain: number
+  readonly calls: number
+  readonly answer: string | undefined
+}
+
+/** Counts maximal runs of `node-expand` and of `step-score` events. */
+const roundsOf = (tags: ReadonlyArray<"expand" | "score">): number => tags.filter((tag, index) => index === 0 || tags[index - 1] !== tag).length
+
+/** The longest chain of calls, each starting after the one before it ended. */
+const chainOf = (calls: ReadonlyArray<readonly [number, number]>): number => {
+  const sorted = [...calls].sort((left, right) => left[0] - right[0])
+  const depth: Array<number> = []
+  let longest = 0
+  sorted.forEach(([start], index) => {
+    let before = 0
+    for (let other = 0; other < index; other++) if (sorted[other]![1] <= start) before = Math.max(before, depth[other]!)
+    depth[index] = before + 1
+    longest = Math.max(longest, before + 1)
+  })
+  return longest
+}
+
+const run = async (kind: string, options: Record<string, unknown>, problem: Problem.Problem, pair: Pair): Promise<Measured> => {
+  const strategy = await Effect.runPromise(Registry.make(Strategies.registry, kind, options, undefined))
+  const tags: Array<"expand" | "score"> = []
+  const calls: Array<readonly [number, number]> = []
+  const timed = <A, E>(call: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.suspend(() => {
+      const started = performance.now()
+      return Effect.tap(call, () => Effect.sync(() => calls.push([started, performance.now()])))
+    })
+  const languageModel = LanguageModel.around(pair.languageModel, timed)
+  const processRewardModel = ProcessRewardModel.wrap({
+    info: pair.processRewardModel.info,
+    score: (target, trajectory) => timed(pair.processRewardModel.score(target, trajectory))
+  })
+  const accountant = await Effect.runPromise(Accountant.make({ totalTokens: 100_000_000 }))
+  const started = performance.now()
+  const result = await Effect.runPromise(
+    strategy.run(problem).pipe(
+      SearchEvent.withListener((event) => {
+        if (event._tag === "node-expand") tags.push("expand")
+        else if (event._tag === "step-score") tags.push("score")
+      }),
+      Effect.provideService(LanguageModel.LanguageModel, languageModel),
+      Effect.provideService(ProcessRewardModel.ProcessRewardModel, processRewardModel),
+      Accountant.provide(accountant)
+    )
+  )
+  const wall = performance.now() - started
+  return { wall, rounds: roundsOf(tags), chain: chainOf(calls), calls: calls.length, answer: result.answer }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((left, right) => left - right)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+const world = World.make(Presets.calibrated, { seed: 0 })
+const problems = World.problems(world, { count: problemCount + 1, seed: 5 })
+const [warmUp, ...measured] = problems
+
+const [slowUrl, quickUrl] = await Promise.all([serveSim(latency), serveSim(0)])
+const pairs: Array<readonly [string, Pair]> = []
+for (const path of paths) {
+  if (path === "in-process") pairs.push([path, inProcess(latency)])
+  else if (servedPaths.includes(path)) pairs.push([path, await served(path, slowUrl)])
+  else throw new Error(`unknown path ${path}: in-process or one of ${servedPaths.join(", ")}`)
+}
+
+console.log(`wall / critical-path bound, ${latency} ms per model or verifier call, ${measured.length} problems (calibrated world, problem seed 5)`)
+console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
+console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
+for (const [label, kind, options] of strategies) {
+  for (const [, pair] of pairs) await run(kind, options, warmUp!, pair)
+  const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0 }))
+  let rounds = 0
+  const mismatches: Array<string> = []
+  for (const problem of measured) {
+    const results: Array<Measured> = []
+    for (const [index, [, pair]] of pairs.entries()) {
+      const result = await run(kind, options, problem, pair)
+      results.push(result)
+      const total = totals[index]!
+      total.wall += result.wall
+      total.rounds += result.rounds
+      total.chain += result.chain
+      total.calls += result.calls
+    }
+    rounds += results[0]!.rounds
+    results.forEach((result, index) => {
+      // tgi draws its n samples as n seeded requests: other samples, its own tree.
+      if (pairs[index]![0].startsWith("tgi")) return
+      if (result.rounds !== results[0]!.rounds || result.answer !== results[0]!.answer)
+        mismatches.push(`${problem.id} ${pairs[index]![0]}: ${result.rounds} rounds, answer ${result.answer}`)
+    })
+  }
+  const ratios = totals.map((total) => (total.wall / (total.rounds * latency)).toFixed(3))
+  console.log(`| ${label} | ${rounds} | ${ratios.join(" | ")} | ${totals.map((total) => total.chain).join(" | ")} | ${totals.map((total) => total.calls).join(", ")} |`)
+  for (const mismatch of mismatches) console.log(`  (differs from ${pairs[0]![0]}: ${mismatch})`)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Own overhead per call at 0 ms latency.
+
+const quickPairs: Array<readonly [string, Pair]> = [["in-process", inProcess(0)]]
+for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl)])
+const problem = measured[0]!
+const rollout = await Effect.runPromise(
+  world.languageModel.generate(Expansion.rolloutRequest(problem, (await import("@stepwise/core")).Trajectory.empty, { n: 1, seed: 1, temperature: 0.8, maxTokens: 1024 }))
+)
+const { Trajectory, Step } = await import("@stepwise/core")
+const steps = (rollout[0]?.text ?? "").split("\n\n").filter((text) => text.trim() !== "")
+let trajectory = Trajectory.empty
+for (const text of steps.slice(0, Math.max(1, steps.length - 1))) trajectory = Trajectory.append(trajectory, Step.make({ text, finishReason: "stop" }))
+const request = Expansion.nextStepRequest(problem, trajectory, { n: 1, seed: 3, temperature: 0.8, maxTokens: 256 })
+const chatBody = JSON.stringify({
+  model: World.modelName,
+  messages: [...request.messages, { role: "assistant", content: request.prefix }],
+  max_tokens: request.maxTokens,
+  stop: request.stop,
+  temperature: request.temperature,
+  seed: request.seed,
+  continue_final_message: true,
+  add_generation_prompt: false
+})
+const poolingBody = JSON.stringify({
+  model: World.modelName,
+  messages: [
+    { role: "system", content: PoolingPrm.defaultSystem },
+    { role: "user", content: problem.question },
+    { role: "assistant", content: PoolingPrm.tagSteps(Trajectory.stepTexts(trajectory), Server.stepTag, "") }
+  ]
+})
+const bare = async (path: string, body: string) => {
+  const response = await PooledFetch.fetch(`${quickUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body })
+  await response.text()
+}
+const timings = new Map<string, Array<number>>()
+const time = async (label: string, call: () => Promise<unknown>) => {
+  const started = performance.now()
+  await call()
+  const list = timings.get(label) ?? []
+  list.push(performance.now() - started)
+  timings.set(label, list)
+}
+for (let round = 0; round < callCount + 20; round++) {
+  for (const [path, pair] of quickPairs) {
+    await time(`generate ${path}`, () => Effect.runPromise(pair.languageModel.generate(request)))
+    await time(`score ${path}`, () => Effect.runPromise(pair.processRewardModel.score(problem, trajectory)))
+  }
+  await time("generate bare fetch", () => bare("/v1/chat/completions", chatBody))
+  await time("score bare fetch", () => bare("/pooling", poolingBody))
+  if (round === 19) timings.clear()
+}
+console.log()
+console.log(`one call at 0 ms latency, sequential, median of ${callCount} (ms); prefix of ${trajectory.length} steps`)
+console.log("| call | in-process | bare fetch | " + quickPairs.slice(1).map(([path]) => `${path} | ${path} − bare fetch`).join(" | ") + " |")
+console.log("| --- | ---: | ---: | " + quickPairs.slice(1).map(() => "---: | ---:").join(" | ") + " |")
+for (const call of ["generate", "score"]) {
+  const bareMedian = median(timings.get(`${call} bare fetch`) ?? [])
+  const cells = quickPairs.slice(1).map(([path]) => {
+    const value = median(timings.get(`${call} ${path}`) ?? [])
+    return `${value.toFixed(3)} | ${(value - bareMedian).toFixed(3)}`
+  })
+  console.log(`| ${call} | ${median(timings.get(`${call} in-process`) ?? []).toFixed(3)} | ${bareMedian.toFixed(3)} | ${cells.join(" | ")} |`)
+}
+await Effect.runPromise(Scope.close(scope, Exit.void))
+process.exit(0)

@@ -1,0 +1,186 @@
+import { Agent as HttpAgent, request as httpRequest } from "node:http"
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http"
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https"
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib"
+
+/**
+ * A `fetch` for calls to inference servers: each request goes over `node:http`/`node:https` on a keep-alive
+ * connection pool per origin, and the whole body is read before the `Response` is returned. On Node 20 the global
+ * `fetch` (undici) costs several times more CPU per call on loopback (about 0.6 against 0.1–0.2 ms per call on two
+ * cores, `bench/critical-path.ts`), which is what a search spends between rounds of calls.
+ *
+ * Use it as the `fetch` of a backend or verifier that posts JSON to a server and reads the whole reply (the
+ * Hugging Face backend against a self-hosted server, the pooling PRM). It is not a full `fetch`: a `Request`
+ * object, a streamed or form body, or a redirect is handed to the global `fetch`. It keeps the global `fetch`'s
+ * contract where the callers look: connection failures reject with `TypeError("fetch failed")` whose `cause` is
+ * the socket error, an aborted signal rejects with the signal's reason, and a gzip, deflate or brotli body is
+ * decoded. A request that fails on a reused idle connection before any reply (the server closed it meanwhile)
+ * is sent once more on a fresh one, as Node's documentation advises.
+ *
+ * @example
+ * const response = await PooledFetch.fetch("http://127.0.0.1:8000/v1/completions", { method: "POST", body })
+ */
+
+/** Connection counts of a pool, for tests and benchmarks: sockets opened so far, and those open now. */
+export interface Connections {
+  readonly opened: number
+  readonly open: number
+}
+
+/** A pooled fetch and what its pool holds. */
+export interface Pooled {
+  readonly fetch: typeof globalThis.fetch
+  /** The connections this pool has opened. */
+  readonly connections: () => Connections
+  /** Closes every pooled connection (requests in flight end with a connection error). */
+  readonly destroy: () => void
+}
+
+const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"])
+
+const headersOf = (headers: RequestInit["headers"], body: Buffer | undefined): OutgoingHttpHeaders => {
+  const result: Record<string, string> = {}
+  if (headers !== undefined) {
+    if (headers instanceof Headers) headers.forEach((value, name) => (result[name] = value))
+    else if (Array.isArray(headers)) for (const [name, value] of headers) result[String(name).toLowerCase()] = String(value)
+    else for (const [name, value] of Object.entries(headers)) result[name.toLowerCase()] = String(value)
+  }
+  if (body !== undefined) result["content-length"] = String(body.length)
+  return result
+}
+
+const bodyOf = (body: RequestInit["body"]): Buffer | undefined | "other" => {
+  if (body === undefined || body === null) return undefined
+  if (typeof body === "string") return Buffer.from(body, "utf8")
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  if (body instanceof ArrayBuffer) return Buffer.from(body)
+  return "other"
+}
+
+const decoded = (encoding: string | undefined, raw: Buffer): Buffer => {
+  switch (encoding?.trim().toLowerCase()) {
+    case "gzip":
+    case "x-gzip":
+      return gunzipSync(raw)
+    case "deflate":
+      return inflateSync(raw)
+    case "br":
+      return brotliDecompressSync(raw)
+    default:
+      return raw
+  }
+}
+
+const responseOf = (message: IncomingMessage, raw: Buffer): Response => {
+  const headers = new Headers()
+  const list = message.rawHeaders
+  for (let index = 0; index + 1 < list.length; index += 2) headers.append(list[index]!, list[index + 1]!)
+  const status = message.statusCode ?? 502
+  const empty = status === 204 || status === 205 || status === 304
+  const encoding = message.headers["content-encoding"]
+  const body = empty ? null : decoded(typeof encoding === "string" ? encoding : undefined, raw)
+  if (body !== null && body !== raw) headers.delete("content-encoding")
+  return new Response(body, { status, statusText: message.statusMessage ?? "", headers })
+}
+
+const failure = (cause: unknown): TypeError => new TypeError("fetch failed", { cause })
+
+/**
+ * Makes a pooled fetch with its own keep-alive pools (one for `http:`, one for `https:`). Most callers want the
+ * shared `fetch`; a test that counts connections makes its own.
+ */
+export const make = (): Pooled => {
+  let opened = 0
+  const count = (agent: HttpAgent) => {
+    const create = agent.createConnection.bind(agent)
+    agent.createConnection = ((...parameters: Parameters<typeof create>) => {
+      opened++
+      return create(...parameters)
+    }) as typeof agent.createConnection
+    return agent
+  }
+  const http = count(new HttpAgent({ keepAlive: true, scheduling: "lifo" }))
+  const https = count(new HttpsAgent({ keepAlive: true, scheduling: "lifo" }) as unknown as HttpAgent)
+  const openOf = (agent: HttpAgent): number => {
+    let total = 0
+    for (const list of [agent.sockets, agent.freeSockets]) for (const sockets of Object.values(list)) total += sockets?.length ?? 0
+    return total
+  }
+
+  const send = (url: URL, method: string, headers: OutgoingHttpHeaders, body: Buffer | undefined, signal: AbortSignal | undefined, retried: boolean): Promise<Response> =>
+    new Promise<Response>((resolve, reject) => {
+      const secure = url.protocol === "https:"
+      const request = (secure ? httpsRequest : httpRequest)(url, { method, headers, agent: secure ? https : http })
+      let settled = false
+      let replied = false
+      const done = (outcome: () => void) => {
+        if (settled) return
+        settled = true
+        signal?.removeEventListener("abort", onAbort)
+        outcome()
+      }
+      const onAbort = () => {
+        request.destroy()
+        done(() => reject(signal?.reason ?? new DOMException("This operation was aborted", "AbortError")))
+      }
+      signal?.addEventListener("abort", onAbort, { once: true })
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        if (settled) return
+        // A kept-alive connection the server closed while it sat idle: send once more on a fresh one.
+        if (!replied && !retried && request.reusedSocket && resetCodes.has(error.code ?? "")) {
+          signal?.removeEventListener("abort", onAbort)
+          settled = true
+          send(url, method, headers, body, signal, true).then(resolve, reject)
+          return
+        }
+        done(() => reject(failure(error)))
+      })
+      request.on("response", (message) => {
+        replied = true
+        const chunks: Array<Buffer> = []
+        message.on("data", (chunk: Buffer) => chunks.push(chunk))
+        message.on("error", (error) => done(() => reject(failure(error))))
+        message.on("aborted", () => done(() => reject(failure(Object.assign(new Error("the connection closed before the whole reply came"), { code: "ECONNRESET" })))))
+        message.on("end", () => {
+          if (!message.complete) return done(() => reject(failure(Object.assign(new Error("the reply was cut short"), { code: "ECONNRESET" }))))
+          done(() => {
+            try {
+              resolve(responseOf(message, Buffer.concat(chunks)))
+            } catch (error) {
+              reject(failure(error))
+            }
+          })
+        })
+      })
+      request.end(body)
+    })
+
+  const fetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    if (input instanceof Request) return globalThis.fetch(input, init)
+    const body = bodyOf(init?.body)
+    const url = new URL(String(input))
+    if (body === "other" || (url.protocol !== "http:" && url.protocol !== "https:")) return globalThis.fetch(input, init)
+    const signal = init?.signal ?? undefined
+    if (signal?.aborted === true) throw signal.reason
+    const method = (init?.method ?? "GET").toUpperCase()
+    const response = await send(url, method, headersOf(init?.headers, body), body, signal, false)
+    // Redirects are rare between a client and its inference server: the global fetch follows them.
+    if (response.status >= 300 && response.status < 400 && response.headers.has("location") && init?.redirect !== "manual")
+      return globalThis.fetch(input, init)
+    return response
+  }) as typeof globalThis.fetch
+
+  return {
+    fetch,
+    connections: () => ({ opened, open: openOf(http) + openOf(https) }),
+    destroy: () => {
+      http.destroy()
+      https.destroy()
+    }
+  }
+}
+
+const shared = make()
+
+/** The shared pooled fetch: every backend and verifier that takes it shares its connection pools. */
+export const fetch: typeof globalThis.fetch = shared.fetch
