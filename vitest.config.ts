@@ -14,6 +14,8 @@ export default defineConfig({
     maxWorkers: 2,
     isolate: false,
     setupFiles: ["test/setup.ts"],
+    // Bundles the programs that tests run in child processes, once per run.
+    globalSetup: ["test/globalSetup.ts"],
     // In CI a JSON report is written too, from which .ci/run prints a plain "N passed, N failed" line.
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     ...(process.env.CI ? { outputFile: { json: "test-results/vitest.json" } } : {})
