@@ -47,8 +47,8 @@ const workspaceSources: Plugin = {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const folder = await mkdtemp(join(tmpdir(), "stepwise-test-bundles-"))
+/** Bundles both programs into `folder`, replacing what an earlier build wrote there. */
+const bundle = async (folder: string): Promise<void> => {
   await build({
     entryPoints: { stepwise: join(root, "packages/cli/src/bin.ts"), runRecipe: join(root, "packages/harness/test/fixtures/runRecipe.ts") },
     outdir: folder,
@@ -62,6 +62,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     logLevel: "warning",
     plugins: [workspaceSources]
   })
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const folder = await mkdtemp(join(tmpdir(), "stepwise-test-bundles-"))
+  await bundle(folder)
+  // In watch mode the sources change between reruns: bundle them again before each.
+  project.onTestsRerun(() => bundle(folder))
   project.provide("stepwiseCommand", join(folder, "stepwise.mjs"))
   project.provide("runRecipeScript", join(folder, "runRecipe.mjs"))
   return () => rm(folder, { recursive: true, force: true })
