@@ -2,19 +2,19 @@ import { execFile } from "node:child_process"
 import { mkdtemp, readFile, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, inject, it } from "vitest"
 import { Presets, Server, World } from "@stepwise/simulator"
 
-// The command's entry point from source (through tsx); the built command is run by the consumer test.
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+// The command from its sources, bundled once per test run by test/globalSetup.ts (a child starts in a second
+// where tsx took 4–14 s); the built command is run by the consumer test.
+const bin = inject("stepwiseCommand")
 const run = promisify(execFile)
 
 /** Runs the real `stepwise` command in a child process; never throws, returns the exit code and output. */
 const stepwise = async (...args: ReadonlyArray<string>) => {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } })
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string }

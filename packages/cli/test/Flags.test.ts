@@ -1,28 +1,27 @@
-import { execFile, execFileSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { NodeServices } from "@effect/platform-node"
 import { Console, Effect } from "effect"
-import { beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, inject, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { BadResponse } from "@stepwise/core"
 import { Credentials } from "@stepwise/testing"
 import * as Main from "../src/Main.js"
 
-// The command's entry point from source (through tsx); the built command is run by the consumer test.
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
-// tsx's loader by its full address, so the command also runs from a folder outside the workspace.
-const tsx = execFileSync(process.execPath, ["--input-type=module", "-e", "console.log(import.meta.resolve('tsx'))"], { cwd: fileURLToPath(new URL(".", import.meta.url)), encoding: "utf8" }).trim()
+// The command from its sources, bundled once per test run by test/globalSetup.ts (a child starts in a second
+// where tsx took 4–14 s); the built command is run by the consumer test.
+// It imports installed packages by their full addresses, so it also runs from a folder outside the workspace.
+const bin = inject("stepwiseCommand")
 const execute = promisify(execFile)
 
 /** Runs the real `stepwise` command; never throws, returns the exit code and output. */
 const stepwise = async (args: ReadonlyArray<string>, cwd?: string) => {
   try {
-    const { stdout, stderr } = await execute(process.execPath, ["--import", tsx, bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" }, ...(cwd === undefined ? {} : { cwd }) })
+    const { stdout, stderr } = await execute(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1" }, ...(cwd === undefined ? {} : { cwd }) })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string }

@@ -2,11 +2,11 @@ import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "vitest"
+import { describe, expect, inject, it } from "vitest"
 
-// The command from source through tsx (the built command is run by the consumer test).
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+// The command from its sources, bundled once per test run by test/globalSetup.ts (a child starts in a second
+// where tsx took 4–14 s); the built command is run by the consumer test.
+const bin = inject("stepwiseCommand")
 
 const concurrency = 8
 
@@ -41,7 +41,7 @@ describe("stepwise bench and Ctrl-C", () => {
       const recipeFile = join(folder, "recipe.json")
       const results = join(folder, "results.jsonl")
       writeFileSync(recipeFile, JSON.stringify(recipe))
-      const child = spawn(process.execPath, ["--import", "tsx", bin, "bench", recipeFile, "--results", results, "--report", join(folder, "report.html"), "--progress", "none"], {
+      const child = spawn(process.execPath, [bin, "bench", recipeFile, "--results", results, "--report", join(folder, "report.html"), "--progress", "none"], {
         stdio: ["ignore", "ignore", "pipe"]
       })
       const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))

@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { describe, expect, it } from "vitest"
+import { describe, expect, inject, it } from "vitest"
 import { NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
 import { InvalidOptions, Options, Registry } from "@stepwise/core"
@@ -92,12 +91,13 @@ describe("strategy options, for every registered kind", () => {
 })
 
 describe("the stepwise process", () => {
-  // The command's entry point from source (through tsx); the built command is run by the consumer test.
-  const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+  // The command from its sources, bundled once per test run by test/globalSetup.ts (a child starts in a second
+  // where tsx took 4–14 s); the built command is run by the consumer test.
+  const bin = inject("stepwiseCommand")
   const run = promisify(execFile)
 
   it("exits non-zero with one line for a misspelt option", async () => {
-    const failed = await run(process.execPath, ["--import", "tsx", bin, "solve", "--options", '{"foo":1,"expansion":99}'], { env: { ...process.env, NO_COLOR: "1" } }).then(
+    const failed = await run(process.execPath, [bin, "solve", "--options", '{"foo":1,"expansion":99}'], { env: { ...process.env, NO_COLOR: "1" } }).then(
       () => undefined,
       (error: { readonly code?: number; readonly stderr?: string }) => error
     )

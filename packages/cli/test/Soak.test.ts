@@ -3,8 +3,7 @@ import type { ChildProcess } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, inject, it } from "vitest"
 import { ResultRecord } from "@stepwise/harness"
 import * as Paths from "../src/Paths.js"
 
@@ -12,7 +11,9 @@ import * as Paths from "../src/Paths.js"
 // requests faulted (500, 503, 429, dropped connections, cut-off and non-JSON bodies), killed (SIGKILL or SIGINT) at
 // random points and resumed until it finishes, must end with exactly the records of a clean run: the same cells,
 // each with the same answer and spend. Loopback only; bounded by the slice (see `recipeFor`).
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+// The command from its sources, bundled once per test run by test/globalSetup.ts (a child starts in a second
+// where tsx took 4–14 s); the built command is run by the consumer test.
+const bin = inject("stepwiseCommand")
 const problems = 1
 const kills = 4
 
@@ -22,7 +23,7 @@ afterAll(() => {
 })
 
 const command = (args: ReadonlyArray<string>, output: "ignore" | "pipe" = "ignore") => {
-  const child = spawn(process.execPath, ["--import", "tsx", bin, ...args], { stdio: ["ignore", output, "pipe"] })
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", output, "pipe"] })
   children.push(child)
   let stderr = ""
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect, inject, it } from "vitest"
 import { Recipe, Registries, ResultsFile, Runner } from "../src/index.js"
 import * as OneShot from "./fixtures/OneShot.js"
 import { Backend } from "@stepwise/models"
@@ -299,9 +299,11 @@ describe("Runner on the simulator with the default factories", () => {
   })
 })
 
-const script = fileURLToPath(new URL("./fixtures/runRecipe.ts", import.meta.url))
+// fixtures/runRecipe.ts, bundled once per test run by test/globalSetup.ts (a child starts in a second where tsx
+// took several).
+const script = inject("runRecipeScript")
 const child = (recipeFile: string, results: string, delayMillis: number) =>
-  spawn(process.execPath, ["--import", "tsx", script, recipeFile, results, String(delayMillis)], { stdio: ["ignore", "pipe", "pipe"] })
+  spawn(process.execPath, [script, recipeFile, results, String(delayMillis)], { stdio: ["ignore", "pipe", "pipe"] })
 
 const countLines = (file: string): number => {
   try {
