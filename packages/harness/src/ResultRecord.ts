@@ -97,3 +97,14 @@ export const latest = (records: ReadonlyArray<ResultRecord>): ReadonlyArray<Resu
   for (const record of records) byKey.set(record.key, record)
   return [...byKey.values()]
 }
+
+/**
+ * A cost total as a record keeps it. A problem's cost is summed call by call in the order the calls finished, which
+ * concurrent calls (and a resumed run) change: a sum of whole numbers below 2^53 is exact in any order and is kept
+ * as it is; a fractional one (dollars, weighted tokens) is kept to 12 significant digits, past which its last bits
+ * depend on that order.
+ *
+ * @example
+ * ResultRecord.steadyTotal(0.00024639999999999997) // 0.0002464
+ */
+export const steadyTotal = (value: number): number => (Number.isInteger(value) ? value : Number(value.toPrecision(12)))

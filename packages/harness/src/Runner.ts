@@ -21,6 +21,7 @@ import * as Sweep from "./Sweep.js"
 export type DatasetLoader = (spec: Recipe.DatasetSpec) => Effect.Effect<Dataset.Dataset, Dataset.DatasetError>
 
 /** The default data set loader: the file formats and generated simulator sets. */
+
 export const defaultDatasetLoader: DatasetLoader = (spec) => {
   const options = (entry: { readonly limit?: number | undefined; readonly system?: string | undefined }) => ({
     ...(entry.limit === undefined ? {} : { limit: entry.limit }),
@@ -416,10 +417,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             outputTokens: spent.outputTokens,
             verifierCalls: spent.verifierCalls,
             verifierTokens: spent.verifierTokens,
-            cost: spent.cost,
+            cost: ResultRecord.steadyTotal(spent.cost),
             costUnit: costModel.unit,
-            measures: { ...measured },
-            eflops: measured[CostAxes.eflopsMeasure] ?? null,
+            measures: Object.fromEntries(Object.entries(measured).map(([name, value]) => [name, ResultRecord.steadyTotal(value)])),
+            eflops: measured[CostAxes.eflopsMeasure] === undefined ? null : ResultRecord.steadyTotal(measured[CostAxes.eflopsMeasure]),
             wallMillis: finished - started,
             error
           }
