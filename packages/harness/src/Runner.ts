@@ -386,6 +386,7 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
               : graded._tag === "Failure"
                 ? graded.failure
                 : null
+          const measures = Object.fromEntries(Object.entries(measured).map(([name, value]) => [name, ResultRecord.steadyTotal(value)]))
           const record: ResultRecord.ResultRecord = {
             key: item.key,
             dataset: item.datasetName,
@@ -419,8 +420,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             verifierTokens: spent.verifierTokens,
             cost: ResultRecord.steadyTotal(spent.cost),
             costUnit: costModel.unit,
-            measures: Object.fromEntries(Object.entries(measured).map(([name, value]) => [name, ResultRecord.steadyTotal(value)])),
-            eflops: measured[CostAxes.eflopsMeasure] === undefined ? null : ResultRecord.steadyTotal(measured[CostAxes.eflopsMeasure]),
+            measures,
+            eflops: measures[CostAxes.eflopsMeasure] ?? null,
             wallMillis: finished - started,
             error
           }

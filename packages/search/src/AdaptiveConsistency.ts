@@ -3,7 +3,6 @@ import { z } from "zod"
 import type { Problem, SearchResult } from "@stepwise/core"
 import { SearchEvent } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
-import * as Seed from "./internal/Seed.js"
 import * as Run from "./Run.js"
 import * as SearchOptions from "./SearchOptions.js"
 import * as Selection from "./Selection.js"
@@ -99,26 +98,19 @@ export const entry = Strategy.define({
           strategy: name,
           problem,
           body: (recorder) =>
-            Effect.gen(function* () {
-              const voters: Array<SearchResult.Candidate> = []
-              let samples = 0
-              for (let round = 0; samples < settings.maxSamples; round++) {
-                const generated = yield* Expansion.requestRollouts(problem, recorder, 0, {
-                  n: Math.min(settings.batch, settings.maxSamples - samples),
-                  seed: Seed.derive(settings.seed, "rollout", round),
-                  sampling: settings
-                })
-                const leaves = yield* Expansion.recordRollouts(recorder, 0, generated)
-                samples += leaves.length
-                for (const leaf of leaves) voters.push(TreeRecorder.candidateOf(TreeRecorder.node(recorder, leaf)))
-                if (generated.exhausted !== undefined) break
-                const votes = counts(voters, equivalence)
-                if (decided(votes, settings.threshold)) {
-                  yield* voteDecided.emit({ samples, probability: majorityProbability(votes[0] ?? 0, votes[1] ?? 0), votes })
-                  break
-                }
-              }
-            }),
+            Effect.asVoid(
+              Expansion.sampleRolloutsUntil(problem, recorder, 0, { maxSamples: settings.maxSamples, batch: settings.batch, seed: settings.seed, sampling: settings }, ({ all }) => {
+                const votes = counts(
+                  all.map((leaf) => TreeRecorder.candidateOf(TreeRecorder.node(recorder, leaf))),
+                  equivalence
+                )
+                if (!decided(votes, settings.threshold)) return Effect.succeed(false)
+                return Effect.as(
+                  voteDecided.emit({ samples: all.length, probability: majorityProbability(votes[0] ?? 0, votes[1] ?? 0), votes }),
+                  true
+                )
+              })
+            ),
           select: ({ candidates }) => Selection.select(candidates, "majority", equivalence)
         })
     }

@@ -3,7 +3,6 @@ import { z } from "zod"
 import type { Problem, SearchResult } from "@stepwise/core"
 import { SearchEvent } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
-import * as Seed from "./internal/Seed.js"
 import * as Run from "./Run.js"
 import * as SearchOptions from "./SearchOptions.js"
 import * as Selection from "./Selection.js"
@@ -72,30 +71,17 @@ export const entry = Strategy.define({
           strategy: name,
           problem,
           body: (recorder) =>
-            Effect.gen(function* () {
-              let samples = 0
-              for (let window = 0; samples < settings.maxSamples; window++) {
-                const size = Math.min(settings.window, settings.maxSamples - samples)
-                const generated = yield* Expansion.requestRollouts(problem, recorder, 0, {
-                  n: size,
-                  seed: Seed.derive(settings.seed, "rollout", window),
-                  sampling: settings
-                })
-                const leaves = yield* Expansion.recordRollouts(recorder, 0, generated)
-                samples += leaves.length
-                if (generated.exhausted !== undefined) break
+            Effect.map(
+              Expansion.sampleRolloutsUntil(problem, recorder, 0, { maxSamples: settings.maxSamples, batch: settings.window, seed: settings.seed, sampling: settings }, ({ index, leaves, all }) => {
                 const answer = unanimous(
                   leaves.map((leaf) => TreeRecorder.candidateOf(TreeRecorder.node(recorder, leaf))),
                   settings.window,
                   equivalence
                 )
-                if (answer !== undefined) {
-                  yield* windowUnanimous.emit({ window, samples, answer })
-                  return { decided: leaves }
-                }
-              }
-              return { decided: undefined }
-            }),
+                return answer === undefined ? Effect.succeed(false) : Effect.as(windowUnanimous.emit({ window: index, samples: all.length, answer }), true)
+              }),
+              (sampled) => ({ decided: sampled.stoppedAt })
+            ),
           select: ({ candidates, state }) => {
             const decided = new Set(state?.decided ?? [])
             const window = candidates.filter((candidate) => decided.has(candidate.nodeId))

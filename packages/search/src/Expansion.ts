@@ -370,3 +370,47 @@ export const sampleRollouts = (
     for (const each of generated) leaves.push(...(yield* recordRollouts(recorder, parentId, each)))
     return leaves
   })
+
+/** One round of `sampleRolloutsUntil`, as its `stop` sees it. */
+export interface Round {
+  /** The round's number, from 0. */
+  readonly index: number
+  /** The finished leaves this round recorded. */
+  readonly leaves: ReadonlyArray<number>
+  /** The finished leaves of every round so far, this one included. */
+  readonly all: ReadonlyArray<number>
+}
+
+/**
+ * Generates rollouts of a node in rounds of at most `batch` samples, one after another (round i under the seed
+ * `Seed.derive(seed, "rollout", i)`, as `sampleRollouts`' requests), recording each round before the next, until
+ * `maxSamples` leaves are drawn, the budget ends, or `stop`, asked after each round, says so. Returns every leaf,
+ * and the last round's leaves when `stop` ended it. Use for strategies that decide between rounds whether to sample
+ * more (early-stopping self-consistency, adaptive-consistency).
+ */
+export const sampleRolloutsUntil = <E, R>(
+  problem: Problem.Problem,
+  recorder: TreeRecorder.Recorder,
+  parentId: number,
+  options: { readonly maxSamples: number; readonly batch: number; readonly seed: number; readonly sampling: RolloutSampling },
+  stop: (round: Round) => Effect.Effect<boolean, E, R>
+): Effect.Effect<
+  { readonly leaves: ReadonlyArray<number>; readonly stoppedAt: ReadonlyArray<number> | undefined },
+  LanguageModelError | E,
+  LanguageModel.LanguageModel | R
+> =>
+  Effect.gen(function* () {
+    const all: Array<number> = []
+    for (let index = 0; all.length < options.maxSamples; index++) {
+      const generated = yield* requestRollouts(problem, recorder, parentId, {
+        n: Math.min(options.batch, options.maxSamples - all.length),
+        seed: Seed.derive(options.seed, "rollout", index),
+        sampling: options.sampling
+      })
+      const leaves = yield* recordRollouts(recorder, parentId, generated)
+      all.push(...leaves)
+      if (generated.exhausted !== undefined) break
+      if (yield* stop({ index, leaves, all })) return { leaves: all, stoppedAt: leaves }
+    }
+    return { leaves: all, stoppedAt: undefined }
+  })
