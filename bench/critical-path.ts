@@ -49,7 +49,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Duration, Effect, Exit, Scope } from "effect"
 import { Accountant } from "@stepwise/accountant"
-import { LanguageModel, PooledFetch, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
+import { LanguageModel, Message, PooledFetch, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
 import type { Problem } from "@stepwise/core"
 import { Backend, Backends, ChatTemplate, HuggingFace } from "@stepwise/models"
 import { Expansion, Strategies } from "@stepwise/search"
@@ -63,6 +63,7 @@ const argument = (name: string, fallback: string): string => {
 const problemCount = Number(argument("problems", "6"))
 const latency = Number(argument("latency", "25"))
 const callCount = Number(argument("calls", "200"))
+const warmUpCount = Number(argument("warm-up", "3"))
 const paths = argument("paths", "in-process,vllm,tgi,vllm-before,tgi-before").split(",")
 
 const strategies: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
@@ -113,7 +114,7 @@ interface Pair {
 const scope = Effect.runSync(Scope.make())
 
 /** The HTTP paths: a server kind through the backend registry with its defaults, or `…-before`: as the backend was before (global fetch, 8 requests in flight). */
-const servedPaths = ["vllm", "tgi", "vllm-before", "tgi-before"]
+const servedPaths = ["vllm", "tgi", "vllm-batched", "tgi-batched", "vllm-before", "tgi-before"]
 
 const served = (path: string, url: string): Promise<Pair> =>
   Effect.runPromise(
@@ -137,7 +138,20 @@ const served = (path: string, url: string): Promise<Pair> =>
             ...(kind === "tgi" ? { template: yield* ChatTemplate.fromPath(chatTemplateFile) } : {})
           })
         : made.languageModel
-      const processRewardModel = yield* PoolingPrm.make({ url, model: World.modelName, ...(globalFetch ? { fetch: globalThis.fetch } : {}) })
+      // `…-batched`: the verifier renders its input with the chat template, so a round's scorings go as one request.
+      const template = path.endsWith("-batched") ? yield* ChatTemplate.fromPath(chatTemplateFile) : undefined
+      const processRewardModel = yield* PoolingPrm.make({
+        url,
+        model: World.modelName,
+        ...(globalFetch ? { fetch: globalThis.fetch } : {}),
+        ...(template === undefined
+          ? {}
+          : {
+              format: "input" as const,
+              render: (question: string, tagged: string) =>
+                ChatTemplate.renderText(template, [Message.system(PoolingPrm.defaultSystem), Message.user(question), Message.assistant(tagged)], false)
+            })
+      })
       return { languageModel, processRewardModel }
     }).pipe(Scope.provide(scope))
   )
@@ -146,13 +160,15 @@ const inProcess = (latencyMillis: number): Pair => {
   const world = World.make(Presets.calibrated, { seed: 0, latency: { timeToFirstTokenMillis: latencyMillis, millisPerOutputToken: 0 } })
   return {
     languageModel: world.languageModel,
-    // The world's PRM (metered by its own make), answering `latencyMillis` after the call began, as the policy does.
+    // The world's PRM (metered by its own make), answering `latencyMillis` after the call began, as the policy does:
+    // it yields once before computing, so the calls of a round all start before any computes (a server computes
+    // a round's requests side by side; one thread computing them in turn would delay each call's start instead).
     processRewardModel: ProcessRewardModel.wrap({
       info: { name: "simulator-prm" },
       score: (problem, trajectory) =>
         Effect.suspend(() => {
           const started = performance.now()
-          return Effect.tap(world.processRewardModel.score(problem, trajectory), () =>
+          return Effect.tap(Effect.andThen(Effect.yieldNow, world.processRewardModel.score(problem, trajectory)), () =>
             Effect.sleep(Duration.millis(Math.max(0, latencyMillis - (performance.now() - started))))
           )
         })
@@ -227,8 +243,9 @@ const median = (values: ReadonlyArray<number>): number => {
 }
 
 const world = World.make(Presets.calibrated, { seed: 0 })
-const problems = World.problems(world, { count: problemCount + 1, seed: 5 })
-const [warmUp, ...measured] = problems
+const problems = World.problems(world, { count: problemCount + warmUpCount, seed: 5 })
+const warmUps = problems.slice(0, warmUpCount)
+const measured = problems.slice(warmUpCount)
 
 const [slowUrl, quickUrl] = await Promise.all([serveSim(latency), serveSim(0)])
 const pairs: Array<readonly [string, Pair]> = []
@@ -242,7 +259,7 @@ console.log(`wall / critical-path bound, ${latency} ms per model or verifier cal
 console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
 console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
 for (const [label, kind, options] of strategies) {
-  for (const [, pair] of pairs) await run(kind, options, warmUp!, pair)
+  for (const warmUp of warmUps) for (const [, pair] of pairs) await run(kind, options, warmUp, pair)
   const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0 }))
   let rounds = 0
   const mismatches: Array<string> = []

@@ -42,7 +42,10 @@ export const validate = (options: Options): InvalidOptions | undefined => {
 /**
  * Wraps a pure generation into an effect that takes the modelled time from its start (and waits for a slot when
  * capped): the generation's own computing counts within that time, as a real server's does, so a request takes
- * the modelled time or its computing, whichever is longer. Without options the effect is immediate.
+ * the modelled time or its computing, whichever is longer. A request yields once after reading its start time, so
+ * the requests of one round all start their clocks before any of them computes (a server computes them side by
+ * side; computing each in turn on this thread would delay the next one's start). Without options the effect is
+ * immediate.
  */
 export const wrap = (
   options: Options | undefined
@@ -51,7 +54,7 @@ export const wrap = (
   const semaphore = options.concurrency === undefined ? undefined : Semaphore.makeUnsafe(options.concurrency)
   return (compute) => {
     const timed = Effect.flatMap(Clock.currentTimeMillis, (started) =>
-      Effect.flatMap(Effect.sync(compute), (completions) =>
+      Effect.flatMap(Effect.andThen(Effect.yieldNow, Effect.sync(compute)), (completions) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.as(Effect.sleep(Duration.millis(Math.max(0, started + millisFor(options, completions) - now))), completions)
         )

@@ -36,6 +36,25 @@ describe("latency model", () => {
     }).pipe(Effect.provide(TestClock.layer()))
   )
 
+  itEffect("concurrent requests all start their clocks before any computes, as on a server that computes them side by side", () =>
+    Effect.gen(function* () {
+      const order: Array<string> = []
+      const timed = Latency.wrap({ timeToFirstTokenMillis: 100, millisPerOutputToken: 0 })
+      const call = (index: number) =>
+        Effect.suspend(() => {
+          order.push(`asked ${index}`)
+          return timed(() => {
+            order.push(`computed ${index}`)
+            return []
+          })
+        })
+      const fiber = yield* Effect.forkChild(Effect.forEach([1, 2, 3], call, { concurrency: 3 }))
+      yield* TestClock.adjust(100)
+      yield* Fiber.join(fiber)
+      expect(order).toEqual(["asked 1", "asked 2", "asked 3", "computed 1", "computed 2", "computed 3"])
+    }).pipe(Effect.provide(TestClock.layer()))
+  )
+
   itEffect("rejects invalid latency options naming the field", () =>
     Effect.gen(function* () {
       const failure = yield* Effect.flip(World.makeEffect(Presets.calibrated, { latency: { timeToFirstTokenMillis: 1, millisPerOutputToken: 1, concurrency: 0 } }))

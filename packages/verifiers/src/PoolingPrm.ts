@@ -1,4 +1,4 @@
-import { Duration, Effect, Schema } from "effect"
+import { Duration, Effect, Exit, Request, RequestResolver, Schema } from "effect"
 import { z } from "zod"
 import type { BudgetExhausted, LanguageModelError, Problem } from "@stepwise/core"
 import { BadResponse, InvalidOptions, isRetryable, Options as OptionSchemas, PooledFetch, ProcessRewardModel, Retry, Timeout, Trajectory, Unavailable, Usage, VerifierError } from "@stepwise/core"
@@ -19,8 +19,17 @@ export const defaultSystem = "Please reason step by step, and put your final ans
  * connections `Unavailable`, other 4xx `InvalidRequest`, undecodable bodies `BadResponse`, slow answers
  * `Timeout` — retried when worth it, then reported as `VerifierError` whose `cause` is that typed error.
  *
- * Spend: one verifier call per score; its prompt tokens (the server's `usage.prompt_tokens`, or the reserved
- * upper bound when it reports none) count as verifier tokens.
+ * **Batching.** With `format: "input"`, scorings asked for together (the calls of one search round, which start in
+ * the same moment) go out as one request whose `input` is the list of their texts, up to `batch` of them (default
+ * 32), and the server's `data` is matched back by `index`: one HTTP exchange per round instead of one per
+ * trajectory. A batch the server refuses (4xx) or answers unreadably, after its retries, is sent again one input per
+ * request, so one bad trajectory fails only its own call. A chat request (`format: "messages"`) holds one
+ * conversation, so it is never batched.
+ *
+ * Spend: one verifier call per score, each metered by itself; its prompt tokens (the server's
+ * `usage.prompt_tokens`, or the reserved upper bound when it reports none) count as verifier tokens. A batched
+ * request's total is shared out over its inputs in proportion to their lengths (whole tokens, the shares summing to
+ * the total).
  *
  * @example
  * const prm = yield* PoolingPrm.make({ url: "http://127.0.0.1:8000", model: "Qwen/Qwen2.5-Math-PRM-7B" })
@@ -38,6 +47,12 @@ export const options = z
     delimiter: z.string().default("").describe("What separates a tagged step from the next."),
     system: z.string().default(defaultSystem).describe("The system prompt (Qwen2.5-Math's)."),
     format: z.enum(["messages", "input"]).default("messages").describe("messages (the server applies the chat template) or input (the text from render)."),
+    batch: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Most scorings sent in one request, as an input list (format input; default 32). A chat request holds one conversation: 1 with messages."),
     render: OptionSchemas.code<(question: string, taggedSteps: string) => string>("a function from the question and the tagged steps to the input text").optional(),
     positiveIndex: z.number().int().min(0).default(1).describe("Which entry of each pair is the positive class."),
     body: z.record(z.string(), z.unknown()).optional().describe('Extra body fields (e.g. { "task": "token_classify" } on newer servers).'),
@@ -52,6 +67,8 @@ export const options = z
   .superRefine((settings, context) => {
     if (settings.format === "input" && settings.render === undefined)
       context.addIssue({ code: "custom", path: ["render"], message: 'is needed with format "input"' })
+    if (settings.format === "messages" && settings.batch !== undefined && settings.batch > 1)
+      context.addIssue({ code: "custom", path: ["batch"], message: 'must be 1 with format "messages" (a chat request holds one conversation); use format "input" to batch' })
   })
 
 /** Options as a user writes them in code: `url` and `model` are required there (no policy server to default to). */
@@ -81,6 +98,29 @@ export const tagSteps = (stepTexts: ReadonlyArray<string>, stepTag: string, deli
   stepTexts.map((text) => text.split(stepTag).join("") + stepTag).join(delimiter)
 
 const utf8 = new TextEncoder()
+
+/** One scoring waiting to be sent: its rendered input and how many steps it tags. */
+class ScoreRequest extends Request.Class<{ readonly input: string; readonly steps: number }, ProcessRewardModel.Scoring, LanguageModelError> {}
+
+/**
+ * Shares a request's prompt-token total over its inputs in proportion to their lengths, in whole tokens that sum to
+ * the total (largest remainders first; ties to the earlier input). Unknown stays unknown; one input gets it all.
+ */
+export const shareTokens = (total: number | undefined, lengths: ReadonlyArray<number>): ReadonlyArray<number | undefined> => {
+  if (total === undefined) return lengths.map(() => undefined)
+  if (lengths.length === 1) return [total]
+  const sum = lengths.reduce((left, right) => left + right, 0)
+  const exact = lengths.map((length) => (sum === 0 ? total / lengths.length : (total * length) / sum))
+  const shares = exact.map(Math.floor)
+  let left = total - shares.reduce((a, b) => a + b, 0)
+  const order = exact.map((value, index) => [value - Math.floor(value), index] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1])
+  for (const [, index] of order) {
+    if (left <= 0) break
+    shares[index]! += 1
+    left -= 1
+  }
+  return shares
+}
 
 const build = (settings: Settings): ProcessRewardModel.Service => {
     const name = settings.name ?? `pooling-prm(${settings.model})`
@@ -140,34 +180,88 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
         })
       )
 
-    const decode = (trajectory: Trajectory.Trajectory) => (json: unknown): Effect.Effect<ProcessRewardModel.Scoring, BadResponse> =>
+    const decodeError = (detail: string) => new BadResponse({ backend: name, detail })
+
+    /** The scorings of a request's inputs (in order), from its decoded response; `lengths` weigh the usage shares. */
+    const decode = (steps: ReadonlyArray<number>, lengths: ReadonlyArray<number>) => (json: unknown): Effect.Effect<ReadonlyArray<ProcessRewardModel.Scoring>, BadResponse> =>
       Effect.flatMap(
-        Effect.mapError(Schema.decodeUnknownEffect(PoolingResponse)(json), (error) => new BadResponse({ backend: name, detail: error.message })),
+        Effect.mapError(Schema.decodeUnknownEffect(PoolingResponse)(json), (error) => decodeError(error.message)),
         (response) => {
-          const pairs = response.data[0]?.data ?? []
-          if (pairs.length !== trajectory.length)
-            return Effect.fail(new BadResponse({ backend: name, detail: `${pairs.length} step scores for ${trajectory.length} steps` }))
-          const stepScores = pairs.map((pair) => pair[positiveIndex])
-          if (stepScores.some((score) => score === undefined || !(score >= 0 && score <= 1)))
-            return Effect.fail(new BadResponse({ backend: name, detail: `a step's positive probability is missing or outside [0, 1]` }))
-          return Effect.succeed({
-            stepScores: stepScores as ReadonlyArray<number>,
-            usage: Usage.make({ inputTokens: response.usage?.prompt_tokens, outputTokens: 0, cachedInputTokens: undefined })
-          })
+          if (response.data.length !== steps.length)
+            return Effect.fail(decodeError(`${response.data.length} results for ${steps.length} input${steps.length === 1 ? "" : "s"}`))
+          const items = response.data.every((item) => item.index !== undefined)
+            ? [...response.data].sort((left, right) => left.index! - right.index!)
+            : response.data
+          if (items.some((item, position) => item.index !== undefined && item.index !== position))
+            return Effect.fail(decodeError(`result indices ${response.data.map((item) => item.index).join(", ")} are not 0…${steps.length - 1}`))
+          const shares = shareTokens(response.usage?.prompt_tokens, lengths)
+          const scorings: Array<ProcessRewardModel.Scoring> = []
+          for (const [position, item] of items.entries()) {
+            const pairs = item.data
+            const expected = steps[position]!
+            if (pairs.length !== expected)
+              return Effect.fail(decodeError(`${pairs.length} step scores for ${expected} steps${steps.length === 1 ? "" : ` (input ${position})`}`))
+            const stepScores = pairs.map((pair) => pair[positiveIndex])
+            if (stepScores.some((score) => score === undefined || !(score >= 0 && score <= 1)))
+              return Effect.fail(decodeError(`a step's positive probability is missing or outside [0, 1]`))
+            scorings.push({
+              stepScores: stepScores as ReadonlyArray<number>,
+              usage: Usage.make({ inputTokens: shares[position], outputTokens: 0, cachedInputTokens: undefined })
+            })
+          }
+          return Effect.succeed(scorings)
         }
       )
 
     // Retried on the one shared schedule (Retry): rate limits, time-outs, unavailable servers and bad bodies.
     const retried = Retry.retrying<LanguageModelError>(retry, isRetryable)
-    const withRetries = (body: string, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, LanguageModelError> =>
-      retried(Effect.flatMap(attempt(body), decode(trajectory)))
+    const send = (body: string, steps: ReadonlyArray<number>, lengths: ReadonlyArray<number>) =>
+      retried(Effect.flatMap(attempt(body), decode(steps, lengths)))
+    const asVerifierError = (error: LanguageModelError) => new VerifierError({ verifier: name, detail: error.message, cause: error })
 
-    const score = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, VerifierError | BudgetExhausted> =>
-      trajectory.length === 0
-        ? Effect.succeed({ stepScores: [], usage: Usage.zero })
-        : withRetries(JSON.stringify(bodyOf(problem, trajectory)), trajectory).pipe(
-            Effect.mapError((error) => new VerifierError({ verifier: name, detail: error.message, cause: error }))
-          )
+    const promptOf = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): string =>
+      settings.render!(problem.question, tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter))
+
+    /** Sends inputs in one request (`input` a string for one, a list for more) and completes their entries. */
+    const sendBatch = (entries: ReadonlyArray<Request.Entry<ScoreRequest>>): Effect.Effect<void, LanguageModelError> => {
+      const inputs = entries.map((entry) => entry.request.input)
+      const body = JSON.stringify({ ...settings.body, model: settings.model, input: inputs.length === 1 ? inputs[0] : inputs })
+      return Effect.map(
+        send(
+          body,
+          entries.map((entry) => entry.request.steps),
+          inputs.map((input) => input.length)
+        ),
+        (scorings) => entries.forEach((entry, position) => entry.completeUnsafe(Exit.succeed(scorings[position]!)))
+      )
+    }
+
+    // Scorings asked for in the same moment are gathered (Effect's request batching: the batch runs once the fibers
+    // that were ready have asked), at most `batch` per request. A refused or unreadable batch is resent one by one.
+    const batchSize = settings.batch ?? (settings.format === "input" ? 32 : 1)
+    const resolver = RequestResolver.batchN(
+      RequestResolver.make<ScoreRequest>((entries) =>
+        Effect.catch(sendBatch(entries), (error) =>
+          entries.length > 1 && (error._tag === "InvalidRequest" || error._tag === "BadResponse")
+            ? Effect.forEach(entries, (entry) => Effect.catch(sendBatch([entry]), (alone) => Effect.sync(() => entry.completeUnsafe(Exit.fail(alone)))), {
+                concurrency: "unbounded",
+                discard: true
+              })
+            : Effect.sync(() => entries.forEach((entry) => entry.completeUnsafe(Exit.fail(error))))
+        )
+      ),
+      batchSize
+    )
+
+    const score = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, VerifierError | BudgetExhausted> => {
+      if (trajectory.length === 0) return Effect.succeed({ stepScores: [], usage: Usage.zero })
+      if (batchSize > 1) return Effect.mapError(Effect.request(new ScoreRequest({ input: promptOf(problem, trajectory), steps: trajectory.length }), resolver), asVerifierError)
+      const body = JSON.stringify(bodyOf(problem, trajectory))
+      return send(body, [trajectory.length], [body.length]).pipe(
+        Effect.map((scorings) => scorings[0]!),
+        Effect.mapError(asVerifierError)
+      )
+    }
 
     return ProcessRewardModel.make({
       info: { name },

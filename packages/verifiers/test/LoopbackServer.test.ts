@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest"
-import { Effect } from "effect"
-import { LanguageModel, Message, Problem } from "@stepwise/core"
+import { Cause, Effect, Exit, Fiber } from "effect"
+import { LanguageModel, Message, PooledFetch, Problem, Trajectory, VerifierError } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
 import { HuggingFace } from "@stepwise/models"
 import { Presets, Server, World } from "@stepwise/simulator"
@@ -116,6 +116,108 @@ describe("PoolingPrm through the simulator's loopback server (/pooling)", () => 
         expect(parent.stepScores).toEqual(full.stepScores.slice(0, -1))
         expect((yield* accountant.snapshot).spent.verifierCalls).toBe(1)
         expect(yield* cache.stats).toMatchObject({ hits: 1, misses: 1 })
+      })
+    )
+  )
+})
+
+describe("PoolingPrm batching (format input): a round's scorings in one /pooling request", () => {
+  const render = (question: string, tagged: string) =>
+    Server.chatTemplate([Message.system(PoolingPrm.defaultSystem), Message.user(question)], tagged) + "<|im_end|>\n"
+  /** A fetch that counts the requests it sends and keeps each one's number of inputs. */
+  const counting = () => {
+    const sizes: Array<number> = []
+    const fetch: typeof globalThis.fetch = (input, init) => {
+      const body = JSON.parse(String(init?.body)) as { input: string | ReadonlyArray<string> }
+      sizes.push(typeof body.input === "string" ? 1 : body.input.length)
+      return PooledFetch.fetch(input, init)
+    }
+    return { sizes, fetch }
+  }
+  // Sixteen trajectories: the eight samples and their parents.
+  const sixteen = [...samples, ...samples.map((sample) => ({ problem: sample.problem, trajectory: sample.trajectory.parent! }))]
+
+  itEffect("sixteen concurrent scorings: one request, the world's scores, sixteen metered calls whose tokens sum to the server's total", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const { sizes, fetch } = counting()
+        const prm = yield* PoolingPrm.make({ url, model: World.modelName, format: "input", render, fetch })
+        const accountant = yield* Accountant.make({})
+        const served = yield* Accountant.provide(accountant)(
+          Effect.forEach(sixteen, (sample) => prm.score(sample.problem, sample.trajectory), { concurrency: 16 })
+        )
+        expect(sizes).toEqual([16])
+        for (const [index, sample] of sixteen.entries()) {
+          const want = (yield* world.processRewardModel.score(sample.problem, sample.trajectory)).stepScores
+          expect(served[index]!.stepScores).toHaveLength(want.length)
+          served[index]!.stepScores.forEach((score, step) => expect(score).toBeCloseTo(want[step]!, 12))
+        }
+        // The server's total for the same sixteen inputs, asked for in one raw request.
+        const inputs = sixteen.map((sample) => render(sample.problem.question, PoolingPrm.tagSteps(Trajectory.stepTexts(sample.trajectory), Server.stepTag, "")))
+        const raw = yield* Effect.promise(() =>
+          PooledFetch.fetch(`${url}/pooling`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: World.modelName, input: inputs }) }).then(
+            (response) => response.json() as Promise<{ usage: { prompt_tokens: number } }>
+          )
+        )
+        const shared = served.reduce((total, scoring) => total + scoring.usage.inputTokens!, 0)
+        expect(shared).toBe(raw.usage.prompt_tokens)
+        const snapshot = yield* accountant.snapshot
+        expect(snapshot.spent.verifierCalls).toBe(16)
+        expect(snapshot.spent.verifierTokens).toBe(shared)
+      })
+    )
+  )
+
+  itEffect("batch caps the inputs per request; sequential calls go one per request", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const { sizes, fetch } = counting()
+        const prm = yield* PoolingPrm.make({ url, model: World.modelName, format: "input", render, fetch, batch: 5 })
+        yield* Effect.forEach(sixteen, (sample) => prm.score(sample.problem, sample.trajectory), { concurrency: 16 })
+        expect(sizes).toEqual([5, 5, 5, 1])
+        sizes.length = 0
+        yield* Effect.forEach(sixteen.slice(0, 3), (sample) => prm.score(sample.problem, sample.trajectory))
+        expect(sizes).toEqual([1, 1, 1])
+      })
+    )
+  )
+
+  itEffect("a batch the server refuses is resent one by one: only the bad trajectory's call fails", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const { sizes, fetch } = counting()
+        const prm = yield* PoolingPrm.make({ url, model: World.modelName, format: "input", render, fetch, retries: 3, retryBaseMillis: 1 })
+        const stranger = Problem.make({ id: "x", question: "What is the airspeed of a swallow?" })
+        const asked = [...samples.slice(0, 3), { problem: stranger, trajectory: samples[0]!.trajectory }]
+        const exits = yield* Effect.forEach(asked, (sample) => Effect.exit(prm.score(sample.problem, sample.trajectory)), { concurrency: 4 })
+        expect(sizes).toEqual([4, 1, 1, 1, 1])
+        for (const [index, sample] of asked.slice(0, 3).entries()) {
+          const exit = exits[index]!
+          expect(Exit.isSuccess(exit) && exit.value.stepScores).toEqual((yield* world.processRewardModel.score(sample.problem, sample.trajectory)).stepScores)
+        }
+        const failed = exits[3]!
+        expect(Exit.isFailure(failed)).toBe(true)
+        const error = Exit.isFailure(failed) ? Cause.squash(failed.cause) : undefined
+        expect(error).toBeInstanceOf(VerifierError)
+        expect((error as VerifierError).cause).toMatchObject({ _tag: "InvalidRequest" })
+      })
+    )
+  )
+
+  itEffect("a caller interrupted before its batch is sent leaves the batch; the others are scored", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const { sizes, fetch } = counting()
+        const prm = yield* PoolingPrm.make({ url, model: World.modelName, format: "input", render, fetch })
+        const leaving = yield* Effect.forkChild(prm.score(samples[0]!.problem, samples[0]!.trajectory), { startImmediately: true })
+        yield* Fiber.interrupt(leaving)
+        const served = yield* Effect.forEach(samples.slice(1, 4), (sample) => prm.score(sample.problem, sample.trajectory), { concurrency: 3 })
+        expect(served).toHaveLength(3)
+        expect(sizes).toEqual([3])
       })
     )
   )

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Effect } from "effect"
+import { it as property } from "@fast-check/vitest"
+import fc from "fast-check"
+import { Cause, Effect, Exit } from "effect"
 import { Accountant } from "@stepwise/accountant"
 import { itEffect } from "@stepwise/testing"
 import { PoolingPrm } from "@stepwise/verifiers"
 import { problem, trajectoryOf } from "./support/Fixtures.js"
 
 /** A tiny vLLM-like `/pooling` server: P(positive) of step k is 0.9 unless its text has "wrong" (then 0.2). */
-type Behaviour = "ok" | "fail-once" | "rate-limit-once" | "bad-request" | "garbage" | "wrong-count" | "always-500"
+type Behaviour = "ok" | "fail-once" | "rate-limit-once" | "bad-request" | "garbage" | "wrong-count" | "always-500" | "reversed" | "bad-index"
 let behaviour: Behaviour = "ok"
 let hits = 0
 let lastBody: Record<string, unknown> = {}
@@ -28,12 +30,17 @@ beforeAll(async () => {
       if (behaviour === "rate-limit-once" && hits === 1) return void response.writeHead(429, { "retry-after": "0" }).end("slow down")
       if (behaviour === "bad-request") return void response.writeHead(400).end(JSON.stringify({ error: "bad model" }))
       if (behaviour === "garbage") return void response.writeHead(200, { "content-type": "application/json" }).end(`{"data": [{"data": "nope"}]}`)
-      const messages = lastBody["messages"] as ReadonlyArray<{ content: string }>
-      const steps = messages[2]!.content.split("<extra_0>").slice(0, -1)
-      const pairs = steps.map((step) => (step.includes("wrong") ? [0.8, 0.2] : [0.1, 0.9]))
-      if (behaviour === "wrong-count") pairs.push([0.5, 0.5])
+      // Chat form: the assistant turn; input form: each input (a string or a list, as vLLM takes).
+      const raw = lastBody["input"]
+      const texts = raw === undefined ? [(lastBody["messages"] as ReadonlyArray<{ content: string }>)[2]!.content] : typeof raw === "string" ? [raw] : (raw as ReadonlyArray<string>)
+      const data = texts.map((text, index) => {
+        const pairs = text.split("<extra_0>").slice(0, -1).map((step) => (step.includes("wrong") ? [0.8, 0.2] : [0.1, 0.9]))
+        if (behaviour === "wrong-count") pairs.push([0.5, 0.5])
+        return { index: behaviour === "bad-index" ? index + 1 : index, object: "pooling", data: pairs }
+      })
+      if (behaviour === "reversed") data.reverse()
       response.writeHead(200, { "content-type": "application/json" }).end(
-        JSON.stringify({ id: "pool-1", object: "list", created: 1, model: "prm", data: [{ index: 0, object: "pooling", data: pairs }], usage: { prompt_tokens: 42, total_tokens: 42 } })
+        JSON.stringify({ id: "pool-1", object: "list", created: 1, model: "prm", data, usage: { prompt_tokens: 42, total_tokens: 42 } })
       )
     })
   })
@@ -147,6 +154,56 @@ describe("PoolingPrm against a /pooling server", () => {
     Effect.gen(function* () {
       expect((yield* Effect.flip(PoolingPrm.make({ url: "ftp://x", model: "prm" }))).field).toBe("url")
       expect((yield* Effect.flip(PoolingPrm.make({ url, model: "prm", format: "input" }))).field).toBe("render")
+      expect((yield* Effect.flip(PoolingPrm.make({ url, model: "prm", batch: 2 }))).field).toBe("batch")
+      expect((yield* Effect.flip(PoolingPrm.make({ url, model: "prm", format: "input", render: (question) => question, batch: 0 }))).field).toBe("batch")
     })
+  )
+
+  const inputOf = (question: string, tagged: string) => `${question}|${tagged}`
+
+  itEffect("batched inputs are matched back by index, whatever order the server lists them in", () =>
+    Effect.gen(function* () {
+      reset("reversed")
+      const prm = yield* PoolingPrm.make({ url, model: "prm", format: "input", render: inputOf })
+      const asked = [steps, steps.slice(0, 1), ["ok", "wrong"], ["wrong"]]
+      const scorings = yield* Effect.forEach(asked, (each) => prm.score(problem, trajectoryOf(each)), { concurrency: 4 })
+      expect(hits).toBe(1)
+      expect(lastBody["input"]).toHaveLength(4)
+      expect(scorings.map((scoring) => scoring.stepScores)).toEqual([[0.9, 0.2, 0.9], [0.9], [0.9, 0.2], [0.2]])
+      // The server's 42 prompt tokens shared out by the inputs' lengths, summing to 42.
+      expect(scorings.reduce((total, scoring) => total + scoring.usage.inputTokens!, 0)).toBe(42)
+    })
+  )
+
+  itEffect("indices that are not 0…n-1, or a wrong count in one input, make the batch unreadable; each input is then sent alone", () =>
+    Effect.gen(function* () {
+      for (const next of ["bad-index", "wrong-count"] as const) {
+        reset(next)
+        const prm = yield* PoolingPrm.make({ url, model: "prm", format: "input", render: inputOf, retries: 1, retryBaseMillis: 1 })
+        const exits = yield* Effect.forEach([steps, steps.slice(0, 1)], (each) => Effect.exit(prm.score(problem, trajectoryOf(each))), { concurrency: 2 })
+        // Two attempts of the batch, then two attempts of each input alone.
+        expect([next, hits]).toEqual([next, 6])
+        for (const exit of exits) expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "VerifierError", cause: { _tag: "BadResponse" } })
+      }
+    })
+  )
+
+  property.prop([fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: undefined }), fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 40 })])(
+    "shareTokens: whole shares that sum to the total, each within one token of its proportional share",
+    (total, lengths) => {
+      const shares = PoolingPrm.shareTokens(total, lengths)
+      expect(shares).toHaveLength(lengths.length)
+      if (total === undefined) {
+        expect(shares.every((share) => share === undefined)).toBe(true)
+        return
+      }
+      const sum = lengths.reduce((left, right) => left + right, 0)
+      expect(shares.reduce((left: number, right) => left + right!, 0)).toBe(total)
+      shares.forEach((share, index) => {
+        const exact = sum === 0 ? total / lengths.length : (total * lengths[index]!) / sum
+        expect(Number.isInteger(share)).toBe(true)
+        expect(Math.abs(share! - exact)).toBeLessThan(1)
+      })
+    }
   )
 })
