@@ -35,11 +35,17 @@
  * same JSON body to the same server on a kept-alive connection; the difference is what the client adds per call, and the bare
  * fetch minus the in-process call is the HTTP hop plus the server's own work.
  *
+ * The paths `vllm-batched` and `tgi-batched` are `vllm` and `tgi` with the verifier given the chat template
+ * (`chatTemplate`): it renders its input itself, so the scorings of a round go as one `/pooling` request.
+ *
  * The paths `vllm-before` and `tgi-before` are the same backends as they were before core's `PooledFetch` and the
  * per-kind request limit: over the global `fetch` (undici), at most 8 requests in flight; side by side.
  *
- * Run: npx tsx bench/critical-path.ts [--problems 6] [--latency 25] [--calls 200]
- *        [--paths in-process,vllm,tgi,vllm-before,tgi-before]
+ * The first `--warm-up` problems of each strategy (3 by default) run on every path unmeasured: the first problems
+ * of a process run while V8 still compiles (best-of-16 and self-consistency: ×1.3–1.75 of the bound in process on the first problem, ×1.05–1.10 from the third).
+ *
+ * Run: npx tsx bench/critical-path.ts [--problems 6] [--warm-up 3] [--latency 25] [--calls 200]
+ *        [--paths in-process,vllm,tgi,vllm-batched,tgi-batched,vllm-before,tgi-before]
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
@@ -49,7 +55,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Duration, Effect, Exit, Scope } from "effect"
 import { Accountant } from "@stepwise/accountant"
-import { LanguageModel, Message, PooledFetch, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
+import { LanguageModel, PooledFetch, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
 import type { Problem } from "@stepwise/core"
 import { Backend, Backends, ChatTemplate, HuggingFace } from "@stepwise/models"
 import { Expansion, Strategies } from "@stepwise/search"
@@ -64,7 +70,7 @@ const problemCount = Number(argument("problems", "6"))
 const latency = Number(argument("latency", "25"))
 const callCount = Number(argument("calls", "200"))
 const warmUpCount = Number(argument("warm-up", "3"))
-const paths = argument("paths", "in-process,vllm,tgi,vllm-before,tgi-before").split(",")
+const paths = argument("paths", "in-process,vllm,tgi,vllm-batched,tgi-batched,vllm-before,tgi-before").split(",")
 
 const strategies: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
   ["best-of-16", "best-of-n", { n: 16, concurrency: 16 }],
@@ -139,18 +145,11 @@ const served = (path: string, url: string): Promise<Pair> =>
           })
         : made.languageModel
       // `…-batched`: the verifier renders its input with the chat template, so a round's scorings go as one request.
-      const template = path.endsWith("-batched") ? yield* ChatTemplate.fromPath(chatTemplateFile) : undefined
       const processRewardModel = yield* PoolingPrm.make({
         url,
         model: World.modelName,
         ...(globalFetch ? { fetch: globalThis.fetch } : {}),
-        ...(template === undefined
-          ? {}
-          : {
-              format: "input" as const,
-              render: (question: string, tagged: string) =>
-                ChatTemplate.renderText(template, [Message.system(PoolingPrm.defaultSystem), Message.user(question), Message.assistant(tagged)], false)
-            })
+        ...(path.endsWith("-batched") ? { chatTemplate: chatTemplateFile } : {})
       })
       return { languageModel, processRewardModel }
     }).pipe(Scope.provide(scope))

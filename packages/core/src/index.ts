@@ -4,6 +4,7 @@
 export * as Admission from "./Admission.js"
 export * as Aggregation from "./Aggregation.js"
 export * as Answer from "./Answer.js"
+export * as ChatTemplate from "./ChatTemplate.js"
 export * from "./Errors.js"
 export * as LanguageModel from "./LanguageModel.js"
 export * as Logprob from "./Logprob.js"

@@ -31,9 +31,8 @@
  */
 import type * as Inference from "@huggingface/inference"
 import type { LanguageModelError, Logprob, Message, Step } from "@stepwise/core"
-import { BadResponse, InvalidOptions, InvalidRequest, LanguageModel, PooledFetch, Retry, Timeout, Unavailable, Usage } from "@stepwise/core"
+import { BadResponse, ChatTemplate, InvalidOptions, InvalidRequest, LanguageModel, PooledFetch, Retry, Timeout, Unavailable, Usage } from "@stepwise/core"
 import { Clock, Effect, Layer, Redacted, Schema, Semaphore } from "effect"
-import * as ChatTemplate from "./ChatTemplate.js"
 import * as ServerKinds from "./ServerKind.js"
 import type * as Tokenizer from "./Tokenizer.js"
 

@@ -23,13 +23,12 @@
  */
 import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp"
 import type { Logprob, Step } from "@stepwise/core"
-import { InvalidOptions, InvalidRequest, LanguageModel, Unavailable, Usage } from "@stepwise/core"
+import { ChatTemplate, InvalidOptions, InvalidRequest, LanguageModel, Unavailable, Usage } from "@stepwise/core"
 import { Effect, Layer, Queue, Random, Scope } from "effect"
 import { availableParallelism } from "node:os"
 import { basename } from "node:path"
 import { z } from "zod"
 import * as Backend from "./Backend.js"
-import * as ChatTemplate from "./ChatTemplate.js"
 
 /** Options of `make`. */
 export interface Options {

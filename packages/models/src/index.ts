@@ -5,7 +5,8 @@
  */
 export * as Backend from "./Backend.js"
 export * as Backends from "./Backends.js"
-export * as ChatTemplate from "./ChatTemplate.js"
+/** Chat templates live in core (verifiers render with them too); re-exported here where backends first used them. */
+export { ChatTemplate } from "@stepwise/core"
 export * as Endpoints from "./Endpoints.js"
 export * as Gguf from "./Gguf.js"
 export * as HuggingFace from "./HuggingFace.js"

@@ -1,7 +1,7 @@
 import { Duration, Effect, Exit, Request, RequestResolver, Schema } from "effect"
 import { z } from "zod"
 import type { BudgetExhausted, LanguageModelError, Problem } from "@stepwise/core"
-import { BadResponse, InvalidOptions, isRetryable, Options as OptionSchemas, PooledFetch, ProcessRewardModel, Retry, Timeout, Trajectory, Unavailable, Usage, VerifierError } from "@stepwise/core"
+import { BadResponse, ChatTemplate, InvalidOptions, InvalidRequest, Message, isRetryable, Options as OptionSchemas, PooledFetch, ProcessRewardModel, Retry, Timeout, Trajectory, Unavailable, Usage, VerifierError } from "@stepwise/core"
 import * as Verifier from "./Verifier.js"
 
 /** Qwen2.5-Math's system prompt. */
@@ -46,7 +46,15 @@ export const options = z
     stepTag: z.string().min(1).default("<extra_0>").describe("The tag after each step."),
     delimiter: z.string().default("").describe("What separates a tagged step from the next."),
     system: z.string().default(defaultSystem).describe("The system prompt (Qwen2.5-Math's)."),
-    format: z.enum(["messages", "input"]).default("messages").describe("messages (the server applies the chat template) or input (the text from render)."),
+    format: z
+      .enum(["messages", "input"])
+      .optional()
+      .describe("messages (the server applies the chat template) or input (the text rendered here; default when chatTemplate or render is given)."),
+    chatTemplate: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The PRM's chat template, to render the input here: a model folder, its tokenizer_config.json or a Jinja file (format input)."),
     batch: z
       .number()
       .int()
@@ -65,17 +73,33 @@ export const options = z
   })
   .strict()
   .superRefine((settings, context) => {
-    if (settings.format === "input" && settings.render === undefined)
-      context.addIssue({ code: "custom", path: ["render"], message: 'is needed with format "input"' })
-    if (settings.format === "messages" && settings.batch !== undefined && settings.batch > 1)
+    if (settings.format === "input" && settings.render === undefined && settings.chatTemplate === undefined)
+      context.addIssue({ code: "custom", path: ["render"], message: 'is needed with format "input" (or give chatTemplate)' })
+    if (settings.render !== undefined && settings.chatTemplate !== undefined)
+      context.addIssue({ code: "custom", path: ["chatTemplate"], message: "give render or chatTemplate, not both" })
+    if (settings.format === "messages" && (settings.render !== undefined || settings.chatTemplate !== undefined))
+      context.addIssue({ code: "custom", path: [settings.render !== undefined ? "render" : "chatTemplate"], message: 'renders the input here, which format "messages" does not send' })
+    if (formatOf(settings) === "messages" && settings.batch !== undefined && settings.batch > 1)
       context.addIssue({ code: "custom", path: ["batch"], message: 'must be 1 with format "messages" (a chat request holds one conversation); use format "input" to batch' })
   })
+
+/** The format a request takes: as given, else input when the input is rendered here (render or chatTemplate). */
+function formatOf(settings: { readonly format?: "messages" | "input" | undefined; readonly render?: unknown; readonly chatTemplate?: string | undefined }): "messages" | "input" {
+  return settings.format ?? (settings.render !== undefined || settings.chatTemplate !== undefined ? "input" : "messages")
+}
 
 /** Options as a user writes them in code: `url` and `model` are required there (no policy server to default to). */
 export type Options = Omit<z.input<typeof options>, "url" | "model"> & { readonly url: string; readonly model: string }
 
 /** Validated options, defaults filled in, with the server's address and the API key read from the environment. */
-type Settings = z.output<typeof options> & { readonly url: string; readonly model: string; readonly apiKey: string | undefined }
+type Settings = Omit<z.output<typeof options>, "format" | "render"> & {
+  readonly url: string
+  readonly model: string
+  readonly apiKey: string | undefined
+  readonly format: "messages" | "input"
+  /** The input text from the question and the tagged steps (format input): the user's render or the chat template's. */
+  readonly render: ((question: string, taggedSteps: string) => string) | undefined
+}
 
 
 /** The `/pooling` response, as far as it is read. */
@@ -138,7 +162,7 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
     const bodyOf = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Record<string, unknown> => {
       const tagged = tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter)
       const prompt =
-        settings.format === "input" && settings.render !== undefined
+        settings.render !== undefined
           ? { input: settings.render(problem.question, tagged) }
           : {
               messages: [
@@ -255,19 +279,31 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
 
     const score = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Effect.Effect<ProcessRewardModel.Scoring, VerifierError | BudgetExhausted> => {
       if (trajectory.length === 0) return Effect.succeed({ stepScores: [], usage: Usage.zero })
-      if (batchSize > 1) return Effect.mapError(Effect.request(new ScoreRequest({ input: promptOf(problem, trajectory), steps: trajectory.length }), resolver), asVerifierError)
-      const body = JSON.stringify(bodyOf(problem, trajectory))
-      return send(body, [trajectory.length], [body.length]).pipe(
-        Effect.map((scorings) => scorings[0]!),
-        Effect.mapError(asVerifierError)
-      )
+      const rendered = Effect.try({
+        try: () => (batchSize > 1 ? promptOf(problem, trajectory) : JSON.stringify(bodyOf(problem, trajectory))),
+        catch: (error) => new InvalidRequest({ backend: name, field: "input", detail: `rendering the input failed: ${String(error)}` })
+      })
+      return Effect.flatMap(rendered, (text) =>
+        batchSize > 1
+          ? Effect.request(new ScoreRequest({ input: text, steps: trajectory.length }), resolver)
+          : Effect.map(send(text, [trajectory.length], [text.length]), (scorings) => scorings[0]!)
+      ).pipe(Effect.mapError(asVerifierError))
     }
 
     return ProcessRewardModel.make({
       info: { name },
       score,
       // An upper bound on the prompt tokens: a byte-level tokenizer never makes more tokens than bytes.
-      maxTokens: (problem, trajectory) => utf8.encode(JSON.stringify(bodyOf(problem, trajectory))).length + 64
+      // (A render that throws fails the call itself, with InvalidRequest; the bound then counts the chat form.)
+      maxTokens: (problem, trajectory) => {
+        let body: Record<string, unknown>
+        try {
+          body = bodyOf(problem, trajectory)
+        } catch {
+          body = { question: problem.question, system: settings.system, steps: tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter) }
+        }
+        return utf8.encode(JSON.stringify(body)).length + 64
+      }
     })
 }
 
@@ -283,7 +319,21 @@ const settingsOf = (
   const apiKey = parsed.apiKeyEnv === undefined ? undefined : environment(parsed.apiKeyEnv)
   if (parsed.apiKeyEnv !== undefined && (apiKey === undefined || apiKey.length === 0))
     return Effect.fail(new InvalidOptions({ subject: "pooling-prm", field: "apiKeyEnv", detail: `names the environment variable ${parsed.apiKeyEnv}, which is not set` }))
-  return Effect.succeed({ ...parsed, url, model, apiKey })
+  const format = formatOf(parsed)
+  if (parsed.chatTemplate === undefined) return Effect.succeed({ ...parsed, url, model, apiKey, format, render: format === "input" ? parsed.render : undefined })
+  // As Qwen2.5-Math-PRM's model card renders it: system, question, tagged steps as the assistant turn, no generation prompt.
+  return Effect.map(
+    Effect.mapError(ChatTemplate.fromPath(parsed.chatTemplate), (error) => new InvalidOptions({ subject: "pooling-prm", field: "chatTemplate", detail: error.detail })),
+    (template) => ({
+      ...parsed,
+      url,
+      model,
+      apiKey,
+      format,
+      render: (question: string, tagged: string) =>
+        ChatTemplate.renderText(template, [Message.system(parsed.system), Message.user(question), Message.assistant(tagged)], false)
+    })
+  )
 }
 
 /**

@@ -1,11 +1,14 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect } from "vitest"
 import { Cause, Effect, Exit, Fiber } from "effect"
-import { LanguageModel, Message, PooledFetch, Problem, Trajectory, VerifierError } from "@stepwise/core"
+import { LanguageModel, Message, PooledFetch, Problem, Registry, Trajectory, VerifierError } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
 import { HuggingFace } from "@stepwise/models"
 import { Presets, Server, World } from "@stepwise/simulator"
 import { itEffect } from "@stepwise/testing"
-import { Ensemble, ExactChecker, Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
+import { Ensemble, ExactChecker, Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm, Verifier, Verifiers } from "@stepwise/verifiers"
 import * as Samples from "./support/Samples.js"
 
 const world = World.make(Presets.calibrated, { seed: 7 })
@@ -203,6 +206,41 @@ describe("PoolingPrm batching (format input): a round's scorings in one /pooling
         const error = Exit.isFailure(failed) ? Cause.squash(failed.cause) : undefined
         expect(error).toBeInstanceOf(VerifierError)
         expect((error as VerifierError).cause).toMatchObject({ _tag: "InvalidRequest" })
+      })
+    )
+  )
+
+  itEffect("chatTemplate (a Jinja file, as a recipe names it) renders the input here and batches: the world's scores in one request", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const folder = mkdtempSync(join(tmpdir(), "pooling-template-"))
+        const file = join(folder, "chatml.jinja")
+        writeFileSync(file, "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+        const { sizes, fetch } = counting()
+        const policy = yield* HuggingFace.make({ endpointUrl: url, model: World.modelName, kind: "vllm" })
+        const prm = yield* Registry.make(Verifiers.registry, "pooling-prm", { chatTemplate: file, fetch }, Verifier.standalone(policy))
+        const served = yield* Effect.forEach(samples, (sample) => prm.score(sample.problem, sample.trajectory), { concurrency: samples.length })
+        expect(sizes).toEqual([samples.length])
+        const expected = yield* direct
+        served.forEach((scoring, index) => scoring.stepScores.forEach((score, step) => expect(score).toBeCloseTo(expected[index]!.stepScores[step]!, 12)))
+      })
+    )
+  )
+
+  itEffect("a render that throws fails its own call with InvalidRequest, not the process", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        const prm = yield* PoolingPrm.make({
+          url,
+          model: World.modelName,
+          render: () => {
+            throw new Error("no template for this")
+          }
+        })
+        const error = yield* Effect.flip(prm.score(samples[0]!.problem, samples[0]!.trajectory))
+        expect(error).toMatchObject({ _tag: "VerifierError", cause: { _tag: "InvalidRequest", field: "input" } })
       })
     )
   )

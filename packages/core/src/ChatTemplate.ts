@@ -13,8 +13,8 @@
 import { readFile, stat } from "node:fs/promises"
 import { basename, join } from "node:path"
 import { Template } from "@huggingface/jinja"
-import type { Message } from "@stepwise/core"
-import { InvalidOptions, InvalidRequest } from "@stepwise/core"
+import type * as Message from "./Message.js"
+import { InvalidOptions, InvalidRequest } from "./Errors.js"
 import { Effect } from "effect"
 
 /** A parsed chat template with the special-token strings it may refer to. */
