@@ -134,6 +134,41 @@ describe("PooledFetch", () => {
     expect(await empty.text()).toBe("")
   })
 
+  it("returns a Response read from the whole body: read once, cloned to read twice, streamed when asked", async () => {
+    const { url } = await serve(echo)
+    const made = pool()
+    const response = await made.fetch(url, { method: "POST", body: "ünïcode ✓" })
+    expect(response).toBeInstanceOf(Response)
+    expect(response.bodyUsed).toBe(false)
+    const copy = response.clone()
+    const text = await response.text()
+    expect(JSON.parse(text)).toMatchObject({ body: "ünïcode ✓" })
+    expect(response.bodyUsed).toBe(true)
+    await expect(response.text()).rejects.toThrow(TypeError)
+    await expect(response.json()).rejects.toThrow(TypeError)
+    expect(() => response.clone()).toThrow(TypeError)
+    // The clone reads the same bytes as a stream.
+    const reader = copy.body!.getReader()
+    const chunks: Array<Uint8Array> = []
+    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value)
+    expect(Buffer.concat(chunks).toString("utf8")).toBe(text)
+    expect(copy.bodyUsed).toBe(true)
+    await expect(copy.text()).rejects.toThrow(TypeError)
+    // Every reader gives what a Response made from the same bytes gives.
+    for (const read of ["text", "json", "arrayBuffer", "bytes", "blob"] as const) {
+      const fetched = await made.fetch(url, { method: "POST", body: "x" })
+      // (`bytes` is on Node 20's Response, not yet in its DOM typings.)
+      type Readers = Record<typeof read, () => Promise<unknown>>
+      const reference = new Response(await (await made.fetch(url, { method: "POST", body: "x" })).arrayBuffer(), { headers: fetched.headers })
+      const expected = await (reference as unknown as Readers)[read]()
+      const got = await (fetched as unknown as Readers)[read]()
+      if (read === "blob") expect([(got as Blob).type, await (got as Blob).text()]).toEqual([(expected as Blob).type, await (expected as Blob).text()])
+      else expect(got).toEqual(expected)
+    }
+    const broken = await serve((_request, response) => response.end("{not json"))
+    await expect((await made.fetch(broken.url)).json()).rejects.toThrow(SyntaxError)
+  })
+
   it("passes an error status through with its body (the caller maps it)", async () => {
     const { url } = await serve((_request, response) => {
       response.writeHead(429, { "content-type": "application/json", "retry-after": "3" })
