@@ -1,6 +1,4 @@
 import { Effect } from "effect"
-import * as vega from "vega"
-import { compile } from "vega-lite"
 import type { TopLevelSpec } from "vega-lite"
 import type * as CostAxes from "./CostAxes.js"
 import * as Frontier from "./Frontier.js"
@@ -122,9 +120,13 @@ export const difficultySpec = (title: string, axis: CostAxes.Axis, data: Readonl
     spec: { width: 220, height: 200, layer: layers(data, `${axis.title} (log)`) }
   }) satisfies TopLevelSpec
 
-/** Renders a Vega-Lite spec to an SVG string in Node, without a browser or a canvas. */
+/**
+ * Renders a Vega-Lite spec to an SVG string in Node, without a browser or a canvas. Vega and Vega-Lite load on the
+ * first render (about half a second to import on the 2-core machine), not when a command that draws nothing starts.
+ */
 export const toSvg = (spec: Spec): Effect.Effect<string> =>
   Effect.promise(async () => {
+    const [vega, { compile }] = await Promise.all([import("vega"), import("vega-lite")])
     const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" })
     const svg = await view.toSVG()
     view.finalize()
