@@ -2,7 +2,8 @@
 // `pnpm stepwise` and `pnpm bench` in a checkout: the `stepwise` command bundled from the TypeScript sources
 // (scripts/bundleSources.mjs) and run from that bundle. The bundle is kept under node_modules/.cache/stepwise-cli,
 // named by a fingerprint of the sources (each file's path, size and modification time under packages/*/src, the
-// packages' package.json files, the lockfile and the bundler itself), and made again whenever that changes: a
+// packages' package.json and tsconfig files, the root tsconfig, the lockfile and the bundler itself), and made
+// again whenever that changes: a
 // command starts in well under a second instead of the seconds tsx spends compiling the sources on every start.
 import { createHash } from "node:crypto"
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, existsSync } from "node:fs"
@@ -21,10 +22,10 @@ const filesUnder = (folder) =>
 const fingerprint = () => {
   const hash = createHash("sha256")
   const packages = join(root, "packages")
-  const files = [join(root, "pnpm-lock.yaml"), fileURLToPath(new URL("./bundleSources.mjs", import.meta.url))]
+  const files = [join(root, "pnpm-lock.yaml"), join(root, "tsconfig.json"), fileURLToPath(new URL("./bundleSources.mjs", import.meta.url))]
   for (const name of readdirSync(packages).sort()) {
     const source = join(packages, name, "src")
-    if (existsSync(join(packages, name, "package.json"))) files.push(join(packages, name, "package.json"))
+    for (const file of ["package.json", "tsconfig.json"]) if (existsSync(join(packages, name, file))) files.push(join(packages, name, file))
     if (existsSync(source)) files.push(...filesUnder(source))
   }
   for (const file of files) {
@@ -41,12 +42,22 @@ if (!existsSync(join(folder, "stepwise.mjs"))) {
   // Built beside its final place and renamed into it, so a command started meanwhile never sees half a bundle.
   const building = `${folder}.${process.pid}.building`
   mkdirSync(cache, { recursive: true })
-  await bundleSources({ entryPoints: { stepwise: join(root, "packages/cli/src/bin.ts") }, outdir: building })
+  try {
+    await bundleSources({ entryPoints: { stepwise: join(root, "packages/cli/src/bin.ts") }, outdir: building })
+  } catch {
+    // esbuild has printed what failed, with file and line; its own stack trace would say nothing more.
+    rmSync(building, { recursive: true, force: true })
+    console.error("stepwise: the sources did not compile (see above)")
+    process.exit(1)
+  }
   try {
     renameSync(building, folder)
   } catch {
     rmSync(building, { recursive: true, force: true }) // another command put the same bundle there first
   }
-  for (const stale of readdirSync(cache)) if (stale !== key && !stale.endsWith(".building")) rmSync(join(cache, stale), { recursive: true, force: true })
+  // Older bundles go; so does a build an interrupted command left behind (one still running is minutes younger).
+  const hourAgo = Date.now() - 3_600_000
+  for (const stale of readdirSync(cache))
+    if (stale !== key && (!stale.endsWith(".building") || statSync(join(cache, stale)).mtimeMs < hourAgo)) rmSync(join(cache, stale), { recursive: true, force: true })
 }
 await import(pathToFileURL(join(folder, "stepwise.mjs")).href)

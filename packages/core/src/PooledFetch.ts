@@ -106,8 +106,9 @@ class BufferedResponse extends ResponseBase {
     return this.#streamed
   }
 
+  // Once `body` was asked for, every read goes through that stream (as on any Response), so it is read once.
   #take(): Buffer | undefined {
-    if (this.#used || this.#streamed?.bodyUsed === true) return undefined
+    if (this.#used) return undefined
     this.#used = true
     return this.#raw ?? Buffer.alloc(0)
   }
@@ -121,11 +122,13 @@ class BufferedResponse extends ResponseBase {
   }
 
   text(): Promise<string> {
+    if (this.#streamed !== undefined) return this.#streamed.text()
     const raw = this.#take()
     return raw === undefined ? unusable() : Promise.resolve(raw.toString("utf8"))
   }
 
   json(): Promise<unknown> {
+    if (this.#streamed !== undefined) return this.#streamed.json()
     const raw = this.#take()
     if (raw === undefined) return unusable()
     try {
@@ -136,16 +139,19 @@ class BufferedResponse extends ResponseBase {
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
+    if (this.#streamed !== undefined) return this.#streamed.arrayBuffer()
     const raw = this.#take()
     return raw === undefined ? unusable() : Promise.resolve(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer)
   }
 
   bytes(): Promise<Uint8Array> {
+    if (this.#streamed !== undefined) return (this.#streamed as unknown as { bytes: () => Promise<Uint8Array> }).bytes()
     const raw = this.#take()
     return raw === undefined ? unusable() : Promise.resolve(new Uint8Array(raw))
   }
 
   blob(): Promise<Blob> {
+    if (this.#streamed !== undefined) return this.#streamed.blob()
     const raw = this.#take()
     return raw === undefined ? unusable() : Promise.resolve(new Blob([raw], { type: (this as unknown as Response).headers.get("content-type") ?? "" }))
   }

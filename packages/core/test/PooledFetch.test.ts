@@ -165,6 +165,13 @@ describe("PooledFetch", () => {
       if (read === "blob") expect([(got as Blob).type, await (got as Blob).text()]).toEqual([(expected as Blob).type, await (expected as Blob).text()])
       else expect(got).toEqual(expected)
     }
+    // Once `body` is taken, reads go through that stream, as on a Response made from the same bytes.
+    for (const response of [await made.fetch(url, { method: "POST", body: "x" }), new Response("x")]) {
+      const stream = response.body!
+      expect(await response.text()).toContain("x")
+      expect(response.bodyUsed).toBe(true)
+      expect(() => stream.getReader()).toThrow(TypeError) // the read locked it
+    }
     const broken = await serve((_request, response) => response.end("{not json"))
     await expect((await made.fetch(broken.url)).json()).rejects.toThrow(SyntaxError)
   })

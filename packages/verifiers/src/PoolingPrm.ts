@@ -123,6 +123,13 @@ export const tagSteps = (stepTexts: ReadonlyArray<string>, stepTag: string, deli
 
 const utf8 = new TextEncoder()
 
+/** A failed fetch as one line: its message and, when the socket said why, the code (`ECONNREFUSED`, …). */
+const describeFailure = (cause: unknown): string => {
+  const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause
+  const code = typeof inner?.code === "string" ? inner.code : undefined
+  return code === undefined ? String(cause) : `${String(cause)} (${code})`
+}
+
 /** One scoring waiting to be sent: its rendered input and how many steps it tags. */
 class ScoreRequest extends Request.Class<{ readonly input: string; readonly steps: number }, ProcessRewardModel.Scoring, LanguageModelError> {}
 
@@ -148,7 +155,8 @@ export const shareTokens = (total: number | undefined, lengths: ReadonlyArray<nu
 
 const build = (settings: Settings): ProcessRewardModel.Service => {
     const name = settings.name ?? `pooling-prm(${settings.model})`
-    const endpoint = settings.url.replace(/\/+$/, "") + "/pooling"
+    // `/pooling` sits at the server's root, beside `/v1` (an OpenAI-style base URL given here means the same server).
+    const endpoint = settings.url.replace(/\/+$/, "").replace(/\/v1$/, "") + "/pooling"
     const { stepTag, delimiter, positiveIndex, timeoutMillis } = settings
     const doFetch = settings.fetch ?? PooledFetch.fetch
     const retry: Retry.Options = { times: settings.retries, baseMillis: settings.retryBaseMillis, capMillis: Retry.defaults.capMillis }
@@ -178,7 +186,7 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
       Effect.gen(function* () {
         const response = yield* Effect.tryPromise({
           try: (signal) => doFetch(endpoint, { method: "POST", headers, body, signal }),
-          catch: (cause) => new Unavailable({ backend: name, detail: scrub(`request failed: ${String(cause)}`) })
+          catch: (cause) => new Unavailable({ backend: name, detail: scrub(`request to ${endpoint} failed: ${describeFailure(cause)}`) })
         })
         const text = yield* Effect.tryPromise({
           try: () => response.text(),
@@ -189,8 +197,13 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
             Retry.httpFailure({
               backend: name,
               status: response.status,
-              detail: scrub(response.status === 429 ? text.slice(0, 200) : `HTTP ${response.status}: ${text.slice(0, 200)}`),
-              retryAfter: response.headers.get("retry-after")
+              detail: scrub(
+                response.status === 429
+                  ? text.slice(0, 200)
+                  : `HTTP ${response.status}${response.status === 404 ? ` at ${endpoint} (is it serving /pooling?)` : ""}: ${text.slice(0, 200)}`
+              ),
+              retryAfter: response.headers.get("retry-after"),
+              ...(response.status === 404 ? { field: "url" } : {})
             })
           )
         return yield* Effect.try({
@@ -266,7 +279,8 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
     const resolver = RequestResolver.batchN(
       RequestResolver.make<ScoreRequest>((entries) =>
         Effect.catch(sendBatch(entries), (error) =>
-          entries.length > 1 && (error._tag === "InvalidRequest" || error._tag === "BadResponse")
+          // (Not for a wrong address: every input alone would meet the same 404.)
+          entries.length > 1 && ((error._tag === "InvalidRequest" && error.field !== "url") || error._tag === "BadResponse")
             ? Effect.forEach(entries, (entry) => Effect.catch(sendBatch([entry]), (alone) => Effect.sync(() => entry.completeUnsafe(Exit.fail(alone)))), {
                 concurrency: "unbounded",
                 discard: true
@@ -320,19 +334,29 @@ const settingsOf = (
   if (parsed.apiKeyEnv !== undefined && (apiKey === undefined || apiKey.length === 0))
     return Effect.fail(new InvalidOptions({ subject: "pooling-prm", field: "apiKeyEnv", detail: `names the environment variable ${parsed.apiKeyEnv}, which is not set` }))
   const format = formatOf(parsed)
-  if (parsed.chatTemplate === undefined) return Effect.succeed({ ...parsed, url, model, apiKey, format, render: format === "input" ? parsed.render : undefined })
+  const settings = (render: Settings["render"]): Settings => ({ ...parsed, url, model, apiKey, format, render })
+  if (parsed.chatTemplate === undefined) return checkRender(settings(format === "input" ? parsed.render : undefined), "render")
   // As Qwen2.5-Math-PRM's model card renders it: system, question, tagged steps as the assistant turn, no generation prompt.
-  return Effect.map(
+  return Effect.flatMap(
     Effect.mapError(ChatTemplate.fromPath(parsed.chatTemplate), (error) => new InvalidOptions({ subject: "pooling-prm", field: "chatTemplate", detail: error.detail })),
-    (template) => ({
-      ...parsed,
-      url,
-      model,
-      apiKey,
-      format,
-      render: (question: string, tagged: string) =>
-        ChatTemplate.renderText(template, [Message.system(parsed.system), Message.user(question), Message.assistant(tagged)], false)
-    })
+    (template) =>
+      checkRender(
+        settings((question, tagged) => ChatTemplate.renderText(template, [Message.system(parsed.system), Message.user(question), Message.assistant(tagged)], false)),
+        "chatTemplate"
+      )
+  )
+}
+
+/** Renders a sample conversation once, so a template (or render) that cannot render at all fails when it is made. */
+const checkRender = (settings: Settings, field: "render" | "chatTemplate"): Effect.Effect<Settings, InvalidOptions> => {
+  const render = settings.render
+  if (render === undefined) return Effect.succeed(settings)
+  return Effect.as(
+    Effect.try({
+      try: () => render("What is 2 + 3?", tagSteps(["2 + 3 = 5."], settings.stepTag, settings.delimiter)),
+      catch: (error) => new InvalidOptions({ subject: "pooling-prm", field, detail: `fails to render a sample conversation: ${String(error)}` })
+    }),
+    settings
   )
 }
 

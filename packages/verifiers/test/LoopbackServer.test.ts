@@ -228,19 +228,35 @@ describe("PoolingPrm batching (format input): a round's scorings in one /pooling
     )
   )
 
-  itEffect("a render that throws fails its own call with InvalidRequest, not the process", () =>
+  itEffect("a render that cannot render a sample fails when made; one that throws on some input fails that call only", () =>
     Effect.scoped(
       Effect.gen(function* () {
         const { url } = yield* Server.serve(world, { port: 0 })
+        const refusing = yield* Effect.flip(
+          PoolingPrm.make({
+            url,
+            model: World.modelName,
+            render: () => {
+              throw new Error("no template for this")
+            }
+          })
+        )
+        expect([refusing._tag, refusing.field, refusing.detail]).toEqual(["InvalidOptions", "render", expect.stringContaining("no template for this")])
+        const picky = samples[0]!.problem.question
         const prm = yield* PoolingPrm.make({
           url,
           model: World.modelName,
-          render: () => {
-            throw new Error("no template for this")
+          render: (question, tagged) => {
+            if (question === picky) throw new Error("not this one")
+            return render(question, tagged)
           }
         })
-        const error = yield* Effect.flip(prm.score(samples[0]!.problem, samples[0]!.trajectory))
+        // One sample of each of three problems (samples come two per problem).
+        const asked = [samples[0]!, samples[2]!, samples[4]!]
+        const exits = yield* Effect.forEach(asked, (sample) => Effect.exit(prm.score(sample.problem, sample.trajectory)), { concurrency: 3 })
+        const error = Exit.isFailure(exits[0]!) ? Cause.squash(exits[0]!.cause) : undefined
         expect(error).toMatchObject({ _tag: "VerifierError", cause: { _tag: "InvalidRequest", field: "input" } })
+        expect(exits.slice(1).every(Exit.isSuccess)).toBe(true)
       })
     )
   )

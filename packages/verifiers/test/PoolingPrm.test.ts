@@ -130,11 +130,13 @@ describe("PoolingPrm against a /pooling server", () => {
     })
   )
 
-  itEffect("reports an unreachable server as Unavailable", () =>
+  itEffect("reports an unreachable server as Unavailable, naming the endpoint and the socket's code", () =>
     Effect.gen(function* () {
       const prm = yield* PoolingPrm.make({ url: "http://127.0.0.1:9", model: "prm", retries: 0 })
       const error = yield* Effect.flip(prm.score(problem, trajectoryOf(steps)))
       expect(error._tag === "VerifierError" && (error.cause as { _tag: string })._tag).toBe("Unavailable")
+      expect(error.message).toContain("http://127.0.0.1:9/pooling")
+      expect(error.message).toContain("ECONNREFUSED")
     })
   )
 
@@ -188,6 +190,23 @@ describe("PoolingPrm against a /pooling server", () => {
         // Two attempts of the batch, then two attempts of each input alone.
         expect([next, hits]).toEqual([next, 6])
         for (const exit of exits) expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ _tag: "VerifierError", cause: { _tag: "BadResponse" } })
+      }
+    })
+  )
+
+  itEffect("an OpenAI-style base URL (…/v1) reaches /pooling at the root; a wrong address names the endpoint and is not resent input by input", () =>
+    Effect.gen(function* () {
+      reset("ok")
+      const viaV1 = yield* PoolingPrm.make({ url: `${url}/v1`, model: "prm" })
+      expect((yield* viaV1.score(problem, trajectoryOf(steps))).stepScores).toEqual([0.9, 0.2, 0.9])
+      reset("ok")
+      const wrong = yield* PoolingPrm.make({ url: `${url}/elsewhere`, model: "prm", render: inputOf, retries: 2, retryBaseMillis: 1 })
+      const exits = yield* Effect.forEach([steps, steps.slice(0, 1)], (each) => Effect.exit(wrong.score(problem, trajectoryOf(each))), { concurrency: 2 })
+      expect(hits).toBe(1)
+      for (const exit of exits) {
+        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        expect(error).toMatchObject({ _tag: "VerifierError", cause: { _tag: "InvalidRequest", field: "url" } })
+        expect((error as Error).message).toContain(`${url}/elsewhere/pooling`)
       }
     })
   )
