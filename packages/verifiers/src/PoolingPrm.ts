@@ -121,6 +121,7 @@ export const PoolingResponse = Schema.Struct({
 export const tagSteps = (stepTexts: ReadonlyArray<string>, stepTag: string, delimiter: string): string =>
   stepTexts.map((text) => text.split(stepTag).join("") + stepTag).join(delimiter)
 
+
 const utf8 = new TextEncoder()
 
 /** A failed fetch as one line: its message and, when the socket said why, the code (`ECONNREFUSED`, …). */
@@ -167,16 +168,26 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
       ...(settings.apiKey === undefined ? {} : { authorization: `Bearer ${settings.apiKey}` })
     }
 
+    // The last rendered input of each trajectory: a call renders once for its bound (`maxTokens`) and once to send,
+    // and a chat template's interpreter is the costliest part of a batched scoring (a profile of beam search).
+    const renders = new WeakMap<Trajectory.Trajectory, { readonly problem: Problem.Problem; readonly input: string }>()
+    const promptOf = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): string => {
+      const known = renders.get(trajectory)
+      if (known !== undefined && known.problem === problem) return known.input
+      const input = settings.render!(problem.question, tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter))
+      renders.set(trajectory, { problem, input })
+      return input
+    }
+
     const bodyOf = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): Record<string, unknown> => {
-      const tagged = tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter)
       const prompt =
         settings.render !== undefined
-          ? { input: settings.render(problem.question, tagged) }
+          ? { input: promptOf(problem, trajectory) }
           : {
               messages: [
                 { role: "system", content: settings.system },
                 { role: "user", content: problem.question },
-                { role: "assistant", content: tagged }
+                { role: "assistant", content: tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter) }
               ]
             }
       return { ...settings.body, model: settings.model, ...prompt }
@@ -255,9 +266,6 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
     const send = (body: string, steps: ReadonlyArray<number>, lengths: ReadonlyArray<number>) =>
       retried(Effect.flatMap(attempt(body), decode(steps, lengths)))
     const asVerifierError = (error: LanguageModelError) => new VerifierError({ verifier: name, detail: error.message, cause: error })
-
-    const promptOf = (problem: Problem.Problem, trajectory: Trajectory.Trajectory): string =>
-      settings.render!(problem.question, tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter))
 
     /** Sends inputs in one request (`input` a string for one, a list for more) and completes their entries. */
     const sendBatch = (entries: ReadonlyArray<Request.Entry<ScoreRequest>>): Effect.Effect<void, LanguageModelError> => {

@@ -261,6 +261,28 @@ describe("PoolingPrm batching (format input): a round's scorings in one /pooling
     )
   )
 
+  itEffect("renders each trajectory's input once per scoring (its bound and its request share the render)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* Server.serve(world, { port: 0 })
+        let renders = 0
+        const prm = yield* PoolingPrm.make({
+          url,
+          model: World.modelName,
+          render: (question, tagged) => {
+            renders++
+            return render(question, tagged)
+          }
+        })
+        const afterMake = renders
+        yield* Accountant.provide(yield* Accountant.make({ verifierTokens: 10_000_000 }))(
+          Effect.forEach(samples.slice(0, 4), (sample) => prm.score(sample.problem, sample.trajectory), { concurrency: 4 })
+        )
+        expect(renders - afterMake).toBe(4)
+      })
+    )
+  )
+
   itEffect("a caller interrupted before its batch is sent leaves the batch; the others are scored", () =>
     Effect.scoped(
       Effect.gen(function* () {
