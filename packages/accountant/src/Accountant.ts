@@ -231,21 +231,19 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     Ledger.remove(ledger, "reserved", reservation.vector)
     const lane = reservation.lane
     // A count the server did not report (or reported for only some parts of a sum) is charged at its worst case.
-    const reported = (field: "inputTokens" | "outputTokens", worst: number) => {
-      const count = usage[field]
-      return count === undefined || (usage.unreported?.[field] ?? 0) > 0 ? worst : count
-    }
-    const outputTokens = reported("outputTokens", reservation.charge.outputTokens)
-    const perSample = sampleOutputsOf(sampleOutputTokens, outputTokens)
+    const unreported = usage.unreported
+    const outputTokens =
+      usage.outputTokens === undefined || (unreported?.outputTokens ?? 0) > 0 ? reservation.charge.outputTokens : usage.outputTokens
+    const inputTokens = usage.inputTokens === undefined || (unreported?.inputTokens ?? 0) > 0 ? reservation.charge.inputTokens : usage.inputTokens
     const actual: Charge = {
       role: reservation.claim.role,
       label: reservation.claim.label,
       model: reservation.claim.model,
-      inputTokens: reported("inputTokens", reservation.charge.inputTokens),
+      inputTokens,
       cachedInputTokens: usage.cachedInputTokens ?? 0,
       outputTokens,
       samples: reservation.claim.samples,
-      ...(perSample === undefined ? {} : { sampleOutputTokens: perSample }),
+      sampleOutputTokens: sampleOutputsOf(sampleOutputTokens, outputTokens),
       verifierCalls: reservation.claim.verifierCalls
     }
     const wanted = vectorOf(actual, costModel)

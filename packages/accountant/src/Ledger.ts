@@ -47,12 +47,11 @@ export const zeros = (): Float64Array => new Float64Array(size)
  */
 export type Vector = Array<number>
 
+// Copied for every call's vector: an array of doubles made once, so each copy is allocated whole and never changes kind.
+const zeroVector: Vector = Array.from({ length: size }, () => 0.5).fill(0)
+
 /** A call's vector of zeros. */
-export const vector = (): Vector => {
-  const zeroes: Vector = []
-  for (let index = 0; index < size; index++) zeroes.push(0)
-  return zeroes
-}
+export const vector = (): Vector => zeroVector.slice()
 
 /** A vector as amounts by resource name. */
 export const amountsOf = (vector: ArrayLike<number>): Resource.Amounts => ({

@@ -103,14 +103,16 @@ export const sum = (usages: Iterable<Usage>): Usage => {
     unreportedCached += unreportedOf(usage, "cachedInputTokens")
     if (usage.estimated === true) estimated = true
   }
-  const anyUnreported = unreportedInput + unreportedOutput + unreportedCached > 0
-  return {
+  // Built by assignment, not by spreading optional parts: this runs once per metered call.
+  const total: { inputTokens: number; outputTokens: number; cachedInputTokens: number; unreported?: UnreportedCounts; estimated?: true } = {
     inputTokens,
     outputTokens,
-    cachedInputTokens,
-    ...(anyUnreported ? { unreported: { inputTokens: unreportedInput, outputTokens: unreportedOutput, cachedInputTokens: unreportedCached } } : {}),
-    ...(estimated ? { estimated: true } : {})
+    cachedInputTokens
   }
+  if (unreportedInput + unreportedOutput + unreportedCached > 0)
+    total.unreported = { inputTokens: unreportedInput, outputTokens: unreportedOutput, cachedInputTokens: unreportedCached }
+  if (estimated) total.estimated = true
+  return total
 }
 
 /** True when every count of every summed part was reported. */
