@@ -5,6 +5,9 @@
  * against copying each path into its own array.
  *
  *   node --expose-gc --import tsx bench/metering.ts
+ *
+ * or, to time the code as the published packages run it (compiled JavaScript, not through tsx's loader):
+ *   bench/bundle.sh bench/metering.ts /tmp/metering.mjs && node --expose-gc /tmp/metering.mjs
  */
 import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
@@ -35,15 +38,24 @@ const elapsed = async (effect: Effect.Effect<unknown, unknown>) => {
 
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-/** Runs the variants interleaved, round after round (the first round warms up), and keeps each one's median. */
+/**
+ * Runs the variants interleaved, round after round (the first round warms up; every other round runs them in reverse
+ * order), and keeps each one's median, and the median, lowest and highest of its per-round ratio to the first
+ * variant: a ratio of two runs seconds apart, so load that comes and goes on a shared machine touches both alike.
+ */
 const timeSideBySide = async (variants: ReadonlyArray<{ readonly label: string; readonly effect: Effect.Effect<unknown, unknown> }>, rounds = 11) => {
   const samples = variants.map(() => [] as Array<number>)
-  for (let round = 0; round <= rounds; round++)
-    for (const [index, variant] of variants.entries()) {
-      const millis = await elapsed(variant.effect)
+  for (let round = 0; round <= rounds; round++) {
+    const order = round % 2 === 0 ? [...variants.keys()] : [...variants.keys()].reverse()
+    for (const index of order) {
+      const millis = await elapsed(variants[index]!.effect)
       if (round > 0) samples[index]!.push(millis)
     }
-  return variants.map((variant, index) => ({ label: variant.label, millis: median(samples[index]!) }))
+  }
+  return variants.map((variant, index) => {
+    const ratios = samples[index]!.map((millis, round) => millis / samples[0]![round]!)
+    return { label: variant.label, millis: median(samples[index]!), ratio: median(ratios), lowest: Math.min(...ratios), highest: Math.max(...ratios) }
+  })
 }
 
 const main = async () => {
@@ -64,10 +76,11 @@ const main = async () => {
       })
     }
   ])
-  const baseline = rows[0]!.millis
-  console.log(`${calls} generate + score pairs, 64 fibers at once (CPU time, median of 11 interleaved rounds)`)
+  console.log(`${calls} generate + score pairs, 64 fibers at once (CPU time; median of 11 interleaved rounds; ratio: median of the rounds' ratios, lowest–highest)`)
   for (const row of rows)
-    console.log(`  ${row.label.padEnd(22)} ${row.millis.toFixed(0).padStart(6)} ms  ×${(row.millis / baseline).toFixed(2)}`)
+    console.log(
+      `  ${row.label.padEnd(22)} ${row.millis.toFixed(0).padStart(6)} ms  ×${row.ratio.toFixed(2)} (${row.lowest.toFixed(2)}–${row.highest.toFixed(2)})`
+    )
 
 }
 
