@@ -6,12 +6,16 @@
  * index, and a verifier score derived from the trajectory's key, so what is measured is ours (metering, recording,
  * scoring bookkeeping, the frontier, the Effect runtime), not a model's.
  *
- *   npx tsx bench/search-speed.ts [--sizes 1000,10000,100000] [--only a-star,beam-search] [--rounds 3]
+ *   npx tsx bench/search-speed.ts [--sizes 1000,10000,100000] [--only a-star,beam-search] [--rounds 3] [--fork]
+ *
+ * With `--fork` every measurement runs in a process of its own (warmed on three 2,000-node trees of its cell first), so
+ * no cell runs in a heap another cell left, and the rounds still interleave the cells.
  *
  * A tree of N nodes: A* runs until N verifier calls (every generated node is scored once); beam search and particle
  * filtering run N/40 beams or particles for 40 steps (the default `maxSteps`), so the depth stays that of a real
  * search and the breadth grows.
  */
+import { execFileSync } from "node:child_process"
 import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
 import type { Budget } from "@stepwise/accountant"
@@ -27,6 +31,9 @@ const argument = (name: string, fallback: string): string => {
 const sizes = argument("sizes", "1000,10000,100000").split(",").map(Number)
 const only = argument("only", "a-star,a-star-unbounded,beam-search,particle-filtering").split(",")
 const rounds = Number(argument("rounds", "3"))
+const fork = process.argv.includes("--fork")
+// Internal: the one cell a forked process measures (`--child a-star`), at the one size given.
+const child = process.argv.includes("--child") ? argument("child", "") : undefined
 
 /** A policy that answers at once: sample i of a request seeded s is the step "s.i" (never an answer). */
 const model = LanguageModel.make({
@@ -112,9 +119,22 @@ const measure = (cell: Cell) =>
     return { nodes: result.tree.nodes.length, cpuSeconds, depth }
   })
 
+/** Measures one cell in a process of its own, through this script with `--child`. */
+const measureForked = (label: string, size: number): { nodes: number; cpuSeconds: number; depth: number } =>
+  JSON.parse(
+    execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, "--child", label, "--sizes", String(size)], { encoding: "utf8" })
+  ) as { nodes: number; cpuSeconds: number; depth: number }
+
+const childProgram = (label: string) =>
+  Effect.gen(function* () {
+    for (let warm = 0; warm < 3; warm++) for (const cell of cells(2000).filter((each) => each.label === label)) yield* measure(cell)
+    const cell = cells(sizes[0]!).find((each) => each.label === label)!
+    process.stdout.write(JSON.stringify(yield* measure(cell)))
+  })
+
 const program = Effect.gen(function* () {
   // Warm the code paths (JIT) on small trees first, so the first measured size is not the one that pays for it.
-  for (const cell of cells(2000)) yield* measure(cell)
+  if (!fork) for (const cell of cells(2000)) yield* measure(cell)
   const rows: Array<{ label: string; size: number; nodes: number; depth: number; micros: number }> = []
   for (const size of sizes) {
     // Rounds interleave the cells of a size (a burst of other work on the machine hits them alike); each cell keeps
@@ -123,7 +143,7 @@ const program = Effect.gen(function* () {
     for (let round = 0; round < rounds; round++)
       // Every other round runs the cells in reverse: a cell run right after another pays part of its garbage.
       for (const cell of round % 2 === 0 ? cells(size) : [...cells(size)].reverse()) {
-        const measured = yield* measure(cell)
+        const measured = fork ? measureForked(cell.label, size) : yield* measure(cell)
         const kept = best.get(cell.label)
         if (kept === undefined || measured.cpuSeconds / measured.nodes < kept.cpuSeconds / kept.nodes) best.set(cell.label, measured)
       }
@@ -146,7 +166,7 @@ const program = Effect.gen(function* () {
   }
 })
 
-Effect.runPromise(program).catch((error: unknown) => {
+Effect.runPromise(child === undefined ? program : childProgram(child)).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1
 })
