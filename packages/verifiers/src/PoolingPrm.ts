@@ -19,12 +19,13 @@ export const defaultSystem = "Please reason step by step, and put your final ans
  * connections `Unavailable`, other 4xx `InvalidRequest`, undecodable bodies `BadResponse`, slow answers
  * `Timeout` — retried when worth it, then reported as `VerifierError` whose `cause` is that typed error.
  *
- * **Batching.** With `format: "input"`, scorings asked for together (the calls of one search round, which start in
- * the same moment) go out as one request whose `input` is the list of their texts, up to `batch` of them (default
- * 32), and the server's `data` is matched back by `index`: one HTTP exchange per round instead of one per
- * trajectory. A batch the server refuses (4xx) or answers unreadably, after its retries, is sent again one input per
- * request, so one bad trajectory fails only its own call. A chat request (`format: "messages"`) holds one
- * conversation, so it is never batched.
+ * **Batching.** With the input rendered here (`chatTemplate` or `render`, format "input"), scorings asked for
+ * together (the calls of one search round, which start in the same moment) go out as one request whose `input` is
+ * the list of their texts, up to `batch` of them (default 32), and the server's `data` is matched back by `index`:
+ * one HTTP exchange per round instead of one per trajectory. A batch the server refuses (a 4xx other than 404) or
+ * answers unreadably, after its retries, is sent again one input per request, so one bad trajectory fails only its
+ * own call. A chat request (`format: "messages"`) holds one conversation, so it is never batched. An OpenAI-style
+ * base URL (ending in `/v1`) is taken as the server's root.
  *
  * Spend: one verifier call per score, each metered by itself; its prompt tokens (the server's
  * `usage.prompt_tokens`, or the reserved upper bound when it reports none) count as verifier tokens. A batched
