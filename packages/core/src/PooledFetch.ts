@@ -182,6 +182,18 @@ const responseOf = (message: IncomingMessage, raw: Buffer): Response => {
 const failure = (cause: unknown): TypeError => new TypeError("fetch failed", { cause })
 
 /**
+ * A failed fetch as one line for an error message: the error's name and message, and what caused it (the socket's
+ * code, such as `ECONNREFUSED`, and its message) — the global fetch and this one both reject with
+ * `TypeError("fetch failed")` whose `cause` says why.
+ */
+export const describeFailure = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error)
+  const cause = (error as { cause?: unknown }).cause
+  const caused = cause instanceof Error ? ` caused by ${(cause as { code?: string }).code ?? cause.name}: ${cause.message}` : ""
+  return `${error.name}: ${error.message}${caused}`
+}
+
+/**
  * Makes a pooled fetch with its own keep-alive pools (one for `http:`, one for `https:`). Most callers want the
  * shared `fetch`; a test that counts connections makes its own.
  */

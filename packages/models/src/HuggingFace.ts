@@ -371,7 +371,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       if (error instanceof InferenceClientProviderOutputError) return new BadResponse({ backend: name, detail: scrub(error.message) })
       if (error instanceof InferenceClientInputError) return new InvalidRequest({ backend: name, detail: scrub(error.message) })
       if (error instanceof SyntaxError) return new BadResponse({ backend: name, detail: `malformed JSON: ${scrub(error.message).slice(0, 200)}` })
-      const described = error instanceof Error ? `${error.name}: ${error.message}${causeOf(error)}` : String(error)
+      const described = PooledFetch.describeFailure(error)
       if (signal.aborted) return new Timeout({ backend: name, afterMillis: 0 })
       return new Unavailable({ backend: name, detail: scrub(`connection failed (${described})`) })
     }
@@ -641,12 +641,6 @@ class HttpStatusError extends Error {
   ) {
     super(`HTTP ${status}`)
   }
-}
-
-const causeOf = (error: Error): string => {
-  const cause = (error as { cause?: unknown }).cause
-  if (cause instanceof Error) return ` caused by ${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`
-  return ""
 }
 
 /** The backend as a layer providing `LanguageModel`. */

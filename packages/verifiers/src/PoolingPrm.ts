@@ -125,13 +125,6 @@ export const tagSteps = (stepTexts: ReadonlyArray<string>, stepTag: string, deli
 
 const utf8 = new TextEncoder()
 
-/** A failed fetch as one line: its message and, when the socket said why, the code (`ECONNREFUSED`, …). */
-const describeFailure = (cause: unknown): string => {
-  const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause
-  const code = typeof inner?.code === "string" ? inner.code : undefined
-  return code === undefined ? String(cause) : `${String(cause)} (${code})`
-}
-
 /** One scoring waiting to be sent: its rendered input and how many steps it tags. */
 class ScoreRequest extends Request.Class<{ readonly input: string; readonly steps: number }, ProcessRewardModel.Scoring, LanguageModelError> {}
 
@@ -198,7 +191,7 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
       Effect.gen(function* () {
         const response = yield* Effect.tryPromise({
           try: (signal) => doFetch(endpoint, { method: "POST", headers, body, signal }),
-          catch: (cause) => new Unavailable({ backend: name, detail: scrub(`request to ${endpoint} failed: ${describeFailure(cause)}`) })
+          catch: (cause) => new Unavailable({ backend: name, detail: scrub(`request to ${endpoint} failed: ${PooledFetch.describeFailure(cause)}`) })
         })
         const text = yield* Effect.tryPromise({
           try: () => response.text(),
