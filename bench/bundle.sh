@@ -4,5 +4,5 @@
 #   bench/bundle.sh bench/search-speed.ts /tmp/prof/speed.mjs
 set -e
 exec "$(dirname "$0")/../node_modules/.bin/esbuild" "$1" --bundle --platform=node --format=esm \
-  --outfile="$2" --log-level=warning \
+  --outfile="$2" --log-level=warning --external:node-llama-cpp --external:'@node-llama-cpp/*' \
   --banner:js="import { createRequire } from 'module'; const require = createRequire(import.meta.url);"

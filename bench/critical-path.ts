@@ -46,6 +46,7 @@
  *
  * Run: npx tsx bench/critical-path.ts [--problems 6] [--warm-up 3] [--latency 25] [--calls 200]
  *        [--paths in-process,vllm,tgi,vllm-batched,tgi-batched,vllm-before,tgi-before]
+ *        [--strategies best-of-16,self-consistency-16,beam-16x4,particle-filtering-16,a-star] (all by default)
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
@@ -71,6 +72,7 @@ const latency = Number(argument("latency", "25"))
 const callCount = Number(argument("calls", "200"))
 const warmUpCount = Number(argument("warm-up", "3"))
 const paths = argument("paths", "in-process,vllm,tgi,vllm-batched,tgi-batched,vllm-before,tgi-before").split(",")
+const only = argument("strategies", "").split(",").filter((label) => label !== "")
 
 const strategies: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
   ["best-of-16", "best-of-n", { n: 16, concurrency: 16 }],
@@ -79,6 +81,8 @@ const strategies: ReadonlyArray<readonly [string, string, Record<string, unknown
   ["particle-filtering-16", "particle-filtering", { particles: 16, concurrency: 16 }],
   ["a-star", "a-star", { concurrency: 16 }]
 ]
+const unknown = only.filter((label) => !strategies.some(([known]) => known === label))
+if (unknown.length > 0) throw new Error(`unknown strategy ${unknown.join(", ")}: one of ${strategies.map(([known]) => known).join(", ")}`)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The servers: `stepwise serve-sim` in child processes, one with the latency and one answering at once.
@@ -258,6 +262,7 @@ console.log(`wall / critical-path bound, ${latency} ms per model or verifier cal
 console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
 console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
 for (const [label, kind, options] of strategies) {
+  if (only.length > 0 && !only.includes(label)) continue
   for (const warmUp of warmUps) for (const [, pair] of pairs) await run(kind, options, warmUp, pair)
   const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0 }))
   let rounds = 0
