@@ -33,7 +33,8 @@
  * **Own overhead per call.** Against a second server answering at once (`--latency-ms 0`): the median time of one
  * sequential call through the backend (and through the pooling verifier) next to a bare `PooledFetch.fetch` of the
  * same JSON body to the same server on a kept-alive connection; the difference is what the client adds per call, and the bare
- * fetch minus the in-process call is the HTTP hop plus the server's own work.
+ * fetch minus the in-process call is the HTTP hop plus the server's own work. A second table gives the client's
+ * CPU time per call (user + system, the mean over the same calls).
  *
  * The paths `vllm-batched` and `tgi-batched` are `vllm` and `tgi` with the verifier given the chat template
  * (`chatTemplate`): it renders its input itself, so the scorings of a round go as one `/pooling` request.
@@ -43,6 +44,11 @@
  *
  * The first `--warm-up` problems of each strategy (3 by default) run on every path unmeasured: the first problems
  * of a process run while V8 still compiles (best-of-16 and self-consistency: ×1.3–1.75 of the bound in process on the first problem, ×1.05–1.10 from the third).
+ *
+ * With `--problems 0` only the calls of one problem run: to profile them, bundle the script into this folder (it
+ * starts `serve-sim` from `../packages`) and run it under `--cpu-prof`:
+ *   bench/bundle.sh bench/critical-path.ts bench/critical-path.bundle.mjs &&
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/critical-path.bundle.mjs --problems 0 --calls 3000 --paths vllm
  *
  * Run: npx tsx bench/critical-path.ts [--problems 6] [--warm-up 3] [--latency 25] [--calls 200]
  *        [--paths in-process,vllm,tgi,vllm-batched,tgi-batched,vllm-before,tgi-before]
@@ -246,9 +252,9 @@ const median = (values: ReadonlyArray<number>): number => {
 }
 
 const world = World.make(Presets.calibrated, { seed: 0 })
-const problems = World.problems(world, { count: problemCount + warmUpCount, seed: 5 })
-const warmUps = problems.slice(0, warmUpCount)
-const measured = problems.slice(warmUpCount)
+const problems = World.problems(world, { count: Math.max(1, problemCount + warmUpCount), seed: 5 })
+const warmUps = problemCount === 0 ? [] : problems.slice(0, warmUpCount)
+const measured = problemCount === 0 ? [] : problems.slice(warmUpCount)
 
 const [slowUrl, quickUrl] = await Promise.all([serveSim(latency), serveSim(0)])
 const pairs: Array<readonly [string, Pair]> = []
@@ -258,11 +264,12 @@ for (const path of paths) {
   else throw new Error(`unknown path ${path}: in-process or one of ${servedPaths.join(", ")}`)
 }
 
-console.log(`wall / critical-path bound, ${latency} ms per model or verifier call, ${measured.length} problems (calibrated world, problem seed 5)`)
-console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
-console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
+// `--problems 0`: only the calls of one problem (below), for a profile of them.
+if (problemCount > 0) console.log(`wall / critical-path bound, ${latency} ms per model or verifier call, ${measured.length} problems (calibrated world, problem seed 5)`)
+if (problemCount > 0) console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
+if (problemCount > 0) console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
 for (const [label, kind, options] of strategies) {
-  if (only.length > 0 && !only.includes(label)) continue
+  if ((only.length > 0 && !only.includes(label)) || problemCount === 0) continue
   for (const warmUp of warmUps) for (const [, pair] of pairs) await run(kind, options, warmUp, pair)
   const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0 }))
   let rounds = 0
@@ -296,7 +303,7 @@ for (const [label, kind, options] of strategies) {
 
 const quickPairs: Array<readonly [string, Pair]> = [["in-process", inProcess(0)]]
 for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl)])
-const problem = measured[0]!
+const problem = measured[0] ?? problems[0]!
 const rollout = await Effect.runPromise(
   world.languageModel.generate(Expansion.rolloutRequest(problem, (await import("@stepwise/core")).Trajectory.empty, { n: 1, seed: 1, temperature: 0.8, maxTokens: 1024 }))
 )
@@ -328,12 +335,17 @@ const bare = async (path: string, body: string) => {
   await response.text()
 }
 const timings = new Map<string, Array<number>>()
+// The client's CPU time (user + system: a loopback send carries the kernel's work for it) per call, summed by label.
+const cpuTimes = new Map<string, number>()
 const time = async (label: string, call: () => Promise<unknown>) => {
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   await call()
+  const cpu = process.cpuUsage(cpuBefore)
   const list = timings.get(label) ?? []
   list.push(performance.now() - started)
   timings.set(label, list)
+  cpuTimes.set(label, (cpuTimes.get(label) ?? 0) + (cpu.user + cpu.system) / 1000)
 }
 for (let round = 0; round < callCount + 20; round++) {
   for (const [path, pair] of quickPairs) {
@@ -342,7 +354,10 @@ for (let round = 0; round < callCount + 20; round++) {
   }
   await time("generate bare fetch", () => bare("/v1/chat/completions", chatBody))
   await time("score bare fetch", () => bare("/pooling", poolingBody))
-  if (round === 19) timings.clear()
+  if (round === 19) {
+    timings.clear()
+    cpuTimes.clear()
+  }
 }
 console.log()
 console.log(`one call at 0 ms latency, sequential, median of ${callCount} (ms); prefix of ${trajectory.length} steps`)
@@ -355,6 +370,16 @@ for (const call of ["generate", "score"]) {
     return `${value.toFixed(3)} | ${(value - bareMedian).toFixed(3)}`
   })
   console.log(`| ${call} | ${median(timings.get(`${call} in-process`) ?? []).toFixed(3)} | ${bareMedian.toFixed(3)} | ${cells.join(" | ")} |`)
+}
+console.log()
+console.log(`the client's CPU time per call in the same calls (user + system, mean of ${callCount}, ms)`)
+console.log("| call | in-process | bare fetch | " + quickPairs.slice(1).map(([path]) => `${path} | ${path} − bare fetch`).join(" | ") + " |")
+console.log("| --- | ---: | ---: | " + quickPairs.slice(1).map(() => "---: | ---:").join(" | ") + " |")
+const meanCpu = (label: string) => (cpuTimes.get(label) ?? Number.NaN) / callCount
+for (const call of ["generate", "score"]) {
+  const bareCpu = meanCpu(`${call} bare fetch`)
+  const cells = quickPairs.slice(1).map(([path]) => `${meanCpu(`${call} ${path}`).toFixed(3)} | ${(meanCpu(`${call} ${path}`) - bareCpu).toFixed(3)}`)
+  console.log(`| ${call} | ${meanCpu(`${call} in-process`).toFixed(3)} | ${bareCpu.toFixed(3)} | ${cells.join(" | ")} |`)
 }
 await Effect.runPromise(Scope.close(scope, Exit.void))
 process.exit(0)

@@ -536,7 +536,9 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
             ))
           )
         }
-        return completionsOf(request, replies, prompt ?? promptTextOf(request))
+        // The prompt's text is made only to count it, when a server reports no usage; once for all replies.
+        let promptText: string | undefined
+        return completionsOf(request, replies, () => (promptText ??= prompt ?? promptTextOf(request)))
       })
 
     /**
@@ -546,7 +548,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
     const completionsOf = (
       request: LanguageModel.GenerateRequest,
       replies: ReadonlyArray<Reply>,
-      promptText: string
+      promptText: () => string
     ): ReadonlyArray<LanguageModel.Completion> => {
       const completions: Array<LanguageModel.Completion> = []
       const wantLogprobs = request.logprobs === true || request.topLogprobs !== undefined
@@ -572,7 +574,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
                 })
               : options.tokenizer !== undefined
                 ? Usage.make({
-                    inputTokens: first ? options.tokenizer.count(promptText) : 0,
+                    inputTokens: first ? options.tokenizer.count(promptText()) : 0,
                     outputTokens: options.tokenizer.count(choice.text),
                     cachedInputTokens: first ? undefined : 0,
                     estimated: true
