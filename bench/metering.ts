@@ -1,7 +1,8 @@
 /**
  * What metering costs: the same language-model calls and verifier calls with no accountant (the default
  * unmetered `Meter`), under one accountant, and under a three-level chain of child budgets, measured side by side
- * in one run and reported as ratios. Also the memory of 100,000 search-tree nodes as persistent trajectories
+ * in one run and reported as ratios; then the meter alone (`metered` around a call that answers at once) in µs per
+ * call. Also the memory of 100,000 search-tree nodes as persistent trajectories
  * against copying each path into its own array.
  *
  *   node --expose-gc --import tsx bench/metering.ts
@@ -11,7 +12,7 @@
  */
 import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
-import { Message, Problem, Step, Trajectory } from "@stepwise/core"
+import { Message, Meter, Problem, Step, Trajectory, Usage } from "@stepwise/core"
 import { Scripted } from "@stepwise/testing"
 
 const calls = 20_000
@@ -81,6 +82,27 @@ const main = async () => {
     console.log(
       `  ${row.label.padEnd(22)} ${row.millis.toFixed(0).padStart(6)} ms  ×${row.ratio.toFixed(2)} (${row.lowest.toFixed(2)}–${row.highest.toFixed(2)})`
     )
+
+  // The meter alone: `metered` around a call that answers at once, no backend wrapper around it.
+  const root = await Effect.runPromise(Accountant.make({ totalTokens: 1e12 }))
+  const child = await Effect.runPromise(root.child({ totalTokens: 1e11 }))
+  const grandchild = await Effect.runPromise(child.child({ verifierCalls: 1e11 }))
+  const one = await Effect.runPromise(Accountant.make({ totalTokens: 1e12, verifierCalls: 1e12 }))
+  const claim: Meter.Claim = { role: "policy", label: "bench", inputTokens: 16, samples: 4, maxTokensPerSample: 64, minTokensPerSample: 1, verifierCalls: 0 }
+  const usage = Usage.make({ inputTokens: 16, outputTokens: 16, cachedInputTokens: 0 })
+  const meterCalls = 2 * calls
+  const meterOnly = (meter: Meter.Service) =>
+    Effect.forEach(Array.from({ length: meterCalls }, (_, index) => index), () => meter.metered(claim, () => Effect.succeed(1), () => usage), {
+      concurrency: 64,
+      discard: true
+    })
+  const meterRows = await timeSideBySide([
+    { label: "unmetered meter", effect: meterOnly(Meter.unmetered) },
+    { label: "one accountant", effect: meterOnly(one.meter) },
+    { label: "three nested budgets", effect: meterOnly(grandchild.meter) }
+  ])
+  console.log(`the meter alone: ${meterCalls} calls of \`metered\` around a call that answers at once (µs CPU per call, median of 11 interleaved rounds)`)
+  for (const row of meterRows) console.log(`  ${row.label.padEnd(22)} ${((row.millis * 1000) / meterCalls).toFixed(2).padStart(6)} µs  ×${row.ratio.toFixed(2)}`)
 
 }
 

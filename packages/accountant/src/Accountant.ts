@@ -228,7 +228,6 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
   ): { readonly wanted: Ledger.Vector; readonly charged: Ledger.Vector } | undefined => {
     if (reservation.settled) return undefined
     reservation.settled = true
-    Ledger.remove(ledger, "reserved", reservation.vector)
     const lane = reservation.lane
     // A count the server did not report (or reported for only some parts of a sum) is charged at its worst case.
     const unreported = usage.unreported
@@ -247,7 +246,8 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       verifierCalls: reservation.claim.verifierCalls
     }
     const wanted = vectorOf(actual, costModel)
-    const charged = Ledger.charge(ledger, wanted)
+    // The reservation removed and the usage charged in one walk of the chain.
+    const charged = Ledger.settle(ledger, reservation.vector, wanted)
     if (measures.length > 0) Ledger.measure(ledger, measures.map((measure) => [measure.name, measure.cost(actual)] as const))
     if (lane !== undefined && !lane.region.ended) {
       // The unused worst case stays held for the round's other lanes (its own lane sees it free at once).

@@ -156,23 +156,41 @@ export const remove = (ledger: Ledger, column: "reserved" | "held", amounts: Arr
 }
 
 /**
- * Charges `actual` after its reservation was removed. Each resource is charged as far as every limit on the
- * chain allows (held amounts are not spent, so they do not stop a charge); the rest is recorded as overrun on the
- * whole chain. Returns what was charged.
+ * Settles a call in one walk of the chain: removes its reservation `reserved` and charges `actual`. Each resource
+ * is charged as far as every limit on the chain allows once the reservation is gone (held amounts are not spent, so
+ * they do not stop a charge); the rest is recorded as overrun on the whole chain. Returns what was charged: `actual`
+ * itself when no limit cut it.
  */
-export const charge = (ledger: Ledger, actual: ReadonlyArray<number>): Vector => {
-  const charged = actual.slice()
+export const settle = (ledger: Ledger, reserved: ArrayLike<number>, actual: Vector): Vector => {
+  let charged = actual
   for (const node of ledger.checked)
     for (const index of node.limited) {
-      const allowed = Math.max(0, node.limits[index]! - node.spent[index]! - node.reserved[index]!)
-      if (charged[index]! > allowed) charged[index] = allowed
+      // What this node has left with the reservation gone (the same arithmetic as removing it first).
+      const allowed = Math.max(0, node.limits[index]! - node.spent[index]! - (node.reserved[index]! - reserved[index]!))
+      if (charged[index]! > allowed) {
+        if (charged === actual) charged = actual.slice()
+        charged[index] = allowed
+      }
     }
-  for (let index = 0; index < size; index++) if (charged[index]! < 0) charged[index] = 0
-  for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent)
+  for (let index = 0; index < size; index++)
+    if (charged[index]! < 0) {
+      if (charged === actual) charged = actual.slice()
+      charged[index] = 0
+    }
+  const cut = charged !== actual
+  for (let node: Ledger | undefined = ledger; node !== undefined; node = node.parent) {
+    const nodeReserved = node.reserved
+    const spent = node.spent
     for (let index = 0; index < size; index++) {
-      node.spent[index]! += charged[index]!
-      node.overrun[index]! += actual[index]! - charged[index]!
+      nodeReserved[index]! -= reserved[index]!
+      spent[index]! += charged[index]!
     }
-  for (let index = 0; index < size; index++) ledger.ownSpent[index]! += charged[index]!
+    if (cut) {
+      const overrun = node.overrun
+      for (let index = 0; index < size; index++) overrun[index]! += actual[index]! - charged[index]!
+    }
+  }
+  const ownSpent = ledger.ownSpent
+  for (let index = 0; index < size; index++) ownSpent[index]! += charged[index]!
   return charged
 }
