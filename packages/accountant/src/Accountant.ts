@@ -245,7 +245,14 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       sampleOutputTokens: sampleOutputsOf(sampleOutputTokens, outputTokens),
       verifierCalls: reservation.claim.verifierCalls
     }
-    const wanted = vectorOf(actual, costModel)
+    let wanted: Ledger.Vector
+    try {
+      wanted = vectorOf(actual, costModel)
+    } catch (defect) {
+      // A cost model that throws still gives the reservation back (nothing is charged).
+      Ledger.remove(ledger, "reserved", reservation.vector)
+      throw defect
+    }
     // The reservation removed and the usage charged in one walk of the chain.
     const charged = Ledger.settle(ledger, reservation.vector, wanted)
     if (measures.length > 0) Ledger.measure(ledger, measures.map((measure) => [measure.name, measure.cost(actual)] as const))

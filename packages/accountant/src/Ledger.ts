@@ -158,8 +158,8 @@ export const remove = (ledger: Ledger, column: "reserved" | "held", amounts: Arr
 /**
  * Settles a call in one walk of the chain: removes its reservation `reserved` and charges `actual`. Each resource
  * is charged as far as every limit on the chain allows once the reservation is gone (held amounts are not spent, so
- * they do not stop a charge); the rest is recorded as overrun on the whole chain. Returns what was charged: `actual`
- * itself when no limit cut it.
+ * they do not stop a charge); the rest is recorded as overrun on the whole chain (left as it is when nothing was cut).
+ * Returns what was charged: `actual` itself when no limit cut it.
  */
 export const settle = (ledger: Ledger, reserved: ArrayLike<number>, actual: Vector): Vector => {
   let charged = actual

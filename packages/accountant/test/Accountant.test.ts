@@ -40,6 +40,29 @@ describe("Accountant", () => {
     })
   )
 
+  itEffect("a cost model that throws when a call is settled leaves nothing reserved and charges nothing", () =>
+    Effect.gen(function* () {
+      let priced = 0
+      const fragile: CostModel.CostModel = {
+        name: "fragile",
+        unit: "units",
+        cost: (charge) => {
+          // Prices the reservation, then fails on the real usage.
+          if (priced++ > 0) throw new Error("cost model failed")
+          return charge.inputTokens + charge.outputTokens
+        }
+      }
+      const accountant = yield* Accountant.make({ outputTokens: 1_000 }, "root", { costModel: fragile })
+      const meter = accountant.meter
+      const exit = yield* Effect.exit(meter.metered(claim(), () => Effect.succeed(Usage.make({ inputTokens: 10, outputTokens: 20 })), (usage) => usage))
+      expect(exit._tag).toBe("Failure")
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.reserved.outputTokens).toBe(0)
+      expect(snapshot.reserved.cost).toBe(0)
+      expect(snapshot.spent.outputTokens).toBe(0)
+    })
+  )
+
   itEffect("charges the cached part of the input as its own resource, after the call, never more than the input", () =>
     Effect.gen(function* () {
       const accountant = yield* Accountant.make({ cachedInputTokens: 1_000 })

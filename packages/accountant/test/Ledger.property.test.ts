@@ -7,9 +7,13 @@ import * as Ledger from "../src/Ledger.js"
 
 const runs = Number(process.env.PROPERTY_RUNS ?? 1000)
 
-// Amounts over the resources, small integers or doubles (a cost model's output), sometimes negative or above a limit.
-// (`+ 0` turns -0 into 0: the ledgers hold plain zeros.)
-const amountArbitrary = fc.oneof(fc.integer({ min: 0, max: 500 }), fc.double({ min: -5, max: 500, noNaN: true }).map((amount) => amount + 0))
+// Amounts over the resources: mostly counts or doubles ≥ 0 (a cost model's output), now and then negative; above a
+// limit or not. (`+ 0` turns -0 into 0: the ledgers hold plain zeros.)
+const amountArbitrary = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 500 }), weight: 4 },
+  { arbitrary: fc.double({ min: 0, max: 500, noNaN: true }).map((amount) => amount + 0), weight: 2 },
+  { arbitrary: fc.double({ min: -5, max: 0, noNaN: true }).map((amount) => amount + 0), weight: 1 }
+)
 const vectorArbitrary = fc.array(amountArbitrary, { minLength: Resource.all.length, maxLength: Resource.all.length })
 const limitsArbitrary = fc.array(fc.option(fc.integer({ min: 0, max: 800 }), { nil: undefined }), {
   minLength: Resource.all.length,
@@ -72,6 +76,24 @@ describe("Ledger.settle", () => {
       expect(stateOf(settled)).toEqual(stateOf(expected))
       // The usage itself is never changed, whatever is charged (a cut copies it).
       expect(actual).toEqual(usage)
+    }
+  )
+
+  property.prop([fc.array(levelArbitrary, { minLength: 1, maxLength: 4 }), vectorArbitrary, vectorArbitrary], { numRuns: runs })(
+    "where no limit cuts the usage, charges it whole: the usage itself is returned and every ledger as with the two steps",
+    (levels, reservation, usage) => {
+      const reserved = reservation.map(Math.abs)
+      const actual = usage.map(Math.abs)
+      // No limits on the chain (so nothing can cut), the same chain shape and state otherwise.
+      const unlimited = levels.map((level) => ({ ...level, limits: level.limits.map(() => undefined) }))
+      const settled = chainOf(unlimited)
+      const expected = chainOf(unlimited)
+      for (const chain of [settled, expected]) for (const ledger of chain) for (let index = 0; index < Ledger.size; index++) ledger.reserved[index]! += reserved[index]!
+      const charged = Ledger.settle(settled[0]!, reserved, actual)
+      const chargedByReference = reference(expected, reserved, actual)
+      expect(charged).toBe(actual)
+      expect([...charged]).toEqual(chargedByReference)
+      expect(stateOf(settled)).toEqual(stateOf(expected))
     }
   )
 
