@@ -252,7 +252,9 @@ const median = (values: ReadonlyArray<number>): number => {
 }
 
 const world = World.make(Presets.calibrated, { seed: 0 })
-const problems = World.problems(world, { count: Math.max(1, problemCount + warmUpCount), seed: 5 })
+if (!(Number.isInteger(problemCount) && problemCount >= 0)) throw new Error(`--problems must be an integer ≥ 0, got ${argument("problems", "6")}`)
+// (With `--problems 0` one problem is still drawn after the warm-ups: the one whose calls the per-call part times.)
+const problems = World.problems(world, { count: warmUpCount + Math.max(1, problemCount), seed: 5 })
 const warmUps = problemCount === 0 ? [] : problems.slice(0, warmUpCount)
 const measured = problemCount === 0 ? [] : problems.slice(warmUpCount)
 
@@ -303,7 +305,7 @@ for (const [label, kind, options] of strategies) {
 
 const quickPairs: Array<readonly [string, Pair]> = [["in-process", inProcess(0)]]
 for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl)])
-const problem = measured[0] ?? problems[0]!
+const problem = problems[warmUpCount]!
 const rollout = await Effect.runPromise(
   world.languageModel.generate(Expansion.rolloutRequest(problem, (await import("@stepwise/core")).Trajectory.empty, { n: 1, seed: 1, temperature: 0.8, maxTokens: 1024 }))
 )

@@ -149,7 +149,7 @@ const program = Effect.gen(function* () {
       }
     for (const cell of cells(size)) {
       const sorted = [...measuredRounds.get(cell.label)!].sort((left, right) => left.cpuSeconds / left.nodes - right.cpuSeconds / right.nodes)
-      const kept = sorted[Math.floor((sorted.length - 1) / 2)]!
+      const kept = sorted[Math.floor(sorted.length / 2)]!
       const perNode = (each: { nodes: number; cpuSeconds: number }) => ((each.cpuSeconds * 1e6) / each.nodes).toFixed(1)
       rows.push({ label: cell.label, size, nodes: kept.nodes, depth: kept.depth, micros: (kept.cpuSeconds * 1e6) / kept.nodes })
       console.error(`${cell.label} ${size}: ${kept.nodes} nodes, median ${perNode(kept)} µs per node (rounds ${perNode(sorted[0]!)}–${perNode(sorted[sorted.length - 1]!)})`)
