@@ -266,12 +266,14 @@ for (const path of paths) {
   else throw new Error(`unknown path ${path}: in-process or one of ${servedPaths.join(", ")}`)
 }
 
-// `--problems 0`: only the calls of one problem (below), for a profile of them.
-if (problemCount > 0) console.log(`wall / critical-path bound, ${latency} ms per model or verifier call, ${measured.length} problems (calibrated world, problem seed 5)`)
-if (problemCount > 0) console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
-if (problemCount > 0) console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
-for (const [label, kind, options] of strategies) {
-  if ((only.length > 0 && !only.includes(label)) || problemCount === 0) continue
+// `--problems 0`: no strategy runs, only the calls of one problem (below), for a profile of them.
+const chosen = problemCount === 0 ? [] : strategies.filter(([label]) => only.length === 0 || only.includes(label))
+if (chosen.length > 0) {
+  console.log(`wall / critical-path bound, ${latency} ms per model or verifier call, ${measured.length} problems (calibrated world, problem seed 5)`)
+  console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
+  console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
+}
+for (const [label, kind, options] of chosen) {
   for (const warmUp of warmUps) for (const [, pair] of pairs) await run(kind, options, warmUp, pair)
   const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0 }))
   let rounds = 0

@@ -3,8 +3,8 @@
 // (scripts/bundleSources.mjs) and run from that bundle. The bundle is kept under node_modules/.cache/stepwise-cli,
 // named by a fingerprint of the sources (each file's path, size and modification time under packages/*/src, the
 // packages' package.json and tsconfig files, the root tsconfig, the lockfile and the bundler itself), and made
-// again whenever that changes: a
-// command starts in well under a second instead of the seconds tsx spends compiling the sources on every start.
+// again whenever that changes: a command starts in well under a second instead of the seconds tsx spends compiling
+// the sources on every start.
 import { createHash } from "node:crypto"
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, existsSync } from "node:fs"
 import { dirname, join } from "node:path"

@@ -122,7 +122,6 @@ export const PoolingResponse = Schema.Struct({
 export const tagSteps = (stepTexts: ReadonlyArray<string>, stepTag: string, delimiter: string): string =>
   stepTexts.map((text) => text.split(stepTag).join("") + stepTag).join(delimiter)
 
-
 const utf8 = new TextEncoder()
 
 /** One scoring waiting to be sent: its rendered input and how many steps it tags. */
