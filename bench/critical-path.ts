@@ -27,8 +27,18 @@
  *   and `continue_final_message`) and the `pooling-prm` verifier (`/pooling`), with their registry defaults;
  * - over HTTP through the `tgi` backend (`/v1/completions` with the chat template rendered client-side, one
  *   request per sample) and the same verifier.
- * Each figure is wall / bound summed over the problems (after one unmeasured warm-up problem per path); the paths
+ * Each figure is wall / bound summed over the problems (after the unmeasured warm-up problems, `--warm-up`); the paths
  * run one after another per problem, so load on a shared machine touches all alike.
+ *
+ * **The floor of a served path.** Each served path's requests are recorded (a `fetch` option wrapping the path's
+ * own fetch: the request's URL, body, and when it was sent and its reply read). Right after the path's run, the
+ * same requests are replayed round by round to the same server by a client that does nothing else: bare
+ * `node:http` on a kept-alive connection, a round's requests all at once, each reply parsed with `JSON.parse`, the
+ * next round when the last reply is in. Its wall time over the same bound (the `floor` column) is what the loopback
+ * hop, the server's work and this machine's scheduling cost by themselves; the path's figure minus its floor is
+ * the client's own part (building requests, reading replies, the search between rounds). A request that started
+ * after some request of its round had its reply opens the next round; a count that differs from the events' is
+ * printed.
  *
  * **Own overhead per call.** Against a second server answering at once (`--latency-ms 0`): the median time of one
  * sequential call through the backend (and through the pooling verifier) next to a bare `PooledFetch.fetch` of the
@@ -57,6 +67,7 @@
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
+import { Agent, request as httpRequest } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -125,22 +136,45 @@ writeFileSync(
 interface Pair {
   readonly languageModel: LanguageModel.Service
   readonly processRewardModel: ProcessRewardModel.Service
+  /** The HTTP requests of the last run (served paths): what the floor replays. */
+  readonly recorded?: Array<Recorded>
 }
+
+/** One HTTP request a served path sent: where, what, and when it started and its reply was read, in ms. */
+interface Recorded {
+  readonly url: string
+  readonly body: string
+  readonly started: number
+  readonly ended: number
+}
+
+/** Wraps a fetch so that every request it sends is appended to `into` (a `performance.now()` pair and a push). */
+const recording =
+  (inner: typeof globalThis.fetch, into: Array<Recorded>): typeof globalThis.fetch =>
+  async (input, init) => {
+    const started = performance.now()
+    const response = await inner(input, init)
+    into.push({ url: String(input), body: String(init?.body ?? ""), started, ended: performance.now() })
+    return response
+  }
 
 const scope = Effect.runSync(Scope.make())
 
 /** The HTTP paths: a server kind through the backend registry with its defaults, or `…-before`: as the backend was before (global fetch, 8 requests in flight). */
 const servedPaths = ["vllm", "tgi", "vllm-batched", "tgi-batched", "vllm-before", "tgi-before"]
 
-const served = (path: string, url: string): Promise<Pair> =>
+const served = (path: string, url: string, record: boolean): Promise<Pair> =>
   Effect.runPromise(
     Effect.gen(function* () {
       const kind = path.startsWith("tgi") ? "tgi" : "vllm"
       const globalFetch = path.endsWith("-before")
+      const recorded: Array<Recorded> = []
+      const base = globalFetch ? globalThis.fetch : PooledFetch.fetch
+      const fetch = record ? recording(base, recorded) : base
       const made = yield* Registry.make(
         Backends.registry,
         kind,
-        { url, model: World.modelName, ...(kind === "tgi" ? { chatTemplate: chatTemplateFile } : {}) },
+        { url, model: World.modelName, fetch, ...(kind === "tgi" ? { chatTemplate: chatTemplateFile } : {}) },
         Backend.processContext()
       )
       const languageModel = globalFetch
@@ -149,7 +183,7 @@ const served = (path: string, url: string): Promise<Pair> =>
             model: World.modelName,
             kind,
             name: kind,
-            fetch: globalThis.fetch,
+            fetch,
             concurrency: 8,
             ...(kind === "tgi" ? { template: yield* ChatTemplate.fromPath(chatTemplateFile) } : {})
           })
@@ -158,10 +192,10 @@ const served = (path: string, url: string): Promise<Pair> =>
       const processRewardModel = yield* PoolingPrm.make({
         url,
         model: World.modelName,
-        ...(globalFetch ? { fetch: globalThis.fetch } : {}),
+        fetch,
         ...(path.endsWith("-batched") ? { chatTemplate: chatTemplateFile } : {})
       })
-      return { languageModel, processRewardModel }
+      return { languageModel, processRewardModel, ...(record ? { recorded } : {}) }
     }).pipe(Scope.provide(scope))
   )
 
@@ -228,6 +262,7 @@ const run = async (kind: string, options: Record<string, unknown>, problem: Prob
     score: (target, trajectory) => timed(pair.processRewardModel.score(target, trajectory))
   })
   const accountant = await Effect.runPromise(Accountant.make({ totalTokens: 100_000_000 }))
+  if (pair.recorded !== undefined) pair.recorded.length = 0
   const started = performance.now()
   const result = await Effect.runPromise(
     strategy.run(problem).pipe(
@@ -242,6 +277,53 @@ const run = async (kind: string, options: Record<string, unknown>, problem: Prob
   )
   const wall = performance.now() - started
   return { wall, rounds: roundsOf(tags), chain: chainOf(calls), calls: calls.length, answer: result.answer }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The floor of a served path: the same requests, sent by a client that does nothing else.
+
+const floorAgent = new Agent({ keepAlive: true })
+
+/** Sends one recorded request over bare `node:http` on a kept-alive connection and parses its JSON reply. */
+const sendBare = (recorded: Recorded): Promise<unknown> =>
+  new Promise((resolve, reject) => {
+    const target = new URL(recorded.url)
+    const sent = httpRequest(
+      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent: floorAgent, headers: { "content-type": "application/json" } },
+      (reply) => {
+        const chunks: Array<Buffer> = []
+        reply.on("data", (chunk: Buffer) => chunks.push(chunk))
+        reply.on("end", () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")))
+          } catch (error) {
+            reject(error)
+          }
+        })
+      }
+    )
+    sent.on("error", reject)
+    sent.end(recorded.body)
+  })
+
+/**
+ * Replays a run's requests round by round: a request that started after some request of the current round had its
+ * reply opens the next round; each round's requests go at once, the next round when every reply is parsed.
+ */
+const replay = async (recorded: ReadonlyArray<Recorded>): Promise<{ readonly wall: number; readonly rounds: number }> => {
+  const groups: Array<Array<Recorded>> = []
+  let firstEnded = Number.POSITIVE_INFINITY
+  for (const request of [...recorded].sort((left, right) => left.started - right.started)) {
+    if (groups.length === 0 || request.started >= firstEnded) {
+      groups.push([])
+      firstEnded = Number.POSITIVE_INFINITY
+    }
+    groups[groups.length - 1]!.push(request)
+    firstEnded = Math.min(firstEnded, request.ended)
+  }
+  const started = performance.now()
+  for (const group of groups) await Promise.all(group.map(sendBare))
+  return { wall: performance.now() - started, rounds: groups.length }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -262,20 +344,28 @@ const [slowUrl, quickUrl] = await Promise.all([serveSim(latency), serveSim(0)])
 const pairs: Array<readonly [string, Pair]> = []
 for (const path of paths) {
   if (path === "in-process") pairs.push([path, inProcess(latency)])
-  else if (servedPaths.includes(path)) pairs.push([path, await served(path, slowUrl)])
+  else if (servedPaths.includes(path)) pairs.push([path, await served(path, slowUrl, true)])
   else throw new Error(`unknown path ${path}: in-process or one of ${servedPaths.join(", ")}`)
 }
+
+const floors = pairs.filter(([, pair]) => pair.recorded !== undefined)
 
 // `--problems 0`: no strategy runs, only the calls of one problem (below), for a profile of them.
 const chosen = problemCount === 0 ? [] : strategies.filter(([label]) => only.length === 0 || only.includes(label))
 if (chosen.length > 0) {
   console.log(`wall / critical-path bound, ${latency} ms per model or verifier call, ${measured.length} problems (calibrated world, problem seed 5)`)
-  console.log(`| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`)
-  console.log(`| --- | ---: | ${pairs.map(() => "---:").join(" | ")} | ${pairs.map(() => "---:").join(" | ")} | ---: |`)
+  console.log(
+    `| strategy | rounds | ${pairs.map(([path]) => `${path} ×bound`).join(" | ")} | ${floors.map(([path]) => `${path} floor`).join(" | ")}${floors.length > 0 ? " | " : ""}${pairs.map(([path]) => `${path} chain`).join(" | ")} | calls (${pairs.map(([path]) => path).join(", ")}) |`
+  )
+  console.log(`| --- | ---: | ${[...pairs, ...floors, ...pairs].map(() => "---:").join(" | ")} | ---: |`)
 }
 for (const [label, kind, options] of chosen) {
-  for (const warmUp of warmUps) for (const [, pair] of pairs) await run(kind, options, warmUp, pair)
-  const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0 }))
+  for (const warmUp of warmUps)
+    for (const [, pair] of pairs) {
+      await run(kind, options, warmUp, pair)
+      if (pair.recorded !== undefined) await replay(pair.recorded)
+    }
+  const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0, floorWall: 0, floorRounds: 0 }))
   let rounds = 0
   const mismatches: Array<string> = []
   for (const problem of measured) {
@@ -288,6 +378,12 @@ for (const [label, kind, options] of chosen) {
       total.rounds += result.rounds
       total.chain += result.chain
       total.calls += result.calls
+      const recorded = pairs[index]![1].recorded
+      if (recorded !== undefined) {
+        const floor = await replay(recorded)
+        total.floorWall += floor.wall
+        total.floorRounds += floor.rounds
+      }
     }
     rounds += results[0]!.rounds
     results.forEach((result, index) => {
@@ -298,7 +394,17 @@ for (const [label, kind, options] of chosen) {
     })
   }
   const ratios = totals.map((total) => (total.wall / (total.rounds * latency)).toFixed(3))
-  console.log(`| ${label} | ${rounds} | ${ratios.join(" | ")} | ${totals.map((total) => total.chain).join(" | ")} | ${totals.map((total) => total.calls).join(", ")} |`)
+  const floorRatios = totals.flatMap((total, index) =>
+    pairs[index]![1].recorded === undefined ? [] : [(total.floorWall / (total.rounds * latency)).toFixed(3)]
+  )
+  console.log(
+    `| ${label} | ${rounds} | ${ratios.join(" | ")} | ${floorRatios.map((ratio) => `${ratio} | `).join("")}${totals.map((total) => total.chain).join(" | ")} | ${totals.map((total) => total.calls).join(", ")} |`
+  )
+  totals.forEach((total, index) => {
+    // The replay's rounds are grouped from the requests' times; they should be the events' rounds.
+    if (pairs[index]![1].recorded !== undefined && total.floorRounds !== total.rounds)
+      console.log(`  (${pairs[index]![0]} floor: the requests fell into ${total.floorRounds} rounds, the events into ${total.rounds})`)
+  })
   for (const mismatch of mismatches) console.log(`  (differs from ${pairs[0]![0]}: ${mismatch})`)
 }
 
@@ -306,7 +412,7 @@ for (const [label, kind, options] of chosen) {
 // Own overhead per call at 0 ms latency.
 
 const quickPairs: Array<readonly [string, Pair]> = [["in-process", inProcess(0)]]
-for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl)])
+for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl, false)])
 const problem = problems[warmUpCount]!
 const rollout = await Effect.runPromise(
   world.languageModel.generate(Expansion.rolloutRequest(problem, (await import("@stepwise/core")).Trajectory.empty, { n: 1, seed: 1, temperature: 0.8, maxTokens: 1024 }))

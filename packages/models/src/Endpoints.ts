@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { z } from "zod"
-import { ChatTemplate, InvalidOptions } from "@stepwise/core"
+import { ChatTemplate, InvalidOptions, Options as OptionSchemas } from "@stepwise/core"
 import * as Backend from "./Backend.js"
 import * as HuggingFace from "./HuggingFace.js"
 import * as ServerKinds from "./ServerKind.js"
@@ -30,7 +30,10 @@ const shared = {
   sampling: z.enum(["n", "parallel"]).optional().describe("One request with n, or n parallel requests (default: the server kind's)."),
   timeoutMillis: z.number().positive().default(120_000).describe("Time limit per attempt."),
   retry: Backend.retryOption.optional(),
-  name: z.string().min(1).optional().describe("The backend's name in errors, traces and meters (default: the kind).")
+  name: z.string().min(1).optional().describe("The backend's name in errors, traces and meters (default: the kind)."),
+  fetch: OptionSchemas.code<typeof globalThis.fetch>(
+    "a fetch function (a proxy, a test double); default: core's PooledFetch (kept-alive pooled connections) against a server, the global fetch for Inference Providers"
+  ).optional()
 }
 
 const concurrencyOption = (fallback: number) => z.number().int().min(1).default(fallback).describe("Most HTTP requests in flight at once.")
@@ -89,6 +92,7 @@ const make = (kind: ServerKinds.ServerKind, settings: Settings, context: Backend
       ...(settings.contextSize === undefined ? {} : { contextSize: settings.contextSize }),
       ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
       ...(settings.retry === undefined ? {} : { retry: settings.retry }),
+      ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),
       concurrency: settings.concurrency,
       timeoutMillis: settings.timeoutMillis
     })

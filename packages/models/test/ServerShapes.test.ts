@@ -48,6 +48,24 @@ for (const kind of kinds)
     )
 
 describe("server shapes, one by one", () => {
+  for (const kind of kinds)
+    itEffect(`${kind}: a fetch given as an option carries every request`, () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const sent: Array<string> = []
+          const fetch: typeof globalThis.fetch = (input, init) => {
+            sent.push(String(input))
+            return globalThis.fetch(input, init)
+          }
+          const model = yield* made(kind, { fetch })
+          const completions = yield* model.generate({ messages, n: 2, maxTokens: 3 })
+          expect(completions).toHaveLength(2)
+          expect(sent.length).toBeGreaterThanOrEqual(1)
+          expect(sent.every((url) => url.startsWith("http://127.0.0.1:"))).toBe(true)
+        })
+      )
+    )
+
   itEffect("llama.cpp: /v1/completions logprobs in the chat-style { content } shape are read", () =>
     Effect.scoped(
       Effect.gen(function* () {
