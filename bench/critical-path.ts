@@ -13,7 +13,10 @@
  * that runs every call of a round at once with zero overhead finishes exactly then. Each strategy runs with
  * `concurrency` at least its widest round, so its own options never split a round. A call's latency counts from
  * the moment it starts, with the simulator's own computing inside it (a call takes `L`, or its computing when that
- * is longer, as on a real server), so what passes the bound is the client's work, the HTTP hop and waiting. The count is checked against
+ * is longer, as on a real server), so what passes the bound is the client's work, the HTTP hop and waiting. Every
+ * modelled latency waits until `L` after its start has passed (`Deadline`: a Node timer set after some computing
+ * fires early by about that much, which let calls end up to 1.6 ms short of `L` and floors come out below 1 before
+ * it was used here), so the bound is a true lower bound. The count is checked against
  * the calls themselves: the longest chain of calls each starting after the previous ended (`chain`) equals the
  * round count whenever no call waited on anything but its round's predecessors; a larger chain means calls that
  * could have overlapped ran one after another.
@@ -71,13 +74,13 @@ import { Agent, request as httpRequest } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Duration, Effect, Exit, Scope } from "effect"
+import { Clock, Effect, Exit, Scope } from "effect"
 import { Accountant } from "@stepwise/accountant"
 import { LanguageModel, PooledFetch, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
 import type { Problem } from "@stepwise/core"
 import { Backend, Backends, ChatTemplate, HuggingFace } from "@stepwise/models"
 import { Expansion, Strategies } from "@stepwise/search"
-import { Presets, Server, World } from "@stepwise/simulator"
+import { Deadline, Presets, Server, World } from "@stepwise/simulator"
 import { PoolingPrm } from "@stepwise/verifiers"
 
 const argument = (name: string, fallback: string): string => {
@@ -209,12 +212,11 @@ const inProcess = (latencyMillis: number): Pair => {
     processRewardModel: ProcessRewardModel.wrap({
       info: { name: "simulator-prm" },
       score: (problem, trajectory) =>
-        Effect.suspend(() => {
-          const started = performance.now()
-          return Effect.tap(Effect.andThen(Effect.yieldNow, world.processRewardModel.score(problem, trajectory)), () =>
-            Effect.sleep(Duration.millis(Math.max(0, latencyMillis - (performance.now() - started))))
+        Effect.flatMap(Clock.monotonicTimeNanos, (started) =>
+          Effect.tap(Effect.andThen(Effect.yieldNow, world.processRewardModel.score(problem, trajectory)), () =>
+            Deadline.sleepUntil(started + BigInt(Math.ceil(latencyMillis * 1_000_000)))
           )
-        })
+        )
     })
   }
 }

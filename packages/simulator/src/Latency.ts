@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect, Semaphore } from "effect"
 import { InvalidOptions } from "@stepwise/core"
 import type { LanguageModel } from "@stepwise/core"
+import * as Deadline from "./Deadline.js"
 
 /**
  * An optional latency model for the simulated policy: time to first token, time per prompt token (prefill) and
@@ -30,10 +31,11 @@ export const millisFor = (options: Options, completions: ReadonlyArray<LanguageM
 /** Checks the options; returns the first problem found, naming the field. */
 export const validate = (options: Options): InvalidOptions | undefined => {
   const bad = (field: string, detail: string) => new InvalidOptions({ subject: "simulator latency", field, detail })
-  if (!(options.timeToFirstTokenMillis >= 0)) return bad("timeToFirstTokenMillis", `must be ≥ 0, got ${options.timeToFirstTokenMillis}`)
-  if (!(options.millisPerOutputToken >= 0)) return bad("millisPerOutputToken", `must be ≥ 0, got ${options.millisPerOutputToken}`)
-  if (options.millisPerInputToken !== undefined && !(options.millisPerInputToken >= 0))
-    return bad("millisPerInputToken", `must be ≥ 0, got ${options.millisPerInputToken}`)
+  const finite = (value: number) => Number.isFinite(value) && value >= 0
+  if (!finite(options.timeToFirstTokenMillis)) return bad("timeToFirstTokenMillis", `must be a finite number ≥ 0, got ${options.timeToFirstTokenMillis}`)
+  if (!finite(options.millisPerOutputToken)) return bad("millisPerOutputToken", `must be a finite number ≥ 0, got ${options.millisPerOutputToken}`)
+  if (options.millisPerInputToken !== undefined && !finite(options.millisPerInputToken))
+    return bad("millisPerInputToken", `must be a finite number ≥ 0, got ${options.millisPerInputToken}`)
   if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1))
     return bad("concurrency", `must be an integer ≥ 1, got ${options.concurrency}`)
   return undefined
@@ -53,11 +55,9 @@ export const wrap = (
   if (options === undefined) return (compute) => Effect.sync(compute)
   const semaphore = options.concurrency === undefined ? undefined : Semaphore.makeUnsafe(options.concurrency)
   return (compute) => {
-    const timed = Effect.flatMap(Clock.currentTimeMillis, (started) =>
+    const timed = Effect.flatMap(Clock.monotonicTimeNanos, (started) =>
       Effect.flatMap(Effect.andThen(Effect.yieldNow, Effect.sync(compute)), (completions) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.as(Effect.sleep(Duration.millis(Math.max(0, started + millisFor(options, completions) - now))), completions)
-        )
+        Effect.as(Deadline.sleepUntil(started + BigInt(Math.ceil(millisFor(options, completions) * 1_000_000))), completions)
       )
     )
     return semaphore === undefined ? timed : Semaphore.withPermits(semaphore, 1)(timed)

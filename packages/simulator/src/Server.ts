@@ -5,6 +5,7 @@ import { Data, Effect, Result } from "effect"
 import type { Scope } from "effect"
 import { InvalidOptions } from "@stepwise/core"
 import type { LanguageModel, Message } from "@stepwise/core"
+import * as Deadline from "./Deadline.js"
 import * as RewardModel from "./RewardModel.js"
 import * as PrefixCache from "./PrefixCache.js"
 import * as Recognition from "./Recognition.js"
@@ -671,8 +672,7 @@ const handler = (world: World, options: Options) => {
       if (latency > 0) {
         const capture = new Capture()
         await route(world, path, body, capture.response, cache)
-        const left = latency - (performance.now() - arrived)
-        if (left > 0) await delay(left)
+        await Deadline.waitUntil(arrived + latency)
         capture.replay(response)
         return
       }

@@ -1,6 +1,7 @@
 /** @stepwise/simulator: the simulated reasoning world of stepwise — seeded problems, a policy and a PRM with known ground truth, and a loopback OpenAI-compatible server. */
 export * as Auroc from "./Auroc.js"
 export * as Confidence from "./Confidence.js"
+export * as Deadline from "./Deadline.js"
 export * as Environment from "./Environment.js"
 export * as FreeText from "./FreeText.js"
 export * as Judging from "./Judging.js"

@@ -59,6 +59,32 @@ describe("latency model", () => {
     Effect.gen(function* () {
       const failure = yield* Effect.flip(World.makeEffect(Presets.calibrated, { latency: { timeToFirstTokenMillis: 1, millisPerOutputToken: 1, concurrency: 0 } }))
       expect(failure.field).toBe("concurrency")
+      const endless = yield* Effect.flip(World.makeEffect(Presets.calibrated, { latency: { timeToFirstTokenMillis: Number.POSITIVE_INFINITY, millisPerOutputToken: 0 } }))
+      expect(endless.field).toBe("timeToFirstTokenMillis")
+    })
+  )
+
+  // On the live clock. Node's timers count from the event loop's time, read before the current work began, so a
+  // plain sleep scheduled after some computing wakes early by about that much; a modelled latency must not.
+  const busy = (millis: number) => {
+    const until = performance.now() + millis
+    while (performance.now() < until) {
+      // computing, as a request does before its sleep
+    }
+  }
+
+  itEffect("a modelled request takes at least its time on the live clock, measured from its start", () =>
+    Effect.gen(function* () {
+      const timed = Latency.wrap({ timeToFirstTokenMillis: 8, millisPerOutputToken: 0 })
+      for (let round = 0; round < 12; round++) {
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+        const started = performance.now()
+        yield* timed(() => {
+          busy(2)
+          return []
+        })
+        expect(performance.now() - started).toBeGreaterThanOrEqual(8)
+      }
     })
   )
 })
