@@ -8,14 +8,15 @@ import { Clock, Duration, Effect } from "effect"
  * within a few microseconds of the moment.
  */
 
+const hasImmediate = typeof setImmediate === "function"
+
 /** Node's `setImmediate` where there is one (the next turn of the event loop, after its pending I/O), else 1 ms. */
-const nextTurn: Effect.Effect<void> =
-  typeof setImmediate === "function"
-    ? Effect.callback<void>((resume) => {
-        const handle = setImmediate(() => resume(Effect.void))
-        return Effect.sync(() => clearImmediate(handle))
-      })
-    : Effect.sleep(Duration.millis(1))
+const nextTurn: Effect.Effect<void> = hasImmediate
+  ? Effect.callback<void>((resume) => {
+      const handle = setImmediate(() => resume(Effect.void))
+      return Effect.sync(() => clearImmediate(handle))
+    })
+  : Effect.sleep(Duration.millis(1))
 
 /**
  * Sleeps until the clock's monotonic time reaches `targetNanos`, never before. Under `TestClock` the first sleep
@@ -49,5 +50,5 @@ const finishAt = (targetNanos: bigint): Effect.Effect<void> =>
  */
 export const waitUntil = async (target: number): Promise<void> => {
   for (let left = target - performance.now(); left > 0; left = target - performance.now())
-    await new Promise<void>((resolve) => (left >= 1 ? setTimeout(resolve, left) : setImmediate(resolve)))
+    await new Promise<void>((resolve) => (left >= 1 || !hasImmediate ? setTimeout(resolve, Math.max(1, left)) : setImmediate(resolve)))
 }

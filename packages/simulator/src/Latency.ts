@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Semaphore } from "effect"
+import { Clock, Effect, Semaphore } from "effect"
 import { InvalidOptions } from "@stepwise/core"
 import type { LanguageModel } from "@stepwise/core"
 import * as Deadline from "./Deadline.js"
