@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect } from "effect"
 
 /**
- * Waiting until a moment, never waking before it: what a modelled latency needs to be a true lower bound. A Node
+ * Waiting until a moment, not waking before it: what a modelled latency needs to be a true lower bound. A Node
  * timer set after some computing can fire early by about that much (Node's timers count from the event loop's
  * time, read when the loop's current turn began), so what is left after a wake-up is waited again, and its last
  * millisecond one event-loop turn at a time: other work and I/O still run in between, and the wake-up comes
@@ -19,9 +19,10 @@ const nextTurn: Effect.Effect<void> = hasImmediate
   : Effect.sleep(Duration.millis(1))
 
 /**
- * Sleeps until the clock's monotonic time reaches `targetNanos`, never before. Under `TestClock` the first sleep
- * wakes on time (within the test clock's rounding to whole nanoseconds), so virtual time still runs a whole
- * benchmark at once.
+ * Sleeps until the clock's monotonic time (`Clock.monotonicTimeNanos`, in nanoseconds) reaches `targetNanos`, not
+ * before it by more than a microsecond: the test clock rounds each wake-up to whole nanoseconds, so a wake-up
+ * within that microsecond counts as on time. Under `TestClock` the first sleep wakes on time, so virtual time
+ * still runs a whole benchmark at once.
  *
  * @example
  * const started = yield* Clock.monotonicTimeNanos
@@ -32,7 +33,8 @@ export const sleepUntil = (targetNanos: bigint): Effect.Effect<void> =>
     now >= targetNanos ? Effect.void : Effect.andThen(Effect.sleep(Duration.nanos(targetNanos - now)), finishAt(targetNanos))
   )
 
-// After a first sleep: a test clock is on time (give or take its rounding); a live one may wake early.
+// After a first sleep: a test clock is on time (give or take its rounding: hence the microsecond); a live one may
+// wake early. (Waiting again for less than a microsecond would never end under a test clock, whose time stands still.)
 const finishAt = (targetNanos: bigint): Effect.Effect<void> =>
   Effect.flatMap(Clock.monotonicTimeNanos, (now) =>
     now >= targetNanos - 1_000n

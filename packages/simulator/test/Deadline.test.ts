@@ -22,7 +22,8 @@ describe("Deadline", () => {
         const target = (yield* Clock.monotonicTimeNanos) + 8_000_000n
         busy(2)
         yield* Deadline.sleepUntil(target)
-        expect(yield* Clock.monotonicTimeNanos).toBeGreaterThanOrEqual(target)
+        // (Within a microsecond counts as on time: the test clock's rounding; a plain timer is milliseconds early.)
+        expect(yield* Clock.monotonicTimeNanos).toBeGreaterThanOrEqual(target - 1_000n)
       }
     })
   )
