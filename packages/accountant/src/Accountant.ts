@@ -220,13 +220,15 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     return new Reserved(claim, { maxTokensPerSample: granted }, charge, vector, ledger, lane)
   }
 
-  // Charges a reservation's real usage; returns what was wanted and what was charged (undefined if settled before).
+  // Charges a reservation's real usage and gives `report` what was wanted and what was charged (nothing if it was
+  // settled before). A metered call passes no `report`, so settling it allocates nothing more.
   const settle = (
     reservation: Reserved,
     usage: Usage.Usage,
-    sampleOutputTokens: ReadonlyArray<number | undefined> | undefined
-  ): { readonly wanted: Ledger.Vector; readonly charged: Ledger.Vector } | undefined => {
-    if (reservation.settled) return undefined
+    sampleOutputTokens: ReadonlyArray<number | undefined> | undefined,
+    report?: (wanted: Ledger.Vector, charged: Ledger.Vector) => void
+  ): void => {
+    if (reservation.settled) return
     reservation.settled = true
     const lane = reservation.lane
     // A count the server did not report (or reported for only some parts of a sum) is charged at its worst case.
@@ -269,7 +271,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       }
       if (any) hold(lane, ledger, unused)
     }
-    return { wanted, charged }
+    report?.(wanted, charged)
   }
 
   const reserve = (claim: Meter.Claim): Effect.Effect<Reservation, BudgetExhausted> =>
@@ -280,11 +282,13 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
 
   const commit = (reservation: Reservation, usage: Usage.Usage, sampleOutputTokens?: ReadonlyArray<number | undefined>): Effect.Effect<CommitReport> =>
     Effect.sync(() => {
-      const settled = settle(reservation as Reserved, usage, sampleOutputTokens)
-      if (settled === undefined) return { charged: Resource.none, overrun: Resource.none }
-      const overrun = Ledger.vector()
-      for (let index = 0; index < Ledger.size; index++) overrun[index] = settled.wanted[index]! - settled.charged[index]!
-      return { charged: Ledger.amountsOf(settled.charged), overrun: Ledger.amountsOf(overrun) }
+      let result: CommitReport = { charged: Resource.none, overrun: Resource.none }
+      settle(reservation as Reserved, usage, sampleOutputTokens, (wanted, charged) => {
+        const overrun = Ledger.vector()
+        for (let index = 0; index < Ledger.size; index++) overrun[index] = wanted[index]! - charged[index]!
+        result = { charged: Ledger.amountsOf(charged), overrun: Ledger.amountsOf(overrun) }
+      })
+      return result
     })
 
   const release = (reservation: Reservation): Effect.Effect<void> =>
@@ -320,7 +324,8 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       // Set once the call is granted; the exit handler (which runs uninterruptibly, whatever ends the call) settles
       // it on success and gives it back otherwise. Interrupted before the grant, there is nothing to give back.
       let granted: Reserved | undefined
-      return Effect.onExit(
+      // `onExitPrimitive`: a handler with nothing to run returns undefined (no effect to evaluate after every call).
+      return Effect.onExitPrimitive(
         Admission.admitThen(
           (lane) => decide(claim, lane),
           undo,
@@ -335,7 +340,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
             if (Exit.isSuccess(exit)) settle(granted, usageOf(exit.value), sampleOutputs?.(exit.value))
             else abandon(granted)
           }
-          return Effect.void
+          return undefined
         }
       )
     })
