@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { promisify } from "node:util"
 import ts from "typescript"
 import { afterAll, describe, expect, it, vi } from "vitest"
 
@@ -10,6 +12,7 @@ import { afterAll, describe, expect, it, vi } from "vitest"
 // is typechecked but not run.
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const run = promisify(execFile)
 // Inside examples/ so the workspace packages resolve as they do for the examples; a dot folder, so the project's
 // own typecheck does not include it.
 const folder = join(root, "examples", ".snippets")
@@ -108,4 +111,31 @@ describe("README snippets", () => {
   it("say why a snippet is not run", () => {
     for (const snippet of snippets.filter((each) => each.typecheckOnly !== undefined)) expect(snippet.typecheckOnly!.trim().length).toBeGreaterThan(10)
   })
+})
+
+// The README says a script of one's own runs from the repository's root: the root depends on `stepwise-decoding`
+// and `effect`, so both resolve there as Node resolves them (not through the test runner's resolver).
+describe("a script at the repository root", () => {
+  it("imports effect and stepwise-decoding and runs under tsx", async () => {
+    const file = join(root, `.root-script-${process.pid}.ts`)
+    writeFileSync(
+      file,
+      [
+        'import { Effect } from "effect"',
+        'import { Presets, World } from "stepwise-decoding"',
+        "const [problem] = World.problems(World.make(Presets.calibrated), { count: 1, seed: 3 })",
+        "console.log(JSON.stringify({ id: problem!.id, sum: Effect.runSync(Effect.succeed(2 + 3)) }))",
+        "export {}",
+        ""
+      ].join("\n")
+    )
+    try {
+      const { stdout } = await run(process.execPath, ["--import", "tsx", file], { cwd: root })
+      const printed = JSON.parse(stdout.trim().split("\n").at(-1)!) as { readonly id: string; readonly sum: number }
+      expect(printed.sum).toBe(5)
+      expect(printed.id.length).toBeGreaterThan(0)
+    } finally {
+      rmSync(file, { force: true })
+    }
+  }, 120_000)
 })
