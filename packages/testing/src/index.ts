@@ -1,7 +1,7 @@
 /**
- * @stepwise/testing (private): the Effect test helper and scripted backends shared by the packages' tests.
+ * @stepwise/testing (private): the Effect test helper and scripted backends shared by the packages' tests, with the
+ * generators of `@stepwise/arbitraries`.
  */
-export * as Credentials from "./Credentials.js"
+export { Adversarial, Credentials } from "@stepwise/arbitraries"
 export { itEffect, run } from "./itEffect.js"
 export * as Scripted from "./Scripted.js"
-export * as Adversarial from "./Adversarial.js"
