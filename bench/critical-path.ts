@@ -214,7 +214,7 @@ const inProcess = (latencyMillis: number): Pair => {
       score: (problem, trajectory) =>
         Effect.flatMap(Clock.monotonicTimeNanos, (started) =>
           Effect.tap(Effect.andThen(Effect.yieldNow, world.processRewardModel.score(problem, trajectory)), () =>
-            Deadline.sleepUntil(started + BigInt(Math.ceil(latencyMillis * 1_000_000)))
+            Deadline.sleepUntil(Deadline.afterMillis(started, latencyMillis))
           )
         )
     })

@@ -60,7 +60,7 @@ beforeAll(async () => {
   const tarballs = join(folder, "tarballs")
   project = join(folder, "app")
   // Packing runs each package's `prepack` (an incremental `tsc -b`), so the tarballs hold a fresh build.
-  await runOk("pnpm", ["--recursive", "--filter", "./packages/*", "--filter", "!@stepwise/testing", "--filter", "!@stepwise/arbitraries", "pack", "--pack-destination", tarballs], repository)
+  await runOk("pnpm", ["--recursive", "--filter", "./packages/*", "--filter", "!@stepwise/testing", "--filter", "!@stepwise/testing-base", "pack", "--pack-destination", tarballs], repository)
   const packed = (await readdir(tarballs)).filter((name) => name.endsWith(".tgz"))
   const nameOf = (file: string) => (file.startsWith("stepwise-decoding") ? "stepwise-decoding" : `@stepwise/${file.replace(/^stepwise-/, "").replace(/-\d.*$/, "")}`)
   const local = Object.fromEntries(packed.map((file) => [nameOf(file), `file:../tarballs/${file}`]))

@@ -2,12 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect } from "vitest"
 import { Message } from "@stepwise/core"
+import { itEffect } from "@stepwise/testing-base"
 import { ChatTemplate } from "../src/index.js"
-
-// A test whose body is an Effect. Core's tests use no package of test support that depends on core (a cycle).
-const itEffect = (name: string, body: () => Effect.Effect<unknown, unknown>) => it(name, () => Effect.runPromise(Effect.asVoid(body())))
 
 const root = mkdtempSync(join(tmpdir(), "stepwise-templates-"))
 const jinja = "{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}"

@@ -2,7 +2,7 @@ import { describe, expect } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { BadResponse, InvalidRequest, RateLimited, Unavailable, VerifierError } from "@stepwise/core"
-import { Credentials } from "@stepwise/arbitraries"
+import { Credentials } from "@stepwise/testing-base"
 
 /** Each error class whose message carries a server's text, built around that text. */
 const carriers = {

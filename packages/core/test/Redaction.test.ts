@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Redaction } from "@stepwise/core"
-import { Credentials } from "@stepwise/arbitraries"
+import { Credentials } from "@stepwise/testing-base"
 
 const { embedded, surrounding } = Credentials
 

@@ -4,9 +4,7 @@ import fc from "fast-check"
 import { Clock, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { RateLimited, Retry, Unavailable } from "@stepwise/core"
-
-// A test whose body is an Effect. Core's tests use no package of test support that depends on core (a cycle).
-const itEffect = (name: string, body: () => Effect.Effect<unknown, unknown>) => it(name, () => Effect.runPromise(Effect.asVoid(body())))
+import { itEffect } from "@stepwise/testing-base"
 
 describe("Retry.retryAfterMillis", () => {
   it("reads delta-seconds and HTTP dates against now, and nothing else", () => {

@@ -33,6 +33,15 @@ export const sleepUntil = (targetNanos: bigint): Effect.Effect<void> =>
     now >= targetNanos ? Effect.void : Effect.andThen(Effect.sleep(Duration.nanos(targetNanos - now)), finishAt(targetNanos))
   )
 
+/**
+ * The monotonic time (in nanoseconds) `millis` after `startedNanos`, rounded up to a whole nanosecond, so a wait
+ * until it never ends before the latency has passed.
+ *
+ * @example
+ * yield* Deadline.sleepUntil(Deadline.afterMillis(yield* Clock.monotonicTimeNanos, 25))
+ */
+export const afterMillis = (startedNanos: bigint, millis: number): bigint => startedNanos + BigInt(Math.ceil(millis * 1_000_000))
+
 // After a first sleep: a test clock is on time (give or take its rounding: hence the microsecond); a live one may
 // wake early. (Waiting again for less than a microsecond would never end under a test clock, whose time stands still.)
 const finishAt = (targetNanos: bigint): Effect.Effect<void> =>

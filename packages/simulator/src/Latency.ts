@@ -57,7 +57,7 @@ export const wrap = (
   return (compute) => {
     const timed = Effect.flatMap(Clock.monotonicTimeNanos, (started) =>
       Effect.flatMap(Effect.andThen(Effect.yieldNow, Effect.sync(compute)), (completions) =>
-        Effect.as(Deadline.sleepUntil(started + BigInt(Math.ceil(millisFor(options, completions) * 1_000_000))), completions)
+        Effect.as(Deadline.sleepUntil(Deadline.afterMillis(started, millisFor(options, completions))), completions)
       )
     )
     return semaphore === undefined ? timed : Semaphore.withPermits(semaphore, 1)(timed)

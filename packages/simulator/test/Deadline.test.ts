@@ -49,4 +49,10 @@ describe("Deadline", () => {
       expect(performance.now()).toBeGreaterThanOrEqual(target)
     }
   })
+
+  it("afterMillis adds the latency in nanoseconds, rounded up (never a nanosecond early)", () => {
+    expect(Deadline.afterMillis(10n, 25)).toBe(25_000_010n)
+    expect(Deadline.afterMillis(0n, 0.0000015)).toBe(2n)
+    expect(Deadline.afterMillis(5n, 0)).toBe(5n)
+  })
 })

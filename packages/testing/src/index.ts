@@ -1,7 +1,6 @@
 /**
- * @stepwise/testing (private): the Effect test helper and scripted backends shared by the packages' tests, with the
- * generators of `@stepwise/arbitraries`.
+ * @stepwise/testing (private): the scripted backends shared by the packages' tests, built through the real makes, with
+ * `@stepwise/testing-base` (the Effect test helper and generators) re-exported.
  */
-export { Adversarial, Credentials } from "@stepwise/arbitraries"
-export { itEffect, run } from "./itEffect.js"
+export { Adversarial, Credentials, itEffect, run } from "@stepwise/testing-base"
 export * as Scripted from "./Scripted.js"
