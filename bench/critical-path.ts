@@ -43,6 +43,13 @@
  * after some request of its round had its reply opens the next round; a count that differs from the events' is
  * printed.
  *
+ * **Where the time over the bound goes.** A second table splits each served run's wall time less its bound, from its
+ * recorded requests (grouped into rounds as the floor groups them), into the time before its first request, between
+ * rounds (from a round's last reply to the next round's first request), after its last reply, and each round's span
+ * from its first request to its last reply less `L` (which holds the hop and the server, but also a round's requests
+ * sent one after another and replies read late behind the client's work on earlier ones), next to the floor's time
+ * over the bound; the four less the floor's are the client's part, in ms per problem.
+ *
  * **Own overhead per call.** Against a second server answering at once (`--latency-ms 0`): the median time of one
  * sequential call through the backend (and through the pooling verifier) next to a bare `PooledFetch.fetch` of the
  * same JSON body to the same server on a kept-alive connection; the difference is what the client adds per call, and the bare
@@ -63,7 +70,7 @@
  *   bench/bundle.sh bench/critical-path.ts bench/critical-path.bundle.mjs &&
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/critical-path.bundle.mjs --problems 0 --calls 3000 --paths vllm
  *
- * Run: npx tsx bench/critical-path.ts [--problems 6] [--warm-up 3] [--latency 25] [--calls 200]
+ * Run: npx tsx bench/critical-path.ts [--problems 6] [--warm-up 3] [--latency 25] [--calls 200] (`--calls 0` skips the per-call part)
  *        [--paths in-process,vllm,tgi,vllm-batched,tgi-batched,vllm-before,tgi-before]
  *        [--strategies best-of-16,self-consistency-16,beam-16x4,particle-filtering-16,a-star] (all by default)
  */
@@ -226,6 +233,9 @@ const inProcess = (latencyMillis: number): Pair => {
 
 interface Measured {
   readonly wall: number
+  /** When the run began and ended (`performance.now()`), to place its recorded requests. */
+  readonly started: number
+  readonly ended: number
   readonly rounds: number
   readonly chain: number
   readonly calls: number
@@ -277,8 +287,8 @@ const run = async (kind: string, options: Record<string, unknown>, problem: Prob
       Accountant.provide(accountant)
     )
   )
-  const wall = performance.now() - started
-  return { wall, rounds: roundsOf(tags), chain: chainOf(calls), calls: calls.length, answer: result.answer }
+  const ended = performance.now()
+  return { wall: ended - started, started, ended, rounds: roundsOf(tags), chain: chainOf(calls), calls: calls.length, answer: result.answer }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -309,10 +319,10 @@ const sendBare = (recorded: Recorded): Promise<unknown> =>
   })
 
 /**
- * Replays a run's requests round by round: a request that started after some request of the current round had its
- * reply opens the next round; each round's requests go at once, the next round when every reply is parsed.
+ * A run's requests in rounds, by start time: a request that started after some request of the current round had its
+ * reply opens the next round.
  */
-const replay = async (recorded: ReadonlyArray<Recorded>): Promise<{ readonly wall: number; readonly rounds: number }> => {
+const requestRounds = (recorded: ReadonlyArray<Recorded>): ReadonlyArray<ReadonlyArray<Recorded>> => {
   const groups: Array<Array<Recorded>> = []
   let firstEnded = Number.POSITIVE_INFINITY
   for (const request of [...recorded].sort((left, right) => left.started - right.started)) {
@@ -323,6 +333,42 @@ const replay = async (recorded: ReadonlyArray<Recorded>): Promise<{ readonly wal
     groups[groups.length - 1]!.push(request)
     firstEnded = Math.min(firstEnded, request.ended)
   }
+  return groups
+}
+
+/**
+ * Where a served run's time over its bound went, in ms, from its recorded requests: `before` its first request was
+ * sent; `between` rounds (from a round's last reply to the next round's first request: the search's work on the
+ * replies and the next round's requests being built); `after` the last reply; `inFlight`, each round's span from its
+ * first request to its last reply less `L` (the hop, the server, reading the replies, and the client's work that
+ * delays them). The four sum to the wall time less `rounds × L` when the request rounds are the events' rounds.
+ */
+interface Phases {
+  readonly before: number
+  readonly between: number
+  readonly after: number
+  readonly inFlight: number
+}
+
+const phasesOf = (recorded: ReadonlyArray<Recorded>, measured: Measured): Phases => {
+  const groups = requestRounds(recorded)
+  const spans = groups.map((group) => [Math.min(...group.map((each) => each.started)), Math.max(...group.map((each) => each.ended))] as const)
+  if (spans.length === 0) return { before: measured.wall, between: 0, after: 0, inFlight: 0 }
+  let between = 0
+  let inFlight = 0
+  spans.forEach(([first, last], index) => {
+    inFlight += last - first - latency
+    if (index + 1 < spans.length) between += spans[index + 1]![0] - last
+  })
+  return { before: spans[0]![0] - measured.started, between, after: measured.ended - spans[spans.length - 1]![1], inFlight }
+}
+
+/**
+ * Replays a run's requests round by round: a request that started after some request of the current round had its
+ * reply opens the next round; each round's requests go at once, the next round when every reply is parsed.
+ */
+const replay = async (recorded: ReadonlyArray<Recorded>): Promise<{ readonly wall: number; readonly rounds: number }> => {
+  const groups = requestRounds(recorded)
   const started = performance.now()
   for (const group of groups) await Promise.all(group.map(sendBare))
   return { wall: performance.now() - started, rounds: groups.length }
@@ -361,13 +407,14 @@ if (chosen.length > 0) {
   )
   console.log(`| --- | ---: | ${[...pairs, ...floors, ...pairs].map(() => "---:").join(" | ")} | ---: |`)
 }
+const phaseRows: Array<string> = []
 for (const [label, kind, options] of chosen) {
   for (const warmUp of warmUps)
     for (const [, pair] of pairs) {
       await run(kind, options, warmUp, pair)
       if (pair.recorded !== undefined) await replay(pair.recorded)
     }
-  const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0, floorWall: 0, floorRounds: 0 }))
+  const totals = pairs.map(() => ({ wall: 0, rounds: 0, chain: 0, calls: 0, floorWall: 0, floorRounds: 0, before: 0, between: 0, after: 0, inFlight: 0 }))
   let rounds = 0
   const mismatches: Array<string> = []
   for (const problem of measured) {
@@ -382,6 +429,11 @@ for (const [label, kind, options] of chosen) {
       total.calls += result.calls
       const recorded = pairs[index]![1].recorded
       if (recorded !== undefined) {
+        const phases = phasesOf(recorded, result)
+        total.before += phases.before
+        total.between += phases.between
+        total.after += phases.after
+        total.inFlight += phases.inFlight
         const floor = await replay(recorded)
         total.floorWall += floor.wall
         total.floorRounds += floor.rounds
@@ -408,90 +460,107 @@ for (const [label, kind, options] of chosen) {
       console.log(`  (${pairs[index]![0]} floor: the requests fell into ${total.floorRounds} rounds, the events into ${total.rounds})`)
   })
   for (const mismatch of mismatches) console.log(`  (differs from ${pairs[0]![0]}: ${mismatch})`)
+  totals.forEach((total, index) => {
+    if (pairs[index]![1].recorded === undefined) return
+    const perProblem = (value: number) => (value / measured.length).toFixed(2)
+    const floorOver = total.floorWall - total.rounds * latency
+    phaseRows.push(
+      `| ${label} | ${pairs[index]![0]} | ${perProblem(total.rounds * latency)} | ${perProblem(total.before)} | ${perProblem(total.between)} | ${perProblem(total.after)} | ${perProblem(total.inFlight)} | ${perProblem(floorOver)} | ${perProblem(total.before + total.between + total.after + total.inFlight - floorOver)} |`
+    )
+  })
+}
+if (phaseRows.length > 0) {
+  console.log()
+  console.log(`where each served run's time over its bound went, ms per problem (mean of ${measured.length}); client's part = before + between + after + in flight − floor`)
+  console.log("| strategy | path | bound | before first request | between rounds | after last reply | rounds in flight over L | floor over L | client's part |")
+  console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+  for (const row of phaseRows) console.log(row)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Own overhead per call at 0 ms latency.
+// Own overhead per call at 0 ms latency (`--calls 0` skips it).
 
-const quickPairs: Array<readonly [string, Pair]> = [["in-process", inProcess(0)]]
-for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl, false)])
-const problem = problems[warmUpCount]!
-const rollout = await Effect.runPromise(
-  world.languageModel.generate(Expansion.rolloutRequest(problem, (await import("@stepwise/core")).Trajectory.empty, { n: 1, seed: 1, temperature: 0.8, maxTokens: 1024 }))
-)
-const { Trajectory, Step } = await import("@stepwise/core")
-const steps = (rollout[0]?.text ?? "").split("\n\n").filter((text) => text.trim() !== "")
-let trajectory = Trajectory.empty
-for (const text of steps.slice(0, Math.max(1, steps.length - 1))) trajectory = Trajectory.append(trajectory, Step.make({ text, finishReason: "stop" }))
-const request = Expansion.nextStepRequest(problem, trajectory, { n: 1, seed: 3, temperature: 0.8, maxTokens: 256 })
-const chatBody = JSON.stringify({
-  model: World.modelName,
-  messages: [...request.messages, { role: "assistant", content: request.prefix }],
-  max_tokens: request.maxTokens,
-  stop: request.stop,
-  temperature: request.temperature,
-  seed: request.seed,
-  continue_final_message: true,
-  add_generation_prompt: false
-})
-const poolingBody = JSON.stringify({
-  model: World.modelName,
-  messages: [
-    { role: "system", content: PoolingPrm.defaultSystem },
-    { role: "user", content: problem.question },
-    { role: "assistant", content: PoolingPrm.tagSteps(Trajectory.stepTexts(trajectory), Server.stepTag, "") }
-  ]
-})
-const bare = async (path: string, body: string) => {
-  const response = await PooledFetch.fetch(`${quickUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body })
-  await response.text()
-}
-const timings = new Map<string, Array<number>>()
-// The client's CPU time (user + system: a loopback send carries the kernel's work for it) per call, summed by label.
-const cpuTimes = new Map<string, number>()
-const time = async (label: string, call: () => Promise<unknown>) => {
-  const started = performance.now()
-  const cpuBefore = process.cpuUsage()
-  await call()
-  const cpu = process.cpuUsage(cpuBefore)
-  const list = timings.get(label) ?? []
-  list.push(performance.now() - started)
-  timings.set(label, list)
-  cpuTimes.set(label, (cpuTimes.get(label) ?? 0) + (cpu.user + cpu.system) / 1000)
-}
-for (let round = 0; round < callCount + 20; round++) {
-  for (const [path, pair] of quickPairs) {
-    await time(`generate ${path}`, () => Effect.runPromise(pair.languageModel.generate(request)))
-    await time(`score ${path}`, () => Effect.runPromise(pair.processRewardModel.score(problem, trajectory)))
-  }
-  await time("generate bare fetch", () => bare("/v1/chat/completions", chatBody))
-  await time("score bare fetch", () => bare("/pooling", poolingBody))
-  if (round === 19) {
-    timings.clear()
-    cpuTimes.clear()
-  }
-}
-console.log()
-console.log(`one call at 0 ms latency, sequential, median of ${callCount} (ms); prefix of ${trajectory.length} steps`)
-console.log("| call | in-process | bare fetch | " + quickPairs.slice(1).map(([path]) => `${path} | ${path} − bare fetch`).join(" | ") + " |")
-console.log("| --- | ---: | ---: | " + quickPairs.slice(1).map(() => "---: | ---:").join(" | ") + " |")
-for (const call of ["generate", "score"]) {
-  const bareMedian = median(timings.get(`${call} bare fetch`) ?? [])
-  const cells = quickPairs.slice(1).map(([path]) => {
-    const value = median(timings.get(`${call} ${path}`) ?? [])
-    return `${value.toFixed(3)} | ${(value - bareMedian).toFixed(3)}`
+if (callCount > 0) {
+  const quickPairs: Array<readonly [string, Pair]> = [["in-process", inProcess(0)]]
+  for (const path of paths) if (servedPaths.includes(path)) quickPairs.push([path, await served(path, quickUrl, false)])
+  const problem = problems[warmUpCount]!
+  const rollout = await Effect.runPromise(
+    world.languageModel.generate(Expansion.rolloutRequest(problem, (await import("@stepwise/core")).Trajectory.empty, { n: 1, seed: 1, temperature: 0.8, maxTokens: 1024 }))
+  )
+  const { Trajectory, Step } = await import("@stepwise/core")
+  const steps = (rollout[0]?.text ?? "").split("\n\n").filter((text) => text.trim() !== "")
+  let trajectory = Trajectory.empty
+  for (const text of steps.slice(0, Math.max(1, steps.length - 1))) trajectory = Trajectory.append(trajectory, Step.make({ text, finishReason: "stop" }))
+  const request = Expansion.nextStepRequest(problem, trajectory, { n: 1, seed: 3, temperature: 0.8, maxTokens: 256 })
+  const chatBody = JSON.stringify({
+    model: World.modelName,
+    messages: [...request.messages, { role: "assistant", content: request.prefix }],
+    max_tokens: request.maxTokens,
+    stop: request.stop,
+    temperature: request.temperature,
+    seed: request.seed,
+    continue_final_message: true,
+    add_generation_prompt: false
   })
-  console.log(`| ${call} | ${median(timings.get(`${call} in-process`) ?? []).toFixed(3)} | ${bareMedian.toFixed(3)} | ${cells.join(" | ")} |`)
-}
-console.log()
-console.log(`the client's CPU time per call in the same calls (user + system, mean of ${callCount}, ms)`)
-console.log("| call | in-process | bare fetch | " + quickPairs.slice(1).map(([path]) => `${path} | ${path} − bare fetch`).join(" | ") + " |")
-console.log("| --- | ---: | ---: | " + quickPairs.slice(1).map(() => "---: | ---:").join(" | ") + " |")
-const meanCpu = (label: string) => (cpuTimes.get(label) ?? Number.NaN) / callCount
-for (const call of ["generate", "score"]) {
-  const bareCpu = meanCpu(`${call} bare fetch`)
-  const cells = quickPairs.slice(1).map(([path]) => `${meanCpu(`${call} ${path}`).toFixed(3)} | ${(meanCpu(`${call} ${path}`) - bareCpu).toFixed(3)}`)
-  console.log(`| ${call} | ${meanCpu(`${call} in-process`).toFixed(3)} | ${bareCpu.toFixed(3)} | ${cells.join(" | ")} |`)
+  const poolingBody = JSON.stringify({
+    model: World.modelName,
+    messages: [
+      { role: "system", content: PoolingPrm.defaultSystem },
+      { role: "user", content: problem.question },
+      { role: "assistant", content: PoolingPrm.tagSteps(Trajectory.stepTexts(trajectory), Server.stepTag, "") }
+    ]
+  })
+  const bare = async (path: string, body: string) => {
+    const response = await PooledFetch.fetch(`${quickUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body })
+    await response.text()
+  }
+  const timings = new Map<string, Array<number>>()
+  // The client's CPU time (user + system: a loopback send carries the kernel's work for it) per call, summed by label.
+  const cpuTimes = new Map<string, number>()
+  const time = async (label: string, call: () => Promise<unknown>) => {
+    const started = performance.now()
+    const cpuBefore = process.cpuUsage()
+    await call()
+    const cpu = process.cpuUsage(cpuBefore)
+    const list = timings.get(label) ?? []
+    list.push(performance.now() - started)
+    timings.set(label, list)
+    cpuTimes.set(label, (cpuTimes.get(label) ?? 0) + (cpu.user + cpu.system) / 1000)
+  }
+  for (let round = 0; round < callCount + 20; round++) {
+    for (const [path, pair] of quickPairs) {
+      await time(`generate ${path}`, () => Effect.runPromise(pair.languageModel.generate(request)))
+      await time(`score ${path}`, () => Effect.runPromise(pair.processRewardModel.score(problem, trajectory)))
+    }
+    await time("generate bare fetch", () => bare("/v1/chat/completions", chatBody))
+    await time("score bare fetch", () => bare("/pooling", poolingBody))
+    if (round === 19) {
+      timings.clear()
+      cpuTimes.clear()
+    }
+  }
+  console.log()
+  console.log(`one call at 0 ms latency, sequential, median of ${callCount} (ms); prefix of ${trajectory.length} steps`)
+  console.log("| call | in-process | bare fetch | " + quickPairs.slice(1).map(([path]) => `${path} | ${path} − bare fetch`).join(" | ") + " |")
+  console.log("| --- | ---: | ---: | " + quickPairs.slice(1).map(() => "---: | ---:").join(" | ") + " |")
+  for (const call of ["generate", "score"]) {
+    const bareMedian = median(timings.get(`${call} bare fetch`) ?? [])
+    const cells = quickPairs.slice(1).map(([path]) => {
+      const value = median(timings.get(`${call} ${path}`) ?? [])
+      return `${value.toFixed(3)} | ${(value - bareMedian).toFixed(3)}`
+    })
+    console.log(`| ${call} | ${median(timings.get(`${call} in-process`) ?? []).toFixed(3)} | ${bareMedian.toFixed(3)} | ${cells.join(" | ")} |`)
+  }
+  console.log()
+  console.log(`the client's CPU time per call in the same calls (user + system, mean of ${callCount}, ms)`)
+  console.log("| call | in-process | bare fetch | " + quickPairs.slice(1).map(([path]) => `${path} | ${path} − bare fetch`).join(" | ") + " |")
+  console.log("| --- | ---: | ---: | " + quickPairs.slice(1).map(() => "---: | ---:").join(" | ") + " |")
+  const meanCpu = (label: string) => (cpuTimes.get(label) ?? Number.NaN) / callCount
+  for (const call of ["generate", "score"]) {
+    const bareCpu = meanCpu(`${call} bare fetch`)
+    const cells = quickPairs.slice(1).map(([path]) => `${meanCpu(`${call} ${path}`).toFixed(3)} | ${(meanCpu(`${call} ${path}`) - bareCpu).toFixed(3)}`)
+    console.log(`| ${call} | ${meanCpu(`${call} in-process`).toFixed(3)} | ${bareCpu.toFixed(3)} | ${cells.join(" | ")} |`)
+  }
 }
 await Effect.runPromise(Scope.close(scope, Exit.void))
 process.exit(0)
