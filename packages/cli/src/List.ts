@@ -10,6 +10,12 @@ import * as Plugins from "./Plugins.js"
 export const axes = (registries: Registries.Registries): Readonly<Record<Registries.Axis, Registry.AnyRegistry>> =>
   Object.fromEntries(Registries.axes.map((axis) => [axis, registries[axis]])) as Record<Registries.Axis, Registry.AnyRegistry>
 
+/** An axis as the command line spells it (`cost-models`, as its flags are spelt) or as the registries do (`costModels`). */
+const axisNamed = (name: string): string => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+
+/** The command line's spelling of an axis: `costModels` → `cost-models`. */
+const spelt = (axis: string): string => axis.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+
 /**
  * `stepwise list [axis]`: every registered kind of every axis (strategies, verifiers, backends, cost models) with
  * its description and each option's type, default and meaning — generated from the registries.
@@ -17,16 +23,17 @@ export const axes = (registries: Registries.Registries): Readonly<Record<Registr
 export const command = Command.make(
   "list",
   {
-    axis: Argument.String("axis").pipe(Argument.withDescription(`Only this axis: ${Registries.axes.join(", ")}`), Argument.optional),
+    axis: Argument.String("axis").pipe(Argument.withDescription(`Only this axis: ${Registries.axes.map(spelt).join(", ")}`), Argument.optional),
     plugins: Plugins.flag
   },
   (flags) =>
     Effect.gen(function* () {
       const all = axes(yield* Plugins.registriesOf(flags.plugins))
-      const wanted = Option.getOrUndefined(flags.axis)
+      const given = Option.getOrUndefined(flags.axis)
+      const wanted = given === undefined ? undefined : axisNamed(given)
       if (wanted !== undefined && !Object.hasOwn(all, wanted))
         return yield* Effect.fail(
-          new InvalidOptions({ subject: "list", field: "axis", detail: `must be one of ${Object.keys(all).join(", ")}, got "${wanted}"` })
+          new InvalidOptions({ subject: "list", field: "axis", detail: `must be one of ${Object.keys(all).map(spelt).join(", ")}, got "${given}"` })
         )
       const shown = Object.entries(all).filter(([axis]) => wanted === undefined || axis === wanted)
       yield* Console.log(shown.map(([axis, registry]) => Describe.registryText(axis, registry)).join("\n\n"))

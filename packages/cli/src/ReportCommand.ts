@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Report, ResultsFile } from "@stepwise/harness"
@@ -13,6 +14,10 @@ export const command = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
+      if (!existsSync(flags.results))
+        return yield* Effect.fail(
+          new ResultsFile.ResultsFileError({ file: flags.results, line: 0, detail: "does not exist: check the path, or run `stepwise bench` to write it" })
+        )
       const contents = yield* ResultsFile.read(flags.results)
       if (contents.records.length === 0)
         return yield* Effect.fail(new ResultsFile.ResultsFileError({ file: flags.results, line: 0, detail: "holds no results: run `stepwise bench` first" }))

@@ -173,6 +173,33 @@ describe("stepwise list", () => {
     }
     expect(text).toMatch(/apiKeyEnv\s+string\s+default "OPENAI_API_KEY"/)
   })
+
+  const listed = async (axis: string): Promise<string> => {
+    const printed: Array<string> = []
+    const log = console.log
+    console.log = (...parts: ReadonlyArray<unknown>) => void printed.push(parts.join(" "))
+    try {
+      await Effect.runPromise(Main.run(["list", axis]).pipe(Effect.provide(NodeServices.layer)))
+    } finally {
+      console.log = log
+    }
+    return printed.join("\n")
+  }
+
+  it("takes an axis as the README and the flags spell it (cost-models) or as the registries do (costModels)", async () => {
+    for (const axis of ["cost-models", "costModels"]) {
+      const text = await listed(axis)
+      for (const kind of (Registries.builtIn.costModels as Registry.AnyRegistry).kinds) expect(text).toContain(`  ${kind} — `)
+      for (const strategy of (Registries.builtIn.strategies as Registry.AnyRegistry).kinds) expect(text).not.toContain(`  ${strategy} — `)
+    }
+  })
+
+  it("refuses an unknown axis, naming the axes as the command line spells them", async () => {
+    const error = await Effect.runPromise(Effect.flip(Main.run(["list", "costmodels"]).pipe(Effect.provide(NodeServices.layer))))
+    const line = Main.failureLine(error)
+    expect(line).toContain("strategies, verifiers, backends, cost-models")
+    expect(line).toContain('got "costmodels"')
+  })
 })
 
 describe("stepwise solve --gguf", () => {

@@ -70,6 +70,16 @@ describe("stepwise CLI", () => {
     expect(await readFile(join(folder, "again.html"), "utf8")).toContain("<svg")
   })
 
+  it("report says a results file that is not there does not exist, and one with no results holds none", async () => {
+    const missing = await stepwise("report", join(folder, "no-such-results.jsonl"))
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr + missing.stdout).toContain("no-such-results.jsonl: does not exist")
+    await writeFile(join(folder, "empty.jsonl"), "")
+    const empty = await stepwise("report", join(folder, "empty.jsonl"))
+    expect(empty.code).not.toBe(0)
+    expect(empty.stderr + empty.stdout).toContain("holds no results")
+  })
+
   it("says which recipe field is wrong", async () => {
     const result = await stepwise("bench", join(folder, "bad.json"), "--results", join(folder, "bad.jsonl"))
     expect(result.code).not.toBe(0)

@@ -126,8 +126,12 @@ const detailOf = (issue: z.core.$ZodIssue, input: unknown): string => {
     case "too_small":
     case "too_big":
       return `must be ${bound(issue)}${got}`
-    case "invalid_value":
-      return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}${got}`
+    case "invalid_value": {
+      const value = valueAt(input, issue.path)
+      const named = issue.values.filter((each): each is string => typeof each === "string")
+      const suggestion = typeof value === "string" ? closest(value, named) : undefined
+      return `must be one of ${issue.values.map((each) => JSON.stringify(each)).join(", ")}${got}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`
+    }
     case "not_multiple_of":
       return `must be a multiple of ${String(issue.divisor)}${got}`
     case "invalid_format":

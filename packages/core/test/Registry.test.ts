@@ -46,6 +46,7 @@ describe("Options", () => {
     expect(failure({ samples: 0 })).toMatchObject({ field: "samples", detail: "must be a number ≥ 1, got 0" })
     expect(failure({ samples: 2.5 })).toMatchObject({ field: "samples" })
     expect(failure({ mode: "slow" })).toMatchObject({ field: "mode", detail: 'must be one of "fast", "careful", got "slow"' })
+    expect(failure({ mode: "carefull" })).toMatchObject({ field: "mode", detail: 'must be one of "fast", "careful", got "carefull" (did you mean "careful"?)' })
     expect(failure({ weight: 0 })).toMatchObject({ field: "weight", detail: "must be a number > 0, got 0" })
     expect(failure({ samples: Number.NaN }).field).toBe("samples")
     expect(failure({ samples: Number.POSITIVE_INFINITY }).field).toBe("samples")

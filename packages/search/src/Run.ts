@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
-import type { Problem, SearchError, SearchResult } from "@stepwise/core"
+import type { BudgetExhausted, Problem, SearchError, SearchResult } from "@stepwise/core"
 import { LanguageModel, SearchEvent } from "@stepwise/core"
 import type { Aggregation as Aggregations } from "@stepwise/core"
 import * as Expansion from "./Expansion.js"
@@ -14,23 +14,28 @@ import * as TreeRecorder from "./TreeRecorder.js"
 /**
  * Builds the outcome of a search from what it selected: `Answered` when there is an answer, else an explicit
  * `NoAnswer` whose reason says why (the budget ended before anything finished, nothing finished, or nothing
- * finished had an extractable answer).
+ * finished had an extractable answer). Given the `BudgetExhausted` that ended the search, its detail says which
+ * budget, what the refused call asked for and what was left (a budget smaller than one call's reservation spends
+ * nothing; this says so).
  */
 export const outcomeOf = (
   selected: Selected,
   candidateCount: number,
-  exhausted: boolean
+  exhausted: boolean,
+  cause?: BudgetExhausted
 ): SearchResult.Outcome => {
   if (selected.answer !== undefined) return { _tag: "Answered", answer: selected.answer }
-  if (exhausted)
+  if (exhausted) {
+    const why = cause === undefined ? "" : ` (${cause.message})`
     return {
       _tag: "NoAnswer",
       reason: "budget-exhausted",
       detail:
         candidateCount === 0
-          ? "the budget ended before any candidate finished"
-          : `the budget ended; ${candidateCount} finished candidate(s), none with a \\boxed{} answer`
+          ? `the budget ended before any candidate finished${why}`
+          : `the budget ended; ${candidateCount} finished candidate(s), none with a \\boxed{} answer${why}`
     }
+  }
   if (candidateCount === 0)
     return { _tag: "NoAnswer", reason: "no-finished-candidate", detail: "the search ended without a finished candidate" }
   return {
@@ -144,7 +149,7 @@ export const search = <State, Data = undefined>(
       const candidates = TreeRecorder.candidates(recorder)
       const selected = definition.select({ candidates, state, recorder })
       const exhausted = TreeRecorder.isExhausted(recorder)
-      const outcome = outcomeOf(selected, candidates.length, exhausted)
+      const outcome = outcomeOf(selected, candidates.length, exhausted, recorder.exhausted)
       const snapshot = yield* Accountant.snapshot
       const tree = TreeRecorder.tree(recorder)
       for (const candidate of candidates)

@@ -24,6 +24,14 @@ describe("Run", () => {
     expect(Run.outcomeOf({ answer: undefined, best: undefined }, 2, false)).toMatchObject({ reason: "no-extractable-answer" })
   })
 
+  it("a budget too small for one call says so: which budget, what the call asked for, what was left", async () => {
+    const result = await Effect.runPromise(runAStar(10, false))
+    expect(result.outcome).toMatchObject({ _tag: "NoAnswer", reason: "budget-exhausted" })
+    const detail = result.outcome._tag === "NoAnswer" ? result.outcome.detail : ""
+    expect(detail).toMatch(/^the budget ended before any candidate finished \(budget "[^"]+" exhausted: totalTokens requested \d+, remaining 10\)$/)
+    expect(result.spend.totalTokens ?? 0).toBe(0)
+  })
+
   it("rescues a search that ran out of budget with one rollout from its best unfinished node", async () => {
     let rescued = 0
     for (let totalTokens = 400; totalTokens <= 2400; totalTokens += 100) {

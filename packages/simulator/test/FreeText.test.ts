@@ -61,7 +61,8 @@ const phrasings: ReadonlyArray<readonly [string, number]> = [
   ["Tom had one hundred dollars. He paid $30 for a jacket, then his aunt gave him $25. How much money does Tom have?", 95],
   ["A tank holds 80 liters of water. 35 liters leak out. How many liters are in the tank?", 45],
   ["A farm had 30 rabbits. 6 of them ran away and 9 were born. How many rabbits does the farm have?", 33],
-  ["Jo has 1,200 coins, loses 200 coins, and then splits the rest into 5 equal piles. How many coins are in each pile?", 200]
+  ["Jo has 1,200 coins, loses 200 coins, and then splits the rest into 5 equal piles. How many coins are in each pile?", 200],
+  ["Ana has 12 apples. She gives away 5, and then the number of apples grows to 3 times as many. How many apples?", 21]
 ]
 
 /** Texts the simulator cannot model: each gets the typed error. */
@@ -87,6 +88,9 @@ const refused: ReadonlyArray<string> = [
   "Chloe had $50. She bought 3 books for $12 each. How much money does she have left?",
   "Lee has 10 dollars. He earns 5 dollars a day for 3 days. How much money does he have?",
   "Dan has 7 apples. He splits them into 2 equal piles and keeps one. How many apples are in a pile?",
+  // Buying three times what one has adds (7 + 21 = 28): a transfer of a multiple, not a multiplication.
+  "Ana has 12 apples. She gives away 5 and then buys 3 times as many as she has left. How many apples?",
+  "Tom has 8 marbles. He wins 2 times as many marbles. How many marbles does he have?",
   ""
 ]
 
