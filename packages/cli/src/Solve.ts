@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs"
-import { Clock, Console, Effect, Option } from "effect"
+import { Clock, Console, Effect, Option, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Accountant, CostModels } from "@stepwise/accountant"
 import type { CostModel } from "@stepwise/accountant"
@@ -9,7 +9,7 @@ import type { Runs } from "@stepwise/server"
 import { Backends, Registries } from "@stepwise/harness"
 import { ServerKind } from "@stepwise/models"
 import { Strategies } from "@stepwise/search"
-import { Presets, World } from "@stepwise/simulator"
+import { Presets, Recognition, World } from "@stepwise/simulator"
 import * as Describe from "./Describe.js"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
@@ -264,8 +264,15 @@ export const command = Command.make(
       const choice = yield* choiceOf(flags)
       const backend = yield* Backends.make(choice, registries)
       let problem: Problem.Problem
-      if (Option.isSome(flags.problem)) problem = Problem.make({ id: "cli", question: flags.problem.value, system: systemPrompt })
-      else if (choice.backend.kind === "simulator") {
+      if (Option.isSome(flags.problem)) {
+        // The simulator reads a question of one's own as a word problem; one it cannot is refused here, with its
+        // reason, before the search starts (the search would meet it first in whichever of its models ran first).
+        if (choice.backend.kind === "simulator") {
+          const understood = Recognition.understand(flags.problem.value)
+          if (Result.isFailure(understood)) return yield* Effect.fail(understood.failure)
+        }
+        problem = Problem.make({ id: "cli", question: flags.problem.value, system: systemPrompt })
+      } else if (choice.backend.kind === "simulator") {
         const preset = (choice.backend.options as { readonly preset?: unknown } | undefined)?.preset
         const world = World.make(Presets.all[typeof preset === "string" ? preset : "calibrated"] ?? Presets.calibrated)
         const [generated] = World.problems(world, { count: 1, seed, difficulty })

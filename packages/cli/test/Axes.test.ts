@@ -202,6 +202,15 @@ describe("stepwise list", () => {
   })
 })
 
+describe("stepwise solve on the simulator with a question of one's own", () => {
+  it("refuses one the simulator cannot read as a word problem with the simulator's own reason, not a verifier's", async () => {
+    const error = await Effect.runPromise(Effect.flip(Main.run(["solve", "What is 2+3?"]).pipe(Effect.provide(NodeServices.layer))))
+    const line = Main.failureLine(error) ?? ""
+    expect(line).toMatch(/^the simulator cannot model this problem: the question "What is 2\+3\?" itself holds a number/)
+    expect(line).not.toContain("verifier")
+  })
+})
+
 describe("stepwise solve --gguf", () => {
   it("works with default flags on the test GGUF written by TinyLlama: the policy and a ThinkPRM over it fit its context", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs")
