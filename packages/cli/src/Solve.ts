@@ -10,6 +10,8 @@ import { Backends, Registries } from "@stepwise/harness"
 import { ServerKind } from "@stepwise/models"
 import { Strategies } from "@stepwise/search"
 import { Presets, Recognition, World } from "@stepwise/simulator"
+// Only for the declaration file: it names the command's error type `FreeText.NotModelled` through this.
+import type { FreeText } from "@stepwise/simulator"
 import * as Describe from "./Describe.js"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
