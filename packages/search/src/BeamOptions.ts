@@ -1,5 +1,6 @@
 import { z } from "zod"
 import * as SearchOptions from "./SearchOptions.js"
+import * as Strategy from "./Strategy.js"
 import type { Method } from "./Selection.js"
 import * as Selection from "./Selection.js"
 
@@ -12,7 +13,7 @@ import * as Selection from "./Selection.js"
  * const options = z.object({ ...BeamOptions.fields({ beams: "N: active beams", width: "M: …", selection: "best" }) }).strict().superRefine(BeamOptions.widthDividesBeams)
  */
 export const fields = (meaning: { readonly beams: string; readonly width: string; readonly selection: Method }) => ({
-  beams: z.number().int().min(1).default(16).describe(meaning.beams),
+  beams: z.number().int().min(1).max(Strategy.maxSize).default(16).describe(meaning.beams),
   width: z.number().int().min(1).default(4).describe(`${meaning.width} Must divide beams.`),
   lookahead: z.number().int().min(0).default(0).describe("Greedy steps generated after a candidate step to score it, then dropped."),
   selection: Selection.methodOption(meaning.selection),
@@ -32,8 +33,11 @@ export const widthDividesBeams = (settings: { readonly beams: number; readonly w
 /** The settings every beam-shaped search has (defaults filled in). */
 export type Settings = z.output<z.ZodObject<ReturnType<typeof fields>>>
 
-/** The beam count a budget buys: as many beams as full solutions, rounded down to a multiple of the width (at least one width). */
+/**
+ * The beam count a budget buys: as many beams as full solutions (at most `Strategy.maxSize`), rounded down to a
+ * multiple of the width (at least one width).
+ */
 export const beamsFor = (budget: { readonly tokens: number }, tokensPerSolution: number, settings: Readonly<Record<string, unknown>>): number => {
   const width = typeof settings["width"] === "number" && settings["width"] >= 1 ? settings["width"] : 4
-  return Math.max(width, width * Math.floor(Math.floor(budget.tokens / tokensPerSolution) / width))
+  return Math.max(width, width * Math.floor(Math.min(Strategy.maxSize, Math.floor(budget.tokens / tokensPerSolution)) / width))
 }

@@ -26,6 +26,7 @@ export const options = z
       .number()
       .int()
       .min(1)
+      .max(Strategy.maxSize)
       .default(64)
       .describe("N: traces in all, the warm-up included (the paper: 512 offline, 256 online; smaller here, the size knob)."),
     warmup: z

@@ -19,6 +19,7 @@ export const options = z
       .number()
       .int()
       .min(1)
+      .max(Strategy.maxSize)
       .default(16)
       .describe("N: the width budget, the number of solutions the tree ends with (every finished node uses one)."),
     balanceTemperature: z

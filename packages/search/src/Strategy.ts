@@ -84,8 +84,17 @@ export const define = <const Kind extends string, S extends Options.Schema>(defi
   ...(definition.size === undefined ? {} : { size: definition.size })
 })
 
-/** How many full solutions a budget buys (at least one). */
-export const solutionsIn = (budget: BudgetOffer, tokensPerSolution: number): number => Math.max(1, Math.floor(budget.tokens / tokensPerSolution))
+/**
+ * The largest value a strategy's size knob takes (samples, particles, beams, traces, simulations, goals, width):
+ * above any search in the literature (repeated sampling goes to 10,000 samples), and small enough that what a strategy
+ * allocates per sample up front stays a few megabytes. A larger value is an `InvalidOptions`; without it `n: 1e9`
+ * exhausted the process's memory before the budget could stop anything.
+ */
+export const maxSize = 65_536
+
+/** How many full solutions a budget buys (at least one, at most `maxSize`). */
+export const solutionsIn = (budget: BudgetOffer, tokensPerSolution: number): number =>
+  Math.min(maxSize, Math.max(1, Math.floor(budget.tokens / tokensPerSolution)))
 
 /**
  * The `make` of a strategy module: validates options as a user writes them (unknown keys, types and ranges fail

@@ -156,6 +156,12 @@ describe("the openai client", () => {
     const ask = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
       client.chat.completions.create({ model: "stepwise-sim", messages: [{ role: "user", content: questions[0]! }], ...body } as Body, { headers })
     await expect(ask({ model: "gpt-4o" })).rejects.toMatchObject({ status: 404, param: "model", code: "model_not_found" })
+    // A size past the cap is refused before anything is allocated (n: 1e9 took the whole server down), and the server stays up.
+    await expect(ask({ model: "best-of-n:stepwise-sim", stepwise: { options: { n: 1e9 }, budget: { totalTokens: 2000 } } })).rejects.toMatchObject({
+      status: 400,
+      param: "stepwise.options.n",
+      message: expect.stringContaining("≤ 65536")
+    })
     await expect(ask({ model: "a-stra:stepwise-sim" })).rejects.toMatchObject({ status: 400, param: "model", message: expect.stringContaining('did you mean "a-star"') })
     await expect(ask({ stepwise: { budget: { totlTokens: 5 } } })).rejects.toMatchObject({ status: 400, param: "stepwise.budget.totlTokens", message: expect.stringContaining("totalTokens") })
     await expect(ask({ stepwise: { budjet: {} } })).rejects.toMatchObject({ status: 400, param: "stepwise.budjet", message: expect.stringContaining("budget") })
