@@ -1,8 +1,9 @@
 import { Cause, Effect, Exit } from "effect"
+import { z } from "zod"
 import type { CostModel } from "@stepwise/accountant"
 import { Accountant, Budget, CostModels } from "@stepwise/accountant"
 import type { SearchEvent as SearchEventValue, SearchResult } from "@stepwise/core"
-import { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
+import { InvalidOptions, LanguageModel, Options, Problem, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
 import type { Strategies, Strategy } from "@stepwise/search"
 import { Backends, Recipe, Registries, Report, Runner } from "@stepwise/harness"
 import { Verifiers } from "@stepwise/verifiers"
@@ -73,6 +74,55 @@ const isService = (input: unknown): input is ProcessRewardModel.Service =>
 const isCostModel = (input: unknown): input is CostModel.CostModel =>
   typeof input === "object" && input !== null && "cost" in input && typeof (input as { readonly cost?: unknown }).cost === "function"
 
+// What `solve` and `bench` take, checked as a user writes it (zod, strict: a misspelt key is an `InvalidOptions`
+// naming it and the likely intended one, never silently ignored); the kinds' own options are checked by their registries.
+const kindInput = (axis: string) =>
+  z.union([z.string(), z.object({ kind: z.string(), options: z.unknown().optional() }).strict()], {
+    error: `must be a ${axis} kind's name or { kind, options }`
+  })
+const anObject = (what: string) => z.custom<object>((input) => typeof input === "object" && input !== null, { error: `must be ${what}` })
+
+const solveInput = z
+  .object({
+    problem: z.union([z.string(), z.looseObject({ id: z.string(), question: z.string(), messages: z.array(z.unknown()) })], {
+      error: "must be the question's text or a Problem (Problem.make)"
+    }),
+    strategy: z.union([kindInput("strategy"), z.custom<Strategy.Strategy>(isStrategy)], {
+      error: "must be a strategy kind's name, { kind, options } or a strategy value (a strategy's make)"
+    }),
+    backend: kindInput("backend").optional(),
+    model: anObject("a language model built by LanguageModel.make").optional(),
+    verifier: z.union([kindInput("verifier"), z.custom<ProcessRewardModel.Service>(isService)], {
+      error: "must be a verifier kind's name, { kind, options } or a verifier built by ProcessRewardModel.make"
+    }).optional(),
+    budget: anObject("an object of limits, e.g. { totalTokens: 8000 }").optional(),
+    costModel: z.union([kindInput("cost model"), z.custom<CostModel.CostModel>(isCostModel)], {
+      error: "must be a cost model kind's name, { kind, options } or a CostModel value"
+    }).optional(),
+    onEvent: z.custom<(event: SearchEventValue.SearchEvent) => void>((input) => typeof input === "function", { error: "must be a function" }).optional(),
+    strategies: anObject("a strategy registry").optional(),
+    registries: z
+      .object({
+        strategies: anObject("a strategy registry").optional(),
+        verifiers: anObject("a verifier registry").optional(),
+        backends: anObject("a backend registry").optional(),
+        costModels: anObject("a cost-model registry").optional()
+      })
+      .strict()
+      .optional()
+  })
+  .strict()
+
+const benchInput = z
+  .object({
+    recipe: z.union([z.string(), anObject("a recipe")], { error: "must be a recipe file's path or a recipe object" }),
+    strategies: anObject("a strategy registry").optional(),
+    registries: anObject("registries (Registries.extend)").optional(),
+    results: z.string().min(1),
+    progress: z.enum(["auto", "bar", "lines", "none"]).optional()
+  })
+  .strict()
+
 /** Runs an effect to a promise that rejects with the typed failure itself (not a wrapper). */
 export const toPromise = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> => {
   const exit = await Effect.runPromiseExit(effect)
@@ -99,6 +149,7 @@ export const solve = <
   toPromise(
     Effect.scoped(
       Effect.gen(function* () {
+        yield* Options.parse(solveInput, options, "solve")
         const registries: Registries.Registries = {
           ...Registries.builtIn,
           ...options.registries,
@@ -171,6 +222,7 @@ export interface BenchOutcome {
 export const bench = <Reg extends Strategies.Any = Strategies.BuiltIn>(options: BenchOptions<Reg>): Promise<BenchOutcome> =>
   toPromise(
     Effect.gen(function* () {
+      yield* Options.parse(benchInput, options, "bench")
       const registries: Registries.Registries = {
         ...Registries.builtIn,
         ...options.registries,

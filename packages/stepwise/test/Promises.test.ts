@@ -52,6 +52,36 @@ describe("solve", () => {
     await expect(outOfRange).rejects.toMatchObject({ _tag: "InvalidOptions", field: "beams" })
   })
 
+  it("rejects what is not a problem, a strategy or an options object with a typed error naming the field, never a TypeError", async () => {
+    const cases: ReadonlyArray<readonly [unknown, string, RegExp]> = [
+      [undefined, "(options)", /must be of type object/],
+      [{ problem: "2 + 2?", strategy: {} }, "strategy", /must be a strategy kind's name, \{ kind, options \} or a strategy value/],
+      [{ problem: "2 + 2?", strategy: 5 }, "strategy", /got 5/],
+      [{ problem: "2 + 2?", strategy: null }, "strategy", /got null/],
+      [{ problem: "2 + 2?" }, "strategy", /strategy/],
+      [{ problem: "2 + 2?", strategy: { kind: 5 } }, "strategy", /strategy kind's name/],
+      [{ problem: 42, strategy: "a-star" }, "problem", /must be the question's text or a Problem/],
+      [{ problem: { foo: 1 }, strategy: "a-star" }, "problem", /Problem\.make/],
+      [{ problem: "2 + 2?", strategy: "a-star", onEvent: "log" }, "onEvent", /must be a function/],
+      [{ problem: "2 + 2?", strategy: "a-star", budget: 100 }, "budget", /object of limits/]
+    ]
+    for (const [input, field, message] of cases) {
+      const rejected = await (solve as (options: unknown) => Promise<unknown>)(input).then(
+        () => undefined,
+        (error: unknown) => error
+      )
+      expect(rejected, JSON.stringify(input)).toMatchObject({ _tag: "InvalidOptions", subject: "solve", field })
+      expect((rejected as Error).message).toMatch(message)
+    }
+  })
+
+  it("rejects a misspelt key of its own options (a budget spelt budgte would have run unlimited)", async () => {
+    // @ts-expect-error: "budgte" is not an option of solve.
+    const misspelt = solve({ problem: "2 + 2?", strategy: "a-star", budgte: { totalTokens: 2000 } })
+    await expect(misspelt).rejects.toMatchObject({ _tag: "InvalidOptions", subject: "solve", field: "budgte" })
+    await expect(misspelt).rejects.toThrow(/did you mean "budget"/)
+  })
+
   it("rejects a model of one's own without a verifier", async () => {
     await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", model: world.languageModel })).rejects.toMatchObject({
       _tag: "InvalidOptions",
@@ -146,5 +176,16 @@ describe("bench", () => {
     expect(outcome.records).toHaveLength(6)
     expect(report.rows.map((row) => row.strategy).sort()).toEqual(["a-star", "best-of-n"])
     expect(report.html).toContain("<svg")
+  })
+
+  it("rejects a misspelt key or a missing results file name with a typed error naming it", async () => {
+    // @ts-expect-error: "result" is not an option of bench.
+    const misspelt = bench({ recipe: "recipe.json", result: "out.jsonl" })
+    await expect(misspelt).rejects.toMatchObject({ _tag: "InvalidOptions", subject: "bench", field: "result" })
+    await expect(misspelt).rejects.toThrow(/did you mean "results"/)
+    await expect((bench as (options: unknown) => Promise<unknown>)({ recipe: 5, results: "out.jsonl" })).rejects.toMatchObject({
+      _tag: "InvalidOptions",
+      field: "recipe"
+    })
   })
 })
