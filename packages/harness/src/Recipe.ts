@@ -145,6 +145,11 @@ export const schemaOf = (registries: Registries.Registries) =>
       if (labels.indexOf(label) !== index)
         context.addIssue({ code: "custom", path: ["strategies", index, "label"], message: `duplicate strategy label "${label}"` })
     })
+    // A repeated seed runs the same problems again under the same seed: work spent twice, counted once.
+    recipe.seeds.forEach((seed, index) => {
+      if (recipe.seeds.indexOf(seed) !== index)
+        context.addIssue({ code: "custom", path: ["seeds", index], message: `repeats seed ${seed}: each seed once` })
+    })
     const budgets = recipe.budgets.map((budget) => budget.label)
     budgets.forEach((label, index) => {
       if (budgets.indexOf(label) !== index)

@@ -40,9 +40,12 @@ describe("Recipe", () => {
     expect(error.message).toContain('recipe.json: field "seeds.0"')
   })
 
-  it("refuses duplicate labels and budget overrides that name no budget", async () => {
+  it("refuses duplicate labels, a repeated seed and budget overrides that name no budget", async () => {
     expect(await fails({ ...minimal, strategies: [{ kind: "beam-search" }, { kind: "beam-search" }] })).toMatchObject({ field: "strategies.1.label" })
     expect(await fails({ ...minimal, budgets: [minimal.budgets[0], minimal.budgets[0]] })).toMatchObject({ field: "budgets.1.label" })
+    const repeated = await fails({ ...minimal, seeds: [0, 3, 0] })
+    expect(repeated).toMatchObject({ field: "seeds.2" })
+    expect(repeated.message).toContain("repeats seed 0")
     expect(
       await fails({ ...minimal, strategies: [{ kind: "beam-search", budgetOptions: { large: { beams: 8 } } }] })
     ).toMatchObject({ field: "strategies.0.budgetOptions.large" })
