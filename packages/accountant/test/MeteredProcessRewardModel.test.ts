@@ -29,6 +29,27 @@ describe("ProcessRewardModel.make", () => {
     })
   )
 
+  itEffect("makes a hook that throws, dies or returns no Effect a VerifierError naming the verifier, and gives its reservation back", () =>
+    Effect.gen(function* () {
+      const hooks: ReadonlyArray<readonly [string, () => unknown, RegExp]> = [
+        ["throws", () => { throw new Error("boom") }, /score failed unexpectedly: boom/],
+        ["dies", () => Effect.die(new Error("kaboom")), /score failed unexpectedly: kaboom/],
+        ["returns a promise", () => Promise.resolve({ stepScores: [1, 1], usage: Usage.zero }), /score returned object, not an Effect/],
+        ["returns nothing", () => undefined, /score returned undefined, not an Effect/]
+      ]
+      const accountant = yield* Accountant.make({ verifierCalls: 10 })
+      for (const [name, score, message] of hooks) {
+        const verifier = ProcessRewardModel.make({ info: { name }, score: score as ProcessRewardModel.Backend["score"] })
+        const error = yield* Effect.flip(Accountant.provide(accountant)(verifier.score(problem, trajectory)))
+        expect(error._tag).toBe("VerifierError")
+        expect(error.message).toContain(name)
+        expect(error.message).toMatch(message)
+      }
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.reserved.verifierCalls).toBe(0)
+    })
+  )
+
   itEffect("meters one verifier call and its tokens as verifier spend", () =>
     Effect.gen(function* () {
       const verifier = Scripted.verifier(() => 0.9, { tokensPerCall: 40 })

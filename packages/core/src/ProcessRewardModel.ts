@@ -88,6 +88,25 @@ const checkScores = <S extends Scoring>(name: string, trajectory: Trajectory, sc
   return Effect.succeed(scoring)
 }
 
+/**
+ * The hook's scoring, with what escapes its contract made a `VerifierError` naming the verifier: a hook that throws,
+ * dies (an unexpected failure inside its effect) or returns something that is not an Effect.
+ */
+const called = <S extends Scoring>(backend: Backend<S>, problem: Problem, trajectory: Trajectory): Effect.Effect<S, VerifierError | BudgetExhausted> => {
+  const name = backend.info.name
+  const unexpected = (defect: unknown) =>
+    new VerifierError({ verifier: name, detail: `score failed unexpectedly: ${defect instanceof Error ? defect.message : String(defect)}`, cause: defect })
+  let scoring: unknown
+  try {
+    scoring = backend.score(problem, trajectory)
+  } catch (defect) {
+    return Effect.fail(unexpected(defect))
+  }
+  if (!Effect.isEffect(scoring))
+    return Effect.fail(new VerifierError({ verifier: name, detail: `score returned ${scoring === null ? "null" : typeof scoring}, not an Effect` }))
+  return Effect.catchDefect(scoring as Effect.Effect<S, VerifierError | BudgetExhausted>, (defect) => Effect.fail(unexpected(defect)))
+}
+
 const genuine = Genuine.make("score")
 const nameOf = Genuine.nameOf
 
@@ -142,7 +161,7 @@ export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<
       return yield* meter.metered(
         claim,
         () =>
-          Effect.flatMap(Meter.asVerifier(backend.score(problem, trajectory)), (scoring) =>
+          Effect.flatMap(Meter.asVerifier(called(backend, problem, trajectory)), (scoring) =>
             checkScores(backend.info.name, trajectory, scoring)
           ),
         (scoring) => (backend.tokensMeteredInside === true ? Usage_.zero : scoring.usage)
