@@ -3,7 +3,7 @@ import { z } from "zod"
 import type { CostModel } from "@stepwise/accountant"
 import { Accountant, Budget, CostModels } from "@stepwise/accountant"
 import type { SearchEvent as SearchEventValue, SearchResult } from "@stepwise/core"
-import { InvalidOptions, LanguageModel, Options, Problem, ProcessRewardModel, Registry, SearchEvent } from "@stepwise/core"
+import { InvalidOptions, LanguageModel, Options, Problem, ProcessRewardModel, Registry, SearchEvent, TimeLimit } from "@stepwise/core"
 import type { Strategies, Strategy } from "@stepwise/search"
 import { Backends, Recipe, Registries, Report, Runner } from "@stepwise/harness"
 import { Verifiers } from "@stepwise/verifiers"
@@ -39,6 +39,11 @@ export interface SolveOptions<
   readonly verifier?: KindInput<Verifiers_> | ProcessRewardModel.Service
   /** Limits of the search (default: unlimited); validated like a recipe's. */
   readonly budget?: Budget.Limits
+  /**
+   * Wall time in milliseconds from the call: past it no model or verifier call runs (one still running is cut off),
+   * and the search answers with the best it has, as when a budget ends (default: none).
+   */
+  readonly deadlineMillis?: number
   /** Prices the `cost` resource: a cost model by kind or a `CostModel` value (default: plain tokens). */
   readonly costModel?: KindInput<CostModels_> | CostModel.CostModel
   /** Called for every search event (progress, logging). */
@@ -96,6 +101,7 @@ const solveInput = z
       error: "must be a verifier kind's name, { kind, options } or a verifier built by ProcessRewardModel.make"
     }).optional(),
     budget: anObject("an object of limits, e.g. { totalTokens: 8000 }").optional(),
+    deadlineMillis: z.number().int().min(1).optional(),
     costModel: z.union([kindInput("cost model"), z.custom<CostModel.CostModel>(isCostModel)], {
       error: "must be a cost model kind's name, { kind, options } or a CostModel value"
     }).optional(),
@@ -184,9 +190,11 @@ export const solve = <
         const problem =
           typeof options.problem === "string" ? Problem.make({ id: "problem", question: options.problem }) : options.problem
         const accountant = yield* Accountant.make(budget, "solve", { costModel })
+        const made = { languageModel: services.languageModel, processRewardModel }
+        const limited = options.deadlineMillis === undefined ? made : TimeLimit.services(made, yield* TimeLimit.fromNow(options.deadlineMillis, "solve"))
         const run = strategy.run(problem)
         const observed = options.onEvent === undefined ? run : SearchEvent.withListener(options.onEvent)(run)
-        return yield* observed.pipe(Backends.provide({ languageModel: services.languageModel, processRewardModel }), Accountant.provide(accountant))
+        return yield* observed.pipe(Backends.provide(limited), Accountant.provide(accountant))
       })
     )
   )

@@ -2,7 +2,8 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { AStar, bench, Presets, Server, solve, toPromise, World } from "stepwise-decoding"
+import { Effect } from "effect"
+import { AStar, bench, Presets, ProcessRewardModel, Server, solve, toPromise, World } from "stepwise-decoding"
 
 const world = World.make(Presets.calibrated)
 const [problem] = World.problems(world, { count: 1, seed: 5, difficulty: 2 })
@@ -80,6 +81,28 @@ describe("solve", () => {
     const misspelt = solve({ problem: "2 + 2?", strategy: "a-star", budgte: { totalTokens: 2000 } })
     await expect(misspelt).rejects.toMatchObject({ _tag: "InvalidOptions", subject: "solve", field: "budgte" })
     await expect(misspelt).rejects.toThrow(/did you mean "budget"/)
+  })
+
+  it("ends at its deadline with what it has, even when a verifier never answers", async () => {
+    const never = ProcessRewardModel.make({ info: { name: "never" }, score: () => Effect.never })
+    const started = Date.now()
+    const exhausted: Array<string> = []
+    const result = await solve({
+      problem: "A farmer has 17 sheep and buys 5 more. How many sheep?",
+      strategy: "best-of-n",
+      verifier: never,
+      deadlineMillis: 300,
+      onEvent: (event) => void (event._tag === "budget-exhaust" && exhausted.push(`${event.resource} ${event.budget}`))
+    })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+    expect(result.budgetExhausted).toBe(true)
+    expect(exhausted).toEqual(["deadline solve"])
+    // The rollouts finished before the deadline: best-of-n answers from them unscored, as when a budget ends.
+    expect(result.candidates.length).toBeGreaterThan(0)
+    expect(result.candidates.every((candidate) => candidate.score === undefined)).toBe(true)
+    // @ts-expect-error: the deadline is a number of milliseconds.
+    await expect(solve({ problem: "2 + 2?", strategy: "a-star", deadlineMillis: "soon" })).rejects.toMatchObject({ _tag: "InvalidOptions", field: "deadlineMillis" })
+    await expect(solve({ problem: "2 + 2?", strategy: "a-star", deadlineMillis: 0 })).rejects.toMatchObject({ _tag: "InvalidOptions", field: "deadlineMillis" })
   })
 
   it("rejects a model of one's own without a verifier", async () => {
