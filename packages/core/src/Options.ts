@@ -17,7 +17,7 @@ const describeValue = (value: unknown): string => {
   if (value === undefined) return "nothing"
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
   if (typeof value === "function") return "a function"
-  if (Array.isArray(value)) return "an array"
+  if (Array.isArray(value)) return value.length === 0 ? "an empty array" : `an array of ${value.length}`
   if (value === null) return "null"
   if (typeof value === "object") return "an object"
   return String(value)
@@ -163,7 +163,9 @@ export const errorOf = (subject: string, schema: z.ZodType, input: unknown, erro
     })
   }
   const field = issue.path.map(String).join(".")
-  const allowed = keysAt(schema, issue.path.slice(0, -1), input)
+  // A refinement's issue (a duplicate label, a width that does not divide the beams) is about a value, not a key:
+  // the keys of its level would say nothing there.
+  const allowed = issue.code === "custom" ? [] : keysAt(schema, issue.path.slice(0, -1), input)
   return new InvalidOptions({
     subject,
     field: field === "" ? "(options)" : field,

@@ -57,9 +57,22 @@ describe("Options", () => {
     expect(failure({ nested: { deep: 1 } })).toMatchObject({ field: "nested.deep", allowed: ["depth"] })
   })
 
+  it("names a refinement's field without the keys of its level (its issue is about a value, not a key)", () => {
+    const refined = schema.superRefine((settings, context) => {
+      if (settings.samples % 2 === 1) context.addIssue({ code: "custom", path: ["samples"], message: "must be even" })
+    })
+    const decoded = Options.decode(refined, { samples: 3 }, "toy")
+    if (Result.isSuccess(decoded)) throw new Error("expected a failure")
+    expect(decoded.failure).toMatchObject({ field: "samples", detail: "must be even" })
+    expect(decoded.failure.allowed).toBeUndefined()
+    expect(decoded.failure.message).not.toContain("allowed:")
+  })
+
   it("rejects options that are not an object", () => {
     expect(failure("samples=3").field).toBe("(options)")
     expect(failure([1, 2]).field).toBe("(options)")
+    expect(failure([1, 2]).detail).toBe("must be of type object, got an array of 2")
+    expect(failure([]).detail).toBe("must be of type object, got an empty array")
   })
 
   property.prop([fc.string({ minLength: 1, maxLength: 12 }).filter((key) => !["samples", "mode", "nested", "weight"].includes(key)), fc.jsonValue()])(
