@@ -136,8 +136,14 @@ const detailOf = (issue: z.core.$ZodIssue, input: unknown): string => {
       return `must be a multiple of ${String(issue.divisor)}${got}`
     case "invalid_format":
       return `must be a valid ${issue.format}${got}`
-    case "invalid_union":
-      return `${issue.message}${got}`
+    case "invalid_union": {
+      // A discriminated union names the discriminator's values (a recipe's dataset kind, say).
+      const options = (issue as { readonly options?: ReadonlyArray<unknown> }).options
+      if (options === undefined || options.length === 0) return `${issue.message}${got}`
+      const value = valueAt(input, issue.path)
+      const suggestion = typeof value === "string" ? closest(value, options.filter((each): each is string => typeof each === "string")) : undefined
+      return `must be one of ${options.map((each) => JSON.stringify(each)).join(", ")}${got}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`
+    }
     default:
       return issue.message
   }
