@@ -150,7 +150,10 @@ interface Pair {
   readonly recorded?: Array<Recorded>
 }
 
-/** One HTTP request a served path sent: where, what, and when it started and its reply was read, in ms. */
+/**
+ * One HTTP request a served path sent: where, what, and when it started and its reply was read, in ms (`PooledFetch`
+ * resolves once the whole body is read; the `…-before` paths' global fetch once the headers are in).
+ */
 interface Recorded {
   readonly url: string
   readonly body: string

@@ -80,7 +80,11 @@ export const command = Command.make(
         ...(Option.isSome(concurrency) ? { concurrency: concurrency.value } : {})
       }).pipe(
         // Ctrl-C: every finished problem run is already in the results file; say so, and how to go on.
-        Effect.onInterrupt(() => Console.error(`interrupted: the finished problem runs are kept in ${results}; run the same command again to resume`))
+        Effect.onInterrupt(() =>
+          Console.error(
+            `interrupted: the finished problem runs are kept in ${results}; run the same command${flags.fresh ? " without --fresh" : ""} again to resume`
+          )
+        )
       )
       if (outcome.movedAside !== undefined) yield* Console.error(`earlier results moved aside to ${outcome.movedAside}`)
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)

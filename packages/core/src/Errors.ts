@@ -15,7 +15,9 @@ export class BudgetExhausted extends Data.TaggedError("BudgetExhausted")<{
   readonly budget: string
 }> {
   override get message(): string {
-    return `budget "${this.budget}" exhausted: ${this.resource} requested ${this.requested}, remaining ${this.remaining}`
+    return this.resource === "deadline"
+      ? `budget "${this.budget}" exhausted: its deadline of ${this.requested} ms passed`
+      : `budget "${this.budget}" exhausted: ${this.resource} requested ${this.requested}, remaining ${this.remaining}`
   }
 }
 

@@ -44,8 +44,18 @@ const unwrap = (schema: z.ZodType): z.ZodType => {
   return current
 }
 
+// The object schemas among a union's members, nested unions included.
+const objectMembers = (options: ReadonlyArray<z.ZodType>): ReadonlyArray<z.ZodType> =>
+  options.flatMap((option) => {
+    const inner = unwrap(option)
+    if (inner instanceof z.ZodObject) return [inner]
+    if (inner instanceof z.ZodUnion) return objectMembers((inner as unknown as { readonly def: { readonly options: ReadonlyArray<z.ZodType> } }).def.options)
+    return []
+  })
+
 // The member of a union that the input at this point selects: by its discriminator when there is one, else the
-// first member that accepts the input.
+// first member that accepts the input, else (an object that no member accepts, a misspelt key say) the union's one
+// object member when it has exactly one.
 const memberOf = (schema: z.ZodType, input: unknown): z.ZodType | undefined => {
   const definition = (schema as unknown as { readonly def: { readonly options?: ReadonlyArray<z.ZodType>; readonly discriminator?: string } }).def
   const options = definition.options ?? []
@@ -60,7 +70,10 @@ const memberOf = (schema: z.ZodType, input: unknown): z.ZodType | undefined => {
     }
     return undefined
   }
-  return options.find((option) => option.safeParse(input).success)
+  const accepting = options.find((option) => option.safeParse(input).success)
+  if (accepting !== undefined || input === null || typeof input !== "object") return accepting
+  const objects = objectMembers(options)
+  return objects.length === 1 ? objects[0] : undefined
 }
 
 /**

@@ -56,7 +56,10 @@ export const services = (
     languageModel: LanguageModel.around(made.languageModel, within),
     processRewardModel: ProcessRewardModel.wrap({
       info: made.processRewardModel.info,
-      score: (problem, trajectory) => within(made.processRewardModel.score(problem, trajectory))
+      // Through the accessor, which refuses a verifier that `make` or `wrap` did not build (`Unmetered`), as
+      // `LanguageModel.around` refuses such a model: a time limit must not launder an unmetered verifier.
+      score: (problem, trajectory) =>
+        within(Effect.provideService(ProcessRewardModel.score(problem, trajectory), ProcessRewardModel.ProcessRewardModel, made.processRewardModel))
     })
   }
 }

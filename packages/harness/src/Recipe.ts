@@ -112,7 +112,7 @@ export const schemaOf = (registries: Registries.Registries) =>
     datasets: z.array(DatasetSpec).min(1),
     strategies: z.array(strategySpecSchema(registries.strategies) as z.ZodType<StrategySpec, unknown>).min(1),
     budgets: z.array(BudgetSpec).min(1).describe("Equal budgets: every strategy runs under each."),
-    seeds: z.array(z.number().int().min(0)).min(1).default([0]),
+    seeds: z.array(z.number().int().min(0)).min(1).default([0]).describe("The seeds each problem runs under, each once (a repeated seed is refused)."),
     backend: (Registry.specSchema(registries.backends) as z.ZodType<Spec, unknown>).describe(
       "The backend every strategy runs on: a registered kind (see stepwise list backends) and its options."
     ),

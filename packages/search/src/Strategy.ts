@@ -86,11 +86,12 @@ export const define = <const Kind extends string, S extends Options.Schema>(defi
 
 /**
  * The largest value a strategy's size knob takes (samples, particles, beams, traces, simulations, goals, width):
- * above any search in the literature (repeated sampling goes to 10,000 samples), and small enough that what a strategy
- * allocates per sample up front stays a few megabytes. A larger value is an `InvalidOptions`; without it `n: 1e9`
- * exhausted the process's memory before the budget could stop anything.
+ * past what searches in the literature use per problem (search-and-learn's N to 256, DeepConf's 512 traces) with room
+ * to spare, and small enough that what a strategy allocates for its samples before the budget stops it stays small
+ * (a few tens of MB at the cap, measured in `bench/README.md`). A larger value is an `InvalidOptions`; without it
+ * `n: 1e9` exhausted the process's memory before the budget could stop anything.
  */
-export const maxSize = 65_536
+export const maxSize = 8_192
 
 /** How many full solutions a budget buys (at least one, at most `maxSize`). */
 export const solutionsIn = (budget: BudgetOffer, tokensPerSolution: number): number =>

@@ -1,4 +1,3 @@
-import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
@@ -22,17 +21,20 @@ describe("Strategy.maxSize", () => {
     expect(counted.length).toBeGreaterThanOrEqual(13)
   })
 
-  property.prop([fc.constantFrom(...counted), fc.integer({ min: Strategy.maxSize + 1, max: Number.MAX_SAFE_INTEGER })])(
-    "a size above the cap is refused with InvalidOptions naming the option, before anything is allocated",
-    ({ kind, option }, value) => {
-      const exit = Effect.runSyncExit(made(kind, option, value))
-      expect(Exit.isFailure(exit)).toBe(true)
-      const error = Exit.isFailure(exit) ? (exit.cause.reasons[0] as { error?: { _tag?: string; field?: string; message?: string } } | undefined)?.error : undefined
-      expect(error?._tag).toBe("InvalidOptions")
-      expect(error?.field).toBe(option)
-      expect(error?.message).toContain(`≤ ${Strategy.maxSize}`)
-    }
-  )
+  // Every counted knob, each with many values above the cap (a knob added without the cap fails here for certain).
+  it.each(counted)("$kind refuses $option above the cap with InvalidOptions naming it, before anything is allocated", ({ kind, option }) => {
+    fc.assert(
+      fc.property(fc.integer({ min: Strategy.maxSize + 1, max: Number.MAX_SAFE_INTEGER }), (value) => {
+        const exit = Effect.runSyncExit(made(kind, option, value))
+        expect(Exit.isFailure(exit)).toBe(true)
+        const error = Exit.isFailure(exit) ? (exit.cause.reasons[0] as { error?: { _tag?: string; field?: string; message?: string } } | undefined)?.error : undefined
+        expect(error?._tag).toBe("InvalidOptions")
+        expect(error?.field).toBe(option)
+        expect(error?.message).toContain(`≤ ${Strategy.maxSize}`)
+      }),
+      { numRuns: 25 }
+    )
+  })
 
   it.each(counted)("$kind runs at the cap ($option = maxSize) under a small budget and stops with it", async ({ kind, option }) => {
     const result = await Effect.runPromise(
@@ -47,6 +49,12 @@ describe("Strategy.maxSize", () => {
       })
     )
     expect(result.spend.totalTokens ?? result.spend.inputTokens + result.spend.outputTokens).toBeLessThanOrEqual(2_000)
+  })
+
+  it("caps compute-optimal's probe, a best-of-n of its own", () => {
+    const exit = Effect.runSyncExit(made("compute-optimal", "probeSamples", Strategy.maxSize + 1))
+    expect(Exit.isFailure(exit)).toBe(true)
+    expect(Exit.isSuccess(Effect.runSyncExit(made("compute-optimal", "probeSamples", Strategy.maxSize)))).toBe(true)
   })
 
   it("a budget scales a size knob no further than the cap", () => {

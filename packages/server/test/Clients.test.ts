@@ -160,7 +160,7 @@ describe("the openai client", () => {
     await expect(ask({ model: "best-of-n:stepwise-sim", stepwise: { options: { n: 1e9 }, budget: { totalTokens: 2000 } } })).rejects.toMatchObject({
       status: 400,
       param: "stepwise.options.n",
-      message: expect.stringContaining("≤ 65536")
+      message: expect.stringContaining("≤ 8192")
     })
     await expect(ask({ model: "a-stra:stepwise-sim" })).rejects.toMatchObject({ status: 400, param: "model", message: expect.stringContaining('did you mean "a-star"') })
     await expect(ask({ stepwise: { budget: { totlTokens: 5 } } })).rejects.toMatchObject({ status: 400, param: "stepwise.budget.totlTokens", message: expect.stringContaining("totalTokens") })

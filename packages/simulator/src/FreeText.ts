@@ -115,10 +115,12 @@ const totalQuestion = /\b(?:together|in total|altogether|combined|in all|both|to
 const refusedQuestion =
   /\bhow (?:many|much) (?:more|fewer|less)\b|\bhow many times\b|\bwhat (?:fraction|percent|percentage|ratio)\b|\bratio\b|\bdifference\b|\baverage\b|\bmean\b|\bhow long\b|\bhow fast\b|\bprobability\b/i
 
-// "buys 3 times as many as she has left" hands over three times the count (7 + 21), which none of the operations
-// is; "grows to 3 times as many" or "triples" multiplies it. A transfer verb before "N times as many" is refused.
-const transferOfMultiple =
-  /\b(?:buy(?:s|ing)?|bought|purchas(?:e|es|ed)|gets?|got|receiv(?:e|es|ed)|finds?|found|collect(?:s|ed)?|earn(?:s|ed)?|w(?:in|ins|on)|pick(?:s|ed)?|g(?:ive|ives|ave)|sel(?:l|ls)|sold|los(?:e|es|t)|eats?|ate|spend(?:s)?|spent|donat(?:e|es|ed))\b.*\b\d+ times as (?:many|much)\b/i
+// "N times as many" multiplies only where the clause says what the count becomes: "grows to 3 times as many",
+// "ends up with", "has 3 times as many … now", "now there are 3 times as many", "becomes". Anything else ("buys 3
+// times as many as she has left": 7 + 21, a multiple handed over or taken away) is none of the operations; refused.
+const multipleOfCount = /\b\d+ times as (?:many|much)\b/i
+const becomesMultiple =
+  /\b(?:grows? to|grew to|grown to|becomes?|became|ends? up with|(?:now )?(?:has|have|had)|there (?:are|were|is|was)(?: now)?|(?:is|are|was|were) now)\s+\d+ times as (?:many|much)\b/i
 
 /** What a clause with one number says: the change, whether it is a per-item or per-time multiplier, and whether a change verb stands beside that. */
 interface Cue {
@@ -130,7 +132,7 @@ interface Cue {
 /** The operation a clause with one number states: explicit multiply/divide first, then the verbs; a string explains a refusal. */
 const cueOf = (clause: string): Cue | string => {
   const plain = (cue: Kind | "none"): Cue => ({ cue, perItem: false, changes: false })
-  if (transferOfMultiple.test(clause))
+  if (multipleOfCount.test(clause) && !becomesMultiple.test(clause))
     return `"${clause}" adds or takes away a multiple of the count (not modelled: say "grows to N times as many", or the amount itself)`
   for (const pattern of multiplyExplicit) if (pattern.test(clause)) return plain("multiply")
   for (const pattern of divideExplicit) if (pattern.test(clause)) return plain("divide")

@@ -62,7 +62,8 @@ const phrasings: ReadonlyArray<readonly [string, number]> = [
   ["A tank holds 80 liters of water. 35 liters leak out. How many liters are in the tank?", 45],
   ["A farm had 30 rabbits. 6 of them ran away and 9 were born. How many rabbits does the farm have?", 33],
   ["Jo has 1,200 coins, loses 200 coins, and then splits the rest into 5 equal piles. How many coins are in each pile?", 200],
-  ["Ana has 12 apples. She gives away 5, and then the number of apples grows to 3 times as many. How many apples?", 21]
+  ["Ana has 12 apples. She gives away 5, and then the number of apples grows to 3 times as many. How many apples?", 21],
+  ["Ana has 12 apples. She gives away 5 and now has 3 times as many as before. How many apples?", 21]
 ]
 
 /** Texts the simulator cannot model: each gets the typed error. */
@@ -91,6 +92,10 @@ const refused: ReadonlyArray<string> = [
   // Buying three times what one has adds (7 + 21 = 28): a transfer of a multiple, not a multiplication.
   "Ana has 12 apples. She gives away 5 and then buys 3 times as many as she has left. How many apples?",
   "Tom has 8 marbles. He wins 2 times as many marbles. How many marbles does he have?",
+  "Ana has 12 apples. She adds 3 times as many as she has. How many apples?",
+  "Ana has 12 cookies. She bakes 3 times as many as she has. How many cookies?",
+  "Ana has 12 pens. She orders 2 times as many as she has. How many pens?",
+  "Ana has 12 shells. She gathers 4 times as many as she has. How many shells?",
   ""
 ]
 

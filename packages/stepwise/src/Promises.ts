@@ -156,6 +156,8 @@ export const solve = <
     Effect.scoped(
       Effect.gen(function* () {
         yield* Options.parse(solveInput, options, "solve")
+        // The deadline counts from the call: building the backend (a model file's load, say) is inside it.
+        const limit = options.deadlineMillis === undefined ? undefined : yield* TimeLimit.fromNow(options.deadlineMillis, "solve")
         const registries: Registries.Registries = {
           ...Registries.builtIn,
           ...options.registries,
@@ -191,7 +193,7 @@ export const solve = <
           typeof options.problem === "string" ? Problem.make({ id: "problem", question: options.problem }) : options.problem
         const accountant = yield* Accountant.make(budget, "solve", { costModel })
         const made = { languageModel: services.languageModel, processRewardModel }
-        const limited = options.deadlineMillis === undefined ? made : TimeLimit.services(made, yield* TimeLimit.fromNow(options.deadlineMillis, "solve"))
+        const limited = limit === undefined ? made : TimeLimit.services(made, limit)
         const run = strategy.run(problem)
         const observed = options.onEvent === undefined ? run : SearchEvent.withListener(options.onEvent)(run)
         return yield* observed.pipe(Backends.provide(limited), Accountant.provide(accountant))
