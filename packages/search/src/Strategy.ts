@@ -88,7 +88,7 @@ export const define = <const Kind extends string, S extends Options.Schema>(defi
  * The largest value a strategy's size knob takes (samples, particles, beams, traces, simulations, goals, width):
  * past what searches in the literature use per problem (search-and-learn's N to 256, DeepConf's 512 traces) with room
  * to spare, and small enough that what a strategy allocates for its samples before the budget stops it stays small
- * (a few tens of MB at the cap, measured in `bench/README.md`). A larger value is an `InvalidOptions`; without it
+ * (tens of MB at the cap, measured in `bench/README.md`). A larger value is an `InvalidOptions`; without it
  * `n: 1e9` exhausted the process's memory before the budget could stop anything.
  */
 export const maxSize = 8_192
