@@ -14,6 +14,18 @@ const run = promisify(execFile)
 const bundles = () => (existsSync(cache) ? readdirSync(cache).filter((name) => !name.endsWith(".building")) : [])
 
 describe("the pnpm stepwise launcher", () => {
+  it("runs a TypeScript plugin, as the README's examples use it, from the sources under tsx", async () => {
+    const listed = await run(process.execPath, [launcher, "list", "strategies", "--plugin", join(root, "examples", "third-party-strategy.ts")], { cwd: root })
+    expect(listed.stdout).toContain("temperature-ladder")
+    const solved = await run(
+      process.execPath,
+      [launcher, "solve", "What is 2 + 3?", "--plugin", join(root, "examples", "third-party-kinds.ts"), "--backend", "canned", "--verifier", "brevity", "--cost-model", "per-call"],
+      { cwd: root }
+    )
+    expect(solved.stdout).toMatch(/answer: {3}5/)
+    expect(solved.stdout).toMatch(/cost \d+ calls/)
+  }, 120_000)
+
   it("prints what the command prints, keeps one cached bundle, and bundles again when a source changes", async () => {
     const expected = await run(process.execPath, [inject("stepwiseCommand"), "list", "strategies"], { cwd: root })
     expect(expected.stdout).toContain("best-of-n")
