@@ -80,6 +80,33 @@ export class DuplicateKind extends Error {
   }
 }
 
+/** An entry that is not one: a kind that is no name, or options that are not a zod schema, or a `make` that is no function. */
+export class InvalidEntry extends Error {
+  constructor(
+    readonly axis: string,
+    readonly kind: string,
+    readonly detail: string
+  ) {
+    super(`${axis} entry ${JSON.stringify(kind)}: ${detail}`)
+  }
+}
+
+// A kind is a name a command line and a recipe can write: letters, digits, dots, hyphens and underscores.
+const kindName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+
+/** Throws `InvalidEntry` unless `entry` has the shape of an entry (checked where third-party entries come in). */
+const checkEntry = (axis: string, entry: unknown): void => {
+  const candidate = (entry ?? {}) as { readonly kind?: unknown; readonly description?: unknown; readonly options?: unknown; readonly make?: unknown }
+  const kind = typeof candidate.kind === "string" ? candidate.kind : String(candidate.kind)
+  if (typeof candidate.kind !== "string" || !kindName.test(candidate.kind))
+    throw new InvalidEntry(axis, kind, "its kind must be a name of letters, digits, dots, hyphens and underscores")
+  if (typeof candidate.description !== "string") throw new InvalidEntry(axis, kind, "needs a description (a string)")
+  const options = candidate.options as { readonly safeParse?: unknown } | undefined
+  if (typeof options !== "object" || options === null || typeof options.safeParse !== "function")
+    throw new InvalidEntry(axis, kind, "its options must be a zod schema (z.object({ … }).strict())")
+  if (typeof candidate.make !== "function") throw new InvalidEntry(axis, kind, "its make must be a function from the options to an Effect")
+}
+
 /**
  * Adds an entry: a new registry with one more kind. Registering a kind twice throws `DuplicateKind` at start-up
  * (a programming error, never a run-time input).
@@ -101,6 +128,7 @@ export const add = <
   registry: Registry<Made, Context, E, R, Entries>,
   added: Entry<Kind, S, Made, Context, E2, R2>
 ): Registry<Made, Context, E, R, Entries & { readonly [K in Kind]: Entry<Kind, S, Made, Context, E2, R2> }> => {
+  checkEntry(registry.axis, added)
   if (Object.hasOwn(registry.entries, added.kind)) throw new DuplicateKind(registry.axis, added.kind)
   return {
     axis: registry.axis,
@@ -113,11 +141,14 @@ export const add = <
 export const replace = <Made, Context, E, R, Entries extends Readonly<Record<string, AnyEntry<Made, Context, E, R>>>>(
   registry: Registry<Made, Context, E, R, Entries>,
   replacement: AnyEntry<Made, Context, E, R>
-): Registry<Made, Context, E, R, Entries> => ({
-  axis: registry.axis,
-  entries: { ...registry.entries, [replacement.kind]: replacement },
-  kinds: registry.kinds.includes(replacement.kind) ? registry.kinds : [...registry.kinds, replacement.kind]
-})
+): Registry<Made, Context, E, R, Entries> => {
+  checkEntry(registry.axis, replacement)
+  return {
+    axis: registry.axis,
+    entries: { ...registry.entries, [replacement.kind]: replacement },
+    kinds: registry.kinds.includes(replacement.kind) ? registry.kinds : [...registry.kinds, replacement.kind]
+  }
+}
 
 /** The entries in registration order. */
 export const list = <Made, Context, E, R>(registry: AnyRegistry<Made, Context, E, R>): ReadonlyArray<AnyEntry<Made, Context, E, R>> =>
@@ -171,7 +202,17 @@ export const make = <Made, Context, E, R>(
   options: unknown,
   context: Context
 ): Effect.Effect<Made, E | InvalidOptions, R> =>
-  Effect.flatMap(parse(registry, kind, options), (parsed) => parsed.entry.make(parsed.options, context))
+  Effect.flatMap(parse(registry, kind, options), (parsed): Effect.Effect<Made, E | InvalidOptions, R> => {
+    // A third party's make that throws or returns no Effect fails here, naming the kind, not as a bare defect.
+    const broken = (detail: string) => Effect.fail(new InvalidOptions({ subject: `${registry.axis} ${kind}`, field: "(make)", detail }))
+    let made: unknown
+    try {
+      made = parsed.entry.make(parsed.options, context)
+    } catch (error) {
+      return broken(`threw: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    return Effect.isEffect(made) ? (made as Effect.Effect<Made, E, R>) : broken(`returned ${made === null ? "null" : typeof made}, not an Effect`)
+  })
 
 /**
  * The zod schema of `{ kind, options }` over every kind of a registry (a discriminated union on `kind`, each

@@ -132,3 +132,32 @@ describe("Registry", () => {
     expect(spec.safeParse({ kind: "toy", extra: 1 }).success).toBe(false)
   })
 })
+
+describe("Registry entries from outside", () => {
+  it("refuses an entry that is not one, naming the axis and the kind: a kind that is no name, options that are no schema, a make that is no function", () => {
+    const good = { kind: "third", description: "A third party's kind.", options: z.object({}).strict(), make: () => Effect.succeed("made") }
+    expect(() => Registry.add(registry, good as never)).not.toThrow()
+    const broken: ReadonlyArray<readonly [Record<string, unknown>, RegExp]> = [
+      [{ ...good, kind: "Bad Kind!" }, /widget entry "Bad Kind!": its kind must be a name/],
+      [{ ...good, kind: 5 }, /its kind must be a name/],
+      [{ ...good, description: undefined }, /needs a description/],
+      [{ ...good, options: { samples: 1 } }, /its options must be a zod schema/],
+      [{ ...good, make: "make" }, /its make must be a function/]
+    ]
+    for (const [entry, message] of broken) {
+      expect(() => Registry.add(registry, entry as never)).toThrow(Registry.InvalidEntry)
+      expect(() => Registry.add(registry, entry as never)).toThrow(message)
+      expect(() => Registry.replace(registry, entry as never)).toThrow(message)
+    }
+  })
+
+  it("fails a make that throws or returns no Effect with InvalidOptions naming the kind, not a defect", async () => {
+    const options = z.object({}).strict()
+    const throwing = Registry.add(Registry.empty<string>("widget"), { kind: "throws", description: "", options, make: () => { throw new Error("boom") } } as never)
+    const plain = Registry.add(Registry.empty<string>("widget"), { kind: "plain", description: "", options, make: () => "made" } as never)
+    const threw = await Effect.runPromise(Effect.flip(Registry.make(throwing as Registry.AnyRegistry, "throws", {}, undefined)))
+    expect(threw).toMatchObject({ _tag: "InvalidOptions", subject: "widget throws", field: "(make)", detail: "threw: boom" })
+    const returned = await Effect.runPromise(Effect.flip(Registry.make(plain as Registry.AnyRegistry, "plain", {}, undefined)))
+    expect(returned).toMatchObject({ _tag: "InvalidOptions", subject: "widget plain", detail: "returned string, not an Effect" })
+  })
+})
