@@ -6,6 +6,7 @@ import * as Frontier from "./Frontier.js"
 import * as Plot from "./Plot.js"
 import type { Provenance } from "./Provenance.js"
 import type { ResultRecord } from "./ResultRecord.js"
+import * as ResultRecords from "./ResultRecord.js"
 import * as Table from "./Table.js"
 
 /** What a report says about the run that produced it (shown in its metadata section). */
@@ -159,7 +160,8 @@ ${metadata?.recipe === undefined ? "" : `<details><summary>Recipe</summary><pre 
 }
 
 /**
- * Renders a run's records (the latest of each key): outcome and compute tables (terminal text, Markdown, HTML), and —
+ * Renders a run's records, the latest of each key (a results file read whole holds a retried run's error before
+ * it, or the same lines twice when files were joined: each counts once): outcome and compute tables (terminal text, Markdown, HTML), and —
  * for every cost axis the run measured — the accuracy-vs-compute frontiers (log axis, interval bands, per difficulty)
  * and the best strategy at each compute level with paired, Holm-corrected comparisons; the HTML embeds the run's
  * provenance (recipe, options with defaults, backend, versions, commit).
@@ -168,8 +170,9 @@ ${metadata?.recipe === undefined ? "" : `<details><summary>Recipe</summary><pre 
  * const report = yield* Report.render(outcome.records, { title: "MATH-500", metadata: { recipe, provenance: Provenance.of() } })
  * yield* Report.write(report, { html: "report.html", markdown: "report.md" })
  */
-export const render = (records: ReadonlyArray<ResultRecord>, options: Options = {}): Effect.Effect<Rendered> =>
+export const render = (all: ReadonlyArray<ResultRecord>, options: Options = {}): Effect.Effect<Rendered> =>
   Effect.gen(function* () {
+    const records = ResultRecords.latest(all)
     const title = options.title ?? "stepwise benchmark"
     const rows = Table.rows(records)
     const outcomes = Table.outcomes(rows)

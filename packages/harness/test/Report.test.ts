@@ -55,6 +55,15 @@ describe("Report", () => {
     expect(Table.outcomes(report.rows).cells).toEqual(outcomes.rows)
   })
 
+  it("counts each key once, its latest record: a results file joined with itself, or a retried error followed by its success", async () => {
+    const once = await render()
+    const twice = await Effect.runPromise(Report.render([...records, ...records], { title: "Toy <run>", seed: 1, resamples: 100, levels: 3, metadata: { recipe, provenance } }))
+    expect(twice.markdown).toBe(once.markdown)
+    const errored = records.find((each) => each.error !== null)!
+    const retried = await Effect.runPromise(Report.render([...records, { ...errored, error: null, correct: true, answer: "42" }], { seed: 1, resamples: 100, levels: 3 }))
+    expect(retried.markdown.split("\n").find((line) => line.startsWith("| math | best-of-n | n=4"))?.split("|").map((cell) => cell.trim()).slice(9, 13)).toEqual(["6", "2", "0", "0"])
+  })
+
   it("embeds the run's provenance: commit, versions, the recipe and every strategy's options", async () => {
     const document = parse((await render()).html)
     const metadata = document.querySelector("#metadata")
