@@ -1,6 +1,6 @@
 import { Context, Effect, Exit, Layer } from "effect"
-import type { InvalidOptions, Usage } from "@stepwise/core"
-import { Admission, BudgetExhausted, Meter, Resource } from "@stepwise/core"
+import type { Usage } from "@stepwise/core"
+import { Admission, BudgetExhausted, InvalidOptions, Meter, Resource } from "@stepwise/core"
 import * as Budget from "./Budget.js"
 import type { Charge } from "./Charge.js"
 import type { CostModel } from "./CostModel.js"
@@ -107,8 +107,34 @@ const vectorOf = (charge: Charge, costModel: CostModel): Ledger.Vector => {
     vector[3] = tokens
   } else vector[5] = tokens
   vector[4] = charge.verifierCalls
-  vector[6] = costModel.cost(charge)
+  const cost = costModel.cost(charge)
+  // NaN would pass every limit check (NaN > limit is false): a cost that is no count fails the call instead.
+  if (!(cost >= 0 && cost < Number.POSITIVE_INFINITY))
+    throw new Error(`cost model ${costModel.name} priced a charge at ${String(cost)}: a cost must be a finite number ≥ 0`)
+  vector[6] = cost
   return vector
+}
+
+// Sample charges a cost model must price as finite numbers ≥ 0 before an accountant takes it.
+const probes: ReadonlyArray<Charge> = [
+  { role: "policy", label: "probe", inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, samples: 1, verifierCalls: 0 },
+  { role: "policy", label: "probe", inputTokens: 100, cachedInputTokens: 50, outputTokens: 200, samples: 2, verifierCalls: 0 },
+  { role: "verifier", label: "probe", inputTokens: 300, cachedInputTokens: 0, outputTokens: 10, samples: 1, verifierCalls: 1 }
+]
+
+// The first probe charge a cost model does not price as a finite number ≥ 0, with what it gave.
+const unpriced = (costModel: CostModel): string | undefined => {
+  for (const charge of probes) {
+    let cost: unknown
+    try {
+      cost = costModel.cost(charge)
+    } catch (error) {
+      return `throws on a ${charge.role} charge: ${error instanceof Error ? error.message : String(error)}`
+    }
+    if (!(typeof cost === "number" && cost >= 0 && cost < Number.POSITIVE_INFINITY))
+      return `prices a ${charge.role} charge of ${charge.inputTokens} input and ${charge.outputTokens} output tokens at ${String(cost)}, not a finite number ≥ 0`
+  }
+  return undefined
 }
 
 // A reservation with its vector, the ledger it was made on, and the lane of the round it was made in (if any).
@@ -385,10 +411,12 @@ export interface Options {
  * @example
  * const accountant = yield* Accountant.make({ outputTokens: 50_000 })
  */
-export const make = (limits: Budget.Limits, label = "root", options: Options = {}): Effect.Effect<Service, InvalidOptions> =>
-  Effect.map(Budget.make(limits, label), (budget) =>
-    makeWith(Ledger.make(budget, undefined), options.costModel ?? CostModels.tokens, options.measures ?? [])
-  )
+export const make = (limits: Budget.Limits, label = "root", options: Options = {}): Effect.Effect<Service, InvalidOptions> => {
+  const costModel = options.costModel ?? CostModels.tokens
+  const wrong = unpriced(costModel)
+  if (wrong !== undefined) return Effect.fail(new InvalidOptions({ subject: "accountant", field: "costModel", detail: `${costModel.name} ${wrong}` }))
+  return Effect.map(Budget.make(limits, label), (budget) => makeWith(Ledger.make(budget, undefined), costModel, options.measures ?? []))
+}
 
 /**
  * Runs an effect under an accountant: provides it as `Accountant` and as the current `Meter`, so every

@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest"
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { Message, Meter, Usage } from "@stepwise/core"
 import { Accountant, CostModel, StopCondition } from "@stepwise/accountant"
 import { itEffect, Scripted } from "@stepwise/testing"
@@ -43,16 +43,18 @@ describe("Accountant", () => {
   itEffect("a cost model that throws when a call is settled leaves nothing reserved and charges nothing", () =>
     Effect.gen(function* () {
       let priced = 0
+      let armed = false
       const fragile: CostModel.CostModel = {
         name: "fragile",
         unit: "units",
         cost: (charge) => {
-          // Prices the reservation, then fails on the real usage.
-          if (priced++ > 0) throw new Error("cost model failed")
+          // Prices the accountant's probes and the reservation, then fails on the real usage.
+          if (armed && priced++ > 0) throw new Error("cost model failed")
           return charge.inputTokens + charge.outputTokens
         }
       }
       const accountant = yield* Accountant.make({ outputTokens: 1_000 }, "root", { costModel: fragile })
+      armed = true
       const meter = accountant.meter
       const exit = yield* Effect.exit(meter.metered(claim(), () => Effect.succeed(Usage.make({ inputTokens: 10, outputTokens: 20 })), (usage) => usage))
       expect(exit._tag).toBe("Failure")
@@ -60,6 +62,28 @@ describe("Accountant", () => {
       expect(snapshot.reserved.outputTokens).toBe(0)
       expect(snapshot.reserved.cost).toBe(0)
       expect(snapshot.spent.outputTokens).toBe(0)
+    })
+  )
+
+  itEffect("refuses a cost model that prices a charge at NaN, a negative or an infinite cost (NaN passed every limit check)", () =>
+    Effect.gen(function* () {
+      for (const [price, shown] of [[Number.NaN, "NaN"], [-1, "-1"], [Number.POSITIVE_INFINITY, "Infinity"]] as const) {
+        const broken: CostModel.CostModel = { name: "broken", unit: "units", cost: () => price }
+        const error = yield* Effect.flip(Accountant.make({ cost: 10 }, "root", { costModel: broken }))
+        expect(error).toMatchObject({ _tag: "InvalidOptions", field: "costModel" })
+        expect(error.message).toContain(`at ${shown}, not a finite number ≥ 0`)
+      }
+      // One that prices only some charges wrong is caught when it does: the call fails, nothing stays reserved.
+      let armed = false
+      const sometimes: CostModel.CostModel = { name: "sometimes", unit: "units", cost: (charge) => (armed && charge.outputTokens === 20 ? Number.NaN : charge.outputTokens) }
+      const accountant = yield* Accountant.make({ cost: 10_000 }, "root", { costModel: sometimes })
+      armed = true
+      const exit = yield* Effect.exit(accountant.meter.metered(claim(), () => Effect.succeed(Usage.make({ inputTokens: 10, outputTokens: 20 })), (usage) => usage))
+      expect(exit._tag).toBe("Failure")
+      expect(String(Exit.isFailure(exit) ? Cause.squash(exit.cause) : "")).toContain("cost model sometimes priced a charge at NaN")
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.reserved.cost).toBe(0)
+      expect(snapshot.spent.cost).toBe(0)
     })
   )
 
