@@ -255,7 +255,26 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       const registries = options.registries ?? Registries.builtIn
       const registry = registries.strategies
       const datasets = yield* Effect.forEach(recipe.datasets, (spec) =>
-        Effect.map(loader(resolveSpec(spec, base)), (dataset) => [spec, dataset] as const)
+        Effect.flatMap(loader(resolveSpec(spec, base)), (dataset) => {
+          // A data set with nothing to run (an empty file, or levels it does not have) would give empty tables
+          // and a run that "succeeds"; it is named instead.
+          const wanted = spec.kind === "simulator" ? undefined : spec.difficulties
+          const kept = wanted === undefined ? dataset.problems.length : dataset.problems.filter((problem) => wanted.includes(difficultyOf(problem) ?? Number.NaN)).length
+          if (kept > 0) return Effect.succeed([spec, dataset] as const)
+          const file = spec.kind === "simulator" ? Recipe.datasetName(spec) : resolve(base, spec.path)
+          const levels = [...new Set(dataset.problems.map((problem) => difficultyOf(problem)).filter((level): level is number => level !== null))].sort((a, b) => a - b)
+          return Effect.fail(
+            new Dataset.DatasetError({
+              file,
+              line: 0,
+              field: wanted === undefined || dataset.problems.length === 0 ? "problems" : "difficulties",
+              detail:
+                dataset.problems.length === 0
+                  ? "holds no problems"
+                  : `keeps none of its ${dataset.problems.length} problems: no problem has difficulty ${wanted!.join(" or ")} (${levels.length === 0 ? "it has no levels" : `its levels: ${levels.join(", ")}`})`
+            })
+          )
+        })
       )
       const work = plan(recipe, datasets, registry)
 

@@ -147,6 +147,18 @@ describe("Runner", () => {
     expect(new Set(work.map((item) => item.key)).size).toBe(4)
   })
 
+  it("refuses a data set with nothing to run, naming the file: an empty file, or difficulties it does not have", async () => {
+    const directory = folder()
+    writeFileSync(join(directory, "empty.jsonl"), "\n\n")
+    const empty = await Effect.runPromise(Effect.flip(runIn(directory, recipeIn(directory, 2, { datasets: [{ kind: "aime", path: "empty.jsonl" }] }))))
+    expect(empty).toMatchObject({ _tag: "DatasetError", file: join(directory, "empty.jsonl"), field: "problems" })
+    expect(empty.message).toContain("holds no problems")
+    const math = fileURLToPath(new URL("./fixtures/math500.jsonl", import.meta.url))
+    const missing = await Effect.runPromise(Effect.flip(runIn(directory, recipeIn(directory, 2, { datasets: [{ kind: "math500", path: math, difficulties: [9] }] }))))
+    expect(missing).toMatchObject({ _tag: "DatasetError", file: math, field: "difficulties" })
+    expect(missing.message).toMatch(/keeps none of its \d+ problems: no problem has difficulty 9 \(its levels: [\d, ]+\)/)
+  })
+
   it("fails fast on bad strategy options, before running anything", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 2, { strategies: [{ kind: "one-shot", options: { maxTokens: -1 } }] })
