@@ -128,7 +128,7 @@ export const schemaOf = (registries: Registries.Registries) =>
       .optional()
       .describe("Policy shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-1.5B's). Budgets are priced by costModel."),
     verifierShape: CostModel.modelShape.optional().describe("Verifier shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-PRM-7B's)."),
-    prices: Prices.optional().describe("Prices for the report's dollars axis (none: no dollars axis). Budgets are priced by costModel."),
+    prices: Prices.optional().describe("Prices for the report's dollars axis (none: the price cost model's own when costModel is price, else no dollars axis). Budgets are priced by costModel."),
     sizing: Sweep.SizingSpec.default({ tokensPerSolution: 400 }).describe("How scaled strategies turn a budget into a size."),
     grading: z
       .object({

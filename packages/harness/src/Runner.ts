@@ -341,7 +341,11 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       // The budgets' cost resource is priced by the recipe's cost model (registry kind); the report's eFLOPs and
       // dollars axes are measured beside it on every call.
       const costModel = yield* CostModels.make(recipe.costModel ?? { kind: "tokens" }, registries.costModels)
-      const measures = CostAxes.measuresOf({ policyShape: recipe.modelShape, verifierShape: recipe.verifierShape, prices: recipe.prices })
+      const measured = CostAxes.measuresOf({ policyShape: recipe.modelShape, verifierShape: recipe.verifierShape, prices: recipe.prices })
+      // Budgets priced in dollars (the price cost model) and no separate prices for the report: its dollars axis
+      // is that same pricing, rather than left empty.
+      const measures =
+        recipe.prices === undefined && recipe.costModel?.kind === "price" ? [...measured, { ...costModel, name: CostAxes.dollarsMeasure }] : measured
       const pool = yield* Accountant.make(Recipe.limitsOf(recipe.pool ?? {}), "pool", { costModel, measures })
       const writer = yield* ResultsFile.open(options.results, previous)
       const progress = Progress.make({

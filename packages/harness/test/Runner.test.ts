@@ -244,6 +244,24 @@ describe("Runner", () => {
       expect(record.cost).toBe(2 * record.outputTokens)
       expect(record.eflops).toBeGreaterThan(0)
     }
+    // Budgets priced in dollars and no separate prices: the dollars axis is that pricing.
+    const third = folder()
+    const dollars = await Effect.runPromise(
+      runIn(
+        third,
+        recipeIn(third, 2, {
+          seeds: [0],
+          strategies: [{ kind: "one-shot" }],
+          budgets: [{ label: "b", limits: {} }],
+          costModel: { kind: "price", options: { inputPerMillion: 1, outputPerMillion: 4 } }
+        })
+      )
+    )
+    for (const record of dollars.records) {
+      expect(record.costUnit).toBe("USD")
+      expect(record.cost).toBeGreaterThan(0)
+      expect(record.measures?.["dollars"]).toBe(record.cost)
+    }
   })
 
   it("stops cleanly when interrupted: whole lines only, and a rerun fills the gaps", async () => {
