@@ -49,7 +49,9 @@ export const read = (file: string): Effect.Effect<Contents, ResultsFileError> =>
         )
         const checked = parsed._tag === "Success" ? ResultRecord.ResultRecord.safeParse(parsed.success) : undefined
         if (last || checked === undefined || !checked.success) {
-          if (last || next >= buffer.length) return { records, completeBytes: start, tornTail: true }
+          // Only a last line without its newline is a torn write (lines are appended whole, newline included);
+          // a complete line that is no record is an error wherever it is.
+          if (last) return { records, completeBytes: start, tornTail: true }
           const detail = checked === undefined ? "is not JSON" : `is not a result record (${checked.error?.issues[0]?.path.join(".")}: ${checked.error?.issues[0]?.message})`
           return yield* Effect.fail(new ResultsFileError({ file, line, detail }))
         }

@@ -124,6 +124,16 @@ describe("Runner", () => {
     expect(error).toMatchObject({ _tag: "ResultsFileError", line: 2 })
   })
 
+  it("fails on a complete last line that is no record (only a line without its newline is a torn write)", async () => {
+    const directory = folder()
+    const first = await Effect.runPromise(runIn(directory, recipeIn(directory, 2)))
+    const count = readLines(first.results).length
+    appendFileSync(first.results, '{"hello": 1}\n')
+    const error = await Effect.runPromise(Effect.flip(ResultsFile.read(first.results)))
+    expect(error).toMatchObject({ _tag: "ResultsFileError", line: count + 1 })
+    expect(error.message).toContain("is not a result record")
+  })
+
   it("plans datasets × strategies × budgets × seeds × problems, filtering by difficulty, with per-budget options and the seed", async () => {
     const recipe = await Effect.runPromise(
       Recipe.parse({
