@@ -217,56 +217,28 @@ describe("Runner", () => {
   })
 
   it("prices the budgets' cost by the recipe's cost model kind, and measures eFLOPs beside it", async () => {
-    const directory = folder()
-    const shape = { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 }
-    const kinetics = await Effect.runPromise(
-      runIn(
-        directory,
-        recipeIn(directory, 2, {
-          seeds: [0],
-          strategies: [{ kind: "one-shot" }],
-          budgets: [{ label: "b", limits: {} }],
-          costModel: { kind: "kinetics", options: { policy: shape, verifier: shape } },
-          modelShape: shape,
-          verifierShape: shape
-        })
+    // One strategy, one seed, one unlimited budget on two problems, priced as given.
+    const costed = (extra: Record<string, unknown>) => {
+      const directory = folder()
+      return Effect.runPromise(
+        runIn(directory, recipeIn(directory, 2, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], ...extra }))
       )
-    )
+    }
+    const shape = { parameters: 1e9, queryHeads: 16, kvHeads: 8, headDim: 64, layers: 16 }
+    const kinetics = await costed({ costModel: { kind: "kinetics", options: { policy: shape, verifier: shape } }, modelShape: shape, verifierShape: shape })
     for (const record of kinetics.records) {
       expect(record.costUnit).toBe("eFLOPs")
       expect(record.eflops).toBe(record.cost)
       expect(record.eflops).toBeGreaterThan(2 * 1e9 * record.outputTokens)
     }
-    const other = folder()
-    const priced = await Effect.runPromise(
-      runIn(
-        other,
-        recipeIn(other, 2, {
-          seeds: [0],
-          strategies: [{ kind: "one-shot" }],
-          budgets: [{ label: "b", limits: {} }],
-          costModel: { kind: "weighted", options: { input: 0, output: 2, unit: "credits" } }
-        })
-      )
-    )
+    const priced = await costed({ costModel: { kind: "weighted", options: { input: 0, output: 2, unit: "credits" } } })
     for (const record of priced.records) {
       expect(record.costUnit).toBe("credits")
       expect(record.cost).toBe(2 * record.outputTokens)
       expect(record.eflops).toBeGreaterThan(0)
     }
     // Budgets priced in dollars and no separate prices: the dollars axis is that pricing.
-    const third = folder()
-    const dollars = await Effect.runPromise(
-      runIn(
-        third,
-        recipeIn(third, 2, {
-          seeds: [0],
-          strategies: [{ kind: "one-shot" }],
-          budgets: [{ label: "b", limits: {} }],
-          costModel: { kind: "price", options: { inputPerMillion: 1, outputPerMillion: 4 } }
-        })
-      )
-    )
+    const dollars = await costed({ costModel: { kind: "price", options: { inputPerMillion: 1, outputPerMillion: 4 } } })
     for (const record of dollars.records) {
       expect(record.costUnit).toBe("USD")
       expect(record.cost).toBeGreaterThan(0)
