@@ -73,6 +73,9 @@ describe("Accountant", () => {
         expect(error).toMatchObject({ _tag: "InvalidOptions", field: "costModel" })
         expect(error.message).toContain(`at ${shown}, not a finite number ≥ 0`)
       }
+      // One that throws on the probes' label (a per-model table without it) is taken: its calls decide.
+      const table: CostModel.CostModel = { name: "table", unit: "USD", cost: (charge) => { if (charge.label !== "m") throw new Error(`no price for ${charge.label}`); return charge.outputTokens } }
+      expect((yield* Accountant.make({ cost: 10 }, "root", { costModel: table })).costModel.name).toBe("table")
       // One that prices only some charges wrong is caught when it does: the call fails, nothing stays reserved.
       let armed = false
       const sometimes: CostModel.CostModel = { name: "sometimes", unit: "units", cost: (charge) => (armed && charge.outputTokens === 20 ? Number.NaN : charge.outputTokens) }

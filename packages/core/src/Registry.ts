@@ -91,15 +91,15 @@ export class InvalidEntry extends Error {
   }
 }
 
-// A kind is a name a command line and a recipe can write: letters, digits, dots, hyphens and underscores.
-const kindName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+// A kind is a name a command line and a recipe can write as one word: no whitespace (`acme/beam`, `@acme/beam`, `ns:kind` are fine).
+const kindName = /^\S+$/
 
 /** Throws `InvalidEntry` unless `entry` has the shape of an entry (checked where third-party entries come in). */
 const checkEntry = (axis: string, entry: unknown): void => {
   const candidate = (entry ?? {}) as { readonly kind?: unknown; readonly description?: unknown; readonly options?: unknown; readonly make?: unknown }
   const kind = typeof candidate.kind === "string" ? candidate.kind : String(candidate.kind)
   if (typeof candidate.kind !== "string" || !kindName.test(candidate.kind))
-    throw new InvalidEntry(axis, kind, "its kind must be a name of letters, digits, dots, hyphens and underscores")
+    throw new InvalidEntry(axis, kind, "its kind must be a non-empty name without whitespace")
   if (typeof candidate.description !== "string") throw new InvalidEntry(axis, kind, "needs a description (a string)")
   const options = candidate.options as { readonly safeParse?: unknown } | undefined
   if (typeof options !== "object" || options === null || typeof options.safeParse !== "function")
@@ -211,7 +211,9 @@ export const make = <Made, Context, E, R>(
     } catch (error) {
       return broken(`threw: ${error instanceof Error ? error.message : String(error)}`)
     }
-    return Effect.isEffect(made) ? (made as Effect.Effect<Made, E, R>) : broken(`returned ${made === null ? "null" : typeof made}, not an Effect`)
+    if (!Effect.isEffect(made)) return broken(`returned ${made === null ? "null" : typeof made}, not an Effect`)
+    // A builder that throws inside its Effect (`Strategy.define`'s and `CostModels.define`'s run it in `Effect.sync`).
+    return Effect.catchDefect(made as Effect.Effect<Made, E, R>, (defect) => broken(`threw: ${defect instanceof Error ? defect.message : String(defect)}`))
   })
 
 /**

@@ -137,9 +137,11 @@ describe("Registry entries from outside", () => {
   it("refuses an entry that is not one, naming the axis and the kind: a kind that is no name, options that are no schema, a make that is no function", () => {
     const good = { kind: "third", description: "A third party's kind.", options: z.object({}).strict(), make: () => Effect.succeed("made") }
     expect(() => Registry.add(registry, good as never)).not.toThrow()
+    for (const kind of ["acme/beam", "@acme/beam", "ns:kind", "llama.cpp"]) expect(() => Registry.add(registry, { ...good, kind } as never)).not.toThrow()
     const broken: ReadonlyArray<readonly [Record<string, unknown>, RegExp]> = [
-      [{ ...good, kind: "Bad Kind!" }, /widget entry "Bad Kind!": its kind must be a name/],
-      [{ ...good, kind: 5 }, /its kind must be a name/],
+      [{ ...good, kind: "Bad Kind!" }, /widget entry "Bad Kind!": its kind must be a non-empty name without whitespace/],
+      [{ ...good, kind: "" }, /its kind must be a non-empty name/],
+      [{ ...good, kind: 5 }, /its kind must be a non-empty name/],
       [{ ...good, description: undefined }, /needs a description/],
       [{ ...good, options: { samples: 1 } }, /its options must be a zod schema/],
       [{ ...good, make: "make" }, /its make must be a function/]
@@ -159,5 +161,9 @@ describe("Registry entries from outside", () => {
     expect(threw).toMatchObject({ _tag: "InvalidOptions", subject: "widget throws", field: "(make)", detail: "threw: boom" })
     const returned = await Effect.runPromise(Effect.flip(Registry.make(plain as Registry.AnyRegistry, "plain", {}, undefined)))
     expect(returned).toMatchObject({ _tag: "InvalidOptions", subject: "widget plain", detail: "returned string, not an Effect" })
+    // A builder that throws inside the Effect its make returns (as the define helpers run a build in Effect.sync).
+    const inside = Registry.add(Registry.empty<string>("widget"), { kind: "inside", description: "", options, make: () => Effect.sync(() => { throw new Error("build failed") }) } as never)
+    const died = await Effect.runPromise(Effect.flip(Registry.make(inside as Registry.AnyRegistry, "inside", {}, undefined)))
+    expect(died).toMatchObject({ _tag: "InvalidOptions", subject: "widget inside", field: "(make)", detail: "threw: build failed" })
   })
 })

@@ -22,7 +22,7 @@ const fileDataset = (kind: "math500" | "gsm8k" | "aime" | "game24", description:
       name: z.string().min(1).optional().describe("Name in the results (default: the kind)."),
       limit: z.number().int().min(1).optional().describe("Keep only the first `limit` problems."),
       system: z.string().optional().describe("System prompt (default: step-by-step ending in \\boxed{})."),
-      difficulties: z.array(z.number().int()).optional().describe("Keep only problems of these difficulty levels.")
+      difficulties: z.array(z.number().int()).min(1).optional().describe("Keep only problems of these difficulty levels.")
     })
     .strict()
     .describe(description)

@@ -24,8 +24,9 @@ export interface Contents {
 }
 
 /**
- * Reads a results file (JSON Lines of `ResultRecord`). A missing file is empty. A last line without its newline,
- * or that does not parse, is a torn write of a killed run and is left out; a bad line elsewhere is an error.
+ * Reads a results file (JSON Lines of `ResultRecord`). A missing file is empty. A last line without its newline is a
+ * torn write of a killed run and is left out (lines are appended whole, newline included); any other line that is
+ * not a record, the last one included, is an error naming it.
  */
 export const read = (file: string): Effect.Effect<Contents, ResultsFileError> =>
   Effect.gen(function* () {

@@ -28,6 +28,7 @@ describe("Recipe", () => {
     expect(await fails({ ...minimal, budgets: [{ label: "x", limits: { tokens: 5 } }] })).toMatchObject({ field: "budgets.0.limits.tokens" })
     expect(await fails({ ...minimal, datasets: [{ kind: "math500" }] })).toMatchObject({ field: "datasets.0.path" })
     expect(await fails({ ...minimal, datasets: [{ kind: "csv", path: "x" }] })).toMatchObject({ field: "datasets.0.kind" })
+    expect(await fails({ ...minimal, datasets: [{ kind: "math500", path: "x", difficulties: [] }] })).toMatchObject({ field: "datasets.0.difficulties" })
     expect((await fails({ ...minimal, datasets: [{ kind: "simulater", count: 5 }] })).message).toContain(
       'field "datasets.0.kind" must be one of "math500", "gsm8k", "aime", "game24", "simulator", got "simulater" (did you mean "simulator"?)'
     )

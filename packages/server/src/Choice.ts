@@ -189,7 +189,8 @@ export const resolve = (request: ChatRequest.Body, incoming: IncomingHttpHeaders
     const optionsFrom = optionsNamed?.from ?? "stepwise.options"
     const parsed = yield* Registry.parse(defaults.strategies, kind, seeded).pipe(Effect.mapError((error) => ApiError.fromInvalidOptions(optionsFrom, error)))
     // Typed here: the registry's entries make strategies (an `Any` registry's entry type is too loose to say so).
-    const made = parsed.entry.make(parsed.options, undefined) as Effect.Effect<Strategy.Strategy, InvalidOptions>
+    // Through `Registry.make`, which fails a plugin's make that throws or returns no Effect with InvalidOptions.
+    const made = Registry.make(defaults.strategies, kind, seeded, undefined) as Effect.Effect<Strategy.Strategy, InvalidOptions>
     const strategy = yield* made.pipe(Effect.mapError((error) => ApiError.fromInvalidOptions(optionsFrom, error)))
 
     const written: Record<string, number> = {}
