@@ -1,6 +1,5 @@
 import { Context, Effect, Exit, Layer } from "effect"
-import type { Usage } from "@stepwise/core"
-import { Admission, BudgetExhausted, InvalidOptions, Meter, Resource } from "@stepwise/core"
+import { Admission, BudgetExhausted, InvalidOptions, Meter, Resource, Usage } from "@stepwise/core"
 import * as Budget from "./Budget.js"
 import type { Charge } from "./Charge.js"
 import type { CostModel } from "./CostModel.js"
@@ -109,7 +108,7 @@ const vectorOf = (charge: Charge, costModel: CostModel): Ledger.Vector => {
   vector[4] = charge.verifierCalls
   const cost = costModel.cost(charge)
   // NaN would pass every limit check (NaN > limit is false): a cost that is no count fails the call instead.
-  if (!(cost >= 0 && cost < Number.POSITIVE_INFINITY))
+  if (!Usage.isCount(cost))
     throw new Error(`cost model ${costModel.name} priced a charge at ${String(cost)}: a cost must be a finite number ≥ 0`)
   vector[6] = cost
   return vector
@@ -133,7 +132,7 @@ const unpriced = (costModel: CostModel): string | undefined => {
     } catch {
       continue
     }
-    if (!(typeof cost === "number" && cost >= 0 && cost < Number.POSITIVE_INFINITY))
+    if (!Usage.isCount(cost))
       return `prices a ${charge.role} charge of ${charge.inputTokens} input and ${charge.outputTokens} output tokens at ${String(cost)}, not a finite number ≥ 0`
   }
   return undefined

@@ -131,6 +131,12 @@ const bound = (issue: z.core.$ZodIssue & { readonly code: "too_small" | "too_big
   return `a number ${sign} ${String(limit)}`
 }
 
+// "must be one of …, got …", with the likely intended choice when the value is a misspelt one of them.
+const oneOf = (choices: ReadonlyArray<unknown>, value: unknown, got: string): string => {
+  const suggestion = typeof value === "string" ? closest(value, choices.filter((each): each is string => typeof each === "string")) : undefined
+  return `must be one of ${choices.map((each) => JSON.stringify(each)).join(", ")}${got}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`
+}
+
 const detailOf = (issue: z.core.$ZodIssue, input: unknown): string => {
   const got = `, got ${describeValue(valueAt(input, issue.path))}`
   switch (issue.code) {
@@ -139,12 +145,8 @@ const detailOf = (issue: z.core.$ZodIssue, input: unknown): string => {
     case "too_small":
     case "too_big":
       return `must be ${bound(issue)}${got}`
-    case "invalid_value": {
-      const value = valueAt(input, issue.path)
-      const named = issue.values.filter((each): each is string => typeof each === "string")
-      const suggestion = typeof value === "string" ? closest(value, named) : undefined
-      return `must be one of ${issue.values.map((each) => JSON.stringify(each)).join(", ")}${got}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`
-    }
+    case "invalid_value":
+      return oneOf(issue.values, valueAt(input, issue.path), got)
     case "not_multiple_of":
       return `must be a multiple of ${String(issue.divisor)}${got}`
     case "invalid_format":
@@ -152,10 +154,7 @@ const detailOf = (issue: z.core.$ZodIssue, input: unknown): string => {
     case "invalid_union": {
       // A discriminated union names the discriminator's values (a recipe's dataset kind, say).
       const options = (issue as { readonly options?: ReadonlyArray<unknown> }).options
-      if (options === undefined || options.length === 0) return `${issue.message}${got}`
-      const value = valueAt(input, issue.path)
-      const suggestion = typeof value === "string" ? closest(value, options.filter((each): each is string => typeof each === "string")) : undefined
-      return `must be one of ${options.map((each) => JSON.stringify(each)).join(", ")}${got}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`
+      return options === undefined || options.length === 0 ? `${issue.message}${got}` : oneOf(options, valueAt(input, issue.path), got)
     }
     default:
       return issue.message

@@ -2,6 +2,7 @@ import { Context, Effect } from "effect"
 import type { BudgetExhausted } from "./Errors.js"
 import { BadResponse, Unmetered, VerifierError } from "./Errors.js"
 import * as Genuine from "./internal/Genuine.js"
+import * as Hook from "./internal/Hook.js"
 import * as Meter from "./Meter.js"
 import type { Problem } from "./Problem.js"
 import type { Trajectory } from "./Trajectory.js"
@@ -94,17 +95,13 @@ const checkScores = <S extends Scoring>(name: string, trajectory: Trajectory, sc
  */
 const called = <S extends Scoring>(backend: Backend<S>, problem: Problem, trajectory: Trajectory): Effect.Effect<S, VerifierError | BudgetExhausted> => {
   const name = backend.info.name
-  const unexpected = (defect: unknown) =>
-    new VerifierError({ verifier: name, detail: `score failed unexpectedly: ${defect instanceof Error ? defect.message : String(defect)}`, cause: defect })
-  let scoring: unknown
-  try {
-    scoring = backend.score(problem, trajectory)
-  } catch (defect) {
-    return Effect.fail(unexpected(defect))
-  }
-  if (!Effect.isEffect(scoring))
-    return Effect.fail(new VerifierError({ verifier: name, detail: `score returned ${scoring === null ? "null" : typeof scoring}, not an Effect` }))
-  return Effect.catchDefect(scoring as Effect.Effect<S, VerifierError | BudgetExhausted>, (defect) => Effect.fail(unexpected(defect)))
+  return Hook.call<S, VerifierError | BudgetExhausted, never, VerifierError>(
+    () => backend.score(problem, trajectory),
+    (broken) =>
+      broken._tag === "Threw"
+        ? new VerifierError({ verifier: name, detail: `score failed unexpectedly: ${Hook.messageOf(broken.defect)}`, cause: broken.defect })
+        : new VerifierError({ verifier: name, detail: `score returned ${broken.returned}, not an Effect` })
+  )
 }
 
 const genuine = Genuine.make("score")

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { z } from "zod"
 import { InvalidOptions } from "./Errors.js"
+import * as Hook from "./internal/Hook.js"
 import * as Options from "./Options.js"
 
 /**
@@ -202,19 +203,19 @@ export const make = <Made, Context, E, R>(
   options: unknown,
   context: Context
 ): Effect.Effect<Made, E | InvalidOptions, R> =>
-  Effect.flatMap(parse(registry, kind, options), (parsed): Effect.Effect<Made, E | InvalidOptions, R> => {
-    // A third party's make that throws or returns no Effect fails here, naming the kind, not as a bare defect.
-    const broken = (detail: string) => Effect.fail(new InvalidOptions({ subject: `${registry.axis} ${kind}`, field: "(make)", detail }))
-    let made: unknown
-    try {
-      made = parsed.entry.make(parsed.options, context)
-    } catch (error) {
-      return broken(`threw: ${error instanceof Error ? error.message : String(error)}`)
-    }
-    if (!Effect.isEffect(made)) return broken(`returned ${made === null ? "null" : typeof made}, not an Effect`)
-    // A builder that throws inside its Effect (`Strategy.define`'s and `CostModels.define`'s run it in `Effect.sync`).
-    return Effect.catchDefect(made as Effect.Effect<Made, E, R>, (defect) => broken(`threw: ${defect instanceof Error ? defect.message : String(defect)}`))
-  })
+  Effect.flatMap(parse(registry, kind, options), (parsed) =>
+    // A third party's make that throws, returns no Effect or dies (a define helper's builder in `Effect.sync`)
+    // fails here, naming the kind, not as a bare defect.
+    Hook.call<Made, E, R, InvalidOptions>(
+      () => parsed.entry.make(parsed.options, context),
+      (broken) =>
+        new InvalidOptions({
+          subject: `${registry.axis} ${kind}`,
+          field: "(make)",
+          detail: broken._tag === "Threw" ? `threw: ${Hook.messageOf(broken.defect)}` : `returned ${broken.returned}, not an Effect`
+        })
+    )
+  )
 
 /**
  * The zod schema of `{ kind, options }` over every kind of a registry (a discriminated union on `kind`, each

@@ -125,6 +125,12 @@ export const totalTokens = (usage: Usage): number | undefined =>
     ? undefined
     : usage.inputTokens + usage.outputTokens
 
+/**
+ * True for a count: a finite number ≥ 0 (not `NaN`, which would make every limit pass, nor `±Infinity`). The test
+ * every count and every priced cost goes through before it is charged.
+ */
+export const isCount = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value) && value >= 0
+
 /** A count of a usage that is not a count: the field and the raw value (negative, `NaN`, `±Infinity`, not a number). */
 export interface InvalidCount {
   readonly field: Field
@@ -144,7 +150,7 @@ export const invalidCount = (usage: Usage): InvalidCount | undefined => {
   for (const field of fields) {
     const value: unknown = usage[field]
     if (value === undefined) continue
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return { field, value }
+    if (!isCount(value)) return { field, value }
   }
   return undefined
 }

@@ -134,6 +134,30 @@ const difficultyOf = (problem: Problem.Problem): number | null => {
   return typeof difficulty === "number" ? difficulty : null
 }
 
+/**
+ * Why a data set gives the recipe nothing to run (an empty file, or difficulties it does not have), naming the file
+ * and the levels it has; `undefined` when it gives something. Such a run would print empty tables and "succeed".
+ */
+const emptyError = (spec: Recipe.DatasetSpec, dataset: Dataset.Dataset, base: string): Dataset.DatasetError | undefined => {
+  if (problemsOf(spec, dataset).length > 0) return undefined
+  const file = spec.kind === "simulator" ? Recipe.datasetName(spec) : resolve(base, spec.path)
+  if (dataset.problems.length === 0 || spec.kind === "simulator" || spec.difficulties === undefined)
+    return new Dataset.DatasetError({ file, line: 0, field: "problems", detail: "holds no problems" })
+  const levels = [...new Set(dataset.problems.map(difficultyOf).filter((level): level is number => level !== null))].sort((a, b) => a - b)
+  return new Dataset.DatasetError({
+    file,
+    line: 0,
+    field: "difficulties",
+    detail: `keeps none of its ${dataset.problems.length} problems: no problem has difficulty ${spec.difficulties.join(" or ")} (${levels.length === 0 ? "it has no levels" : `its levels: ${levels.join(", ")}`})`
+  })
+}
+
+/** A data set's problems a recipe runs: those of its `difficulties`, when it names some (a simulator set: all). */
+const problemsOf = (spec: Recipe.DatasetSpec, dataset: Dataset.Dataset): ReadonlyArray<Problem.Problem> => {
+  const wanted = spec.kind === "simulator" ? undefined : spec.difficulties
+  return wanted === undefined ? dataset.problems : dataset.problems.filter((problem) => wanted.includes(difficultyOf(problem) ?? Number.NaN))
+}
+
 /** JSON with object keys sorted, to compare option objects. */
 const stableJson = (value: unknown): string =>
   JSON.stringify(value, (_, inner: unknown) =>
@@ -186,9 +210,7 @@ export const plan = (
   const work: Array<Work> = []
   for (const [spec, dataset] of datasets) {
     const datasetName = Recipe.datasetName(spec)
-    const wanted = spec.kind === "simulator" ? undefined : spec.difficulties
-    const problems =
-      wanted === undefined ? dataset.problems : dataset.problems.filter((problem) => wanted.includes(difficultyOf(problem) ?? Number.NaN))
+    const problems = problemsOf(spec, dataset)
     for (const strategy of recipe.strategies) {
       const strategyLabel = Recipe.strategyLabel(strategy)
       for (const budget of recipe.budgets) {
@@ -256,24 +278,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       const registry = registries.strategies
       const datasets = yield* Effect.forEach(recipe.datasets, (spec) =>
         Effect.flatMap(loader(resolveSpec(spec, base)), (dataset) => {
-          // A data set with nothing to run (an empty file, or levels it does not have) would give empty tables
-          // and a run that "succeeds"; it is named instead.
-          const wanted = spec.kind === "simulator" ? undefined : spec.difficulties
-          const kept = wanted === undefined ? dataset.problems.length : dataset.problems.filter((problem) => wanted.includes(difficultyOf(problem) ?? Number.NaN)).length
-          if (kept > 0) return Effect.succeed([spec, dataset] as const)
-          const file = spec.kind === "simulator" ? Recipe.datasetName(spec) : resolve(base, spec.path)
-          const levels = [...new Set(dataset.problems.map((problem) => difficultyOf(problem)).filter((level): level is number => level !== null))].sort((a, b) => a - b)
-          return Effect.fail(
-            new Dataset.DatasetError({
-              file,
-              line: 0,
-              field: wanted === undefined || dataset.problems.length === 0 ? "problems" : "difficulties",
-              detail:
-                dataset.problems.length === 0
-                  ? "holds no problems"
-                  : `keeps none of its ${dataset.problems.length} problems: no problem has difficulty ${wanted!.join(" or ")} (${levels.length === 0 ? "it has no levels" : `its levels: ${levels.join(", ")}`})`
-            })
-          )
+          const empty = emptyError(spec, dataset, base)
+          return empty === undefined ? Effect.succeed([spec, dataset] as const) : Effect.fail(empty)
         })
       )
       const work = plan(recipe, datasets, registry)

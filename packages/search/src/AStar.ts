@@ -46,7 +46,7 @@ export const options = z
       .describe("k: continuations sampled per expansion, batched with n (see the README for the measured trade-off)."),
     pathCost: z.enum(pathCosts).default("depth").describe("What g adds per step."),
     pathWeight: z.number().min(0).optional().describe("The weight of the path cost (default per pathCost: depth 0.01, tokens 0.0005, logScore 0.3)."),
-    goals: z.number().int().min(1).max(Strategy.maxSize).default(1).describe("Stop after this many goals are popped (1: the first goal)."),
+    goals: Strategy.sizeOption().default(1).describe("Stop after this many goals are popped (1: the first goal)."),
     frontierCap: z.number().int().min(1).default(256).describe("Most entries the frontier keeps; the worst f is dropped past it."),
     selection: z
       .enum(["first", ...Selection.methods])

@@ -47,7 +47,7 @@ export const decided = (voteCounts: ReadonlyArray<number>, threshold: number): b
 /** The options of adaptive-consistency (strict; defaults as the paper's code). */
 export const options = z
   .object({
-    maxSamples: z.number().int().min(1).max(Strategy.maxSize).default(40).describe("The sampling budget: at most this many samples (the paper: 40)."),
+    maxSamples: Strategy.sizeOption().default(40).describe("The sampling budget: at most this many samples (the paper: 40)."),
     threshold: z
       .number()
       .gt(0)

@@ -13,7 +13,7 @@ import * as Selection from "./Selection.js"
  * const options = z.object({ ...BeamOptions.fields({ beams: "N: active beams", width: "M: …", selection: "best" }) }).strict().superRefine(BeamOptions.widthDividesBeams)
  */
 export const fields = (meaning: { readonly beams: string; readonly width: string; readonly selection: Method }) => ({
-  beams: z.number().int().min(1).max(Strategy.maxSize).default(16).describe(meaning.beams),
+  beams: Strategy.sizeOption().default(16).describe(meaning.beams),
   width: z.number().int().min(1).default(4).describe(`${meaning.width} Must divide beams.`),
   lookahead: z.number().int().min(0).default(0).describe("Greedy steps generated after a candidate step to score it, then dropped."),
   selection: Selection.methodOption(meaning.selection),
@@ -39,5 +39,5 @@ export type Settings = z.output<z.ZodObject<ReturnType<typeof fields>>>
  */
 export const beamsFor = (budget: { readonly tokens: number }, tokensPerSolution: number, settings: Readonly<Record<string, unknown>>): number => {
   const width = typeof settings["width"] === "number" && settings["width"] >= 1 ? settings["width"] : 4
-  return Math.max(width, width * Math.floor(Math.min(Strategy.maxSize, Math.floor(budget.tokens / tokensPerSolution)) / width))
+  return Math.max(width, width * Math.floor(Strategy.solutionsIn(budget, tokensPerSolution) / width))
 }

@@ -11,7 +11,7 @@ import * as Strategy from "./Strategy.js"
 /** The options of best-of-N (strict; defaults as search-and-learn). */
 export const options = z
   .object({
-    n: z.number().int().min(1).max(Strategy.maxSize).default(4).describe("Number of full samples (search-and-learn: 4)."),
+    n: Strategy.sizeOption().default(4).describe("Number of full samples (search-and-learn: 4)."),
     selection: Selection.methodOption("weighted"),
     equivalence: Selection.equivalenceOption,
     batch: z.number().int().min(1).default(8).describe("Samples per request, batched with n."),

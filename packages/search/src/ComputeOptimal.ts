@@ -73,7 +73,7 @@ export const options = z
       .positive()
       .optional()
       .describe("The compute budget whose row is used: the largest row budget not above it (none: the smallest row); unset: the largest row."),
-    probeSamples: z.number().int().min(1).max(Strategy.maxSize).default(4).describe("Samples of the probe that estimates the problem's difficulty."),
+    probeSamples: Strategy.sizeOption().default(4).describe("Samples of the probe that estimates the problem's difficulty."),
     probe: z
       .enum(["verifier", "agreement"])
       .default("verifier")

@@ -22,11 +22,7 @@ export const options = z
       .enum(modes)
       .default("online")
       .describe("offline: generate every trace, keep the most confident, vote; online: a warm-up sets a threshold, later traces stop when their confidence falls below it."),
-    traces: z
-      .number()
-      .int()
-      .min(1)
-      .max(Strategy.maxSize)
+    traces: Strategy.sizeOption()
       .default(64)
       .describe("N: traces in all, the warm-up included (the paper: 512 offline, 256 online; smaller here, the size knob)."),
     warmup: z

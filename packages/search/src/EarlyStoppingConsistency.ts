@@ -13,7 +13,7 @@ import * as TreeRecorder from "./TreeRecorder.js"
 export const options = z
   .object({
     window: z.number().int().min(1).default(5).describe("w: samples per window, drawn in one request (the paper: 5)."),
-    maxSamples: z.number().int().min(1).max(Strategy.maxSize).default(40).describe("The sampling budget: at most this many samples (the paper: 40)."),
+    maxSamples: Strategy.sizeOption().default(40).describe("The sampling budget: at most this many samples (the paper: 40)."),
     equivalence: Selection.equivalenceOption,
     ...SearchOptions.sampling,
     seed: SearchOptions.running.seed

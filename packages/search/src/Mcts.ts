@@ -41,7 +41,7 @@ export interface NodeData {
 /** The options of MCTS (strict). */
 export const options = z
   .object({
-    simulations: z.number().int().min(1).max(Strategy.maxSize).default(32).describe("Simulations (select, expand, evaluate, back up); the search stops earlier when the budget ends."),
+    simulations: Strategy.sizeOption().default(32).describe("Simulations (select, expand, evaluate, back up); the search stops earlier when the budget ends."),
     expansions: z.number().int().min(1).default(4).describe("Next steps sampled when a leaf is expanded (one request, batched with n)."),
     rule: z.enum(rules).default("uct").describe("Tree policy: uct (llm-reasoners) or puct (AlphaZero / OpenR, with step priors)."),
     exploration: z

@@ -28,7 +28,7 @@ export interface Annealing {
 
 /** The particle options' fields, shared with Particle Gibbs. */
 export const fields = {
-  particles: z.number().int().min(1).max(Strategy.maxSize).default(8).describe("N: number of particles."),
+  particles: Strategy.sizeOption().default(8).describe("N: number of particles."),
   weightTemperature: z.number().positive().default(1).describe("T in softmax(logit(r) / T)."),
   annealing: z
     .object({

@@ -15,11 +15,7 @@ import * as TreeRecorder from "./TreeRecorder.js"
 /** The options of REBASE (strict; defaults as the reference configuration). */
 export const options = z
   .object({
-    width: z
-      .number()
-      .int()
-      .min(1)
-      .max(Strategy.maxSize)
+    width: Strategy.sizeOption()
       .default(16)
       .describe("N: the width budget, the number of solutions the tree ends with (every finished node uses one)."),
     balanceTemperature: z

@@ -59,7 +59,7 @@ export const selections = ["best", "borda"] as const
 /** The options of Self-Certainty best-of-N (strict). */
 export const options = z
   .object({
-    n: z.number().int().min(1).max(Strategy.maxSize).default(8).describe("N: full samples."),
+    n: Strategy.sizeOption().default(8).describe("N: full samples."),
     selection: z
       .enum(selections)
       .default("best")

@@ -10,7 +10,7 @@ import * as Strategy from "./Strategy.js"
 /** The options of self-consistency (strict). */
 export const options = z
   .object({
-    n: z.number().int().min(1).max(Strategy.maxSize).default(8).describe("Number of samples."),
+    n: Strategy.sizeOption().default(8).describe("Number of samples."),
     equivalence: Selection.equivalenceOption,
     batch: z.number().int().min(1).default(8).describe("Samples per request, batched with n."),
     ...SearchOptions.sampling,

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { z } from "zod"
+import { z } from "zod"
 import type { Accountant } from "@stepwise/accountant"
 import type { InvalidOptions, LanguageModel, Problem, ProcessRewardModel, SearchError, SearchResult } from "@stepwise/core"
 import { Options, Registry } from "@stepwise/core"
@@ -92,6 +92,14 @@ export const define = <const Kind extends string, S extends Options.Schema>(defi
  * `n: 1e9` exhausted the process's memory before the budget could stop anything.
  */
 export const maxSize = 8_192
+
+/**
+ * The schema of a size knob: an integer from 1 to `maxSize`, for a strategy's options (add its default and meaning).
+ *
+ * @example
+ * const options = z.object({ n: Strategy.sizeOption().default(4).describe("Number of full samples.") }).strict()
+ */
+export const sizeOption = () => z.number().int().min(1).max(maxSize)
 
 /** How many full solutions a budget buys (at least one, at most `maxSize`). */
 export const solutionsIn = (budget: BudgetOffer, tokensPerSolution: number): number =>
