@@ -227,6 +227,7 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     let charge = chargeOf(claim, granted)
     let vector = vectorOf(charge, costModel)
     if (ledger.checked.length > 0 && Ledger.violation(ledger, vector, visible) !== undefined) {
+      Ledger.noteLimits(ledger, vector, visible)
       const fits = (tokens: number) => Ledger.violation(ledger, vectorOf(chargeOf(claim, tokens), costModel), visible)
       const lowest = Math.min(claim.minTokensPerSample, claim.maxTokensPerSample)
       const failure = fits(lowest)

@@ -33,6 +33,11 @@ export interface Ledger {
   readonly overrun: Float64Array
   /** Totals of the accountant's measured cost models (eFLOPs, dollars, …), by name; this budget and its children. */
   readonly measured: Map<string, number>
+  /**
+   * The budgets (by label) whose limits refused or lowered a call made on this budget or under it, each with the
+   * first resource it limited: this budget's own label, or an ancestor's (a shared pool that ran low).
+   */
+  readonly limitedBy: Map<string, Resource.Resource>
 }
 
 /** The number of resources (the length of every vector). */
@@ -80,7 +85,8 @@ export const make = (budget: Budget, parent: Ledger | undefined): Ledger => {
     reserved: zeros(),
     held: zeros(),
     overrun: zeros(),
-    measured: new Map()
+    measured: new Map(),
+    limitedBy: new Map()
   }
   ;(ledger as { checked: ReadonlyArray<Ledger> }).checked = [...(limited.length > 0 ? [ledger] : []), ...(parent?.checked ?? [])]
   parent?.children.add(ledger)
@@ -122,21 +128,52 @@ export const violation = (
   visible?: (ledger: Ledger) => ArrayLike<number> | undefined
 ): BudgetExhausted | undefined => {
   for (const node of ledger.checked) {
-    const free = visible?.(node)
-    for (const index of node.limited) {
-      const requested = amounts[index]!
-      if (requested <= 0) continue
-      const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
-      if (requested > remaining)
-        return new BudgetExhausted({
-          resource: Resource.all[index]!,
-          requested,
-          remaining: Math.max(0, remaining),
-          budget: node.budget.label
-        })
-    }
+    const violated = violationAt(node, amounts, visible)
+    if (violated !== undefined) return violated
   }
   return undefined
+}
+
+// The first of one ledger's own limits that `amounts` would pass.
+const violationAt = (
+  node: Ledger,
+  amounts: ArrayLike<number>,
+  visible: ((ledger: Ledger) => ArrayLike<number> | undefined) | undefined
+): BudgetExhausted | undefined => {
+  const free = visible?.(node)
+  for (const index of node.limited) {
+    const requested = amounts[index]!
+    if (requested <= 0) continue
+    const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
+    if (requested > remaining)
+      return new BudgetExhausted({
+        resource: Resource.all[index]!,
+        requested,
+        remaining: Math.max(0, remaining),
+        budget: node.budget.label
+      })
+  }
+  return undefined
+}
+
+/**
+ * Notes, on the ledger and each ancestor up to the limiting one, every budget on the chain whose limit `amounts`
+ * would pass on its own (see `Ledger.limitedBy`). Called only when a call does not fit whole, so it costs nothing
+ * on the common path.
+ */
+export const noteLimits = (
+  ledger: Ledger,
+  amounts: ArrayLike<number>,
+  visible?: (ledger: Ledger) => ArrayLike<number> | undefined
+): void => {
+  for (const node of ledger.checked) {
+    const violated = violationAt(node, amounts, visible)
+    if (violated === undefined || violated.resource === "deadline") continue
+    for (let below: Ledger | undefined = ledger; below !== undefined; below = below.parent) {
+      if (!below.limitedBy.has(node.budget.label)) below.limitedBy.set(node.budget.label, violated.resource)
+      if (below === node) break
+    }
+  }
 }
 
 /** Adds `amounts` to one column (`reserved` or `held`) of the whole chain. */

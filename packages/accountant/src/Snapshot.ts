@@ -21,6 +21,11 @@ export interface Snapshot {
   readonly overrun: Resource.Amounts
   /** Totals of the accountant's measured cost models, by name (see `Accountant.Options.measures`). */
   readonly measured: Readonly<Record<string, number>>
+  /**
+   * The budgets whose limits refused or lowered a call made on this budget or under it (its own, or an ancestor's
+   * such as a shared pool), each with the first resource it limited, in the order first met.
+   */
+  readonly limitedBy: ReadonlyArray<{ readonly budget: string; readonly resource: Resource.Resource }>
   /** The open children's snapshots. */
   readonly children: ReadonlyArray<Snapshot>
 }
@@ -40,6 +45,7 @@ export const of = (ledger: Ledger): Snapshot => {
     remaining,
     overrun: amountsOf(ledger.overrun),
     measured: Object.fromEntries(ledger.measured),
+    limitedBy: [...ledger.limitedBy].map(([budget, resource]) => ({ budget, resource })),
     children: [...ledger.children].map(of)
   }
 }

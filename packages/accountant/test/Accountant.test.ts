@@ -199,6 +199,26 @@ describe("Accountant", () => {
     })
   )
 
+  itEffect("notes which budgets refused or cut a call, on the budget it was made on and those between", () =>
+    Effect.gen(function* () {
+      const root = yield* Accountant.make({ totalTokens: 500 }, "root")
+      const roomy = yield* root.child({ outputTokens: 1000 }, "roomy")
+      const tight = yield* root.child({ outputTokens: 30 }, "tight")
+      // Fits everywhere: nothing noted.
+      yield* roomy.commit(yield* roomy.reserve(claim({ maxTokensPerSample: 100 })), Usage.make({ inputTokens: 10, outputTokens: 100 }))
+      expect((yield* roomy.snapshot).limitedBy).toEqual([])
+      // Cut by its own limit.
+      yield* tight.release(yield* tight.reserve(claim({ maxTokensPerSample: 100 })))
+      expect((yield* tight.snapshot).limitedBy).toEqual([{ budget: "root/tight", resource: "outputTokens" }])
+      // Cut by the shared parent (390 left of 500): noted on the child and on the parent, not on the sibling.
+      const cut = yield* roomy.reserve(claim({ inputTokens: 10, maxTokensPerSample: 900 }))
+      expect(cut.grant.maxTokensPerSample).toBe(380)
+      expect((yield* roomy.snapshot).limitedBy).toEqual([{ budget: "root", resource: "totalTokens" }])
+      expect((yield* root.snapshot).limitedBy).toEqual([{ budget: "root", resource: "totalTokens" }])
+      expect((yield* tight.snapshot).limitedBy).toEqual([{ budget: "root/tight", resource: "outputTokens" }])
+    })
+  )
+
   itEffect("holds for thousands of concurrent fibers", () =>
     Effect.gen(function* () {
       const accountant = yield* Accountant.make({ outputTokens: 25_000, verifierCalls: 900 }, "root")

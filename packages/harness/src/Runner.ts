@@ -72,9 +72,13 @@ export interface Options {
   readonly fresh?: boolean
 }
 
+/** The label of a run's shared pool, the budget every problem's own budget spends from. */
+const poolLabel = "pool"
+
 /**
- * The run's shared pool ran out: the run stops before starting another problem (finished problems are kept;
- * raise the pool and rerun to resume).
+ * The run's shared pool ran out: the run stops before starting another problem. Finished problems are kept; a
+ * problem that wanted a call the pool had no room for is not recorded (its budget was not there to spend), so
+ * raising the pool and rerunning resumes with it.
  */
 export class PoolExhausted extends Data.TaggedError("PoolExhausted")<{
   readonly resource: string
@@ -352,7 +356,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       // is that same pricing, rather than left empty.
       const measures =
         recipe.prices === undefined && recipe.costModel?.kind === "price" ? [...measured, { ...costModel, name: CostAxes.dollarsMeasure }] : measured
-      const pool = yield* Accountant.make(Recipe.limitsOf(recipe.pool ?? {}), "pool", { costModel, measures })
+      const poolLimits = Recipe.limitsOf(recipe.pool ?? {})
+      const pool = yield* Accountant.make(poolLimits, poolLabel, { costModel, measures })
       const writer = yield* ResultsFile.open(options.results, previous)
       const progress = Progress.make({
         total: work.length,
@@ -387,7 +392,7 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
               return yield* Effect.fail(new PoolExhausted({ resource, limit }))
           const label = `${item.strategyLabel}${item.configuration === "" ? "" : `[${item.configuration}]`}/${item.budget.label}/${item.seed}/${item.problem.id}`
           const started = yield* Clock.currentTimeMillis
-          const { result, spent, measured } = yield* Effect.acquireUseRelease(
+          const { result, spent, measured, limitedBy } = yield* Effect.acquireUseRelease(
             pool.child(Recipe.limitsOf(item.budget.limits), label),
             (child) =>
               Effect.gen(function* () {
@@ -400,10 +405,13 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
                   Effect.result
                 )
                 const snapshot = yield* child.snapshot
-                return { result, spent: snapshot.spent, measured: snapshot.measured }
+                return { result, spent: snapshot.spent, measured: snapshot.measured, limitedBy: snapshot.limitedBy }
               }),
             (child) => child.close
           )
+          // A call the pool refused or cut short: the problem did not get its budget, so its run is no result.
+          const starved = limitedBy.find((limit) => limit.budget === poolLabel)
+          if (starved !== undefined) return yield* Effect.fail(new PoolExhausted({ resource: starved.resource, limit: poolLimits[starved.resource] ?? 0 }))
           const finished = yield* Clock.currentTimeMillis
           const answer = result._tag === "Success" ? result.success.answer : undefined
           const graded = yield* Effect.result(grade(item, answer))

@@ -205,6 +205,27 @@ describe("Runner", () => {
     expect(resumed.records.every((record) => record.verifierCalls === 1 && record.noAnswer === null)).toBe(true)
   })
 
+
+  // Some pool left, but less than a call reserves: the problem that wanted the call did not get its budget, so it is
+  // no result (it was recorded as a spent-nothing "no answer", and a rerun never retried it). Both ways a strategy
+  // meets it: failing with the pool's BudgetExhausted (one-shot), or ending early with a result (best-of-n).
+  it.each([
+    ["fails with it", { kind: "one-shot" }, 300],
+    ["ends early on it", { kind: "best-of-n", options: { n: 2, maxTokens: 200 } }, 1000]
+  ] as const)("stops, recording nothing, at a problem the pool had too little left for (a strategy that %s)", async (_, strategy, outputTokens) => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 6, { seeds: [0], strategies: [strategy], budgets: [{ label: "b", limits: {} }], pool: { outputTokens }, concurrency: 1 })
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(error).toMatchObject({ _tag: "PoolExhausted", resource: "outputTokens", limit: outputTokens })
+    const kept = readLines(join(directory, "out", "results.jsonl")) as unknown as ReadonlyArray<{ outputTokens: number; noAnswer: string | null }>
+    expect(kept.length).toBeGreaterThan(0)
+    expect(kept.length).toBeLessThan(6)
+    expect(kept.every((record) => record.outputTokens > 0 && record.noAnswer === null)).toBe(true)
+    // A larger pool runs the rest, the starved problem among them.
+    const resumed = await Effect.runPromise(runIn(directory, { ...recipe, pool: { outputTokens: 100_000 } }))
+    expect(resumed).toMatchObject({ skipped: kept.length, ran: 6 - kept.length })
+    expect(resumed.records.every((record) => record.outputTokens > 0 && record.noAnswer === null)).toBe(true)
+  })
   it("runs at most `concurrency` problems at once", async () => {
     const directory = folder()
     OneShot.inFlight.now = 0
