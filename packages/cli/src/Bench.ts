@@ -70,6 +70,11 @@ export const command = Command.make(
         onNone: () => Paths.reportFilesOf(recipe.name),
         onSome: (html) => ({ html, markdown: html.replace(/\.html?$/i, "") + ".md" })
       })
+      const overwrite = Paths.overwriteError("bench", results, [
+        ["report", report.html],
+        ["report (its Markdown beside it)", report.markdown]
+      ])
+      if (overwrite !== undefined) return yield* Effect.fail(overwrite)
       yield* Console.error(`recipe ${recipe.name} (${file}) → ${results}`)
       const outcome = yield* Runner.run(recipe, {
         results,

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto"
+import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { InvalidOptions } from "@stepwise/core"
 
 /**
  * The recipe `stepwise bench` runs when none is given: six strategies swept over their sizes on 200 simulator
@@ -72,3 +74,23 @@ export const reportFilesOf = (recipeName: string): { readonly html: string; read
   html: `reports/${fileNameOf(recipeName)}.html`,
   markdown: `reports/${fileNameOf(recipeName)}.md`
 })
+
+/**
+ * Why a command's output files would overwrite its results file or each other (`--report`/`--html`/`--markdown`
+ * pointing at the results, or the HTML and Markdown at one file), as an error naming the flag; `undefined` when
+ * every path is its own. Paths are compared resolved against the working folder.
+ */
+export const overwriteError = (
+  command: string,
+  results: string,
+  outputs: ReadonlyArray<readonly [flag: string, path: string]>
+): InvalidOptions | undefined => {
+  const taken = new Map<string, string>([[resolve(results), "the results file"]])
+  for (const [flag, path] of outputs) {
+    const earlier = taken.get(resolve(path))
+    if (earlier !== undefined)
+      return new InvalidOptions({ subject: command, field: flag, detail: `${path} is ${earlier}: writing it there would overwrite it; give another file` })
+    taken.set(resolve(path), `the ${flag} file`)
+  }
+  return undefined
+}

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Report, ResultsFile } from "@stepwise/harness"
+import * as Paths from "./Paths.js"
 
 /** `stepwise report <results>`: re-renders the table and the HTML/Markdown report from a results file. */
 export const command = Command.make(
@@ -19,6 +20,7 @@ export const command = Command.make(
           new ResultsFile.ResultsFileError({ file: flags.results, line: 0, detail: "does not exist: check the path, or run `stepwise bench` to write it" })
         )
       const contents = yield* ResultsFile.read(flags.results)
+      if (contents.tornTail) yield* Console.error(`${flags.results}: left out a torn last line (a killed run's write)`)
       if (contents.records.length === 0)
         return yield* Effect.fail(new ResultsFile.ResultsFileError({ file: flags.results, line: 0, detail: "holds no results: run `stepwise bench` first" }))
       const base = flags.results.replace(/\.jsonl?$/i, "")
@@ -26,6 +28,11 @@ export const command = Command.make(
         html: Option.getOrElse(flags.html, () => `${base}.html`),
         markdown: Option.getOrElse(flags.markdown, () => `${base}.md`)
       }
+      const overwrite = Paths.overwriteError("report", flags.results, [
+        ["html", files.html],
+        ["markdown", files.markdown]
+      ])
+      if (overwrite !== undefined) return yield* Effect.fail(overwrite)
       const rendered = yield* Report.render(contents.records, Option.isSome(flags.title) ? { title: flags.title.value } : {})
       yield* Console.log(rendered.terminal)
       yield* Report.write(rendered, files)

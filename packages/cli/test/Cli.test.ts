@@ -68,6 +68,20 @@ describe("stepwise CLI", () => {
     const rerendered = await stepwise("report", results, "--html", join(folder, "again.html"))
     expect(rerendered.code).toBe(0)
     expect(await readFile(join(folder, "again.html"), "utf8")).toContain("<svg")
+
+    // A report pointed at the results file would overwrite them: refused, the results untouched.
+    const before = await readFile(results, "utf8")
+    for (const args of [
+      ["bench", join(folder, "recipe.json"), "--results", results, "--report", results],
+      ["report", results, "--html", results],
+      ["report", results, "--markdown", join(folder, ".", "results.jsonl")],
+      ["report", results, "--html", join(folder, "same.html"), "--markdown", join(folder, "same.html")]
+    ]) {
+      const refused = await stepwise(...args)
+      expect(refused.code).not.toBe(0)
+      expect(refused.stderr).toMatch(/would overwrite it/)
+    }
+    expect(await readFile(results, "utf8")).toBe(before)
   })
 
   it("report says a results file that is not there does not exist, and one with no results holds none", async () => {

@@ -21,12 +21,23 @@ export interface Contents {
   readonly completeBytes: number
   /** True when a torn last line was found (and will be dropped by `open`). */
   readonly tornTail: boolean
+  /** True when the last line is a whole record without its newline (`open` adds it before appending). */
+  readonly missingNewline?: boolean
 }
 
+// Every record is written as JSON.stringify of an object whose first field is `key`, so a torn write of one is a
+// prefix of this followed by more.
+const recordStart = '{"key":"'
+
+/** True when a last line without its newline can be the start of a record cut short. */
+const isTorn = (text: string): boolean =>
+  text.length >= recordStart.length ? text.startsWith(recordStart) : recordStart.startsWith(text)
+
 /**
- * Reads a results file (JSON Lines of `ResultRecord`). A missing file is empty. A last line without its newline is a
- * torn write of a killed run and is left out (lines are appended whole, newline included); any other line that is
- * not a record, the last one included, is an error naming it.
+ * Reads a results file (JSON Lines of `ResultRecord`). A missing file is empty. A last line without its newline is
+ * kept when it is a whole record; when it is the start of one cut short (a killed run's torn write; lines are
+ * appended whole, newline included) it is left out, and `tornTail` says so. Any other line that is not a record,
+ * the last one included, is an error naming it, so a file that holds something else is never taken for results.
  */
 export const read = (file: string): Effect.Effect<Contents, ResultsFileError> =>
   Effect.gen(function* () {
@@ -49,14 +60,15 @@ export const read = (file: string): Effect.Effect<Contents, ResultsFileError> =>
           Effect.try({ try: (): unknown => JSON.parse(text), catch: (cause) => String(cause) })
         )
         const checked = parsed._tag === "Success" ? ResultRecord.ResultRecord.safeParse(parsed.success) : undefined
-        if (last || checked === undefined || !checked.success) {
-          // Only a last line without its newline is a torn write (lines are appended whole, newline included);
-          // a complete line that is no record is an error wherever it is.
-          if (last) return { records, completeBytes: start, tornTail: true }
+        if (checked === undefined || !checked.success) {
+          // Only a last line without its newline that starts as a record does is a torn write; any other line
+          // that is no record is an error wherever it is.
+          if (last && isTorn(text)) return { records, completeBytes: start, tornTail: true }
           const detail = checked === undefined ? "is not JSON" : `is not a result record (${checked.error?.issues[0]?.path.join(".")}: ${checked.error?.issues[0]?.message})`
           return yield* Effect.fail(new ResultsFileError({ file, line, detail }))
         }
         records.push(checked.data)
+        if (last) return { records, completeBytes: buffer.length, tornTail: false, missingNewline: true }
       }
       start = next
     }
@@ -70,7 +82,7 @@ export interface Writer {
 
 /**
  * Opens a results file for appending (creating its folder), first cutting a torn last line left by a killed
- * run. Closed when the scope closes. Each `append` is one synchronous write of one line, never interrupted halfway.
+ * run (or ending a whole last record's line). Closed when the scope closes. Each `append` is one synchronous write of one line, never interrupted halfway.
  */
 export const open = (file: string, contents: Contents): Effect.Effect<Writer, ResultsFileError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -80,6 +92,7 @@ export const open = (file: string, contents: Contents): Effect.Effect<Writer, Re
           mkdirSync(dirname(file), { recursive: true })
           const handle = openSync(file, "a")
           if (contents.tornTail) ftruncateSync(handle, contents.completeBytes)
+          if (contents.missingNewline === true) writeSync(handle, "\n")
           return handle
         },
         catch: (cause) => new ResultsFileError({ file, line: 0, detail: `cannot be opened for writing: ${String(cause)}` })

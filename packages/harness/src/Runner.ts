@@ -328,6 +328,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       }
 
       const previous = yield* ResultsFile.read(options.results)
+      const output = options.output ?? process.stderr
+      if (previous.tornTail) output.write(`${options.results}: left out a torn last line (a killed run's write); its problem runs again\n`)
       const latest = new Map(previous.records.map((record) => [record.key, record]))
       for (const item of work) {
         const earlier = latest.get(item.key)
@@ -363,7 +365,7 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
         total: work.length,
         skipped: work.length - todo.length,
         mode: options.progress ?? "auto",
-        output: options.output ?? process.stderr
+        output
       })
       yield* Effect.addFinalizer(() => Effect.sync(() => progress.stop()))
 

@@ -106,11 +106,40 @@ describe("Runner", () => {
     const contents = await Effect.runPromise(ResultsFile.read(first.results))
     expect(contents).toMatchObject({ tornTail: true })
     expect(contents.records).toHaveLength(10)
+    lines.length = 0
     const resumed = await Effect.runPromise(runIn(directory, recipe))
     expect(resumed).toMatchObject({ ran: 14, skipped: 10 })
+    expect(lines.join("")).toContain("left out a torn last line")
     const records = readLines(resumed.results)
     expect(records).toHaveLength(24)
     expect(new Set(records.map((record) => record.key)).size).toBe(24)
+  })
+
+  it("keeps a whole last record written without its newline, and appends after it on a line of its own", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 3)
+    const first = await Effect.runPromise(runIn(directory, recipe))
+    const text = readFileSync(first.results, "utf8").split("\n").filter((line) => line !== "")
+    writeFileSync(first.results, text.slice(0, 10).join("\n"))
+    const contents = await Effect.runPromise(ResultsFile.read(first.results))
+    expect(contents).toMatchObject({ tornTail: false, missingNewline: true })
+    expect(contents.records).toHaveLength(10)
+    const resumed = await Effect.runPromise(runIn(directory, recipe))
+    expect(resumed).toMatchObject({ ran: 14, skipped: 10 })
+    expect(readLines(resumed.results)).toHaveLength(24)
+  })
+
+  it("refuses a file that holds something else (one line without a newline that is no record) rather than cutting it", async () => {
+    const directory = folder()
+    const results = join(directory, "recipe.json")
+    const recipeText = JSON.stringify({ name: "mine", datasets: [] })
+    writeFileSync(results, recipeText)
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipeIn(directory, 2), { results })))
+    expect(error).toMatchObject({ _tag: "ResultsFileError", line: 1 })
+    expect(readFileSync(results, "utf8")).toBe(recipeText)
+    // A record cut short at any point is a torn write, even before its key's value.
+    for (const cut of ['{"k', '{"key":', '{"key":"[\\"to'])
+      expect(await Effect.runPromise(ResultsFile.read((writeFileSync(results, cut), results)))).toMatchObject({ tornTail: true, records: [] })
   })
 
   it("fails on a bad line in the middle of the results file, naming it", async () => {
