@@ -78,7 +78,8 @@ const poolLabel = "pool"
 /**
  * The run's shared pool ran out: the run stops before starting another problem. Finished problems are kept; a
  * problem that wanted a call the pool had no room for is not recorded (its budget was not there to spend), so
- * raising the pool and rerunning resumes with it.
+ * raising the pool and rerunning resumes with it. A problem crowded out only by other problems' reservations runs
+ * again alone after the rest; the run stops only when the pool has no room for a problem run alone.
  */
 export class PoolExhausted extends Data.TaggedError("PoolExhausted")<{
   readonly resource: string
@@ -385,12 +386,17 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
         })
       }
 
-      const runOne = (item: Work) =>
+      // Problems whose calls the pool refused or cut while other problems held reservations in it: run again after
+      // the rest, one at a time, so that only a pool that cannot fund a problem alone stops the run.
+      const concurrency = options.concurrency ?? recipe.concurrency
+      const crowdedOut: Array<Work> = []
+      const runOne = (item: Work, alone: boolean) =>
         Effect.gen(function* () {
           const strategy = strategies.get(identity(item))!
+          // Spent to its limit (what others only reserve may come back: see `crowdedOut`).
           const state = yield* pool.snapshot
           for (const [resource, limit] of Object.entries(state.limits))
-            if (limit !== undefined && state.remaining[resource as keyof typeof state.remaining] <= 0)
+            if (limit !== undefined && limit - state.spent[resource as keyof typeof state.spent] <= 0)
               return yield* Effect.fail(new PoolExhausted({ resource, limit }))
           const label = `${item.strategyLabel}${item.configuration === "" ? "" : `[${item.configuration}]`}/${item.budget.label}/${item.seed}/${item.problem.id}`
           const started = yield* Clock.currentTimeMillis
@@ -411,9 +417,14 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
               }),
             (child) => child.close
           )
-          // A call the pool refused or cut short: the problem did not get its budget, so its run is no result.
+          // A call the pool refused or cut short: the problem did not get its budget, so its run is no result. Run
+          // with others, the pool may only have been crowded by their reservations: it runs again alone later.
           const starved = limitedBy.find((limit) => limit.budget === poolLabel)
-          if (starved !== undefined) return yield* Effect.fail(new PoolExhausted({ resource: starved.resource, limit: poolLimits[starved.resource] ?? 0 }))
+          if (starved !== undefined) {
+            if (alone) return yield* Effect.fail(new PoolExhausted({ resource: starved.resource, limit: poolLimits[starved.resource] ?? 0 }))
+            crowdedOut.push(item)
+            return
+          }
           const finished = yield* Clock.currentTimeMillis
           const answer = result._tag === "Success" ? result.success.answer : undefined
           const graded = yield* Effect.result(grade(item, answer))
@@ -474,7 +485,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
 
       // Fibers yield to the event loop every 64 operations (Effect's default is 2,048): the simulator answers
       // synchronously, and at the default a batch of problems held the loop for seconds, so Ctrl-C waited that long.
-      yield* Effect.forEach(todo, runOne, { concurrency: options.concurrency ?? recipe.concurrency, discard: true }).pipe(
+      yield* Effect.forEach(todo, (item) => runOne(item, concurrency === 1), { concurrency, discard: true }).pipe(
+        Effect.andThen(Effect.suspend(() => Effect.forEach(crowdedOut, (item) => runOne(item, true), { discard: true }))),
         Effect.provideService(Scheduler.MaxOpsBeforeYield, 64)
       )
       const records = ResultRecord.latest([...previous.records, ...added])

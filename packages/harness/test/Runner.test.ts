@@ -235,6 +235,25 @@ describe("Runner", () => {
   })
 
 
+  // Problems at once hold their calls' worst cases in the pool: a problem crowded out by the others' reservations
+  // (which were still to be settled at far less) is neither a result nor the pool's end; it runs again alone.
+  it("runs a problem that others' reservations crowded out of the pool again, alone, rather than recording it or stopping", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 6, {
+      seeds: [0],
+      strategies: [{ kind: "one-shot" }],
+      budgets: [{ label: "b", limits: {} }],
+      pool: { outputTokens: 700 },
+      concurrency: 6,
+      backend: { kind: "scripted", options: { delayMillis: 20 } }
+    })
+    const outcome = await Effect.runPromise(runIn(directory, recipe))
+    expect(outcome).toMatchObject({ ran: 6, total: 6 })
+    const records = readLines(outcome.results) as unknown as ReadonlyArray<{ outputTokens: number; noAnswer: string | null }>
+    expect(records).toHaveLength(6)
+    expect(records.every((record) => record.outputTokens > 0 && record.noAnswer === null)).toBe(true)
+  })
+
   // Some pool left, but less than a call reserves: the problem that wanted the call did not get its budget, so it is
   // no result (it was recorded as a spent-nothing "no answer", and a rerun never retried it). Both ways a strategy
   // meets it: failing with the pool's BudgetExhausted (one-shot), or ending early with a result (best-of-n).
