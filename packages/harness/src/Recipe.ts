@@ -20,12 +20,15 @@ const fileDataset = (kind: "math500" | "gsm8k" | "aime" | "game24", description:
       /** File path, relative to the recipe's folder. */
       path: z.string().min(1).describe("File path, relative to the recipe file's folder."),
       name: z.string().min(1).optional().describe("Name in the results (default: the kind)."),
-      limit: z.number().int().min(1).optional().describe("Keep only the first `limit` problems."),
+      limit: z.number().int().min(1).optional().describe("Keep only the first `limit` problems (of the `difficulties`, when given)."),
       system: z.string().optional().describe("System prompt (default: step-by-step ending in \\boxed{})."),
       difficulties: z.array(z.number().int()).min(1).optional().describe("Keep only problems of these difficulty levels.")
     })
     .strict()
     .describe(description)
+
+/** The most problems a simulator data set generates (each is held in memory, and multiplied by every cell). */
+export const maxGeneratedProblems = 100_000
 
 /** A data set of a recipe: a file of a known format, or a generated simulator set. */
 export const DatasetSpec = z.discriminatedUnion("kind", [
@@ -38,7 +41,7 @@ export const DatasetSpec = z.discriminatedUnion("kind", [
       kind: z.literal("simulator"),
       name: z.string().min(1).optional(),
       preset: z.string().min(1).default("calibrated").describe("Simulator preset whose difficulty mix draws the problems."),
-      count: z.number().int().min(1).describe("How many problems to generate."),
+      count: z.number().int().min(1).max(maxGeneratedProblems).describe(`How many problems to generate (at most ${maxGeneratedProblems.toLocaleString("en-US")}).`),
       difficulty: z.number().int().min(1).max(5).optional().describe("Only this difficulty level (1..5)."),
       seed: z.number().int().min(0).default(1).describe("Seed of the problem set.")
     })

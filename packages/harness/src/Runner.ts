@@ -131,8 +131,13 @@ export interface Work {
   readonly problem: Problem.Problem
 }
 
-const resolveSpec = (spec: Recipe.DatasetSpec, base: string): Recipe.DatasetSpec =>
-  spec.kind === "simulator" ? spec : { ...spec, path: resolve(base, spec.path) }
+// A file's path resolved against the recipe's folder; with `difficulties` the loader reads the whole file, since
+// `limit` counts the problems of those levels (`problemsOf` applies both).
+const resolveSpec = (spec: Recipe.DatasetSpec, base: string): Recipe.DatasetSpec => {
+  if (spec.kind === "simulator") return spec
+  const { limit, ...rest } = spec
+  return { ...(spec.difficulties === undefined && limit !== undefined ? { limit } : {}), ...rest, path: resolve(base, spec.path) }
+}
 
 const difficultyOf = (problem: Problem.Problem): number | null => {
   const difficulty = problem.metadata?.["difficulty"]
@@ -157,10 +162,15 @@ const emptyError = (spec: Recipe.DatasetSpec, dataset: Dataset.Dataset, base: st
   })
 }
 
-/** A data set's problems a recipe runs: those of its `difficulties`, when it names some (a simulator set: all). */
+/**
+ * A data set's problems a recipe runs: those of its `difficulties`, when it names some, then the first `limit` of
+ * them (a simulator set: all).
+ */
 const problemsOf = (spec: Recipe.DatasetSpec, dataset: Dataset.Dataset): ReadonlyArray<Problem.Problem> => {
-  const wanted = spec.kind === "simulator" ? undefined : spec.difficulties
-  return wanted === undefined ? dataset.problems : dataset.problems.filter((problem) => wanted.includes(difficultyOf(problem) ?? Number.NaN))
+  if (spec.kind === "simulator") return dataset.problems
+  const wanted = spec.difficulties
+  const kept = wanted === undefined ? dataset.problems : dataset.problems.filter((problem) => wanted.includes(difficultyOf(problem) ?? Number.NaN))
+  return spec.limit === undefined ? kept : kept.slice(0, spec.limit)
 }
 
 /** JSON with object keys sorted, to compare option objects. */

@@ -29,6 +29,8 @@ describe("Recipe", () => {
     expect(await fails({ ...minimal, datasets: [{ kind: "math500" }] })).toMatchObject({ field: "datasets.0.path" })
     expect(await fails({ ...minimal, datasets: [{ kind: "csv", path: "x" }] })).toMatchObject({ field: "datasets.0.kind" })
     expect(await fails({ ...minimal, datasets: [{ kind: "math500", path: "x", difficulties: [] }] })).toMatchObject({ field: "datasets.0.difficulties" })
+    // A generated set large enough to exhaust memory is refused before anything is made.
+    expect(await fails({ ...minimal, datasets: [{ kind: "simulator", count: 1e9 }] })).toMatchObject({ field: "datasets.0.count" })
     expect((await fails({ ...minimal, datasets: [{ kind: "simulater", count: 5 }] })).message).toContain(
       'field "datasets.0.kind" must be one of "math500", "gsm8k", "aime", "game24", "simulator", got "simulater" (did you mean "simulator"?)'
     )

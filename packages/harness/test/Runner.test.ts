@@ -198,6 +198,17 @@ describe("Runner", () => {
     expect(missing.message).toMatch(/keeps none of its \d+ problems: no problem has difficulty 9 \(its levels: [\d, ]+\)/)
   })
 
+  it("counts a data set's limit among the problems of its difficulties (the fixture's first problem is of level 1)", async () => {
+    const directory = folder()
+    const math = fileURLToPath(new URL("./fixtures/math500.jsonl", import.meta.url))
+    const levelThree = recipeIn(directory, 2, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: {} }], datasets: [{ kind: "math500", path: math, limit: 1, difficulties: [3] }] })
+    const outcome = await Effect.runPromise(runIn(directory, levelThree))
+    expect(outcome.records.map((record) => [record.problemId, record.difficulty])).toEqual([["test/algebra/2.json", 3]])
+    // Without difficulties the limit keeps the file's first problems.
+    const first = await Effect.runPromise(runIn(folder(), { ...levelThree, datasets: [{ kind: "math500", path: math, limit: 1 }] }))
+    expect(first.records.map((record) => record.problemId)).toEqual(["test/prealgebra/1.json"])
+  })
+
   it("fails fast on bad strategy options, before running anything", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 2, { strategies: [{ kind: "one-shot", options: { maxTokens: -1 } }] })
