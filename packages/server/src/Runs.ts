@@ -62,6 +62,8 @@ export interface TreeFile {
 /** One run's record while the server keeps it. */
 export interface Run {
   readonly info: Info
+  /** The label of the API key that started it (`Auth`); only that key may see it. Absent: any caller may. */
+  readonly owner?: string | undefined
   readonly entries: Array<Entry>
   end: End | undefined
   truncated: boolean
@@ -91,9 +93,9 @@ const notify = (run: Run, item: Item) => {
   for (const listener of run.listeners) listener(item)
 }
 
-/** Starts a run's record. */
-export const start = (runs: Runs, info: Info): Run => {
-  const run: Run = { info, entries: [], end: undefined, truncated: false, listeners: new Set() }
+/** Starts a run's record, owned by the API key labelled `owner` when given. */
+export const start = (runs: Runs, info: Info, owner?: string): Run => {
+  const run: Run = { info, owner, entries: [], end: undefined, truncated: false, listeners: new Set() }
   runs.byId.set(info.id, run)
   return run
 }
@@ -152,9 +154,13 @@ export const treeFile = (run: Run): TreeFile => ({
   truncated: run.truncated
 })
 
-/** A line per kept run, newest first, for the tree view's list. */
-export const list = (runs: Runs) =>
+/** True when the caller whose key is labelled `caller` may see a run: its owner, or anyone for a run without one. */
+export const isVisibleTo = (run: Run, caller: string | undefined): boolean => run.owner === undefined || run.owner === caller
+
+/** A line per kept run the caller may see (see `isVisibleTo`), newest first, for the tree view's list. */
+export const list = (runs: Runs, caller?: string) =>
   [...runs.byId.values()]
+    .filter((run) => isVisibleTo(run, caller))
     .reverse()
     .map((run) => ({ ...run.info, status: run.end?.status ?? "running", spent: run.end?.spent ?? run.entries.at(-1)?.spent ?? Resource.none }))
 

@@ -219,7 +219,7 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
         question: problem.question,
         limits: choice.budget.limits,
         deadlineMillis: choice.budget.deadlineMillis
-      })
+      }, label)
       const tracker = BestSoFar.make()
       // Which budget ended the search, if one did: the last `budget-exhaust` event names it.
       let exhausted: { readonly resource: string; readonly budget: string | undefined } | undefined
@@ -359,8 +359,7 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
 
   const route = (request: IncomingMessage, response: ServerResponse): Effect.Effect<{ readonly status: number; readonly outcome: string }, ApiError.ApiError> =>
     Effect.gen(function* () {
-      const url = new URL(request.url ?? "/", "http://server")
-      const path = url.pathname.replace(/\/+$/, "") || "/"
+      const path = ViewRoutes.pathOf(request)
       const method = request.method ?? "GET"
       if (path === "/health") {
         Http.json(response, 200, { status: "ok" })
@@ -391,7 +390,7 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
         response.end(scrub(text))
         return { status: 200, outcome: "ok" }
       }
-      const runData = ViewRoutes.data(runs, method, path, response)
+      const runData = ViewRoutes.data(runs, method, path, response, label)
       if (runData !== undefined) return yield* runData
       return yield* Effect.fail(new ApiError.ApiError({ status: 404, type: "not_found_error", code: "not_found", detail: `${method} ${path} is not served` }))
     })

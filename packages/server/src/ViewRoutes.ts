@@ -39,21 +39,41 @@ const follow = (response: ServerResponse, run: Runs.Run) => {
   response.on("close", stop)
 }
 
+// A path segment's text, or `undefined` when its escapes are malformed (`%ZZ`).
+const decodeSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
 /**
- * Answers a request for the runs' data, or `undefined` when the path is not one of them. Only `GET` is served.
+ * Answers a request for the runs' data, or `undefined` when the path is not one of them. Only `GET` is served. With
+ * `caller` (the label of the request's API key), only that key's runs are listed and served; another's is "no such
+ * run", as one that never was.
  */
-export const data = (runs: Runs.Runs, method: string, path: string, response: ServerResponse): Effect.Effect<Answered, ApiError.ApiError> | undefined => {
+export const data = (
+  runs: Runs.Runs,
+  method: string,
+  path: string,
+  response: ServerResponse,
+  caller?: string
+): Effect.Effect<Answered, ApiError.ApiError> | undefined => {
   const runPath = /^\/v1\/runs(?:\/([^/]+)(\/events)?)?$/.exec(path)
   if (runPath === null) return undefined
   if (method !== "GET")
     return Effect.fail(new ApiError.ApiError({ status: 405, type: "invalid_request_error", code: "method_not_allowed", detail: `${method} ${path} is not served (use GET)` }))
   if (runPath[1] === undefined)
     return Effect.sync(() => {
-      Http.json(response, 200, { object: "list", data: Runs.list(runs) })
+      Http.json(response, 200, { object: "list", data: Runs.list(runs, caller) })
       return { status: 200, outcome: "ok" }
     })
-  const run = runs.byId.get(decodeURIComponent(runPath[1]))
-  if (run === undefined)
+  const id = decodeSegment(runPath[1])
+  if (id === undefined)
+    return Effect.fail(new ApiError.ApiError({ status: 400, type: "invalid_request_error", code: "invalid_run_id", param: "run", detail: `the run id in ${path} is not a valid URL escape` }))
+  const run = runs.byId.get(id)
+  if (run === undefined || !Runs.isVisibleTo(run, caller))
     return Effect.fail(
       new ApiError.ApiError({ status: 404, type: "not_found_error", code: "run_not_found", param: "run", detail: "no such run (finished runs are kept for a while, then dropped)" })
     )
@@ -63,6 +83,13 @@ export const data = (runs: Runs.Runs, method: string, path: string, response: Se
     return { status: 200, outcome: "ok" }
   })
 }
+
+/**
+ * A request's path, repeated slashes folded and the trailing one dropped (`//v1//runs/` is `/v1/runs`): read
+ * after a fixed origin, so a path that starts with `//` is never taken for a host.
+ */
+export const pathOf = (request: IncomingMessage): string =>
+  new URL(`http://server${(request.url ?? "/").startsWith("/") ? "" : "/"}${request.url ?? "/"}`).pathname.replace(/\/{2,}/g, "/").replace(/\/+$/, "") || "/"
 
 /** A running view server. */
 export interface Handle {
@@ -81,7 +108,7 @@ export interface Handle {
  */
 export const listen = (runs: Runs.Runs, options: { readonly port?: number } = {}): Promise<Handle> => {
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? "/", "http://view").pathname.replace(/\/+$/, "") || "/"
+    const path = pathOf(request)
     const method = request.method ?? "GET"
     const program: Effect.Effect<Answered, ApiError.ApiError> = isPage(path)
       ? page(response)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { Resource } from "@stepwise/core"
-import { Runs } from "../src/index.js"
+import { Runs, ViewRoutes } from "../src/index.js"
 
 const info = (id: string): Runs.Info => ({ id, started: 1000, strategy: "a-star", options: {}, model: "m", question: "q", limits: {} })
 const event = { _tag: "node-expand" as const, nodeId: 0, depth: 0, samples: 2 }
@@ -30,5 +30,23 @@ describe("Runs", () => {
     expect(Runs.treeFile(started[3]!).truncated).toBe(true)
     for (const run of started.slice(0, 3)) Runs.finish(runs, run, { status: "no-answer", spent: Resource.none }, 1000)
     expect([...runs.byId.keys()]).toEqual(["b", "c", "d"])
+  })
+})
+
+describe("ViewRoutes.listen (the view server of `solve --view`)", () => {
+  it("answers a malformed escape or a path starting with // with an error, and goes on serving", async () => {
+    const runs = Runs.make()
+    Runs.start(runs, info("run-1"))
+    const view = await ViewRoutes.listen(runs)
+    try {
+      const malformed = await fetch(`${view.url}/v1/runs/%ZZ`)
+      expect(malformed.status).toBe(400)
+      expect(await malformed.text()).toContain("not a valid URL escape")
+      // Read after a fixed origin, `//v1//runs` is the runs' path, not a host.
+      expect(((await (await fetch(`${view.url}//v1//runs/`)).json()) as { data: Array<{ id: string }> }).data.map((run) => run.id)).toEqual(["run-1"])
+      expect((await fetch(`${view.url}/v1/runs/run-1`)).status).toBe(200)
+    } finally {
+      await view.close()
+    }
   })
 })

@@ -55,6 +55,39 @@ describe("binding", () => {
     }
   })
 
+  it("shows each key only the runs it started: listed, served and followed; another's is no such run", async () => {
+    const { upstream, world } = Served.simulatorUpstream()
+    const keys = ["sk-alpha-0123456789abcdef", "sk-beta-0123456789abcdef"]
+    const server = await Server.listen({ upstream, apiKeys: keys })
+    try {
+      const as = (key: string) => ({ authorization: `Bearer ${key}` })
+      const question = Served.problems(world, 1)[0]!.question
+      const asked = await fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...as(keys[0]!), "content-type": "application/json" },
+        body: JSON.stringify({ model: "best-of-n:stepwise-sim", messages: [{ role: "user", content: question }], stepwise: { options: { n: 2 } } })
+      })
+      const { id } = (await asked.json()) as { id: string }
+      const listed = async (key: string) => ((await (await fetch(`${server.url}/v1/runs`, { headers: as(key) })).json()) as { data: Array<{ id: string }> }).data.map((run) => run.id)
+      expect(await listed(keys[0]!)).toEqual([id])
+      expect(await listed(keys[1]!)).toEqual([])
+      for (const path of [`/v1/runs/${id}`, `/v1/runs/${id}/events`]) {
+        const own = await fetch(`${server.url}${path}`, { headers: as(keys[0]!) })
+        expect(own.status, path).toBe(200)
+        await own.body?.cancel()
+        const other = await fetch(`${server.url}${path}`, { headers: as(keys[1]!) })
+        expect(other.status, path).toBe(404)
+        expect(await other.text()).not.toContain(question)
+      }
+      // A malformed escape in a run id is the caller's error, not the server's.
+      const malformed = await fetch(`${server.url}/v1/runs/%ZZ/events`, { headers: as(keys[0]!) })
+      expect(malformed.status).toBe(400)
+      expect(((await malformed.json()) as { error: { message: string } }).error.message).toContain("not a valid URL escape")
+    } finally {
+      await server.close()
+    }
+  })
+
   it("gives each key its own budget, on top of the server's", async () => {
     const { upstream, world } = Served.simulatorUpstream()
     const keys = ["sk-first-0123456789abcdef", "sk-second-0123456789abcdef"]
