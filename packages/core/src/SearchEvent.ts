@@ -42,6 +42,8 @@ export type SearchEvent =
       readonly resource: Resource | "deadline"
       /** The label of the budget whose limit was hit (a search's own, or one it spends from). */
       readonly budget?: string
+      /** What the refused call asked of that resource, at the least (its `BudgetExhausted.requested`). */
+      readonly requested?: number
     }
   | { readonly _tag: "search-end"; readonly strategy: string; readonly answer: string | undefined; readonly reason: string }
 

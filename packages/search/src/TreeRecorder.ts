@@ -86,7 +86,7 @@ export const markExhausted = (recorder: Recorder, error: BudgetExhausted): Effec
         Effect.sync(() => {
           recorder.exhausted = error
         }),
-        SearchEvent.emit({ _tag: "budget-exhaust", resource: error.resource, budget: error.budget })
+        SearchEvent.emit({ _tag: "budget-exhaust", resource: error.resource, budget: error.budget, requested: error.requested })
       )
     : Effect.void
 

@@ -51,13 +51,18 @@ export const fromInvalidOptions = (prefix: string, error: InvalidOptions): ApiEr
   })
 }
 
-/** The JSON body of an error, scrubbed of credentials (and of the given known secrets). */
+/**
+ * The JSON body of an error, scrubbed of credentials (and of the given known secrets); `retry_after_seconds` when
+ * the error has a `Retry-After`.
+ */
 export const body = (error: ApiError, known: ReadonlyArray<string> = [], extra: Readonly<Record<string, unknown>> = {}) => ({
   error: {
     message: Redaction.scrub(error.detail, known),
     type: error.type,
     param: error.param ?? null,
     code: error.code ?? null,
+    // What `Retry-After` says, in the body too: a stream's error comes after its 200 headers.
+    ...(error.retryAfterSeconds === undefined ? {} : { retry_after_seconds: error.retryAfterSeconds }),
     ...extra
   }
 })

@@ -1,5 +1,6 @@
-import type { Resource, SearchEvent, SearchResult } from "@stepwise/core"
-import { Trajectory } from "@stepwise/core"
+import type { SearchEvent, SearchResult } from "@stepwise/core"
+import { Resource, Trajectory } from "@stepwise/core"
+import * as ApiError from "./ApiError.js"
 import type * as BestSoFar from "./BestSoFar.js"
 import type * as Limits from "./Limits.js"
 
@@ -96,6 +97,38 @@ export const exhaustedByOf = (
   if (exhausted.budget === labels.server) return "server"
   if (exhausted.budget === labels.key) return "key"
   return "request"
+}
+
+/**
+ * The 429 for a search that a shared budget (the key's or the server's) refused a call before it could answer. When
+ * what is *spent* of that budget still left room for the call (`requested`, its least), requests in flight had only
+ * reserved the room, worst cases they will mostly give back: `rate_limit_error`/`budget_reserved` with
+ * `Retry-After`, as for a request refused at the door. Otherwise the quota is spent: `insufficient_quota`.
+ */
+export const sharedRefusal = (input: {
+  readonly by: "key" | "server"
+  readonly exhausted: { readonly resource: string; readonly requested?: number | undefined } | undefined
+  readonly shared: { readonly limits: Partial<Record<Resource.Resource, number>>; readonly spent: Resource.Amounts }
+  readonly retryAfterSeconds: number
+}): ApiError.ApiError => {
+  const resource = input.exhausted?.resource
+  const requested = input.exhausted?.requested
+  const known = Resource.all.find((each) => each === resource)
+  const limit = known === undefined ? undefined : input.shared.limits[known]
+  if (known !== undefined && limit !== undefined && requested !== undefined && requested <= limit - input.shared.spent[known])
+    return new ApiError.ApiError({
+      status: 429,
+      type: "rate_limit_error",
+      code: "budget_reserved",
+      retryAfterSeconds: input.retryAfterSeconds,
+      detail: `the ${input.by} budget's ${resource} was reserved by requests in flight when this search needed ${requested}; retry later`
+    })
+  return new ApiError.ApiError({
+    status: 429,
+    type: "insufficient_quota",
+    code: "insufficient_quota",
+    detail: `the ${input.by} budget ran out (${resource ?? "a limit"}) before the search could answer`
+  })
 }
 
 /** `stop` for a complete answer, `length` when the budget or deadline ended the search before one. */

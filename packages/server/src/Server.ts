@@ -222,9 +222,10 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
       }, label)
       const tracker = BestSoFar.make()
       // Which budget ended the search, if one did: the last `budget-exhaust` event names it.
-      let exhausted: { readonly resource: string; readonly budget: string | undefined } | undefined
+      let exhausted: { readonly resource: string; readonly budget: string | undefined; readonly requested: number | undefined } | undefined
       run.listeners.add((item) => {
-        if (item.type === "event" && item.event._tag === "budget-exhaust") exhausted = { resource: item.event.resource, budget: item.event.budget }
+        if (item.type === "event" && item.event._tag === "budget-exhaust")
+          exhausted = { resource: item.event.resource, budget: item.event.budget, requested: item.event.requested }
       })
       if (stream) {
         Http.startEvents(response)
@@ -281,19 +282,16 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
       const summary = { ...Completion.summaryOf({ runId: id, strategy: choice.kind, options: choice.options, result, budget: choice.budget }), exhausted_by: exhaustedBy ?? null }
       Runs.finish(runs, run, Runs.endOf(result, outcome.spent), now)
       if (result.outcome._tag === "NoAnswer" && (exhaustedBy === "key" || exhaustedBy === "server")) {
-        // The shared budget ran out before this search could answer: the client learns its quota is spent.
-        const error = new ApiError.ApiError({
-          status: 429,
-          type: "insufficient_quota",
-          code: "insufficient_quota",
-          detail: `the ${exhaustedBy} budget ran out (${exhausted?.resource ?? "a limit"}) before the search could answer`
-        })
+        // The shared budget refused a call before this search could answer: spent, or only reserved by others.
+        const shared = yield* (exhaustedBy === "key" ? keyAccountant : accounts.root).snapshot
+        const error = Completion.sharedRefusal({ by: exhaustedBy, exhausted, shared, retryAfterSeconds })
+        const crowded = error.code === "budget_reserved"
         const extra = { stepwise: { ...summary, usage } }
         if (stream) {
           Http.send(response, { ...ApiError.body(error, known), ...extra })
           Http.endEvents(response, false)
         } else Http.error(response, error, known, { run_id: id, usage })
-        return { status: 429, outcome: "quota" }
+        return { status: 429, outcome: crowded ? "reserved" : "quota" }
       }
       if (stream) {
         const content = Completion.contentOf(result)

@@ -191,7 +191,7 @@ describe("the openai client", () => {
       expect(extension.budget.deadline_ms).toBe(300)
       expect(extension.budget_exhausted).toBe(true)
       const tree = (await (await fetch(`${slow.url}/v1/runs/${extension.run_id}`)).json()) as { events: Array<{ event: { _tag: string; resource?: string } }> }
-      expect(tree.events.map((entry) => entry.event)).toContainEqual({ _tag: "budget-exhaust", resource: "deadline", budget: response.id })
+      expect(tree.events.map((entry) => entry.event)).toContainEqual(expect.objectContaining({ _tag: "budget-exhaust", resource: "deadline", budget: response.id }))
       expect((extension as Extension & { exhausted_by: string }).exhausted_by).toBe("deadline")
       expect(Served.nothingReserved(slow.state().budget)).toBe(true)
     } finally {

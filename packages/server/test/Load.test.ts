@@ -70,9 +70,11 @@ const askOnce = async (url: string, index: number, question: string): Promise<En
     const events = text
       .split("\n\n")
       .filter((part) => part.startsWith("data: ") && part !== "data: [DONE]")
-      .map((part) => JSON.parse(part.slice(6)) as { error?: { type: string }; stepwise?: { type: string; outcome?: string } })
+      .map((part) => JSON.parse(part.slice(6)) as { error?: { type: string; retry_after_seconds?: number }; stepwise?: { type: string; outcome?: string } })
     const failure = events.find((event) => event.error !== undefined)
-    if (failure !== undefined) return { kind: "error", status: 200, type: failure.error!.type, retryAfter: null }
+    // A stream's error comes after its 200 headers: its Retry-After is in the body.
+    const retryAfter = failure?.error?.retry_after_seconds
+    if (failure !== undefined) return { kind: "error", status: 200, type: failure.error!.type, retryAfter: retryAfter === undefined ? null : String(retryAfter) }
     const end = events.find((event) => event.stepwise?.type === "end")
     if (end === undefined || !text.endsWith("data: [DONE]\n\n")) throw new Error(`stream ${index} ended with neither an answer nor an error`)
     return { kind: "answer", status: 200, outcome: end.stepwise!.outcome! }
