@@ -93,6 +93,8 @@ export const command = Command.make(
       )
       if (outcome.movedAside !== undefined) yield* Console.error(`earlier results moved aside to ${outcome.movedAside}`)
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)
+      if (outcome.otherRecords > 0)
+        yield* Console.error(`${outcome.otherRecords} other records in ${results} are not of this recipe (another strategy, backend or data set): left out of the report`)
       const rendered = yield* Report.render(outcome.records, {
         title: `stepwise benchmark: ${recipe.name}`,
         metadata: { recipe, recipeFile: file, provenance: Provenance.of() }

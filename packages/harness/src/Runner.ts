@@ -91,12 +91,15 @@ export class PoolExhausted extends Data.TaggedError("PoolExhausted")<{
 }
 
 /**
- * What a run did: the latest record of every key in the results file (old and new), how many were skipped and run
- * now, and the runs that ended in an error (a rerun retries them).
+ * What a run did: the latest record of every key of the recipe (old and new, in the plan's order), how many records
+ * of other keys the results file holds, how many were skipped and run now, and the runs that ended in an error (a
+ * rerun retries them).
  */
 export interface Outcome {
   readonly results: string
   readonly records: ReadonlyArray<ResultRecord.ResultRecord>
+  /** Records in the results file that are not of this recipe's plan (left out of `records`). */
+  readonly otherRecords: number
   readonly total: number
   readonly skipped: number
   readonly ran: number
@@ -499,15 +502,21 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
         Effect.andThen(Effect.suspend(() => Effect.forEach(crowdedOut, (item) => runOne(item, true), { discard: true }))),
         Effect.provideService(Scheduler.MaxOpsBeforeYield, 64)
       )
-      const records = ResultRecord.latest([...previous.records, ...added])
-      const planned = new Set(work.map((item) => item.key))
+      // The recipe's own records, in its plan's order (not the order runs finished in, which concurrency and resumes
+      // change); records of other keys in the file (a strategy or backend since changed, a shrunk data set) are left out.
+      const byKey = new Map(ResultRecord.latest([...previous.records, ...added]).map((record) => [record.key, record]))
+      const records = work.flatMap((item) => {
+        const record = byKey.get(item.key)
+        return record === undefined ? [] : [record]
+      })
       return {
         results: options.results,
         records,
+        otherRecords: byKey.size - records.length,
         total: work.length,
         skipped: work.length - todo.length,
         ran: added.length,
-        errors: records.filter((record) => planned.has(record.key) && ResultRecord.outcomeOf(record) === "error"),
+        errors: records.filter((record) => ResultRecord.outcomeOf(record) === "error"),
         ...(movedAside === undefined ? {} : { movedAside })
       }
     })

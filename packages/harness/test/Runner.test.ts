@@ -97,6 +97,23 @@ describe("Runner", () => {
     expect(grown).toMatchObject({ ran: 16, skipped: 32, total: 48 })
   })
 
+  it("gives back the recipe's own records, in its plan's order, however runs finished; others in the file are counted, not given", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 4, { concurrency: 8, backend: { kind: "scripted", options: { delayMillis: 2 } } })
+    const first = await Effect.runPromise(runIn(directory, recipe))
+    const [parsed] = await Effect.runPromise(
+      Effect.flatMap(Recipe.parse(recipe, undefined, OneShot.registries), (parsedRecipe) =>
+        Effect.map(Runner.defaultDatasetLoader({ kind: "aime", path: join(directory, "problems.jsonl"), name: "toy" }), (dataset) => [Runner.plan(parsedRecipe, [[parsedRecipe.datasets[0]!, dataset]], OneShot.strategies)] as const)
+      )
+    )
+    expect(first.records.map((record) => record.key)).toEqual(parsed.map((item) => item.key))
+    expect(first.otherRecords).toBe(0)
+    // The same file with one strategy fewer: its records only, the other strategy's counted.
+    const shrunk = await Effect.runPromise(runIn(directory, { ...recipe, strategies: [{ kind: "one-shot" }] }))
+    expect(shrunk).toMatchObject({ ran: 0, skipped: 16, otherRecords: 16 })
+    expect(new Set(shrunk.records.map((record) => record.strategy))).toEqual(new Set(["one-shot"]))
+  })
+
   it("drops a torn last line and redoes that problem", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 3)
