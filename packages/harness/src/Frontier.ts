@@ -120,6 +120,39 @@ export interface Level {
   readonly entries: ReadonlyArray<Entry>
 }
 
+/** A configuration left out of the comparison: it ran fewer of its data set's problem runs than the others. */
+export interface Incomplete {
+  readonly point: Point
+  /** The problem runs (problem × seed) it has, of the data set's. */
+  readonly runs: number
+  readonly of: number
+}
+
+const runKey = (record: ResultRecord.ResultRecord) => JSON.stringify([record.seed, record.problemId])
+
+/**
+ * Splits a data set's points into those that ran every problem run (problem × seed) any of them ran, which are
+ * compared, and the others (an interrupted run, a cell added later), which are not: accuracies over different
+ * problems do not compare.
+ */
+export const completeness = (ofDataset: ReadonlyArray<Point>): { readonly complete: ReadonlyArray<Point>; readonly incomplete: ReadonlyArray<Incomplete> } => {
+  const all = new Set(ofDataset.flatMap((point) => point.records.map(runKey)))
+  const complete: Array<Point> = []
+  const incomplete: Array<Incomplete> = []
+  for (const point of ofDataset) {
+    const runs = new Set(point.records.map(runKey)).size
+    if (runs === all.size) complete.push(point)
+    else incomplete.push({ point, runs, of: all.size })
+  }
+  return { complete, incomplete }
+}
+
+/** The configurations each data set leaves out of `matched` (see `completeness`), by data set. */
+export const incomplete = (records: ReadonlyArray<ResultRecord.ResultRecord>, axis: CostAxes.Axis): ReadonlyArray<Incomplete> => {
+  const all = points(records, axis)
+  return [...new Set(all.map((point) => point.dataset))].flatMap((dataset) => completeness(all.filter((point) => point.dataset === dataset)).incomplete)
+}
+
 /**
  * Holm's step-down correction of p-values (family-wise error), in the input order.
  *
@@ -141,7 +174,7 @@ export const holm = (pValues: ReadonlyArray<number>): ReadonlyArray<number> => {
  * The best strategy at each compute level of each data set: per strategy, its most accurate point whose mean cost
  * is within the level (ties: the cheaper); strategies sorted by accuracy; every other strategy compared with the
  * best on the same problems and seeds (bootstrap interval of the difference, McNemar exact p, Holm-corrected
- * within the level).
+ * within the level). Only configurations that ran all of the data set's problem runs take part (`completeness`).
  */
 export const matched = (
   records: ReadonlyArray<ResultRecord.ResultRecord>,
@@ -152,7 +185,7 @@ export const matched = (
     const all = points(records, axis)
     const result: Array<Level> = []
     for (const dataset of [...new Set(all.map((point) => point.dataset))]) {
-      const ofDataset = all.filter((point) => point.dataset === dataset)
+      const ofDataset = completeness(all.filter((point) => point.dataset === dataset)).complete
       const strategies = [...new Set(ofDataset.map((point) => point.strategy))]
       const frontiers = new Map(strategies.map((strategy) => [strategy, pareto(ofDataset.filter((point) => point.strategy === strategy))]))
       for (const level of levels([...frontiers.values()].flat(), options.levels)) {

@@ -99,6 +99,14 @@ export const matchedTable = (matched: Matched): Table.Table => ({
   )
 })
 
+/** The sentence naming the configurations a data set's comparison left out, or "" when it left none. */
+export const incompleteNote = (left: ReadonlyArray<Frontier.Incomplete>): string =>
+  left.length === 0
+    ? ""
+    : `Not compared, having run fewer of the data set's problem runs than the others: ${left
+        .map(({ point, runs, of }) => `${point.strategy}${point.configuration === "" ? "" : ` [${point.configuration}]`} (${runs} of ${of})`)
+        .join(", ")}.`
+
 const htmlTable = (table: Table.Table, className = "") =>
   `<div class="table-wrap"><table${className === "" ? "" : ` class="${className}"`}><thead><tr>${table.headers
     .map((header) => `<th scope="col">${escapeHtml(header)}</th>`)
@@ -200,13 +208,14 @@ export const render = (all: ReadonlyArray<ResultRecord>, options: Options = {}):
         const perDifficulty =
           byDifficulty.length === 0 ? "" : yield* Plot.toSvg(Plot.difficultySpec(`${dataset}: frontiers per difficulty`, axis, byDifficulty))
         const levels = matched.find((each) => each.axis === axis)?.levels.filter((level) => level.dataset === dataset) ?? []
+        const leftOut = incompleteNote(Frontier.incomplete(ofDataset, axis))
         panels.push({
           axis,
           html: `<figure class="plot" data-plot="frontier">${figure}<figcaption>Accuracy against mean ${escapeHtml(axis.title)} actually spent (log scale); lines join each strategy's Pareto frontier over its configurations, hollow points are dominated configurations, bands are 95% Wilson intervals.</figcaption></figure>
 ${perDifficulty === "" ? "" : `<figure class="plot" data-plot="difficulty">${perDifficulty}<figcaption>The same, per difficulty level.</figcaption></figure>`}
 <h3>Best strategy at each budget (${escapeHtml(axis.title)})</h3>
 <p class="meta">At each level, each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval), McNemar's exact p and its Holm correction within the level.</p>
-${htmlTable(matchedTable({ axis, levels }), "matched")}`
+${htmlTable(matchedTable({ axis, levels }), "matched")}${leftOut === "" ? "" : `\n<p class="meta incomplete">${escapeHtml(leftOut)}</p>`}`
         })
       }
       sections.push(`<section class="dataset"><h2>${escapeHtml(dataset)}</h2>${tabs(`axes-${index}`, panels, first)}</section>`)
@@ -227,6 +236,7 @@ ${metadataHtml(records, options.metadata)}
 </body></html>
 `
     const firstAxis = matched.find((each) => each.axis.name === first)
+    const leftOut = firstAxis === undefined ? "" : incompleteNote(Frontier.incomplete(records, firstAxis.axis))
     const provenance = options.metadata?.provenance
     const markdown = [
       `# ${title}\n`,
@@ -234,11 +244,17 @@ ${metadataHtml(records, options.metadata)}
       `## Outcomes\n\n${Table.markdown(outcomes)}`,
       `## Compute per problem\n\n${Table.markdown(compute)}`,
       difficulty.cells.length === 0 ? "" : `## Accuracy per difficulty\n\n${Table.markdown(difficulty)}`,
-      firstAxis === undefined ? "" : `## Best strategy at each budget (${firstAxis.axis.title})\n\n${Table.markdown(matchedTable(firstAxis))}`
+      firstAxis === undefined ? "" : `## Best strategy at each budget (${firstAxis.axis.title})\n\n${Table.markdown(matchedTable(firstAxis))}`,
+      leftOut === "" ? "" : `${leftOut}\n`
     ]
       .filter((part) => part !== "")
       .join("\n")
-    const terminal = [Table.terminal(outcomes), Table.terminal(compute), firstAxis === undefined ? "" : `best strategy at each budget (${firstAxis.axis.title}):\n${Table.terminal(matchedTable(firstAxis))}`]
+    const terminal = [
+      Table.terminal(outcomes),
+      Table.terminal(compute),
+      firstAxis === undefined ? "" : `best strategy at each budget (${firstAxis.axis.title}):\n${Table.terminal(matchedTable(firstAxis))}`,
+      leftOut
+    ]
       .filter((part) => part !== "")
       .join("\n")
     return { rows, matched, html, markdown, terminal }

@@ -99,4 +99,16 @@ describe("Frontier.matched", () => {
     expect(versus.comparison?.difference.estimate).toBeCloseTo(0.5 - 0.9)
     expect(versus.holmP).toBe(versus.comparison?.mcnemar.exactP)
   })
+
+  it("leaves out a configuration that ran fewer of the problem runs (an interrupted cell), however accurate, and names it", async () => {
+    // "lucky" ran only the first 8 problems, all right: 1.0 on them would outrank everything.
+    const lucky = Array.from({ length: 8 }, (_, index) =>
+      record({ problemId: `p${index}`, key: `l${index}`, strategy: "lucky", configuration: "n=2", outputTokens: 200, correct: true })
+    )
+    const levels = await Effect.runPromise(Frontier.matched([...records, ...lucky], axis, { seed: 1, resamples: 200, levels: 3 }))
+    expect(levels.flatMap((level) => level.entries.map((entry) => entry.strategy))).not.toContain("lucky")
+    expect(levels.map((level) => level.level)).toEqual([100, 320, 1_000])
+    expect(Frontier.incomplete([...records, ...lucky], axis).map(({ point, runs, of }) => [point.strategy, runs, of])).toEqual([["lucky", 8, 40]])
+    expect(Frontier.incomplete(records, axis)).toEqual([])
+  })
 })

@@ -132,6 +132,14 @@ describe("Report", () => {
     expect(versus.comparison?.difference.estimate).toBeCloseTo(0.25 - 0.75)
     const table = tableOf(parse(report.html), "matched")
     expect(table.headers).toEqual(expect.arrayContaining(["Δ vs best", "Holm p"]))
+    expect(report.markdown).not.toContain("Not compared")
+  })
+
+  it("says which configurations it left out of the ranking for having run fewer problem runs (an interrupted cell)", async () => {
+    const partial = record({ dataset: "math", problemId: "m0", key: "z", seed: 0, strategy: "greedy", configuration: "n=1", outputTokens: 1, measures: { eflops: 1 } })
+    const report = await Effect.runPromise(Report.render([...records, partial], { seed: 1, resamples: 50, levels: 3 }))
+    for (const text of [report.markdown, report.terminal, report.html]) expect(text).toContain("greedy [n=1] (1 of 8)")
+    expect(report.matched.flatMap((each) => each.levels.flatMap((level) => level.entries.map((entry) => entry.strategy)))).not.toContain("greedy")
   })
 
   it("escapes the title and writes the HTML and Markdown files", async () => {
