@@ -21,7 +21,7 @@ export interface Point {
   readonly budget: string
   /** Mean cost per problem on the axis. */
   readonly cost: number
-  /** Accuracy with its 95% Wilson interval, over every problem and seed. */
+  /** Accuracy with its 95% Wilson interval (with several seeds, each problem's runs counted as one cluster). */
   readonly accuracy: Statistics.Interval
   /** Accuracy of each seed alone (the spread across seeds). */
   readonly seedAccuracies: ReadonlyArray<number>
@@ -109,7 +109,7 @@ export interface Entry {
   readonly point: Point
   /** Paired comparison against the best strategy at the level (undefined for the best itself). */
   readonly comparison: Metrics.Comparison | undefined
-  /** The Holm-corrected p-value of that comparison (McNemar exact). */
+  /** The Holm-corrected p-value of that comparison (its `p`: McNemar exact, or with several seeds a sign-flip test). */
   readonly holmP: number | undefined
 }
 
@@ -206,7 +206,7 @@ export const matched = (
               ...(options.resamples === undefined ? {} : { resamples: options.resamples })
             })
           )
-        const adjusted = holm(comparisons.map((comparison) => comparison.mcnemar.exactP))
+        const adjusted = holm(comparisons.map((comparison) => comparison.p))
         result.push({
           dataset,
           level,

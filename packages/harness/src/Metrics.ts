@@ -14,7 +14,10 @@ export interface Spread {
 export interface Summary {
   readonly problems: number
   readonly correct: number
-  /** Accuracy with its 95% Wilson interval. */
+  /**
+   * Accuracy with its 95% Wilson interval; with several seeds, at the effective number of runs, the runs of a
+   * problem counted as one cluster (`Statistics.clusteredWilson`).
+   */
   readonly accuracy: Statistics.Interval
   readonly inputTokens: Spread
   readonly outputTokens: Spread
@@ -44,6 +47,22 @@ export interface Summary {
 
 const spreadOf = (values: ReadonlyArray<number>): Spread => ({ mean: Statistics.mean(values), median: Statistics.median(values) })
 
+// The runs of one problem (its seeds) are one cluster: they share the problem, so they are not independent.
+const problemOf = (record: ResultRecord.ResultRecord) => JSON.stringify([record.dataset, record.problemId])
+
+/** Each problem's accuracy over its runs (seeds), in first-seen order. */
+const problemMeans = (records: ReadonlyArray<ResultRecord.ResultRecord>): ReadonlyArray<number> => {
+  const byProblem = new Map<string, { right: number; runs: number }>()
+  for (const record of records) {
+    const key = problemOf(record)
+    const entry = byProblem.get(key) ?? { right: 0, runs: 0 }
+    entry.right += record.correct ? 1 : 0
+    entry.runs++
+    byProblem.set(key, entry)
+  }
+  return [...byProblem.values()].map((entry) => entry.right / entry.runs)
+}
+
 /**
  * E³ = accuracy² / mean tokens (Plan-and-Budget, arXiv 2505.16122): rewards accuracy more than accuracy per token.
  *
@@ -58,7 +77,7 @@ export const e3 = (accuracy: number, meanTokens: number): number => (meanTokens 
  */
 export const summarize = (records: ReadonlyArray<ResultRecord.ResultRecord>): Summary => {
   const correct = records.filter((record) => record.correct).length
-  const accuracy = Statistics.wilson(correct, records.length)
+  const accuracy = Statistics.clusteredWilson(problemMeans(records), records.length)
   const allTokens = spreadOf(records.map(ResultRecord.allTokens))
   const eflops = records.map((record) => CostAxes.byName("eflops")?.valueOf(record))
   const dollars = records.map((record) => CostAxes.byName("dollars")?.valueOf(record))
@@ -139,14 +158,23 @@ export interface Comparison {
   readonly neither: number
   readonly firstAccuracy: number
   readonly secondAccuracy: number
-  /** First minus second accuracy, with a seeded bootstrap 95% interval over the pairs. */
+  /** First minus second accuracy, with a seeded bootstrap 95% interval over the problems (each problem's seeds together). */
   readonly difference: Statistics.Interval
   readonly mcnemar: Statistics.McNemar
+  /** The problems the pairs cover (the pairs, with one seed). */
+  readonly problems: number
+  /**
+   * The two-sided p-value of no difference: McNemar's exact test when each problem is one pair; with several seeds,
+   * a sign-flip test of the per-problem mean differences (the seeds of a problem are not independent pairs).
+   */
+  readonly p: number
+  readonly test: "mcnemar" | "sign-flip"
 }
 
 /**
- * Compares two groups of records on the problems both hold (matched by dataset, seed and problem id):
- * the 2×2 table, McNemar's exact and χ² tests, and a seeded bootstrap interval of the accuracy difference.
+ * Compares two groups of records on the problems both hold (matched by dataset, seed and problem id): the 2×2
+ * table, McNemar's exact and χ² tests, a seeded bootstrap interval of the accuracy difference over problems, and
+ * the p-value of no difference (`p`: McNemar's exact, or with several seeds a sign-flip test over problems).
  *
  * @example
  * const comparison = yield* Metrics.compare(beamRecords, bestOfNRecords, { seed: 1 })
@@ -159,17 +187,33 @@ export const compare = (
   const pairKey = (record: ResultRecord.ResultRecord) => JSON.stringify([record.dataset, record.seed, record.problemId])
   const seconds = new Map(second.map((record) => [pairKey(record), record]))
   const pairs: Array<readonly [boolean, boolean]> = []
+  const pairedProblems: Array<string> = []
   for (const record of first) {
     const other = seconds.get(pairKey(record))
-    if (other !== undefined) pairs.push([record.correct, other.correct])
+    if (other === undefined) continue
+    pairs.push([record.correct, other.correct])
+    pairedProblems.push(problemOf(record))
   }
   const count = (predicate: (pair: readonly [boolean, boolean]) => boolean) => pairs.filter(predicate).length
   const onlyFirst = count(([a, b]) => a && !b)
   const onlySecond = count(([a, b]) => !a && b)
-  const differences = pairs.map(([a, b]) => Number(a) - Number(b))
-  return Effect.map(
+  // One difference per problem: the mean over its seeds (with one seed, the pair's own).
+  const byProblem = new Map<string, { total: number; pairs: number }>()
+  pairedProblems.forEach((problem, index) => {
+    const [a, b] = pairs[index]!
+    const entry = byProblem.get(problem) ?? { total: 0, pairs: 0 }
+    entry.total += Number(a) - Number(b)
+    entry.pairs++
+    byProblem.set(problem, entry)
+  })
+  const differences = [...byProblem.values()].map((entry) => entry.total / entry.pairs)
+  const clustered = differences.length < pairs.length
+  const mcnemar = Statistics.mcnemar(onlyFirst, onlySecond)
+  return Effect.all([
     Statistics.bootstrapMeanInterval(differences, { seed: options.seed, ...(options.resamples === undefined ? {} : { resamples: options.resamples }) }),
-    (difference) => ({
+    clustered ? Statistics.signFlip(differences, { seed: options.seed }) : Effect.succeed(mcnemar.exactP)
+  ]).pipe(
+    Effect.map(([difference, p]) => ({
       pairs: pairs.length,
       bothCorrect: count(([a, b]) => a && b),
       onlyFirst,
@@ -178,7 +222,10 @@ export const compare = (
       firstAccuracy: Statistics.mean(pairs.map(([a]) => Number(a))),
       secondAccuracy: Statistics.mean(pairs.map(([, b]) => Number(b))),
       difference,
-      mcnemar: Statistics.mcnemar(onlyFirst, onlySecond)
-    })
+      mcnemar,
+      problems: differences.length,
+      p,
+      test: clustered ? ("sign-flip" as const) : ("mcnemar" as const)
+    }))
   )
 }

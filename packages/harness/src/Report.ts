@@ -64,40 +64,46 @@ const pValue = (p: number | undefined) => (p === undefined ? "—" : p < 0.001 ?
 const signed = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? `${value >= 0 ? "+" : ""}${value.toFixed(3)}` : "—")
 const costText = (value: number) => (value >= 1e5 || (value > 0 && value < 0.01) ? value.toExponential(2) : value.toLocaleString("en-US", { maximumFractionDigits: 2 }))
 
-/** The "best strategy at each budget" table of one cost axis: per level, every strategy's best point within it, best first. */
-export const matchedTable = (matched: Matched): Table.Table => ({
-  headers: [
-    "dataset",
-    "budget (≤)",
-    "rank",
-    "strategy",
-    "configuration",
-    `spent (${matched.axis.unit})`,
-    "accuracy",
-    "95% CI",
-    "Δ vs best",
-    "Δ 95% CI",
-    "McNemar p",
-    "Holm p"
-  ],
-  textColumns: 5,
-  cells: matched.levels.flatMap((level) =>
-    level.entries.map((entry, rank) => [
-      level.dataset,
-      costText(level.level),
-      String(rank + 1),
-      entry.strategy,
-      entry.point.configuration,
-      costText(entry.point.cost),
-      entry.point.accuracy.estimate.toFixed(3),
-      `[${entry.point.accuracy.lower.toFixed(3)}, ${entry.point.accuracy.upper.toFixed(3)}]`,
-      entry.comparison === undefined ? "best" : signed(entry.comparison.difference.estimate),
-      entry.comparison === undefined ? "—" : `[${signed(entry.comparison.difference.lower)}, ${signed(entry.comparison.difference.upper)}]`,
-      pValue(entry.comparison?.mcnemar.exactP),
-      pValue(entry.holmP)
-    ])
-  )
-})
+/**
+ * The "best strategy at each budget" table of one cost axis: per level, every strategy's best point within it, best
+ * first. Its p column is McNemar's exact test, or with several seeds a sign-flip test over problems.
+ */
+export const matchedTable = (matched: Matched): Table.Table => {
+  const signFlip = matched.levels.some((level) => level.entries.some((entry) => entry.comparison?.test === "sign-flip"))
+  return {
+    headers: [
+      "dataset",
+      "budget (≤)",
+      "rank",
+      "strategy",
+      "configuration",
+      `spent (${matched.axis.unit})`,
+      "accuracy",
+      "95% CI",
+      "Δ vs best",
+      "Δ 95% CI",
+      signFlip ? "sign-flip p" : "McNemar p",
+      "Holm p"
+    ],
+    textColumns: 5,
+    cells: matched.levels.flatMap((level) =>
+      level.entries.map((entry, rank) => [
+        level.dataset,
+        costText(level.level),
+        String(rank + 1),
+        entry.strategy,
+        entry.point.configuration,
+        costText(entry.point.cost),
+        entry.point.accuracy.estimate.toFixed(3),
+        `[${entry.point.accuracy.lower.toFixed(3)}, ${entry.point.accuracy.upper.toFixed(3)}]`,
+        entry.comparison === undefined ? "best" : signed(entry.comparison.difference.estimate),
+        entry.comparison === undefined ? "—" : `[${signed(entry.comparison.difference.lower)}, ${signed(entry.comparison.difference.upper)}]`,
+        pValue(entry.comparison?.p),
+        pValue(entry.holmP)
+      ])
+    )
+  }
+}
 
 /** The sentence naming the configurations a data set's comparison left out, or "" when it left none. */
 export const incompleteNote = (left: ReadonlyArray<Frontier.Incomplete>): string =>
@@ -214,7 +220,7 @@ export const render = (all: ReadonlyArray<ResultRecord>, options: Options = {}):
           html: `<figure class="plot" data-plot="frontier">${figure}<figcaption>Accuracy against mean ${escapeHtml(axis.title)} actually spent (log scale); lines join each strategy's Pareto frontier over its configurations, hollow points are dominated configurations, bands are 95% Wilson intervals.</figcaption></figure>
 ${perDifficulty === "" ? "" : `<figure class="plot" data-plot="difficulty">${perDifficulty}<figcaption>The same, per difficulty level.</figcaption></figure>`}
 <h3>Best strategy at each budget (${escapeHtml(axis.title)})</h3>
-<p class="meta">At each level, each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval), McNemar's exact p and its Holm correction within the level.</p>
+<p class="meta">At each level, each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval over problems), McNemar's exact p (with several seeds, a sign-flip test over problems, a problem's seeds averaged) and its Holm correction within the level.</p>
 ${htmlTable(matchedTable({ axis, levels }), "matched")}${leftOut === "" ? "" : `\n<p class="meta incomplete">${escapeHtml(leftOut)}</p>`}`
         })
       }
@@ -225,7 +231,7 @@ ${htmlTable(matchedTable({ axis, levels }), "matched")}${leftOut === "" ? "" : `
 <body>
 <h1>${escapeHtml(title)}</h1>
 <h2>Outcomes</h2>
-<p class="meta">Accuracy with its 95% Wilson interval over every problem and seed, its range across seeds, and how every run ended.</p>
+<p class="meta">Accuracy with its 95% Wilson interval over every problem and seed (with several seeds, at the effective number of runs: the runs of one problem are not independent), its range across seeds, and how every run ended.</p>
 ${htmlTable(outcomes, "outcomes")}
 <h2>Compute per problem</h2>
 <p class="meta">Means per problem as the accountant metered them: policy output and all policy tokens (the share a prefix cache served), verifier calls and tokens, Kinetics eFLOPs (policy and verifier), dollars, wall time; E³ = accuracy² / mean tokens (policy and verifier).</p>

@@ -26,6 +26,62 @@ export const wilson = (successes: number, n: number, z = z95): Interval => {
   return { estimate: p, lower: Math.max(0, center - half), upper: Math.min(1, center + half) }
 }
 
+/**
+ * A 95% interval of the accuracy of runs grouped in clusters (a problem run under several seeds: runs of one problem
+ * are not independent), from each cluster's mean: the Wilson interval at the effective number of runs, the number of
+ * independent runs whose proportion would vary as much as the clusters' mean does (p(1 − p) / SE², SE from the
+ * clusters' means), kept between the number of clusters and of runs. One run per cluster gives `wilson(successes, n)`.
+ *
+ * @example
+ * // 8 problems, 40 seeds each: about as sure as 8 runs, not 320.
+ * Statistics.clusteredWilson(problems.map((runs) => runs.filter(Boolean).length / runs.length), 320)
+ */
+export const clusteredWilson = (clusterMeans: ReadonlyArray<number>, runs: number, z = z95): Interval => {
+  const clusters = clusterMeans.length
+  if (clusters === 0 || runs === 0) return { estimate: Number.NaN, lower: 0, upper: 1 }
+  const estimate = mean(clusterMeans)
+  if (clusters === runs) return wilson(Math.round(estimate * runs), runs, z)
+  const variance = clusters > 1 ? clusterMeans.reduce((total, value) => total + (value - estimate) ** 2, 0) / (clusters - 1) : 0
+  const spread = estimate * (1 - estimate)
+  const squaredError = variance / clusters
+  const effective = squaredError === 0 ? (spread > 0 ? runs : clusters) : Math.min(runs, Math.max(clusters, spread / squaredError))
+  const interval = wilson(estimate * effective, effective, z)
+  return { ...interval, estimate }
+}
+
+/**
+ * A two-sided paired permutation test of mean difference 0 (a sign-flip test): each difference's sign is flipped
+ * at random; p is the share of flips whose mean is at least as far from 0 as the observed one. Exact (every flip)
+ * up to 16 non-zero differences, else over `resamples` seeded random flips (counting the observed one). On
+ * differences in {−1, 0, 1} (one run per pair) it is McNemar's exact test.
+ */
+export const signFlip = (differences: ReadonlyArray<number>, options: { readonly seed: number; readonly resamples?: number }): Effect.Effect<number> =>
+  Effect.gen(function* () {
+    const nonZero = differences.filter((value) => value !== 0)
+    if (nonZero.length === 0) return 1
+    const observed = Math.abs(nonZero.reduce((total, value) => total + value, 0))
+    const tolerance = 1e-9 * nonZero.reduce((total, value) => total + Math.abs(value), 0)
+    if (nonZero.length <= 16) {
+      let extreme = 0
+      const flips = 2 ** nonZero.length
+      for (let mask = 0; mask < flips; mask++) {
+        let total = 0
+        for (let index = 0; index < nonZero.length; index++) total += (mask >> index) & 1 ? -nonZero[index]! : nonZero[index]!
+        if (Math.abs(total) >= observed - tolerance) extreme++
+      }
+      return extreme / flips
+    }
+    const random = yield* Random.Random
+    const resamples = options.resamples ?? 20_000
+    let extreme = 1
+    for (let round = 0; round < resamples; round++) {
+      let total = 0
+      for (const value of nonZero) total += random.nextDoubleUnsafe() < 0.5 ? -value : value
+      if (Math.abs(total) >= observed - tolerance) extreme++
+    }
+    return extreme / (resamples + 1)
+  }).pipe(Random.withSeed(options.seed))
+
 /** The mean (NaN for none). */
 export const mean = (values: ReadonlyArray<number>): number =>
   values.length === 0 ? Number.NaN : values.reduce((total, value) => total + value, 0) / values.length

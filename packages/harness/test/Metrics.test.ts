@@ -72,4 +72,22 @@ describe("Metrics", () => {
     expect(comparison.difference.lower).toBeLessThanOrEqual(0.2)
     expect(comparison.difference.upper).toBeGreaterThanOrEqual(0.2)
   })
+
+  it("counts a problem's seeds as one cluster: 8 problems under 40 seeds are about as sure as 8 runs, and compared by a sign-flip test", async () => {
+    const seeds = Array.from({ length: 40 }, (_, seed) => seed)
+    // Each problem is always right or always wrong, whatever the seed: 3 of 8.
+    const cell = (strategy: string, right: (problem: number) => boolean) =>
+      Array.from({ length: 8 }, (_, problem) => seeds.map((seed) => record({ problemId: `p${problem}`, key: `${strategy}${problem}-${seed}`, strategy, seed, correct: right(problem) }))).flat()
+    const first = cell("first", (problem) => problem < 3)
+    const summary = Metrics.summarize(first)
+    expect(summary.problems).toBe(320)
+    expect(summary.accuracy.estimate).toBeCloseTo(3 / 8)
+    expect(summary.accuracy.upper - summary.accuracy.lower).toBeGreaterThan(0.5)
+    const second = cell("second", (problem) => problem < 5)
+    const comparison = await Effect.runPromise(Metrics.compare(first, second, { seed: 1, resamples: 200 }))
+    expect(comparison).toMatchObject({ pairs: 320, problems: 8, test: "sign-flip" })
+    // Two discordant problems out of 8: p = 0.5 (as McNemar on 2 problems), where 80 pooled pairs would give < 1e-20.
+    expect(comparison.p).toBeCloseTo(0.5, 12)
+    expect(comparison.mcnemar.exactP).toBeLessThan(1e-20)
+  })
 })

@@ -68,3 +68,49 @@ describe("Statistics", () => {
     expect(constant).toEqual({ estimate: 1, lower: 1, upper: 1 })
   })
 })
+
+describe("Statistics with clusters (a problem run under several seeds)", () => {
+  test.prop([fc.array(fc.boolean(), { minLength: 1, maxLength: 60 })])("for all single-run clusters, clusteredWilson is the Wilson interval", (runs) => {
+    const clustered = Statistics.clusteredWilson(runs.map(Number), runs.length)
+    const plain = Statistics.wilson(runs.filter(Boolean).length, runs.length)
+    expect(clustered.estimate).toBeCloseTo(plain.estimate, 12)
+    expect(clustered.lower).toBeCloseTo(plain.lower, 12)
+    expect(clustered.upper).toBeCloseTo(plain.upper, 12)
+  })
+
+  test.prop([fc.array(fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }).map((seeds) => seeds), { minLength: 2, maxLength: 30 }), fc.integer({ min: 2, max: 40 })])(
+    "for all problems and seed counts, the clustered interval lies between the Wilson intervals of the runs and of the problems",
+    (problems, seeds) => {
+      // Every problem's seeds agree (the extreme of dependence) or split evenly.
+      const means = problems.map(([first, second]) => (first === second ? Number(first) : 0.5))
+      const runs = problems.length * seeds
+      const successes = means.reduce((total, value) => total + value, 0)
+      const clustered = Statistics.clusteredWilson(means, runs)
+      const asRuns = Statistics.wilson(successes * seeds, runs)
+      const asProblems = Statistics.wilson(successes, problems.length)
+      expect(clustered.upper - clustered.lower).toBeGreaterThanOrEqual(asRuns.upper - asRuns.lower - 1e-9)
+      expect(clustered.upper - clustered.lower).toBeLessThanOrEqual(asProblems.upper - asProblems.lower + 1e-9)
+    }
+  )
+
+  it("treats 8 problems run under 40 seeds each, all seeds agreeing, as 8 runs, not 320", () => {
+    const means = [1, 1, 1, 0, 0, 0, 0, 0]
+    expect(Statistics.clusteredWilson(means, 320)).toMatchObject(Statistics.wilson(3, 8))
+  })
+
+  test.prop([fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })], { numRuns: 40 })(
+    "for all 2×2 tables of single pairs, the sign-flip test is McNemar's exact test",
+    async (onlyFirst, onlySecond, ties) => {
+      const differences = [...Array(onlyFirst).fill(1), ...Array(onlySecond).fill(-1), ...Array(ties).fill(0)]
+      const p = await Effect.runPromise(Statistics.signFlip(differences, { seed: 1, resamples: 40_000 }))
+      const exact = Statistics.mcnemar(onlyFirst, onlySecond).exactP
+      // Exact enumeration up to 16 discordant pairs; a seeded Monte Carlo estimate beyond.
+      if (onlyFirst + onlySecond <= 16) expect(p).toBeCloseTo(exact, 12)
+      else expect(Math.abs(p - exact)).toBeLessThan(0.02)
+    }
+  )
+
+  it("gives a sign-flip p by hand: differences 1, 1, 0.5 have 2 of 8 flips as extreme", async () => {
+    expect(await Effect.runPromise(Statistics.signFlip([1, 1, 0.5, 0], { seed: 0 }))).toBe(2 / 8)
+  })
+})
