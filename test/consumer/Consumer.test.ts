@@ -72,7 +72,7 @@ beforeAll(async () => {
         name: "stepwise-consumer",
         private: true,
         type: "module",
-        dependencies: { ...local, effect: effectLowest },
+        dependencies: { ...local, effect: effectLowest, zod: "4.6.7" },
         devDependencies: { typescript: "5.9.3", "@types/node": "20.19.43" },
         // The packages depend on one another by version; these point those versions at the local tarballs.
         overrides: local
@@ -125,6 +125,17 @@ describe("the packed packages in a fresh npm project", () => {
     const solved = await runOk(bin, ["solve", "--strategy", "best-of-n", "--options", '{"n":4}', "--budget", "3000", "--seed", "2"], project)
     expect(solved.stdout).toMatch(/answer: {3}\S/)
     expect(solved.stdout).toMatch(/spend: {4}\d+ input \+ \d+ output tokens/)
+  })
+
+  it("says how to load a TypeScript plugin, which Node imports only through a loader", async () => {
+    await writeFile(join(project, "plugin.ts"), "export default { strategies: [] as Array<never> }\n")
+    const result = await run(join(project, "node_modules", ".bin", "stepwise"), ["list", "strategies", "--plugin", "plugin.ts"], project)
+    // Node 20 has no type stripping (newer Node imports such a file itself, and then it loads).
+    if (Number(process.versions.node.split(".")[0]) >= 23) expect(result.code).toBe(0)
+    else {
+      expect(result.code).not.toBe(0)
+      expect(result.stderr).toContain("--import tsx")
+    }
   })
 
   it("says which package to install when a GGUF model is asked for without node-llama-cpp", async () => {

@@ -102,9 +102,12 @@ const checkEntry = (axis: string, entry: unknown): void => {
   if (typeof candidate.kind !== "string" || !kindName.test(candidate.kind))
     throw new InvalidEntry(axis, kind, "its kind must be a non-empty name without whitespace")
   if (typeof candidate.description !== "string") throw new InvalidEntry(axis, kind, "needs a description (a string)")
-  const options = candidate.options as { readonly safeParse?: unknown } | undefined
+  const options = candidate.options as { readonly safeParse?: unknown; readonly _zod?: unknown; readonly _def?: unknown } | undefined
   if (typeof options !== "object" || options === null || typeof options.safeParse !== "function")
     throw new InvalidEntry(axis, kind, "its options must be a zod schema (z.object({ … }).strict())")
+  // Zod 3 schemas have a safeParse too, but none of zod 4's internals that option checks and JSON Schemas read.
+  if (typeof options._zod !== "object" || options._zod === null)
+    throw new InvalidEntry(axis, kind, `its options must be a zod 4 schema (import { z } from "zod" with zod 4.x, or "zod/v4" with zod 3.25); ${options._def === undefined ? "this is no zod schema" : "this is a zod 3 schema"}`)
   if (typeof candidate.make !== "function") throw new InvalidEntry(axis, kind, "its make must be a function from the options to an Effect")
 }
 

@@ -144,6 +144,8 @@ describe("Registry entries from outside", () => {
       [{ ...good, kind: 5 }, /its kind must be a non-empty name/],
       [{ ...good, description: undefined }, /needs a description/],
       [{ ...good, options: { samples: 1 } }, /its options must be a zod schema/],
+      // A zod 3 schema: it has safeParse, but none of zod 4's internals that option checks and JSON Schemas read.
+      [{ ...good, options: { safeParse: () => ({ success: true }), _def: { typeName: "ZodObject" } } }, /its options must be a zod 4 schema .*this is a zod 3 schema/],
       [{ ...good, make: "make" }, /its make must be a function/]
     ]
     for (const [entry, message] of broken) {

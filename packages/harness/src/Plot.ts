@@ -84,7 +84,8 @@ const layers = (data: ReadonlyArray<Point>, xTitle: string) => {
     {
       transform: [{ filter: "datum.frontier" }],
       mark: { type: "area" as const, opacity: 0.15 },
-      encoding: { x, y: { field: "lower", type: "quantitative" as const, title: "accuracy" }, y2: { field: "upper" }, color, order: { field: "cost", type: "quantitative" as const } }
+      // No `order` here: on an area it splits the band into one zero-width area per point (the data are sorted by cost).
+      encoding: { x, y: { field: "lower", type: "quantitative" as const, title: "accuracy" }, y2: { field: "upper" }, color }
     },
     {
       transform: [{ filter: "datum.frontier" }],

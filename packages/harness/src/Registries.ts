@@ -1,7 +1,7 @@
 import { Data, Effect } from "effect"
 import { pathToFileURL } from "node:url"
 import { resolve } from "node:path"
-import { Registry } from "@stepwise/core"
+import { Options, Registry } from "@stepwise/core"
 // For the declarations: the registries' types name these.
 import type { ProcessRewardModel } from "@stepwise/core"
 import { CostModels } from "@stepwise/accountant"
@@ -56,11 +56,17 @@ export type Axis = (typeof axes)[number]
  * export default { strategies: [Greedy.entry], verifiers: [Lengthy.entry] } satisfies Registries.Plugin
  */
 export interface Plugin {
-  readonly strategies?: ReadonlyArray<Strategy.Entry>
-  readonly verifiers?: ReadonlyArray<Verifier.Entry>
-  readonly backends?: ReadonlyArray<Backend.Entry>
-  readonly costModels?: ReadonlyArray<CostModels.Entry>
+  readonly strategies?: ReadonlyArray<OfAnyOptions<Strategy.Entry> & { readonly size?: Strategy.Size }>
+  readonly verifiers?: ReadonlyArray<OfAnyOptions<Verifier.Entry>>
+  readonly backends?: ReadonlyArray<OfAnyOptions<Backend.Entry>>
+  readonly costModels?: ReadonlyArray<OfAnyOptions<CostModels.Entry>>
 }
+
+// An axis's entry with any options schema: an entry's `make` takes its own options' type, which a `make` over
+// `unknown` options would not accept (function parameters are checked contravariantly).
+type OfAnyOptions<E> = E extends Registry.Entry<string, infer _S, infer Made, infer Context, infer Failure, infer Requirements>
+  ? Registry.AnyEntry<Made, Context, Failure, Requirements>
+  : never
 
 // Each axis's registry keeps its own entry type; adding a plugin's entries widens nothing the caller relies on.
 const addAll = <Reg>(registry: Reg, entries: ReadonlyArray<object> | undefined): Reg =>
@@ -90,6 +96,27 @@ const isPlugin = (value: unknown): value is Plugin =>
   Object.keys(value).every((key) => (axes as ReadonlyArray<string>).includes(key)) &&
   Object.values(value).every((entries) => Array.isArray(entries))
 
+// What to do about a TypeScript module Node could not import: it runs TypeScript only through a loader.
+const typeScriptHint = (module: string, cause: unknown): string =>
+  /\.[cm]?ts$/.test(module) && String((cause as { code?: unknown } | undefined)?.code ?? cause).includes("ERR_UNKNOWN_FILE_EXTENSION")
+    ? `; Node runs a TypeScript plugin only through a loader: run the command as node --import tsx …/stepwise (npm install tsx), or compile the plugin to JavaScript`
+    : ""
+
+const suggestion = (near: string | undefined): string => (near === undefined ? "" : ` (did you mean "${near}"?)`)
+
+// Why an exported object is no plugin: the keys that are none of the axes, or whose value is no array.
+const wrongKeys = (value: unknown): string => {
+  if (typeof value !== "object" || value === null) return ""
+  const problems = Object.entries(value).flatMap(([key, entries]) =>
+    !(axes as ReadonlyArray<string>).includes(key)
+      ? [`"${key}" is none of ${axes.join(", ")}${suggestion(Options.closest(key, axes) ?? axes.find((axis) => axis.startsWith(key.slice(0, Math.max(4, key.length - 3)))))}`]
+      : Array.isArray(entries)
+        ? []
+        : [`"${key}" must be an array of entries`]
+  )
+  return problems.length === 0 ? "" : `; its default export has ${problems.join("; ")}`
+}
+
 /**
  * Loads plugin modules (paths relative to `base`, or package names) and adds their entries to the registries.
  * A module that cannot be imported, exports no plugin, or registers a kind twice fails with `PluginError`.
@@ -102,14 +129,14 @@ export const load = (modules: ReadonlyArray<string>, registries: Registries = bu
       const specifier = isPath ? pathToFileURL(resolve(base, module)).href : module
       const loaded = yield* Effect.tryPromise({
         try: () => import(specifier) as Promise<Record<string, unknown>>,
-        catch: (cause) => new PluginError({ module, detail: `cannot be imported: ${cause instanceof Error ? cause.message : String(cause)}` })
+        catch: (cause) => new PluginError({ module, detail: `cannot be imported: ${cause instanceof Error ? cause.message : String(cause)}${typeScriptHint(module, cause)}` })
       })
       const plugin = loaded["default"] ?? loaded["plugin"]
       if (!isPlugin(plugin))
         return yield* Effect.fail(
           new PluginError({
             module,
-            detail: `exports no plugin: export default { strategies: [entry, …], verifiers, backends, costModels } (see Registries.Plugin)`
+            detail: `exports no plugin: export default { strategies: [entry, …], verifiers, backends, costModels } (see Registries.Plugin)${wrongKeys(plugin)}`
           })
         )
       return yield* Effect.try({

@@ -96,6 +96,14 @@ describe("Report", () => {
       expect(range).not.toBeNull()
       expect(Number(range![1])).toBeLessThanOrEqual(0.07)
       expect(Number(range![2])).toBeGreaterThanOrEqual(0.97)
+      // The interval bands are areas with width: a frontier of several points spans x (no band is a zero-width sliver).
+      const bands = svg!.querySelectorAll("g.mark-area path").map((path) => path.getAttribute("d") ?? "")
+      expect(bands.length).toBeGreaterThan(0)
+      const widths = bands.map((d) => {
+        const xs = [...d.matchAll(/[ML]([-\d.]+),/g)].map((match) => Number(match[1]))
+        return Math.max(...xs) - Math.min(...xs)
+      })
+      expect(Math.max(...widths)).toBeGreaterThan(10)
     }
     expect(math.querySelectorAll('figure[data-plot="difficulty"] svg').length).toBe(panels.length)
     // Nothing external.

@@ -48,6 +48,8 @@ export interface SolveOptions<
   readonly costModel?: KindInput<CostModels_> | CostModel.CostModel
   /** Called for every search event (progress, logging). */
   readonly onEvent?: (event: SearchEventValue.SearchEvent) => void
+  /** Aborting it stops the search (calls in flight cut off, reservations released); `solve` rejects with its reason. */
+  readonly signal?: AbortSignal
   /** The strategy registry kinds are looked up in (default: the built-in one; extend it with `Registry.add`). */
   readonly strategies?: Reg
   /**
@@ -85,6 +87,13 @@ const kindInput = (axis: string) =>
   z.union([z.string(), z.object({ kind: z.string(), options: z.unknown().optional() }).strict()], {
     error: `must be a ${axis} kind's name or { kind, options }`
   })
+// The signal of options as given (checked later with the rest: anything else than an AbortSignal is ignored here).
+const signalOf = (options: unknown): AbortSignal | undefined => {
+  const signal: unknown = typeof options === "object" && options !== null ? (options as { readonly signal?: unknown }).signal : undefined
+  return signal instanceof AbortSignal ? signal : undefined
+}
+
+const aSignal = z.custom<AbortSignal>((input) => input instanceof AbortSignal, { error: "must be an AbortSignal (new AbortController().signal)" })
 const anObject = (what: string) => z.custom<object>((input) => typeof input === "object" && input !== null, { error: `must be ${what}` })
 
 const solveInput = z
@@ -106,6 +115,7 @@ const solveInput = z
       error: "must be a cost model kind's name, { kind, options } or a CostModel value"
     }).optional(),
     onEvent: z.custom<(event: SearchEventValue.SearchEvent) => void>((input) => typeof input === "function", { error: "must be a function" }).optional(),
+    signal: aSignal.optional(),
     strategies: anObject("a strategy registry").optional(),
     registries: z
       .object({
@@ -125,16 +135,24 @@ const benchInput = z
     strategies: anObject("a strategy registry").optional(),
     registries: anObject("registries (Registries.extend)").optional(),
     results: z.string().min(1),
-    progress: z.enum(["auto", "bar", "lines", "none"]).optional()
+    progress: z.enum(["auto", "bar", "lines", "none"]).optional(),
+    signal: aSignal.optional()
   })
   .strict()
 
-/** Runs an effect to a promise that rejects with the typed failure itself (not a wrapper). */
-export const toPromise = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> => {
-  const exit = await Effect.runPromiseExit(effect)
+/**
+ * Runs an effect to a promise that rejects with the typed failure itself (not a wrapper). With a `signal`, aborting
+ * it interrupts the effect (every call in flight is cut off and releases its reservation) and the promise rejects
+ * with the signal's reason (an `AbortError` unless one was given), as `fetch` does.
+ */
+export const toPromise = async <A, E>(effect: Effect.Effect<A, E>, signal?: AbortSignal): Promise<A> => {
+  signal?.throwIfAborted()
+  const exit = await Effect.runPromiseExit(effect, signal === undefined ? undefined : { signal })
   if (Exit.isSuccess(exit)) return exit.value
+  if (signal?.aborted === true && Cause.hasInterruptsOnly(exit.cause)) throw signal.reason
   throw Cause.squash(exit.cause)
 }
+
 
 /**
  * Solves one problem with a strategy under a budget, as a Promise, for people who don't use Effect.
@@ -198,7 +216,8 @@ export const solve = <
         const observed = options.onEvent === undefined ? run : SearchEvent.withListener(options.onEvent)(run)
         return yield* observed.pipe(Backends.provide(limited), Accountant.provide(accountant))
       })
-    )
+    ),
+    signalOf(options)
   )
 
 const context = () => ({ baseDirectory: process.cwd(), environment: (name: string) => process.env[name] })
@@ -214,6 +233,11 @@ export interface BenchOptions<Reg extends Strategies.Any = Strategies.BuiltIn> {
   readonly results: string
   /** Progress display (default `none`). */
   readonly progress?: "auto" | "bar" | "lines" | "none"
+  /**
+   * Aborting it stops the run: finished problem runs are in the results file (a rerun resumes), and `bench` rejects
+   * with the signal's reason.
+   */
+  readonly signal?: AbortSignal
 }
 
 /** What `bench` returns: every result record and the rendered report (table, Markdown, HTML). */
@@ -245,5 +269,6 @@ export const bench = <Reg extends Strategies.Any = Strategies.BuiltIn>(options: 
       const outcome = yield* Runner.run(recipe, { results: options.results, registries, progress: options.progress ?? "none" })
       const report = yield* Report.render(outcome.records, { title: `stepwise benchmark: ${recipe.name}` })
       return { outcome, report }
-    })
+    }),
+    signalOf(options)
   )

@@ -5,7 +5,7 @@
 export { bench, solve, toPromise } from "./Promises.js"
 export type { BenchOptions, BenchOutcome, SolveOptions, StrategyInput } from "./Promises.js"
 export * from "@stepwise/core"
-export { Accountant, Budget, CostModel, Snapshot, StopCondition } from "@stepwise/accountant"
+export { Accountant, Budget, CostModel, CostModels, Snapshot, StopCondition } from "@stepwise/accountant"
 export {
   AdaptiveConsistency,
   AStar,
@@ -20,9 +20,10 @@ export {
   PlanAndBudget,
   SelfCertainty,
   SelfConsistency,
+  Strategies,
   Strategy
 } from "@stepwise/search"
-export { Aggregation, Ensemble, ExactChecker, Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm } from "@stepwise/verifiers"
+export { Aggregation, Ensemble, ExactChecker, Judge, PoolingPrm, PrefixCache, ThinkPrm, TokenLogitPrm, Verifier, Verifiers } from "@stepwise/verifiers"
 export { Presets, Server, World } from "@stepwise/simulator"
-export { Gguf, HuggingFace, LlamaCpp, Replay } from "@stepwise/models"
-export { Dataset, Grader, Metrics, Recipe, Report, Runner } from "@stepwise/harness"
+export { Backend, Gguf, HuggingFace, LlamaCpp, Replay } from "@stepwise/models"
+export { Dataset, Grader, Metrics, Recipe, Registries, Report, Runner } from "@stepwise/harness"

@@ -108,6 +108,32 @@ describe("solve", () => {
     await expect(solve({ problem: "2 + 2?", strategy: "a-star", deadlineMillis: 0 })).rejects.toMatchObject({ _tag: "InvalidOptions", field: "deadlineMillis" })
   })
 
+  it("stops when its signal aborts, rejecting with the signal's reason, and releases the verifier call in flight", async () => {
+    let started = 0
+    let interrupted = 0
+    const hanging = ProcessRewardModel.make({
+      info: { name: "hanging" },
+      score: () => Effect.onInterrupt(Effect.suspend(() => (started++, Effect.never)), () => Effect.sync(() => void interrupted++))
+    })
+    const controller = new AbortController()
+    const pending = solve({ problem: "A farmer has 17 sheep and buys 5 more. How many sheep?", strategy: "best-of-n", verifier: hanging, signal: controller.signal })
+    const stop = setInterval(() => {
+      if (started > 0) controller.abort()
+    }, 5)
+    try {
+      await expect(pending).rejects.toMatchObject({ name: "AbortError" })
+    } finally {
+      clearInterval(stop)
+    }
+    expect(interrupted).toBe(started)
+    // Aborted before the call: rejects at once with the reason given.
+    const reason = new Error("not wanted")
+    await expect(solve({ problem: "2 + 2?", strategy: "a-star", signal: AbortSignal.abort(reason) })).rejects.toBe(reason)
+    await expect(bench({ recipe: "nothing.json", results: "nothing.jsonl", signal: AbortSignal.abort(reason) })).rejects.toBe(reason)
+    // @ts-expect-error: a signal is an AbortSignal.
+    await expect(solve({ problem: "2 + 2?", strategy: "a-star", signal: "stop" })).rejects.toMatchObject({ _tag: "InvalidOptions", field: "signal" })
+  })
+
   it("rejects a model of one's own without a verifier", async () => {
     await expect(solve({ problem: "2 + 2?", strategy: "best-of-n", model: world.languageModel })).rejects.toMatchObject({
       _tag: "InvalidOptions",

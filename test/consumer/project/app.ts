@@ -2,8 +2,9 @@
 // strategy value, layers, a typed failure) and the Promise API of the installed packages.
 import { Effect, Layer } from "effect"
 import type { SearchResult } from "stepwise-decoding"
-import { Accountant, AStar, BestOfN, Combinators, InvalidOptions, Presets, solve, World } from "stepwise-decoding"
+import { Accountant, AStar, BestOfN, Combinators, InvalidOptions, Presets, Registries, solve, Strategies, Strategy, World } from "stepwise-decoding"
 import { Main } from "@stepwise/cli"
+import { z } from "zod"
 
 const world = World.make(Presets.calibrated)
 const [problem] = World.problems(world, { count: 1, seed: 3 })
@@ -23,3 +24,16 @@ export const fromPromise: Promise<number> = solve({ problem, strategy: "best-of-
 )
 export const failure: Effect.Effect<never, InvalidOptions> = invalid
 export const commands: ReadonlyArray<string> = Main.subcommandNames
+
+// A plugin's own strategy, declared with typed options, is a plugin entry the registries take.
+const greedy = Strategy.define({
+  kind: "greedy-one",
+  description: "best-of-n with one sample (a plugin's strategy)",
+  options: z.object({ seed: z.number().int().min(0).default(0) }).strict(),
+  build: ({ seed }) => {
+    const inner = Strategies.registry.entries["best-of-n"]
+    return { name: "greedy-one", options: { seed }, run: (given) => Effect.flatMap(inner.make(inner.options.parse({ n: 1, seed }), undefined), (made) => made.run(given)) }
+  }
+})
+export const plugin = { strategies: [greedy] } satisfies Registries.Plugin
+export const registries: Registries.Registries = Registries.extend(Registries.builtIn, plugin)
