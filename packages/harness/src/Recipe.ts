@@ -10,6 +10,15 @@ import type * as Backends from "./Backends.js"
 import * as Registries from "./Registries.js"
 import * as Sweep from "./Sweep.js"
 
+/**
+ * A name that labels rows of the tables and reports (a strategy, a budget, a data set): one line of printable
+ * characters, since a line break or a control character would break the Markdown and terminal tables.
+ */
+const Label = z
+  .string()
+  .min(1)
+  .regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/, { message: "must be one line of printable characters (no line breaks, tabs or control characters)" })
+
 /** Limits over any subset of the accountant's resources (a resource left out is unlimited): `Budget.limits`. */
 export const Limits = Budget.limits
 
@@ -19,7 +28,7 @@ const fileDataset = (kind: "math500" | "gsm8k" | "aime" | "game24", description:
       kind: z.literal(kind),
       /** File path, relative to the recipe's folder. */
       path: z.string().min(1).describe("File path, relative to the recipe file's folder."),
-      name: z.string().min(1).optional().describe("Name in the results (default: the kind)."),
+      name: Label.optional().describe("Name in the results (default: the kind)."),
       limit: z.number().int().min(1).optional().describe("Keep only the first `limit` problems (of the `difficulties`, when given)."),
       system: z.string().optional().describe("System prompt (default: step-by-step ending in \\boxed{})."),
       difficulties: z.array(z.number().int()).min(1).optional().describe("Keep only problems of these difficulty levels.")
@@ -39,7 +48,7 @@ export const DatasetSpec = z.discriminatedUnion("kind", [
   z
     .object({
       kind: z.literal("simulator"),
-      name: z.string().min(1).optional(),
+      name: Label.optional(),
       preset: z.string().min(1).default("calibrated").describe("Simulator preset whose difficulty mix draws the problems."),
       count: z.number().int().min(1).max(maxGeneratedProblems).describe(`How many problems to generate (at most ${maxGeneratedProblems.toLocaleString("en-US")}).`),
       difficulty: z.number().int().min(1).max(5).optional().describe("Only this difficulty level (1..5)."),
@@ -70,7 +79,7 @@ export interface StrategySpec {
 /** The schema of one recipe strategy entry per registered kind (a discriminated union on `kind`). */
 export const strategySpecSchema = (strategies: Strategies.Any): z.ZodType =>
   Registry.specSchema(strategies, () => ({
-    label: z.string().min(1).optional().describe("Name in the results and plots (default: the kind); must be unique."),
+    label: Label.optional().describe("Name in the results and plots (default: the kind); must be unique."),
     budgetOptions: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .optional()
@@ -92,7 +101,7 @@ export const Prices = z
 /** A named budget: every strategy runs under each, one child budget per problem. */
 export const BudgetSpec = z
   .object({
-    label: z.string().min(1),
+    label: Label,
     limits: Limits
   })
   .strict()

@@ -162,7 +162,7 @@ const metadataHtml = (records: ReadonlyArray<ResultRecord>, metadata: Metadata |
     ["runs", String(records.length)],
     ["backend", backends.length === 0 ? "—" : backends.join(", ")],
     ["seeds", order(records.map((record) => String(record.seed))).join(", ")],
-    ["commit", provenance?.commit ?? "unknown (not a git checkout)"],
+    ["commit", provenance === undefined ? "not recorded (this report was rendered from a results file alone)" : (provenance.commit ?? "unknown (not a git checkout)")],
     ...Object.entries(provenance?.versions ?? {}).map(([name, version]) => [`version of ${name}`, version] as const),
     ...(metadata?.recipeFile === undefined ? [] : [["recipe file", metadata.recipeFile] as const])
   ]
@@ -246,7 +246,7 @@ ${metadataHtml(records, options.metadata)}
     const provenance = options.metadata?.provenance
     const markdown = [
       `# ${title}\n`,
-      `${records.length} runs; commit ${provenance?.commit ?? "unknown"}.\n`,
+      `${records.length} runs; commit ${provenance === undefined ? "not recorded" : (provenance.commit ?? "unknown")}.\n`,
       `## Outcomes\n\n${Table.markdown(outcomes)}`,
       `## Compute per problem\n\n${Table.markdown(compute)}`,
       difficulty.cells.length === 0 ? "" : `## Accuracy per difficulty\n\n${Table.markdown(difficulty)}`,

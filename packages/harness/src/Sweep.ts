@@ -11,12 +11,18 @@ import type { Strategy } from "@stepwise/search"
  *   anytime strategy until the budget is spent (`"until-budget"`).
  */
 
-/** The `sweep` field of a recipe strategy: values of the size knob, or a grid of option values. */
+// A sweep's values, each once: a repeated value would run the same configuration twice under one label.
+const distinctValues = z
+  .array(z.unknown())
+  .min(1)
+  .refine((values) => new Set(values.map((value) => JSON.stringify(value))).size === values.length, { message: "must not repeat a value" })
+
+/** The `sweep` field: the values of a strategy's size knob, or a grid of option values. */
 export const SweepSpec = z
   .union([
-    z.array(z.unknown()).min(1).describe("Values of the strategy's size knob (e.g. n for best-of-n)."),
+    distinctValues.describe("Values of the strategy's size knob (e.g. n for best-of-n), each once."),
     z
-      .record(z.string(), z.array(z.unknown()).min(1))
+      .record(z.string(), distinctValues)
       .describe("A grid: option → values; every combination is run (e.g. { expansions: [2, 4], goals: [1, 2] }).")
   ])
   .describe("Sizes to run the strategy at: each is a point on its accuracy-vs-compute frontier.")

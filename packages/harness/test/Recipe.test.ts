@@ -29,6 +29,10 @@ describe("Recipe", () => {
     expect(await fails({ ...minimal, datasets: [{ kind: "math500" }] })).toMatchObject({ field: "datasets.0.path" })
     expect(await fails({ ...minimal, datasets: [{ kind: "csv", path: "x" }] })).toMatchObject({ field: "datasets.0.kind" })
     expect(await fails({ ...minimal, datasets: [{ kind: "math500", path: "x", difficulties: [] }] })).toMatchObject({ field: "datasets.0.difficulties" })
+    // Labels are single lines (a line break broke the Markdown and terminal tables); a sweep names each value once.
+    expect(await fails({ ...minimal, strategies: [{ kind: "best-of-n", label: "two\nlines" }] })).toMatchObject({ field: "strategies.0.label" })
+    expect(await fails({ ...minimal, budgets: [{ label: "tab\there", limits: {} }] })).toMatchObject({ field: "budgets.0.label" })
+    expect(await fails({ ...minimal, strategies: [{ kind: "best-of-n", sweep: [4, 4] }] })).toMatchObject({ field: "strategies.0.sweep" })
     // A generated set large enough to exhaust memory is refused before anything is made.
     expect(await fails({ ...minimal, datasets: [{ kind: "simulator", count: 1e9 }] })).toMatchObject({ field: "datasets.0.count" })
     expect((await fails({ ...minimal, datasets: [{ kind: "simulater", count: 5 }] })).message).toContain(

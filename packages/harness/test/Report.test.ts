@@ -147,6 +147,9 @@ describe("Report", () => {
     const partial = record({ dataset: "math", problemId: "m0", key: "z", seed: 0, strategy: "greedy", configuration: "n=1", outputTokens: 1, measures: { eflops: 1 } })
     const report = await Effect.runPromise(Report.render([...records, partial], { seed: 1, resamples: 50, levels: 3 }))
     for (const text of [report.markdown, report.terminal, report.html]) expect(text).toContain("greedy [n=1] (1 of 8)")
+    // Rendered from records alone (the report command): the commit is not claimed unknown for want of a checkout.
+    expect(report.html).toContain("not recorded (this report was rendered from a results file alone)")
+    expect(report.markdown).toContain("commit not recorded")
     expect(report.matched.flatMap((each) => each.levels.flatMap((level) => level.entries.map((entry) => entry.strategy)))).not.toContain("greedy")
   })
 
