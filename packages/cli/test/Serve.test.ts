@@ -143,6 +143,23 @@ describe("stepwise serve", () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow()
   })
 
+  it("keeps the built-in caps that --limits does not name: a tokens-only maximum keeps the deadline cap", async () => {
+    await servedHere(["--limits", '{"request":{"max":{"totalTokens":50000}}}'], async (url) => {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "best-of-n:stepwise-sim",
+          messages: [{ role: "user", content: World.problems(World.make(Presets.calibrated, { seed: 0 }), { count: 1, seed: 2 })[0]!.question }],
+          stepwise: { options: { n: 1 }, budget: { totalTokens: 1e9, deadlineMillis: 1e9 } }
+        })
+      })
+      const body = (await response.json()) as { stepwise: { budget: { limits: { totalTokens: number }; deadline_ms: number | null } } }
+      expect(body.stepwise.budget.limits.totalTokens).toBe(50_000)
+      expect(body.stepwise.budget.deadline_ms).toBe(600_000)
+    })
+  })
+
   it("fails in one line for bad limits, naming the field", async () => {
     const { fiber, printed } = startHere(["serve", "--port", "0", "--limits", '{"request":{"max":{"totlTokens":5}}}'])
     const exit = await Effect.runPromise(Fiber.await(fiber))

@@ -15,7 +15,8 @@ export type ErrorType =
 /**
  * A request the server refuses or cannot serve, as an HTTP status and OpenAI's error body
  * (`{ error: { message, type, param, code } }`): `param` names the offending field or header, `retryAfterSeconds`
- * becomes a `Retry-After` header. The message is scrubbed of credentials when the body is written.
+ * becomes a `Retry-After` header and `allow` (the methods a path serves, on a 405) an `Allow` header. The message is
+ * scrubbed of credentials when the body is written.
  */
 export class ApiError extends Data.TaggedError("ApiError")<{
   readonly status: number
@@ -24,6 +25,7 @@ export class ApiError extends Data.TaggedError("ApiError")<{
   readonly param?: string | undefined
   readonly code?: string | undefined
   readonly retryAfterSeconds?: number | undefined
+  readonly allow?: ReadonlyArray<string> | undefined
 }> {
   override get message(): string {
     return Redaction.scrub(this.detail)

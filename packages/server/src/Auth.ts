@@ -42,7 +42,8 @@ export const check = (keys: Keys, headers: IncomingHttpHeaders): Result.Result<s
   const header = headers["authorization"] ?? ""
   const match = /^Bearer\s+(.+)$/i.exec(header.trim())
   const refused = (detail: string) => Result.fail(new ApiError({ status: 401, type: "authentication_error", code: "invalid_api_key", detail }))
-  if (match === null) return refused("this server needs an API key: send Authorization: Bearer <key>")
+  // Worded so the credential scrubber, which every error message passes, leaves it whole.
+  if (match === null) return refused("this server needs an API key: send it in the Authorization header, after the word Bearer and a space (an OpenAI client does so with its apiKey)")
   const given = digest((match[1] ?? "").trim())
   let found: number | undefined
   keys.digests.forEach((known, index) => {

@@ -1,8 +1,9 @@
 import { Result } from "effect"
 import { z } from "zod"
-import { Message, Options, Problem } from "@stepwise/core"
+import { InvalidOptions, Message, Options, Problem } from "@stepwise/core"
 import * as ApiError from "./ApiError.js"
 import * as Limits from "./Limits.js"
+import * as Unsupported from "./Unsupported.js"
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() }).passthrough()
 
@@ -30,10 +31,16 @@ export const extension = z
 export type Extension = z.output<typeof extension>
 
 const positiveOrNull = z.number().int().min(1).nullable().optional()
+const penalty = z.number().min(-2).max(2).nullable().optional()
+const anObject = z.record(z.string(), z.unknown())
+const callChoice = z.union([z.string(), anObject]).nullable().optional()
 
 /**
- * A chat-completions request body. The fields a search uses are checked; other OpenAI fields (`temperature`,
- * `user`, `metadata`, …) are accepted and ignored, since the strategy's options decide sampling.
+ * A chat-completions request body. The fields a search uses are checked. OpenAI's sampling and bookkeeping fields
+ * (`temperature`, `top_p`, `stop`, `user`, `metadata`, …) are type-checked and ignored, since the strategy's
+ * options decide sampling; the fields that ask for what a search cannot give (`tools`, `logprobs`, a JSON
+ * `response_format`, …) are type-checked here and refused by `Unsupported` unless null or their default. Any other
+ * field passes untouched.
  */
 export const body = z
   .object({
@@ -45,6 +52,25 @@ export const body = z
     max_tokens: positiveOrNull,
     max_completion_tokens: positiveOrNull,
     seed: z.number().int().min(0).nullable().optional(),
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    top_p: z.number().min(0).max(1).nullable().optional(),
+    frequency_penalty: penalty,
+    presence_penalty: penalty,
+    stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
+    logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+    user: z.string().nullable().optional(),
+    metadata: z.record(z.string(), z.string()).nullable().optional(),
+    store: z.boolean().nullable().optional(),
+    parallel_tool_calls: z.boolean().nullable().optional(),
+    tools: z.array(z.unknown()).nullable().optional(),
+    tool_choice: callChoice,
+    functions: z.array(z.unknown()).nullable().optional(),
+    function_call: callChoice,
+    logprobs: z.boolean().nullable().optional(),
+    top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+    response_format: z.object({ type: z.string() }).passthrough().nullable().optional(),
+    modalities: z.array(z.string()).nullable().optional(),
+    audio: anObject.nullable().optional(),
     stepwise: extension.optional()
   })
   .passthrough()
@@ -54,10 +80,17 @@ export type Body = z.output<typeof body>
 
 /**
  * Checks a parsed JSON body; a failure is a 400 whose `param` is the field's dotted path (`stepwise.budget.cost`,
- * `messages.0.role`) and whose message says what was expected and, for unknown keys, which are allowed.
+ * `messages.0.role`) and whose message says what was expected and, for unknown keys, which are allowed; then
+ * refuses a field the gateway does not support (`Unsupported.check`).
  */
 export const decode = (input: unknown): Result.Result<Body, ApiError.ApiError> =>
-  Result.mapError(Options.decode(body, input, "request"), (error) => ApiError.fromInvalidOptions("", error))
+  Result.flatMap(
+    Result.mapError(Options.decode(body, input, "request"), (error) =>
+      // The body takes any other field, so a top-level field's message lists no "allowed" keys.
+      ApiError.fromInvalidOptions("", error.field.includes(".") ? error : new InvalidOptions({ subject: error.subject, field: error.field, detail: error.detail }))
+    ),
+    (decoded) => Result.map(Unsupported.check(decoded), () => decoded)
+  )
 
 const textOf = (content: z.output<typeof message>["content"]): string =>
   content === undefined || content === null ? "" : typeof content === "string" ? content : content.map((part) => part.text).join("")

@@ -31,7 +31,10 @@ export interface Defaults {
   readonly limits: Limits.Resolved["request"]
 }
 
-/** The `X-Stepwise-*` headers a request may send, by name (lower case), with what each sets. */
+/**
+ * The `X-Stepwise-*` headers a request may send, by name (lower case), with what each sets: each budget field has
+ * `x-stepwise-budget-<field>` (`deadlineMillis` too), and the deadline also the shorter `x-stepwise-deadline-ms`.
+ */
 export const headers = {
   "x-stepwise-strategy": "strategy",
   "x-stepwise-options": "options",
@@ -41,6 +44,7 @@ export const headers = {
   "x-stepwise-budget-verifier-calls": "verifierCalls",
   "x-stepwise-budget-verifier-tokens": "verifierTokens",
   "x-stepwise-budget-cost": "cost",
+  "x-stepwise-budget-deadline-millis": "deadlineMillis",
   "x-stepwise-deadline-ms": "deadlineMillis"
 } as const
 
@@ -49,6 +53,8 @@ interface FromHeaders {
   readonly strategy?: string
   readonly options?: Readonly<Record<string, unknown>>
   readonly budget: Limits.Written
+  /** The header that set each budget field (for messages naming it). */
+  readonly budgetFrom: Readonly<Partial<Record<keyof Limits.Written, string>>>
 }
 
 /** A JSON object from text, or `undefined` when the text is not one. */
@@ -65,12 +71,36 @@ const jsonObject = (text: string): Readonly<Record<string, unknown>> | undefined
 const headerValue = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
   value === undefined ? undefined : typeof value === "string" ? value : value.join(",")
 
+/** Plain decimal digits, as a budget header's integer is written (no sign, exponent, hex or separators). */
+const decimalInteger = /^[0-9]+$/
+
+/** A plain decimal number, as the cost header is written: digits, then a point and digits when it has a fraction. */
+const decimalNumber = /^[0-9]+(?:\.[0-9]+)?$/
+
+/**
+ * A budget header's value: a plain decimal integer (the cost a plain decimal number), ≥ 0 (the deadline ≥ 1), or a
+ * 400 naming the header. `0x10`, `1e3` and `+5` are refused, not read as numbers.
+ */
+const budgetValue = (name: string, target: keyof Limits.Written, value: string): Result.Result<number, ApiError.ApiError> => {
+  const integer = target !== "cost"
+  const least = target === "deadlineMillis" ? 1 : 0
+  const number = Number(value)
+  const plain = integer ? decimalInteger.test(value) && Number.isSafeInteger(number) : decimalNumber.test(value) && Number.isFinite(number)
+  return plain && number >= least
+    ? Result.succeed(number)
+    : Result.fail(
+        ApiError.invalid(name, `${name} must be ${integer ? "an integer" : "a number"} ≥ ${least} in plain decimal digits, got ${JSON.stringify(value)}`)
+      )
+}
+
 /**
  * Reads the `X-Stepwise-*` headers. An unknown `X-Stepwise-` header (a misspelling) is a 400 naming it and the
- * known ones; a budget header must be a number ≥ 0 (the deadline an integer ≥ 1), the options header a JSON object.
+ * known ones; a budget header must be a plain decimal number ≥ 0 (an integer but for the cost; the deadline ≥ 1),
+ * the options header a JSON object. Two headers that set the deadline differently are a 400.
  */
 export const fromHeaders = (incoming: IncomingHttpHeaders): Result.Result<FromHeaders, ApiError.ApiError> => {
-  const budget: Record<string, number> = {}
+  const budget: Partial<Record<keyof Limits.Written, number>> = {}
+  const budgetFrom: Partial<Record<keyof Limits.Written, string>> = {}
   let strategy: string | undefined
   let options: Readonly<Record<string, unknown>> | undefined
   for (const [name, raw] of Object.entries(incoming)) {
@@ -89,16 +119,16 @@ export const fromHeaders = (incoming: IncomingHttpHeaders): Result.Result<FromHe
       if (object === undefined) return Result.fail(ApiError.invalid(name, `${name} must be a JSON object of the strategy's options`))
       options = object
     } else {
-      const number = value === "" ? Number.NaN : Number(value)
-      const integer = target !== "cost"
-      if (!Number.isFinite(number) || number < (target === "deadlineMillis" ? 1 : 0) || (integer && !Number.isInteger(number)))
-        return Result.fail(
-          ApiError.invalid(name, `${name} must be ${integer ? "an integer" : "a number"} ≥ ${target === "deadlineMillis" ? 1 : 0}, got ${JSON.stringify(value)}`)
-        )
-      budget[target] = number
+      const number = budgetValue(name, target, value)
+      if (Result.isFailure(number)) return Result.fail(number.failure)
+      const earlier = budgetFrom[target]
+      if (earlier !== undefined && budget[target] !== number.success)
+        return Result.fail(ApiError.invalid(name, `${name} and ${earlier} both set the ${target === "deadlineMillis" ? "deadline" : `${target} limit`}, differently: give it once`))
+      budget[target] = number.success
+      budgetFrom[target] = earlier ?? name
     }
   }
-  return Result.succeed({ ...(strategy === undefined ? {} : { strategy }), ...(options === undefined ? {} : { options }), budget })
+  return Result.succeed({ ...(strategy === undefined ? {} : { strategy }), ...(options === undefined ? {} : { options }), budget, budgetFrom })
 }
 
 /** Which field named what, for messages about conflicts. */
@@ -118,7 +148,8 @@ const one = <A>(what: string, candidates: ReadonlyArray<Named<A> | undefined>, s
 
 /**
  * Splits a model name into the strategy kind and the upstream model: the upstream's name alone (the default
- * strategy), or `<kind>:<upstream model>`. Another model is a 404; an unknown kind a 400 naming the registered ones.
+ * strategy), or `<kind>:<upstream model>`. Another model is OpenAI's 404 (`invalid_request_error`,
+ * `model_not_found`); an unknown kind a 400 naming the registered ones.
  */
 export const parseModel = (model: string, defaults: Pick<Defaults, "strategies" | "model">): Result.Result<{ readonly kind: string | undefined }, ApiError.ApiError> => {
   if (model === defaults.model) return Result.succeed({ kind: undefined })
@@ -128,7 +159,7 @@ export const parseModel = (model: string, defaults: Pick<Defaults, "strategies" 
     return Result.fail(
       new ApiError.ApiError({
         status: 404,
-        type: "not_found_error",
+        type: "invalid_request_error",
         param: "model",
         code: "model_not_found",
         detail: `model ${JSON.stringify(model)} does not exist: use ${JSON.stringify(defaults.model)} or "<strategy>:${defaults.model}" (see GET /v1/models)`
@@ -196,7 +227,7 @@ export const resolve = (request: ChatRequest.Body, incoming: IncomingHttpHeaders
     const written: Record<string, number> = {}
     const bodyBudget = extension.budget ?? {}
     for (const key of Object.keys(Limits.budget.shape) as ReadonlyArray<keyof Limits.Written>) {
-      const header = Object.entries(headers).find(([, target]) => target === key)?.[0] ?? key
+      const header = fromHeader.budgetFrom[key] ?? key
       const value = yield* Effect.fromResult(one<number>(
         `${key} limit`,
         [

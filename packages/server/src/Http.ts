@@ -43,19 +43,23 @@ export const json = (response: ServerResponse, status: number, body: unknown, he
   response.end(text)
 }
 
-/** Writes an error response: its status, `Retry-After` when it has one, and OpenAI's error body, scrubbed. */
+/**
+ * The headers an error's status and fields call for: `Retry-After` when it has one, `Allow` on a 405 and
+ * `WWW-Authenticate: Bearer` on a 401 (the scheme its key is sent in).
+ */
+export const errorHeaders = (failure: ApiError.ApiError): Readonly<Record<string, string>> => ({
+  ...(failure.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure.retryAfterSeconds) }),
+  ...(failure.allow === undefined ? {} : { allow: failure.allow.join(", ") }),
+  ...(failure.status === 401 ? { "www-authenticate": "Bearer" } : {})
+})
+
+/** Writes an error response: its status, the headers it calls for (`errorHeaders`), and OpenAI's error body, scrubbed. */
 export const error = (
   response: ServerResponse,
   failure: ApiError.ApiError,
   known: ReadonlyArray<string>,
   extra: Readonly<Record<string, unknown>> = {}
-): void =>
-  json(
-    response,
-    failure.status,
-    ApiError.body(failure, known, extra),
-    failure.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure.retryAfterSeconds) }
-  )
+): void => json(response, failure.status, ApiError.body(failure, known, extra), errorHeaders(failure))
 
 /** Starts a server-sent events response. */
 export const startEvents = (response: ServerResponse): void => {

@@ -36,20 +36,53 @@ export interface Effective {
 
 const pool = budget.omit({ deadlineMillis: true })
 
+/** The built-in per-request limits: the budget of a request that names none, and the most one may ask for. */
+export const builtIn = {
+  default: { totalTokens: 20_000, deadlineMillis: 60_000 },
+  max: { totalTokens: 200_000, deadlineMillis: 600_000 }
+} as const satisfies Readonly<Record<"default" | "max", Written>>
+
+/** A request limit of the server as written: a budget field, or `null` to lift a built-in one. */
+const lifting = budget.extend({
+  totalTokens: budget.shape.totalTokens.unwrap().nullable().optional(),
+  inputTokens: budget.shape.inputTokens.unwrap().nullable().optional(),
+  outputTokens: budget.shape.outputTokens.unwrap().nullable().optional(),
+  verifierCalls: budget.shape.verifierCalls.unwrap().nullable().optional(),
+  verifierTokens: budget.shape.verifierTokens.unwrap().nullable().optional(),
+  cost: budget.shape.cost.unwrap().nullable().optional(),
+  deadlineMillis: budget.shape.deadlineMillis.unwrap().nullable().optional()
+})
+
+/**
+ * The built-in limits with the written ones over them, field by field: a field written sets that limit, `null`
+ * lifts it, one left out keeps the built-in one.
+ */
+export const merged = (base: Written, written: z.output<typeof lifting> | undefined): Written => {
+  const entries = Object.entries({ ...base, ...written }).filter((entry): entry is [string, number] => typeof entry[1] === "number")
+  return Object.fromEntries(entries) as Written
+}
+
 /**
  * The server's limits: per request the default budget (when a request names none) and the most it may ask for
- * (requests asking more are capped), and the budgets every request of one API key, and of the whole server, spend
- * from together. A budget left out is unlimited.
+ * (requests asking more are capped), each merged field by field over `builtIn` (setting one limit keeps the
+ * others; `null` lifts one); and the budgets every request of one API key, and of the whole server, spend from
+ * together. A key's or the server's budget left out is unlimited.
  */
 export const settings = z
   .object({
     request: z
       .object({
-        default: budget.default({ totalTokens: 20_000, deadlineMillis: 60_000 }).describe("The budget of a request that names none."),
-        max: budget.default({ totalTokens: 200_000, deadlineMillis: 600_000 }).describe("The most one request may ask for.")
+        default: lifting
+          .optional()
+          .transform((written) => merged(builtIn.default, written))
+          .describe("The budget of a request that names none, over the built-in one (totalTokens 20000, deadlineMillis 60000)."),
+        max: lifting
+          .optional()
+          .transform((written) => merged(builtIn.max, written))
+          .describe("The most one request may ask for, over the built-in caps (totalTokens 200000, deadlineMillis 600000).")
       })
       .strict()
-      .default({ default: { totalTokens: 20_000, deadlineMillis: 60_000 }, max: { totalTokens: 200_000, deadlineMillis: 600_000 } }),
+      .prefault({}),
     key: pool.optional().describe("What all requests of one API key may spend together, over the server's life."),
     server: pool.optional().describe("What all requests together may spend, over the server's life.")
   })

@@ -13,11 +13,13 @@ import * as Accounts from "./Accounts.js"
 import * as ApiError from "./ApiError.js"
 import * as Auth from "./Auth.js"
 import * as BestSoFar from "./BestSoFar.js"
+import * as BoundedMap from "./BoundedMap.js"
 import * as ChatRequest from "./ChatRequest.js"
 import * as Choice from "./Choice.js"
 import * as Completion from "./Completion.js"
 import * as Http from "./Http.js"
 import * as Limits from "./Limits.js"
+import * as Methods from "./Methods.js"
 import * as Metrics from "./Metrics.js"
 import * as Pool from "./Pool.js"
 import * as Runs from "./Runs.js"
@@ -25,10 +27,11 @@ import * as Upstream from "./Upstream.js"
 import * as ViewRoutes from "./ViewRoutes.js"
 
 /**
- * `stepwise serve`: an OpenAI-compatible server (`POST /v1/chat/completions`, `GET /v1/models`) that answers each
- * request by a search over one upstream, under a budget per request and budgets shared per API key and server;
- * streams progress and the answer over server-sent events; serves Prometheus metrics at `/metrics` and a live
- * tree view at `/view`. Binds 127.0.0.1 unless told otherwise, and then only with API keys.
+ * `stepwise serve`: an OpenAI-compatible server (`POST /v1/chat/completions`, `GET /v1/models`,
+ * `GET /v1/models/{model}`) that answers each request by a search over one upstream, under a budget per request and
+ * budgets shared per API key and server; streams progress and the answer over server-sent events; serves
+ * Prometheus metrics at `/metrics` and a live tree view at `/view`. Binds 127.0.0.1 unless told otherwise, and then
+ * only with API keys.
  */
 
 /** Options of `listen` and `serve`. */
@@ -62,6 +65,8 @@ export interface Options {
   readonly costModel?: CostModel.CostModel
   /** Finished runs kept for the tree view (default 32). */
   readonly keepRuns?: number
+  /** Finished requests whose spend `state().spentById` keeps, the latest ones (default `defaultKeepSpent`). */
+  readonly keepSpent?: number
   /** Receives one line per request (method, path, status, milliseconds, outcome), scrubbed of credentials. */
   readonly log?: (line: string) => void
 }
@@ -74,7 +79,7 @@ export interface State {
   readonly openConnections: number
   /** The server's budget (spent and reserved), with each key's budget and open requests as children. */
   readonly budget: Snapshot.Snapshot
-  /** What each finished request spent, by its id (the response's `id`). */
+  /** What each of the latest finished requests spent (up to `keepSpent` of them), by its id (the response's `id`). */
   readonly spentById: ReadonlyMap<string, Resource.Amounts>
 }
 
@@ -103,6 +108,9 @@ export class ListenError extends Data.TaggedError("ListenError")<{
     return `stepwise serve: cannot listen on ${this.host}:${this.port} (${this.detail})`
   }
 }
+
+/** How many finished requests' spend a server keeps by default (`Options.keepSpent`). */
+export const defaultKeepSpent = 4096
 
 /** Addresses that only this machine can reach. */
 export const loopbackHosts: ReadonlyArray<string> = ["127.0.0.1", "::1", "localhost"]
@@ -133,7 +141,8 @@ export const validate = (
       ["maxActiveRequests", options.maxActiveRequests],
       ["retryAfterSeconds", options.retryAfterSeconds],
       ["maxBodyBytes", options.maxBodyBytes],
-      ["keepRuns", options.keepRuns]
+      ["keepRuns", options.keepRuns],
+      ["keepSpent", options.keepSpent]
     ] as const) {
       const problem = positiveInteger(field, value)
       if (problem !== undefined) return yield* Effect.fail(problem)
@@ -172,7 +181,8 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
   })
   metrics = Metrics.make({ pool, active: () => running })
   const meters = metrics
-  const spentById = new Map<string, Resource.Amounts>()
+  // Bounded: a long-running server must not remember every request it ever served.
+  const spentById = new BoundedMap.BoundedMap<string, Resource.Amounts>(options.keepSpent ?? defaultKeepSpent)
   const maxActive = options.maxActiveRequests ?? 64
   const retryAfterSeconds = options.retryAfterSeconds ?? 1
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
@@ -337,57 +347,76 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
       )
     })
 
+  /** The models served: the upstream's (the default strategy) and `<strategy>:<model>` for every strategy. */
   const models = () => {
     const created = 0
-    const entries = Registry.list(checked.strategies)
-    return {
-      object: "list",
-      data: [
-        { id: upstream.model, object: "model", created, owned_by: "stepwise", stepwise: { strategy: checked.kind, options: checked.strategyOptions } },
-        ...entries.map((entry) => ({
-          id: `${entry.kind}:${upstream.model}`,
-          object: "model",
-          created,
-          owned_by: "stepwise",
-          stepwise: { strategy: entry.kind, description: entry.description, options: CoreOptions.defaultsOf(entry.options) ?? {} }
-        }))
-      ]
+    return [
+      { id: upstream.model, object: "model", created, owned_by: "stepwise", stepwise: { strategy: checked.kind, options: checked.strategyOptions } },
+      ...Registry.list(checked.strategies).map((entry) => ({
+        id: `${entry.kind}:${upstream.model}`,
+        object: "model",
+        created,
+        owned_by: "stepwise",
+        stepwise: { strategy: entry.kind, description: entry.description, options: CoreOptions.defaultsOf(entry.options) ?? {} }
+      }))
+    ]
+  }
+
+  /** One listed model by its id (escaped in the path or not), or OpenAI's 404. */
+  const model = (escaped: string) => {
+    let id: string | undefined
+    try {
+      id = decodeURIComponent(escaped)
+    } catch {
+      id = undefined
     }
+    const found = id === undefined ? undefined : models().find((entry) => entry.id === id)
+    return found === undefined
+      ? Effect.fail(
+          new ApiError.ApiError({
+            status: 404,
+            type: "invalid_request_error",
+            param: "model",
+            code: "model_not_found",
+            detail: `model ${JSON.stringify(id ?? escaped)} does not exist: GET /v1/models lists the models served`
+          })
+        )
+      : Effect.succeed(found)
   }
 
   const route = (request: IncomingMessage, response: ServerResponse): Effect.Effect<{ readonly status: number; readonly outcome: string }, ApiError.ApiError> =>
     Effect.gen(function* () {
       const path = ViewRoutes.pathOf(request)
       const method = request.method ?? "GET"
-      if (path === "/health") {
-        Http.json(response, 200, { status: "ok" })
-        return { status: 200, outcome: "ok" }
-      }
-      if (ViewRoutes.isPage(path)) return yield* ViewRoutes.page(response)
+      const answer = (served: ReadonlyArray<string>, handler: () => Effect.Effect<Methods.Answered, ApiError.ApiError>) =>
+        Methods.serve(method, path, served, response, handler)
+      const ok = (write: () => void) =>
+        Effect.sync(() => {
+          write()
+          return { status: 200, outcome: "ok" }
+        })
+      if (path === "/health") return yield* answer(["GET"], () => ok(() => Http.json(response, 200, { status: "ok" })))
+      if (ViewRoutes.isPage(path)) return yield* ViewRoutes.page(response, method, path)
       const checkedKey = Auth.check(keys, request.headers)
       if (Result.isFailure(checkedKey)) {
         meters.rejections.inc({ reason: "unauthorized" })
         return yield* Effect.fail(checkedKey.failure)
       }
       const label = checkedKey.success
-      const allow = (...methods: ReadonlyArray<string>) =>
-        methods.includes(method) ? Effect.void : Effect.fail(new ApiError.ApiError({ status: 405, type: "invalid_request_error", code: "method_not_allowed", detail: `${method} ${path} is not served (use ${methods.join(" or ")})` }))
-      if (path === "/v1/chat/completions") {
-        yield* allow("POST")
-        return yield* chat(request, response, label)
-      }
-      if (path === "/v1/models") {
-        yield* allow("GET")
-        Http.json(response, 200, models())
-        return { status: 200, outcome: "ok" }
-      }
-      if (path === "/metrics") {
-        yield* allow("GET")
-        const text = yield* Effect.promise(() => meters.registry.metrics())
-        response.writeHead(200, { "content-type": meters.registry.contentType })
-        response.end(scrub(text))
-        return { status: 200, outcome: "ok" }
-      }
+      if (path === "/v1/chat/completions") return yield* answer(["POST"], () => chat(request, response, label))
+      if (path === "/v1/models") return yield* answer(["GET"], () => ok(() => Http.json(response, 200, { object: "list", data: models() })))
+      const modelPath = /^\/v1\/models\/(.+)$/.exec(path)
+      if (modelPath !== null)
+        return yield* answer(["GET"], () => Effect.flatMap(model(modelPath[1]!), (found) => ok(() => Http.json(response, 200, found))))
+      if (path === "/metrics")
+        return yield* answer(["GET"], () =>
+          Effect.flatMap(Effect.promise(() => meters.registry.metrics()), (text) =>
+            ok(() => {
+              response.writeHead(200, { "content-type": meters.registry.contentType })
+              response.end(scrub(text))
+            })
+          )
+        )
       const runData = ViewRoutes.data(runs, method, path, response, label)
       if (runData !== undefined) return yield* runData
       return yield* Effect.fail(new ApiError.ApiError({ status: 404, type: "not_found_error", code: "not_found", detail: `${method} ${path} is not served` }))

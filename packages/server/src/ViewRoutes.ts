@@ -4,34 +4,37 @@ import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit } from "effect"
 import * as ApiError from "./ApiError.js"
 import * as Http from "./Http.js"
+import * as Methods from "./Methods.js"
 import * as Runs from "./Runs.js"
 import * as ViewPage from "./ViewPage.js"
 
 /**
  * The tree view's routes, shared by `stepwise serve` and `stepwise solve --view`: the page (`GET /view`), the
  * kept runs (`GET /v1/runs`), a run's tree file (`GET /v1/runs/<id>`) and its events as server-sent events
- * (`GET /v1/runs/<id>/events`: everything so far, then each new event, to the run's end).
+ * (`GET /v1/runs/<id>/events`: everything so far, then each new event, to the run's end). Each answers HEAD as GET
+ * without a body, and OPTIONS (see `Methods`).
  */
 
 /** What a route answered: its status and a word for the log. */
-export interface Answered {
-  readonly status: number
-  readonly outcome: string
-}
+export type Answered = Methods.Answered
 
 /** True for the path of the page itself, which needs no key (it holds no data; its requests do). */
 export const isPage = (path: string): boolean => path === "/view" || path === "/view/index.html"
 
-/** Writes the page. */
-export const page = (response: ServerResponse): Effect.Effect<Answered> =>
-  Effect.map(Effect.all([ViewPage.html, ViewPage.contentSecurityPolicy]), ([html, policy]) => {
-    response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": policy, "x-content-type-options": "nosniff" })
-    response.end(html)
-    return { status: 200, outcome: "ok" }
-  })
+/** Writes the page (on GET and HEAD; OPTIONS and other methods as `Methods.serve` answers them). */
+export const page = (response: ServerResponse, method: string, path: string): Effect.Effect<Answered, ApiError.ApiError> =>
+  Methods.serve(method, path, ["GET"], response, () =>
+    Effect.map(Effect.all([ViewPage.html, ViewPage.contentSecurityPolicy]), ([html, policy]) => {
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": policy, "x-content-type-options": "nosniff" })
+      response.end(html)
+      return { status: 200, outcome: "ok" }
+    })
+  )
 
-const follow = (response: ServerResponse, run: Runs.Run) => {
+const follow = (response: ServerResponse, run: Runs.Run, method: string) => {
   Http.startEvents(response)
+  // HEAD: the stream's headers alone, not a stream kept open to the run's end.
+  if (method === "HEAD") return void response.end()
   const stop = Runs.follow(run, (item) => {
     Http.send(response, item)
     if (item.type === "end") Http.endEvents(response, false)
@@ -49,7 +52,8 @@ const decodeSegment = (segment: string): string | undefined => {
 }
 
 /**
- * Answers a request for the runs' data, or `undefined` when the path is not one of them. Only `GET` is served. With
+ * Answers a request for the runs' data, or `undefined` when the path is not one of them. `GET` is served (and
+ * `HEAD`, `OPTIONS`), any other method is a 405 with `Allow`. With
  * `caller` (the label of the request's API key), only that key's runs are listed and served; another's is "no such
  * run", as one that never was.
  */
@@ -62,8 +66,17 @@ export const data = (
 ): Effect.Effect<Answered, ApiError.ApiError> | undefined => {
   const runPath = /^\/v1\/runs(?:\/([^/]+)(\/events)?)?$/.exec(path)
   if (runPath === null) return undefined
-  if (method !== "GET")
-    return Effect.fail(new ApiError.ApiError({ status: 405, type: "invalid_request_error", code: "method_not_allowed", detail: `${method} ${path} is not served (use GET)` }))
+  return Methods.serve(method, path, ["GET"], response, () => runData(runs, runPath, path, response, method, caller))
+}
+
+const runData = (
+  runs: Runs.Runs,
+  runPath: RegExpExecArray,
+  path: string,
+  response: ServerResponse,
+  method: string,
+  caller: string | undefined
+): Effect.Effect<Answered, ApiError.ApiError> => {
   if (runPath[1] === undefined)
     return Effect.sync(() => {
       Http.json(response, 200, { object: "list", data: Runs.list(runs, caller) })
@@ -79,7 +92,7 @@ export const data = (
     )
   return Effect.sync(() => {
     if (runPath[2] === undefined) Http.json(response, 200, Runs.treeFile(run))
-    else follow(response, run)
+    else follow(response, run, method)
     return { status: 200, outcome: "ok" }
   })
 }
@@ -111,7 +124,7 @@ export const listen = (runs: Runs.Runs, options: { readonly port?: number } = {}
     const path = pathOf(request)
     const method = request.method ?? "GET"
     const program: Effect.Effect<Answered, ApiError.ApiError> = isPage(path)
-      ? page(response)
+      ? page(response, method, path)
       : (data(runs, method, path, response) ?? Effect.fail(new ApiError.ApiError({ status: 404, type: "not_found_error", code: "not_found", detail: `${method} ${path} is not served` })))
     void Effect.runPromiseExit(program).then((exit) => {
       if (Exit.isFailure(exit)) {
