@@ -138,8 +138,10 @@ export const schemaOf = (registries: Registries.Registries) =>
     concurrency: z.number().int().min(1).max(256).default(4).describe("Problems run at once."),
     modelShape: CostModel.modelShape
       .optional()
-      .describe("Policy shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-1.5B's). Budgets are priced by costModel."),
-    verifierShape: CostModel.modelShape.optional().describe("Verifier shape for the report's Kinetics eFLOPs axis (default: Qwen2.5-Math-PRM-7B's)."),
+      .describe("Policy shape for the report's Kinetics eFLOPs axis (default: the kinetics cost model's shapes when costModel is kinetics, else Qwen2.5-Math-1.5B's). Budgets are priced by costModel."),
+    verifierShape: CostModel.modelShape
+      .optional()
+      .describe("Verifier shape for the report's Kinetics eFLOPs axis (default: the kinetics cost model's shapes when costModel is kinetics, else Qwen2.5-Math-PRM-7B's)."),
     prices: Prices.optional().describe("Prices for the report's dollars axis (none: the price cost model's own when costModel is price, else no dollars axis). Budgets are priced by costModel."),
     sizing: Sweep.SizingSpec.default({ tokensPerSolution: 400 }).describe("How scaled strategies turn a budget into a size."),
     grading: z

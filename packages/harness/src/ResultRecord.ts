@@ -52,7 +52,12 @@ export const ResultRecord = z.object({
   eflops: z.number().nullable(),
   wallMillis: z.number(),
   /** The strategy failed with this error (the problem counts as wrong, and a rerun retries it). */
-  error: z.string().nullable()
+  error: z.string().nullable(),
+  /**
+   * A fingerprint of how the run was measured and graded (the cost model, prices, model shapes, grading): a rerun
+   * measured otherwise is refused rather than averaged with it. Absent in records written before it was kept.
+   */
+  measurement: z.string().optional()
 })
 
 /** One results-file line. */

@@ -341,6 +341,16 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
         movedAside = aside
       }
 
+      // How runs are measured and graded: records measured otherwise would be averaged with these in the report.
+      const measurement = fingerprint(
+        stableJson({
+          costModel: recipe.costModel ?? { kind: "tokens" },
+          prices: recipe.prices ?? null,
+          modelShape: recipe.modelShape ?? null,
+          verifierShape: recipe.verifierShape ?? null,
+          grading: recipe.grading ?? null
+        })
+      )
       const previous = yield* ResultsFile.read(options.results)
       const output = options.output ?? process.stderr
       if (previous.tornTail) output.write(`${options.results}: left out a torn last line (a killed run's write); its problem runs again\n`)
@@ -348,6 +358,14 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       for (const item of work) {
         const earlier = latest.get(item.key)
         if (earlier === undefined) continue
+        if (earlier.measurement !== undefined && earlier.measurement !== measurement)
+          return yield* Effect.fail(
+            new Recipe.RecipeError({
+              file: options.results,
+              field: "costModel",
+              detail: `holds runs measured or graded otherwise (the cost model, prices, modelShape, verifierShape or grading differ from this recipe's): their costs and grades would be averaged with these; use another results file, or start over with --fresh`
+            })
+          )
         if (stableJson(earlier.options) !== stableJson(optionsOf(item)) || stableJson(earlier.limits) !== stableJson(Recipe.limitsOf(item.budget.limits)))
           return yield* Effect.fail(
             new Recipe.RecipeError({
@@ -369,9 +387,14 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       const costModel = yield* CostModels.make(recipe.costModel ?? { kind: "tokens" }, registries.costModels)
       const measured = CostAxes.measuresOf({ policyShape: recipe.modelShape, verifierShape: recipe.verifierShape, prices: recipe.prices })
       // Budgets priced in dollars (the price cost model) and no separate prices for the report: its dollars axis
-      // is that same pricing, rather than left empty.
-      const measures =
-        recipe.prices === undefined && recipe.costModel?.kind === "price" ? [...measured, { ...costModel, name: CostAxes.dollarsMeasure }] : measured
+      // is that same pricing, rather than left empty. Budgets priced in eFLOPs (the kinetics cost model) and no
+      // shapes of the report's own: its eFLOPs axis is that same pricing, so the report shows what the budgets counted.
+      const ownKinetics = recipe.costModel?.kind === "kinetics" && recipe.modelShape === undefined && recipe.verifierShape === undefined
+      const measures = [
+        ...measured.filter((measure) => !(ownKinetics && measure.name === CostAxes.eflopsMeasure)),
+        ...(ownKinetics ? [{ ...costModel, name: CostAxes.eflopsMeasure }] : []),
+        ...(recipe.prices === undefined && recipe.costModel?.kind === "price" ? [{ ...costModel, name: CostAxes.dollarsMeasure }] : [])
+      ]
       const poolLimits = Recipe.limitsOf(recipe.pool ?? {})
       const pool = yield* Accountant.make(poolLimits, poolLabel, { costModel, measures })
       const writer = yield* ResultsFile.open(options.results, previous)
@@ -486,7 +509,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             measures,
             eflops: measures[CostAxes.eflopsMeasure] ?? null,
             wallMillis: finished - started,
-            error
+            error,
+            measurement
           }
           yield* Effect.uninterruptible(
             Effect.andThen(writer.append(record), Effect.sync(() => {

@@ -114,6 +114,23 @@ describe("Runner", () => {
     expect(new Set(shrunk.records.map((record) => record.strategy))).toEqual(new Set(["one-shot"]))
   })
 
+  it("refuses to resume with runs measured otherwise (prices, cost model, shapes, grading), which the report would average", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 2, { prices: { inputPerMillion: 1, outputPerMillion: 2 } })
+    await Effect.runPromise(runIn(directory, recipe))
+    for (const changed of [
+      { prices: { inputPerMillion: 100, outputPerMillion: 200 } },
+      { costModel: { kind: "weighted", options: { output: 2 } } },
+      { grading: { tolerance: 0.1 } }
+    ] as ReadonlyArray<Partial<Input>>) {
+      const error = await Effect.runPromise(Effect.flip(runIn(directory, { ...recipe, ...changed })))
+      expect(error).toMatchObject({ _tag: "RecipeError", field: "costModel" })
+      expect(error.message).toContain("measured or graded otherwise")
+    }
+    // Measured the same way, it resumes.
+    expect(await Effect.runPromise(runIn(directory, recipe))).toMatchObject({ ran: 0, skipped: 16 })
+  })
+
   it("drops a torn last line and redoes that problem", async () => {
     const directory = folder()
     const recipe = recipeIn(directory, 3)
@@ -340,6 +357,13 @@ describe("Runner", () => {
       expect(record.costUnit).toBe("USD")
       expect(record.cost).toBeGreaterThan(0)
       expect(record.measures?.["dollars"]).toBe(record.cost)
+    }
+    // Budgets priced in eFLOPs and no shapes for the report: its eFLOPs axis is that pricing (a policy-only shape
+    // budgeted 7.5e12 while the report's default shapes showed 2.26e13 for the same runs).
+    const ownShapes = await costed({ costModel: { kind: "kinetics", options: { policy: shape } } })
+    for (const record of ownShapes.records) {
+      expect(record.costUnit).toBe("eFLOPs")
+      expect(record.measures?.["eflops"]).toBe(record.cost)
     }
   })
 
