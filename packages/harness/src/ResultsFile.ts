@@ -1,4 +1,5 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs"
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs"
+import { hostname } from "node:os"
 import { dirname } from "node:path"
 import { Data, Effect, Scope } from "effect"
 import * as ResultRecord from "./ResultRecord.js"
@@ -109,3 +110,58 @@ export const open = (file: string, contents: Contents): Effect.Effect<Writer, Re
         }).pipe(Effect.uninterruptible)
     }
   })
+
+// True while a process of this id runs on this machine (signalling 0 checks without sending anything).
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (cause) {
+    return (cause as { code?: string }).code === "EPERM"
+  }
+}
+
+/**
+ * Takes a results file for one run (`<file>.lock`, holding the process id and host), given back when the scope
+ * closes: a second run on the same file at once is an error naming the first's process, where both did all the work
+ * and appended it twice. A lock left by a process that no longer runs on this host (a killed run) is taken over.
+ */
+export const lock = (file: string): Effect.Effect<void, ResultsFileError, Scope.Scope> => {
+  const lockFile = `${file}.lock`
+  const owner = `${process.pid} ${hostname()}\n`
+  const take = (): "taken" | string => {
+    mkdirSync(dirname(file), { recursive: true })
+    try {
+      const handle = openSync(lockFile, "wx")
+      writeSync(handle, owner)
+      closeSync(handle)
+      return "taken"
+    } catch (cause) {
+      if ((cause as { code?: string }).code !== "EEXIST") throw cause
+      return readFileSync(lockFile, "utf8")
+    }
+  }
+  return Effect.acquireRelease(
+    Effect.try({
+      try: () => {
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const held = take()
+          if (held === "taken") return
+          const [pid, host] = held.trim().split(" ")
+          const stale = host === hostname() && Number.isInteger(Number(pid)) && !isRunning(Number(pid))
+          if (!stale)
+            throw new ResultsFileError({
+              file,
+              line: 0,
+              detail: `is in use by another run (process ${pid ?? "?"} on ${host ?? "?"}, per ${lockFile}): wait for it to end, or give this run another results file`
+            })
+          rmSync(lockFile, { force: true })
+        }
+        throw new ResultsFileError({ file, line: 0, detail: `could not be taken (${lockFile} keeps coming back)` })
+      },
+      catch: (cause) =>
+        cause instanceof ResultsFileError ? cause : new ResultsFileError({ file, line: 0, detail: `cannot be locked: ${String(cause)}` })
+    }),
+    () => Effect.sync(() => rmSync(lockFile, { force: true }))
+  ).pipe(Effect.asVoid)
+}

@@ -330,6 +330,9 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
         environment: options.environment ?? ((name) => process.env[name])
       })
 
+      // One run per results file at a time (a second would redo and append all the same work).
+      yield* ResultsFile.lock(options.results)
+
       // Everything is valid: only now may an old results file be moved aside.
       let movedAside: string | undefined
       if (options.fresh === true && existsSync(options.results)) {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process"
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber } from "effect"
@@ -129,6 +129,23 @@ describe("Runner", () => {
     }
     // Measured the same way, it resumes.
     expect(await Effect.runPromise(runIn(directory, recipe))).toMatchObject({ ran: 0, skipped: 16 })
+  })
+
+  it("refuses a second run on a results file in use, and takes over the lock a killed run left", async () => {
+    const directory = folder()
+    const recipe = recipeIn(directory, 4, { backend: { kind: "scripted", options: { delayMillis: 20 } } })
+    const results = join(directory, "out", "results.jsonl")
+    const first = Effect.runFork(runIn(directory, recipe))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const second = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(second).toMatchObject({ _tag: "ResultsFileError" })
+    expect(second.message).toContain(`is in use by another run (process ${process.pid}`)
+    const done = await Effect.runPromise(Fiber.join(first))
+    expect(done.ran).toBe(32)
+    expect(readLines(results)).toHaveLength(32)
+    // A lock whose process is gone (a killed run) does not stop the next run.
+    writeFileSync(`${results}.lock`, `2147483646 ${hostname()}\n`)
+    expect(await Effect.runPromise(runIn(directory, recipe))).toMatchObject({ ran: 0, skipped: 32 })
   })
 
   it("drops a torn last line and redoes that problem", async () => {
