@@ -9,6 +9,17 @@ import * as IntegerFlag from "./IntegerFlag.js"
 import * as Paths from "./Paths.js"
 import * as Plugins from "./Plugins.js"
 
+/** The cells (strategy, configuration, budget) in which no run spent anything or answered: their budget fits no call. */
+const idleCells = (records: ReadonlyArray<ResultRecord.ResultRecord>): ReadonlyArray<string> => {
+  const cells = new Map<string, boolean>()
+  for (const record of records) {
+    const name = `${ResultRecord.variantOf(record)} at budget "${record.budget}"`
+    const idle = record.answer === null && record.error === null && record.inputTokens + record.outputTokens + record.verifierCalls === 0
+    cells.set(name, (cells.get(name) ?? true) && idle)
+  }
+  return [...cells].filter(([, idle]) => idle).map(([name]) => name)
+}
+
 /** Runs of the benchmark ended in errors (a rerun retries them); the report was written all the same. */
 export class RunsErrored extends Data.TaggedError("RunsErrored")<{
   readonly count: number
@@ -93,6 +104,8 @@ export const command = Command.make(
       )
       if (outcome.movedAside !== undefined) yield* Console.error(`earlier results moved aside to ${outcome.movedAside}`)
       yield* Console.error(`${outcome.ran} problem runs now, ${outcome.skipped} resumed from ${results}`)
+      for (const cell of idleCells(outcome.records))
+        yield* Console.error(`warning: ${cell} spent nothing on any problem: its budget has no room for one call (compare the strategy's maxTokens with the budget)`)
       if (outcome.otherRecords > 0)
         yield* Console.error(`${outcome.otherRecords} other records in ${results} are not of this recipe (another strategy, backend or data set): left out of the report`)
       const rendered = yield* Report.render(outcome.records, {

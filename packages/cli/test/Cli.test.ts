@@ -84,6 +84,15 @@ describe("stepwise CLI", () => {
     expect(await readFile(results, "utf8")).toBe(before)
   })
 
+  it("warns of a cell whose budget fits no call (every run spent nothing), and ranks nothing when nothing answered", async () => {
+    const tiny = { ...recipe, name: "cli-no-room", strategies: [{ kind: "best-of-n", options: { n: 2 } }], budgets: [{ label: "300", limits: { totalTokens: 300 } }] }
+    await writeFile(join(folder, "tiny.json"), JSON.stringify(tiny))
+    const result = await stepwise("bench", join(folder, "tiny.json"), "--results", join(folder, "tiny.jsonl"), "--report", join(folder, "tiny.html"), "--progress", "none")
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('warning: best-of-n at budget "300" spent nothing on any problem')
+    expect(result.stdout).toContain("No run answered correctly, so no strategy is ranked")
+  })
+
   it("report says a results file that is not there does not exist, and one with no results holds none", async () => {
     const missing = await stepwise("report", join(folder, "no-such-results.jsonl"))
     expect(missing.code).not.toBe(0)

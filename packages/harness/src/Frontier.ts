@@ -174,7 +174,8 @@ export const holm = (pValues: ReadonlyArray<number>): ReadonlyArray<number> => {
  * The best strategy at each compute level of each data set: per strategy, its most accurate point whose mean cost
  * is within the level (ties: the cheaper); strategies sorted by accuracy; every other strategy compared with the
  * best on the same problems and seeds (bootstrap interval of the difference, McNemar exact p, Holm-corrected
- * within the level). Only configurations that ran all of the data set's problem runs take part (`completeness`).
+ * within the level). Only configurations that ran all of the data set's problem runs take part (`completeness`); a
+ * data set where no run answered right has no levels.
  */
 export const matched = (
   records: ReadonlyArray<ResultRecord.ResultRecord>,
@@ -186,6 +187,8 @@ export const matched = (
     const result: Array<Level> = []
     for (const dataset of [...new Set(all.map((point) => point.dataset))]) {
       const ofDataset = completeness(all.filter((point) => point.dataset === dataset)).complete
+      // Nothing answered right: every accuracy is 0, and a "best" among them would be named by cost alone.
+      if (!ofDataset.some((point) => point.accuracy.estimate > 0)) continue
       const strategies = [...new Set(ofDataset.map((point) => point.strategy))]
       const frontiers = new Map(strategies.map((strategy) => [strategy, pareto(ofDataset.filter((point) => point.strategy === strategy))]))
       for (const level of levels([...frontiers.values()].flat(), options.levels)) {

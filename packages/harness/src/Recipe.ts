@@ -102,7 +102,9 @@ export const Prices = z
 export const BudgetSpec = z
   .object({
     label: Label,
-    limits: Limits
+    limits: Limits.refine((limits) => Object.values(limits).every((limit) => limit === undefined || limit > 0), {
+      message: "must be above 0 for every resource it names (a budget of 0 runs nothing; leave a resource out for no limit)"
+    })
   })
   .strict()
 

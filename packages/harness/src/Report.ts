@@ -113,6 +113,9 @@ export const incompleteNote = (left: ReadonlyArray<Frontier.Incomplete>): string
         .map(({ point, runs, of }) => `${point.strategy}${point.configuration === "" ? "" : ` [${point.configuration}]`} (${runs} of ${of})`)
         .join(", ")}.`
 
+/** Why a data set has no ranking: no run answered right (a budget too small for one call, every run an error). */
+export const nothingRightNote = "No run answered correctly, so no strategy is ranked (check the budgets against the strategies' maxTokens, and the errors)."
+
 const htmlTable = (table: Table.Table, className = "") =>
   `<div class="table-wrap"><table${className === "" ? "" : ` class="${className}"`}><thead><tr>${table.headers
     .map((header) => `<th scope="col">${escapeHtml(header)}</th>`)
@@ -214,7 +217,9 @@ export const render = (all: ReadonlyArray<ResultRecord>, options: Options = {}):
         const perDifficulty =
           byDifficulty.length === 0 ? "" : yield* Plot.toSvg(Plot.difficultySpec(`${dataset}: frontiers per difficulty`, axis, byDifficulty))
         const levels = matched.find((each) => each.axis === axis)?.levels.filter((level) => level.dataset === dataset) ?? []
-        const leftOut = incompleteNote(Frontier.incomplete(ofDataset, axis))
+        const leftOut = [incompleteNote(Frontier.incomplete(ofDataset, axis)), ofDataset.some((record) => record.correct) ? "" : nothingRightNote]
+          .filter((note) => note !== "")
+          .join(" ")
         panels.push({
           axis,
           html: `<figure class="plot" data-plot="frontier">${figure}<figcaption>Accuracy against mean ${escapeHtml(axis.title)} actually spent (log scale); lines join each strategy's Pareto frontier over its configurations, hollow points are dominated configurations, bands are 95% Wilson intervals.</figcaption></figure>
@@ -242,7 +247,13 @@ ${metadataHtml(records, options.metadata)}
 </body></html>
 `
     const firstAxis = matched.find((each) => each.axis.name === first)
-    const leftOut = firstAxis === undefined ? "" : incompleteNote(Frontier.incomplete(records, firstAxis.axis))
+    const unranked = order(records.map((record) => record.dataset)).filter((dataset) => !records.some((record) => record.dataset === dataset && record.correct))
+    const leftOut = [
+      firstAxis === undefined ? "" : incompleteNote(Frontier.incomplete(records, firstAxis.axis)),
+      unranked.length === 0 ? "" : `${unranked.join(", ")}: ${nothingRightNote}`
+    ]
+      .filter((note) => note !== "")
+      .join(" ")
     const provenance = options.metadata?.provenance
     const markdown = [
       `# ${title}\n`,

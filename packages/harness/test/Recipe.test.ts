@@ -33,6 +33,8 @@ describe("Recipe", () => {
     expect(await fails({ ...minimal, strategies: [{ kind: "best-of-n", label: "two\nlines" }] })).toMatchObject({ field: "strategies.0.label" })
     expect(await fails({ ...minimal, budgets: [{ label: "tab\there", limits: {} }] })).toMatchObject({ field: "budgets.0.label" })
     expect(await fails({ ...minimal, strategies: [{ kind: "best-of-n", sweep: [4, 4] }] })).toMatchObject({ field: "strategies.0.sweep" })
+    // A budget of 0 runs nothing: refused (a resource left out is unlimited).
+    expect(await fails({ ...minimal, budgets: [{ label: "zero", limits: { totalTokens: 0 } }] })).toMatchObject({ field: "budgets.0.limits" })
     // A generated set large enough to exhaust memory is refused before anything is made.
     expect(await fails({ ...minimal, datasets: [{ kind: "simulator", count: 1e9 }] })).toMatchObject({ field: "datasets.0.count" })
     expect((await fails({ ...minimal, datasets: [{ kind: "simulater", count: 5 }] })).message).toContain(

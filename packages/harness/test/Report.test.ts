@@ -143,6 +143,13 @@ describe("Report", () => {
     expect(report.markdown).not.toContain("Not compared")
   })
 
+  it("ranks nothing where no run answered right, and says why, rather than naming a best by cost alone", async () => {
+    const wrong = records.filter((each) => each.dataset === "plain").map((each) => ({ ...each, correct: false, answer: null }))
+    const report = await Effect.runPromise(Report.render(wrong, { seed: 1, resamples: 50, levels: 3 }))
+    expect(report.matched.flatMap((each) => each.levels)).toEqual([])
+    for (const text of [report.markdown, report.terminal, report.html]) expect(text).toContain("No run answered correctly, so no strategy is ranked")
+  })
+
   it("says which configurations it left out of the ranking for having run fewer problem runs (an interrupted cell)", async () => {
     const partial = record({ dataset: "math", problemId: "m0", key: "z", seed: 0, strategy: "greedy", configuration: "n=1", outputTokens: 1, measures: { eflops: 1 } })
     const report = await Effect.runPromise(Report.render([...records, partial], { seed: 1, resamples: 50, levels: 3 }))
