@@ -141,7 +141,7 @@ export const command = Command.make(
     options: Flag.String("options").pipe(Flag.withDescription("Options of the default strategy, as JSON"), Flag.withDefault("{}")),
     limits: Flag.String("limits").pipe(
       Flag.withDescription(
-        'Budgets as JSON: {"request":{"default":{…},"max":{…}},"key":{…},"server":{…}}, each over totalTokens, inputTokens, outputTokens, verifierCalls, verifierTokens, cost (and deadlineMillis per request). request.default and request.max merge field by field over the built-in ones (default totalTokens 20000, deadlineMillis 60000; max totalTokens 200000, deadlineMillis 600000): a field left out keeps its built-in limit, null lifts it'
+        'Budgets as JSON: {"request":{"default":{…},"max":{…}},"key":{…},"server":{…}}, each over totalTokens, inputTokens, outputTokens, verifierCalls, verifierTokens, cost (and deadlineMillis per request). request.default and request.max merge field by field over the built-in ones (default totalTokens 20000, verifierTokens 100000, deadlineMillis 60000; max totalTokens 200000, verifierTokens 1000000, deadlineMillis 600000): a field left out keeps its built-in limit, null lifts it'
       ),
       Flag.withDefault("{}")
     ),

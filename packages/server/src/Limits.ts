@@ -38,8 +38,10 @@ const pool = budget.omit({ deadlineMillis: true })
 
 /** The built-in per-request limits: the budget of a request that names none, and the most one may ask for. */
 export const builtIn = {
-  default: { totalTokens: 20_000, deadlineMillis: 60_000 },
-  max: { totalTokens: 200_000, deadlineMillis: 600_000 }
+  // Verifier tokens are not policy tokens (`totalTokens`): a PRM reads every scored trajectory whole, 1–3 times the
+  // policy's tokens in a search's usual course, and without a limit of its own a long prompt made it unbounded.
+  default: { totalTokens: 20_000, verifierTokens: 100_000, deadlineMillis: 60_000 },
+  max: { totalTokens: 200_000, verifierTokens: 1_000_000, deadlineMillis: 600_000 }
 } as const satisfies Readonly<Record<"default" | "max", Written>>
 
 /** A request limit of the server as written: a budget field, or `null` to lift a built-in one. */
@@ -75,11 +77,11 @@ export const settings = z
         default: lifting
           .optional()
           .transform((written) => merged(builtIn.default, written))
-          .describe("The budget of a request that names none, over the built-in one (totalTokens 20000, deadlineMillis 60000)."),
+          .describe("The budget of a request that names none, over the built-in one (totalTokens 20000, verifierTokens 100000, deadlineMillis 60000)."),
         max: lifting
           .optional()
           .transform((written) => merged(builtIn.max, written))
-          .describe("The most one request may ask for, over the built-in caps (totalTokens 200000, deadlineMillis 600000).")
+          .describe("The most one request may ask for, over the built-in caps (totalTokens 200000, verifierTokens 1000000, deadlineMillis 600000).")
       })
       .strict()
       .prefault({}),
@@ -99,7 +101,7 @@ export type Resolved = z.output<typeof settings>
  * server's maximum (a maximum with neither given is the limit). The deadline follows the same rule.
  *
  * @example
- * Limits.effective({ totalTokens: 1e9 }, resolved) // { limits: { totalTokens: 200000 }, deadlineMillis: 60000 }
+ * Limits.effective({ totalTokens: 1e9 }, resolved) // { limits: { totalTokens: 200000, verifierTokens: 100000 }, deadlineMillis: 60000 }
  */
 export const effective = (written: Written, limits: Resolved["request"]): Effective => {
   const capped = (key: keyof Written): number | undefined => {

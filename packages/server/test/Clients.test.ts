@@ -72,7 +72,7 @@ describe("the openai client", () => {
     } as Body)
     const extension = extensionOf(response)
     expect(extension.strategy).toBe("beam-search")
-    expect(extension.budget.limits).toEqual({ totalTokens: 3000, verifierCalls: 20 })
+    expect(extension.budget.limits).toEqual({ totalTokens: 3000, verifierCalls: 20, verifierTokens: 100_000 })
     expect(response.usage).toEqual(Served.usageFor(spentOf(response.id)))
     expect(usageOf(response).stepwise.policy_tokens).toBeLessThanOrEqual(3000)
     expect(usageOf(response).stepwise.verifier_calls).toBeLessThanOrEqual(20)
@@ -89,7 +89,7 @@ describe("the openai client", () => {
     )
     const extension = extensionOf(response)
     expect(extension.strategy).toBe("best-of-n")
-    expect(extension.budget.limits).toEqual({ totalTokens: 2500, verifierCalls: 3 })
+    expect(extension.budget.limits).toEqual({ totalTokens: 2500, verifierCalls: 3, verifierTokens: 100_000 })
     expect(response.usage).toEqual(Served.usageFor(spentOf(response.id)))
     expect(usageOf(response).stepwise.policy_tokens).toBeLessThanOrEqual(2500)
     expect(usageOf(response).stepwise.verifier_calls).toBeLessThanOrEqual(3)
@@ -258,7 +258,7 @@ describe("the Hugging Face client", () => {
       } as Parameters<typeof chatCompletion>[0],
       { retry_on_error: false }
     )
-    expect(extensionOf(response).budget.limits).toEqual({ totalTokens: 2000 })
+    expect(extensionOf(response).budget.limits).toEqual({ totalTokens: 2000, verifierTokens: 100_000 })
     expect(response.usage).toEqual(Served.usageFor(spentOf(response.id)))
     expect(usageOf(response).stepwise.policy_tokens).toBeLessThanOrEqual(2000)
   })

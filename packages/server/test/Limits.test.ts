@@ -29,8 +29,8 @@ describe("Limits.effective", () => {
 
   it("fills the server's defaults", () => {
     const resolved = Limits.settings.parse({})
-    expect(Limits.effective({}, resolved.request)).toEqual({ limits: { totalTokens: 20_000 }, deadlineMillis: 60_000 })
-    expect(Limits.effective({ verifierCalls: 5 }, resolved.request)).toEqual({ limits: { totalTokens: 20_000, verifierCalls: 5 }, deadlineMillis: 60_000 })
+    expect(Limits.effective({}, resolved.request)).toEqual({ limits: { totalTokens: 20_000, verifierTokens: 100_000 }, deadlineMillis: 60_000 })
+    expect(Limits.effective({ verifierCalls: 5 }, resolved.request)).toEqual({ limits: { totalTokens: 20_000, verifierTokens: 100_000, verifierCalls: 5 }, deadlineMillis: 60_000 })
   })
 
   it("keeps every built-in cap a user's --limits does not name: setting one merges with the others", () => {
@@ -40,9 +40,9 @@ describe("Limits.effective", () => {
     expect(tokensOnly.max.deadlineMillis).toBe(600_000)
     expect(tokensOnly.default).toEqual(builtIn.default)
     const deadlineOnly = Limits.settings.parse({ request: { max: { deadlineMillis: 30_000 } } }).request
-    expect(deadlineOnly.max).toEqual({ totalTokens: 200_000, deadlineMillis: 30_000 })
+    expect(deadlineOnly.max).toEqual({ totalTokens: 200_000, verifierTokens: 1_000_000, deadlineMillis: 30_000 })
     const defaultOutput = Limits.settings.parse({ request: { default: { outputTokens: 1000 } } }).request
-    expect(defaultOutput.default).toEqual({ totalTokens: 20_000, deadlineMillis: 60_000, outputTokens: 1000 })
+    expect(defaultOutput.default).toEqual({ totalTokens: 20_000, verifierTokens: 100_000, deadlineMillis: 60_000, outputTokens: 1000 })
     expect(defaultOutput.max).toEqual(builtIn.max)
     // A request that names nothing still has a deadline under a tokens-only maximum.
     expect(Limits.effective({ deadlineMillis: 10_000_000 }, tokensOnly).deadlineMillis).toBe(600_000)
@@ -50,9 +50,9 @@ describe("Limits.effective", () => {
 
   it("lifts a built-in cap only when it is written as null", () => {
     const lifted = Limits.settings.parse({ request: { max: { deadlineMillis: null }, default: { totalTokens: null } } }).request
-    expect(lifted.max).toEqual({ totalTokens: 200_000 })
-    expect(lifted.default).toEqual({ deadlineMillis: 60_000 })
-    expect(Limits.effective({}, lifted)).toEqual({ limits: { totalTokens: 200_000 }, deadlineMillis: 60_000 })
+    expect(lifted.max).toEqual({ totalTokens: 200_000, verifierTokens: 1_000_000 })
+    expect(lifted.default).toEqual({ verifierTokens: 100_000, deadlineMillis: 60_000 })
+    expect(Limits.effective({}, lifted)).toEqual({ limits: { totalTokens: 200_000, verifierTokens: 100_000 }, deadlineMillis: 60_000 })
     expect(Limits.effective({ deadlineMillis: 10_000_000 }, lifted).deadlineMillis).toBe(10_000_000)
   })
 
