@@ -113,6 +113,10 @@ export const incompleteNote = (left: ReadonlyArray<Frontier.Incomplete>): string
         .map(({ point, runs, of }) => `${point.strategy}${point.configuration === "" ? "" : ` [${point.configuration}]`} (${runs} of ${of})`)
         .join(", ")}.`
 
+/** What the "best strategy at each budget" table's columns mean, for the Markdown and terminal reports. */
+export const matchedMeaning =
+  "budget (≤) is a level of mean spend per problem, not a recipe budget: at each, every strategy's most accurate configuration that spent no more on average, best first; Δ is its accuracy minus the best's on the same problems (bootstrap 95% interval over problems), with the p-value of no difference and its Holm correction within the level."
+
 /** Why a data set has no ranking: no run answered right (a budget too small for one call, every run an error). */
 export const nothingRightNote = "No run answered correctly, so no strategy is ranked (check the budgets against the strategies' maxTokens, and the errors)."
 
@@ -261,7 +265,7 @@ ${metadataHtml(records, options.metadata)}
       `## Outcomes\n\n${Table.markdown(outcomes)}`,
       `## Compute per problem\n\n${Table.markdown(compute)}`,
       difficulty.cells.length === 0 ? "" : `## Accuracy per difficulty\n\n${Table.markdown(difficulty)}`,
-      firstAxis === undefined ? "" : `## Best strategy at each budget (${firstAxis.axis.title})\n\n${Table.markdown(matchedTable(firstAxis))}`,
+      firstAxis === undefined ? "" : `## Best strategy at each budget (${firstAxis.axis.title})\n\n${matchedMeaning}\n\n${Table.markdown(matchedTable(firstAxis))}`,
       leftOut === "" ? "" : `${leftOut}\n`
     ]
       .filter((part) => part !== "")
@@ -269,7 +273,7 @@ ${metadataHtml(records, options.metadata)}
     const terminal = [
       Table.terminal(outcomes),
       Table.terminal(compute),
-      firstAxis === undefined ? "" : `best strategy at each budget (${firstAxis.axis.title}):\n${Table.terminal(matchedTable(firstAxis))}`,
+      firstAxis === undefined ? "" : `best strategy at each budget (${firstAxis.axis.title}):\n${matchedMeaning}\n${Table.terminal(matchedTable(firstAxis))}`,
       leftOut
     ]
       .filter((part) => part !== "")
