@@ -173,6 +173,8 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
   const runs = Runs.make({ keep: options.keepRuns ?? 32 })
   // Every request being handled (for `close`), and how many chat requests are admitted and running.
   const fibers = new Set<Fiber.Fiber<unknown, unknown>>()
+  // Set by `close` before it stops the requests in flight, so that each tells its client why it ends.
+  const lifecycle = { stopping: false }
   let running = 0
   let metrics: Metrics.Metrics | undefined
   const pool = Pool.make(options.upstreamConcurrency ?? 16, {
@@ -262,6 +264,21 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
                   meters.spent(snapshot.spent)
                   spentById.set(id, snapshot.spent)
                   Runs.finish(runs, run, { status: "interrupted", spent: snapshot.spent, detail: "the client went away or the server stopped" }, now)
+                  // Stopped by the server, not the client: the client still listens, and learns why its answer ends here.
+                  if (lifecycle.stopping && !response.destroyed) {
+                    const stopped = new ApiError.ApiError({
+                      status: 503,
+                      type: "server_error",
+                      code: "server_shutting_down",
+                      detail: "the server is shutting down: this search was stopped before it answered; retry later or on another server"
+                    })
+                    const extra = { stepwise: { run_id: id, usage: Completion.usageOf(snapshot.spent) } }
+                    if (!response.headersSent) Http.error(response, stopped, known, extra.stepwise)
+                    else {
+                      Http.send(response, { ...ApiError.body(stopped, known), ...extra })
+                      Http.endEvents(response, false)
+                    }
+                  }
                 })
               )
             )
@@ -459,11 +476,11 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
       fibers.delete(fiber)
       const status = Exit.isSuccess(exit) ? exit.value.status : 499
       const outcome = Exit.isSuccess(exit) ? exit.value.outcome : "interrupted"
-      log(`${request.method ?? "GET"} ${new URL(request.url ?? "/", "http://server").pathname} ${status} ${Math.round(performance.now() - started)}ms ${outcome}`)
+      log(`${request.method ?? "GET"} ${ViewRoutes.pathOf(request)} ${status} ${Math.round(performance.now() - started)}ms ${outcome}`)
     })
   }
 
-  return { handle, runs, pool, fibers, running: () => running, accounts, spentById }
+  return { handle, runs, pool, fibers, lifecycle, running: () => running, accounts, spentById }
 }
 
 /**
@@ -517,6 +534,7 @@ export const listen = (options: Options): Promise<Handle> =>
             spentById: made.spentById
           }),
           close: async () => {
+            made.lifecycle.stopping = true
             await Promise.all([...made.fibers].map((fiber) => Effect.runPromise(Fiber.interrupt(fiber))))
             await new Promise<void>((done) => {
               server.closeAllConnections()
