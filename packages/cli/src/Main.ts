@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
-import { Redaction } from "@stepwise/core"
+import { InvalidOptions, Redaction } from "@stepwise/core"
 // Only for the declaration files: they name the subcommands' error types through these packages.
 import type * as Harness from "@stepwise/harness"
 import type * as Server from "@stepwise/server"
@@ -51,9 +51,33 @@ export const command = (names: ReadonlyArray<SubcommandName> = subcommandNames) 
     )
   )
 
+/** The flags a command line may give more than once (each adds one more). */
+export const repeatableFlags: ReadonlyArray<string> = ["--plugin"]
+
+/**
+ * The first flag a command line gives twice that takes one value (`--port 0 --port 8095`, where the parser keeps
+ * one silently), or `undefined`. Arguments after `--` are not flags.
+ */
+export const repeatedFlag = (input: ReadonlyArray<string>): string | undefined => {
+  const seen = new Set<string>()
+  for (const argument of input) {
+    if (argument === "--") return undefined
+    if (!argument.startsWith("--")) continue
+    const name = argument.split("=")[0]!
+    if (repeatableFlags.includes(name)) continue
+    if (seen.has(name)) return name
+    seen.add(name)
+  }
+  return undefined
+}
+
 /** Runs the command line over the given arguments (without the node and script paths). */
-export const run = (input: ReadonlyArray<string>) =>
-  Effect.flatMap(command(needed(input)), (loaded) => Command.runWith(loaded, { version })(input))
+export const run = (input: ReadonlyArray<string>) => {
+  const repeated = repeatedFlag(input)
+  if (repeated !== undefined)
+    return Effect.fail(new InvalidOptions({ subject: "stepwise", field: repeated, detail: `is given more than once: give it once (only ${repeatableFlags.join(", ")} may repeat)` }))
+  return Effect.flatMap(command(needed(input)), (loaded) => Command.runWith(loaded, { version })(input))
+}
 
 /**
  * The one line a failed command prints (without the `stepwise: ` prefix), or `undefined` for the command line's

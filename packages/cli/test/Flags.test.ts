@@ -115,6 +115,23 @@ describe("numeric flags of every command", () => {
   })
 })
 
+describe("a flag given twice", () => {
+  it("fails naming it, where the parser kept one of the two silently; --plugin may repeat, and what follows -- is no flag", async () => {
+    for (const input of [
+      ["serve", "--port", "0", "--port", "8095"],
+      ["solve", "--budget=10", "--budget", "20"],
+      ["bench", "--fresh", "--fresh"]
+    ]) {
+      const { error, printed } = await failureOf(input)
+      expect(printed).toBe("")
+      expect(error, input.join(" ")).toMatchObject({ _tag: "InvalidOptions", field: input[1]!.split("=")[0] })
+      expect(Main.failureLine(error)).toContain("is given more than once")
+    }
+    expect(Main.repeatedFlag(["list", "strategies", "--plugin", "a.mjs", "--plugin", "b.mjs"])).toBeUndefined()
+    expect(Main.repeatedFlag(["solve", "--budget", "1", "--", "--budget"])).toBeUndefined()
+  })
+})
+
 describe("the stepwise process", () => {
   it.each([
     ["solve", "--budget", "NaN"],
