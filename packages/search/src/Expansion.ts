@@ -143,8 +143,21 @@ export const recordStep = (
 }
 
 /**
- * Records a rollout (a completion generated to the end) under a node as a chain of steps split on the delimiter;
- * the first step carries the call's usage, the last is finished. Returns the last node's id.
+ * The pieces of a rollout as steps: split on the delimiter, and what follows the last piece with a `\boxed{}` (a
+ * model's closing line, "I hope this helps!") kept with that piece, so the finished step holds the answer, as
+ * search-and-learn reads the completion's last box.
+ */
+export const rolloutSteps = (text: string): ReadonlyArray<string> => {
+  const pieces = text.split(delimiter).filter((piece) => piece.trim() !== "")
+  if (pieces.length === 0) return [text]
+  let boxed = pieces.length - 1
+  while (boxed >= 0 && !Answer.hasBoxed(pieces[boxed]!)) boxed--
+  return boxed < 0 || boxed === pieces.length - 1 ? pieces : [...pieces.slice(0, boxed), pieces.slice(boxed).join(delimiter)]
+}
+
+/**
+ * Records a rollout (a completion generated to the end) under a node as a chain of steps (`rolloutSteps`); the
+ * first step carries the call's usage, the last is finished. Returns the last node's id.
  */
 export const recordRollout = (
   recorder: TreeRecorder.Recorder,
@@ -152,8 +165,7 @@ export const recordRollout = (
   completion: LanguageModel.Completion
 ): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const pieces = completion.text.split(delimiter).filter((piece) => piece.trim() !== "")
-    const texts = pieces.length === 0 ? [completion.text] : pieces
+    const texts = rolloutSteps(completion.text)
     let current = parentId
     for (let index = 0; index < texts.length; index++) {
       const last = index === texts.length - 1

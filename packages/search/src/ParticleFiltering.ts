@@ -74,6 +74,7 @@ export const swept = SearchEvent.define<{ readonly sweep: number; readonly pool:
 /**
  * The weight temperature at a step under linear annealing, as the reference code computes it: from
  * `weightTemperature` at step 0 to `final` at step `steps − 1` (fraction step / (steps − 1)), `final` from then on.
+ * As in the reference, the k-th resampling of a sweep (after its k-th step) is at step k, so the first uses step 1.
  */
 export const temperatureAt = (settings: Settings, step: number): number => {
   if (settings.annealing === undefined) return settings.weightTemperature
@@ -158,7 +159,8 @@ export const sweep = (
       }
       if (pool.every(isFinished) || pool.length <= fixed) break
       const rewards = pool.map((id) => TreeRecorder.node(recorder, id).aggregate)
-      const normalized = Resampling.weights(rewards, temperatureAt(settings, step))
+      // The reference counts its first resampling (after the first step) as step 1, so T starts one step in.
+      const normalized = Resampling.weights(rewards, temperatureAt(settings, step + 1))
       const count = pool.length - fixed
       const uniforms = yield* Seed.uniforms(Seed.derive(settings.seed, "resample", sweepIndex, step), count)
       const survivors = Resampling.resample(settings.resampling, normalized, count, uniforms)

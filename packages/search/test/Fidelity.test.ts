@@ -6,7 +6,8 @@ import { Accountant } from "@stepwise/accountant"
 import type { SearchResult } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel, SearchEvent, Step, Trajectory } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
-import { BeamSearch, Dvts, ParticleFiltering, ParticleGibbs, TreeRecorder } from "@stepwise/search"
+import { BeamSearch, BestOfN, Dvts, Expansion, ParticleFiltering, ParticleGibbs, Resampling, SelfConsistency, TreeRecorder } from "@stepwise/search"
+import { Scripted } from "@stepwise/testing"
 import * as Toy from "./fixtures/ToyWorld.js"
 
 /** The reference implementations' semantics (search-and-learn, Puri et al., its_hub), one by one. */
@@ -82,6 +83,31 @@ describe("particle filtering annealing (the reference's linear schedule)", () =>
     expect(ParticleFiltering.temperatureAt(ParticleFiltering.options.parse({ annealing: { final: 0.3, steps: 1 } }), 0)).toBe(0.3)
     expect(ParticleFiltering.temperatureAt(ParticleFiltering.options.parse({ weightTemperature: 2 }), 7)).toBe(2)
   })
+
+  it("uses step k at the k-th resampling, the first at step 1 (probabilistic-inference-scaling's particle_gibbs.py sets step = 1 after the first step)", async () => {
+    const options = { particles: 4, seed: 2, stepTokens: 64, maxTokens: 256, weightTemperature: 1, annealing: { final: 0.25, steps: 4 } } as const
+    const settings = ParticleFiltering.options.parse(options)
+    const events: Array<{ readonly pool: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }> = []
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const strategy = yield* ParticleFiltering.make(options)
+        const accountant = yield* Accountant.make({})
+        return yield* strategy.run(Toy.problem).pipe(
+          SearchEvent.withListener((event) => void (ParticleFiltering.resampled.is(event) && events.push(event.detail))),
+          Effect.provideService(LanguageModel.LanguageModel, Toy.languageModel(0.4)),
+          Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
+          Accountant.provide(accountant)
+        )
+      })
+    )
+    expect(events.length).toBeGreaterThan(1)
+    // With the default aggregation ("last") a particle's reward is its node's step score.
+    events.forEach((event, index) => {
+      const rewards = event.pool.map((id) => result.tree.nodes[id]!.score)
+      const expected = Resampling.weights(rewards, ParticleFiltering.temperatureAt(settings, index + 1))
+      event.weights.forEach((weight, position) => expect(weight).toBeCloseTo(expected[position]!, 12))
+    })
+  })
 })
 
 describe("Particle Gibbs (its_hub: the answer comes from the last sweep)", () => {
@@ -109,4 +135,34 @@ describe("Particle Gibbs (its_hub: the answer comes from the last sweep)", () =>
       expect(pools.at(-1)).toContain(chosen?.nodeId)
     }
   )
+})
+
+describe("the answer of a trajectory (search-and-learn reads the completion's last \\boxed)", () => {
+  // A model that closes with a line after its boxed answer, recorded by a rollout as a step of its own.
+  const trailing = Scripted.languageModel(() => "## Step 1: add\n\n2 + 3 = 5, so the answer is $\\boxed{5}$.\n\nI hope this helps!")
+  const flat = Scripted.verifier(() => 0.5)
+  const answerWith = (made: Effect.Effect<Strategy.Strategy, unknown>) =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const strategy = yield* made
+        const accountant = yield* Accountant.make({})
+        return yield* strategy.run(Toy.problem).pipe(
+          Effect.provideService(LanguageModel.LanguageModel, trailing),
+          Effect.provideService(ProcessRewardModel.ProcessRewardModel, flat),
+          Accountant.provide(accountant)
+        )
+      })
+    )
+
+  it("is the completion's last box even when a line follows it: best-of-n and self-consistency answer 5", async () => {
+    for (const made of [BestOfN.make({ n: 3 }), SelfConsistency.make({ n: 3 })]) {
+      const result = await answerWith(made)
+      expect(result.answer).toBe("5")
+      expect(result.candidates.every((candidate) => candidate.answer === "5")).toBe(true)
+    }
+    // A rollout's pieces after its last boxed one stay with that piece, so the finished step holds the answer.
+    expect(Expansion.rolloutSteps("a\n\nso $\\boxed{3}$\n\nthen $\\boxed{4}$\n\ndone\n\nbye")).toEqual(["a", "so $\\boxed{3}$", "then $\\boxed{4}$\n\ndone\n\nbye"])
+    expect(Expansion.rolloutSteps("a\n\nb $\\boxed{1}$")).toEqual(["a", "b $\\boxed{1}$"])
+    expect(Expansion.rolloutSteps("no box\n\nnone either")).toEqual(["no box", "none either"])
+  })
 })
