@@ -53,7 +53,7 @@ export interface Service {
    */
   readonly meter: Meter.Service
   /** A child budget with its own limits that spends from this one. */
-  readonly child: (limits: Budget.Limits, label?: string) => Effect.Effect<Service, InvalidOptions>
+  readonly child: (limits: Budget.Limits, label?: string, options?: ChildOptions) => Effect.Effect<Service, InvalidOptions>
   /** The state of this budget and its open children now. */
   readonly snapshot: Effect.Effect<Snapshot.Snapshot>
   /** What is left of each resource now (limit − spent − reserved − held; `Infinity` when unlimited): O(1), no children. */
@@ -63,6 +63,16 @@ export interface Service {
    * children: what it spent stays in every ancestor's totals, and its own snapshot stays readable. Idempotent.
    */
   readonly close: Effect.Effect<void>
+}
+
+/** Options of a child budget. */
+export interface ChildOptions {
+  /**
+   * Refuse, rather than cut, a call made on this child or under it when a budget above the child is what would cut
+   * it (a benchmark's problem under a shared pool: a problem the pool cuts is no result, so the call should not
+   * spend). Cuts by the child's own limits, or by budgets under it, are made as usual.
+   */
+  readonly refuseCutsAbove?: boolean
 }
 
 /** The accountant service. */
@@ -227,11 +237,15 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     let charge = chargeOf(claim, granted)
     let vector = vectorOf(charge, costModel)
     if (ledger.checked.length > 0 && Ledger.violation(ledger, vector, visible) !== undefined) {
-      Ledger.noteLimits(ledger, vector, visible)
-      const fits = (tokens: number) => Ledger.violation(ledger, vectorOf(chargeOf(claim, tokens), costModel), visible)
+      const amountsAt = (tokens: number) => vectorOf(chargeOf(claim, tokens), costModel)
+      const fits = (tokens: number) => Ledger.violation(ledger, amountsAt(tokens), visible)
       const lowest = Math.min(claim.minTokensPerSample, claim.maxTokensPerSample)
       const failure = fits(lowest)
-      if (failure !== undefined) return failure
+      if (failure !== undefined) {
+        // Refused: the budgets its least would pass are what refused it.
+        Ledger.noteLimits(ledger, Ledger.bindings(ledger, amountsAt(lowest), visible))
+        return failure
+      }
       // Largest limit that fits: amounts grow with the limit, so bisect between `lowest` (fits) and `granted` (does not).
       let low = lowest
       let high = granted
@@ -240,6 +254,12 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
         if (fits(middle) === undefined) low = middle
         else high = middle
       }
+      // Cut: the budgets one token more would pass are what cut it. Below a boundary, a cut made above it is a refusal.
+      const binding = Ledger.bindings(ledger, amountsAt(low + 1), visible)
+      Ledger.noteLimits(ledger, binding)
+      const boundary = ledger.boundary
+      const above = boundary === undefined ? undefined : binding.find((each) => Ledger.isAbove(each.node, boundary))
+      if (above !== undefined) return above.violation
       granted = low
       charge = chargeOf(claim, granted)
       vector = vectorOf(charge, costModel)
@@ -382,9 +402,9 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     commit,
     release,
     meter,
-    child: (limits, label = "child") =>
+    child: (limits, label = "child", options = {}) =>
       Effect.map(Budget.make(limits, `${ledger.budget.label}/${label}`), (budget) =>
-        makeWith(Ledger.make(budget, ledger), costModel, measures)
+        makeWith(Ledger.make(budget, ledger, options), costModel, measures)
       ),
     snapshot: Effect.sync(() => Snapshot.of(ledger)),
     remaining: Effect.sync(() => {

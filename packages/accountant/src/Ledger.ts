@@ -38,6 +38,11 @@ export interface Ledger {
    * first resource it limited: this budget's own label, or an ancestor's (a shared pool that ran low).
    */
   readonly limitedBy: Map<string, Resource.Resource>
+  /**
+   * When set, a call made on this budget or under it is refused, not cut, when a budget above `boundary` is what
+   * binds it (a shared pool over problems: a problem cut by the pool would spend on an attempt that is no result).
+   */
+  readonly boundary: Ledger | undefined
 }
 
 /** The number of resources (the length of every vector). */
@@ -69,8 +74,11 @@ export const amountsOf = (vector: ArrayLike<number>): Resource.Amounts => ({
   cost: vector[6]!
 })
 
-/** Makes a ledger, attached to its parent when given. */
-export const make = (budget: Budget, parent: Ledger | undefined): Ledger => {
+/**
+ * Makes a ledger, attached to its parent when given. `refuseCutsAbove` makes it the boundary of its subtree (see
+ * `Ledger.boundary`); otherwise it inherits its parent's.
+ */
+export const make = (budget: Budget, parent: Ledger | undefined, options: { readonly refuseCutsAbove?: boolean } = {}): Ledger => {
   const limits = new Float64Array(Resource.all.map((resource) => limitOf(budget, resource)))
   const limited = Resource.all.flatMap((_, index) => (Number.isFinite(limits[index]!) ? [index] : []))
   const ledger: Ledger = {
@@ -86,8 +94,10 @@ export const make = (budget: Budget, parent: Ledger | undefined): Ledger => {
     held: zeros(),
     overrun: zeros(),
     measured: new Map(),
-    limitedBy: new Map()
+    limitedBy: new Map(),
+    boundary: undefined
   }
+  ;(ledger as { boundary: Ledger | undefined }).boundary = options.refuseCutsAbove === true ? ledger : parent?.boundary
   ;(ledger as { checked: ReadonlyArray<Ledger> }).checked = [...(limited.length > 0 ? [ledger] : []), ...(parent?.checked ?? [])]
   parent?.children.add(ledger)
   return ledger
@@ -156,24 +166,37 @@ const violationAt = (
   return undefined
 }
 
+/** A budget on a ledger's chain whose own limits some amounts would pass, with the error naming it. */
+export interface Binding {
+  readonly node: Ledger
+  readonly violation: BudgetExhausted
+}
+
+/** Every budget on the chain whose own limits `amounts` would pass (nearest first). */
+export const bindings = (ledger: Ledger, amounts: ArrayLike<number>, visible?: (ledger: Ledger) => ArrayLike<number> | undefined): ReadonlyArray<Binding> =>
+  ledger.checked.flatMap((node) => {
+    const violation = violationAt(node, amounts, visible)
+    return violation === undefined ? [] : [{ node, violation }]
+  })
+
 /**
- * Notes, on the ledger and each ancestor up to the limiting one, every budget on the chain whose limit `amounts`
- * would pass on its own (see `Ledger.limitedBy`). Called only when a call does not fit whole, so it costs nothing
- * on the common path.
+ * Notes each binding budget (see `Ledger.limitedBy`) on the ledger a call was made on and on each ancestor up to
+ * that budget. Called only when a call does not fit whole, so it costs nothing on the common path.
  */
-export const noteLimits = (
-  ledger: Ledger,
-  amounts: ArrayLike<number>,
-  visible?: (ledger: Ledger) => ArrayLike<number> | undefined
-): void => {
-  for (const node of ledger.checked) {
-    const violated = violationAt(node, amounts, visible)
-    if (violated === undefined || violated.resource === "deadline") continue
+export const noteLimits = (ledger: Ledger, binding: ReadonlyArray<Binding>): void => {
+  for (const { node, violation } of binding) {
+    if (violation.resource === "deadline") continue
     for (let below: Ledger | undefined = ledger; below !== undefined; below = below.parent) {
-      if (!below.limitedBy.has(node.budget.label)) below.limitedBy.set(node.budget.label, violated.resource)
+      if (!below.limitedBy.has(node.budget.label)) below.limitedBy.set(node.budget.label, violation.resource)
       if (below === node) break
     }
   }
+}
+
+/** True when `node` is a strict ancestor of `ledger`. */
+export const isAbove = (node: Ledger, ledger: Ledger): boolean => {
+  for (let current = ledger.parent; current !== undefined; current = current.parent) if (current === node) return true
+  return false
 }
 
 /** Adds `amounts` to one column (`reserved` or `held`) of the whole chain. */

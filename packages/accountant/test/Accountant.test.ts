@@ -219,6 +219,39 @@ describe("Accountant", () => {
     })
   )
 
+  itEffect("notes only the budget that binds: a child's own tighter limit is no cut by its parent", () =>
+    Effect.gen(function* () {
+      const root = yield* Accountant.make({ outputTokens: 1000 }, "pool")
+      yield* root.commit(yield* root.reserve(claim({ maxTokensPerSample: 910 })), Usage.make({ inputTokens: 0, outputTokens: 910 }))
+      const child = yield* root.child({ outputTokens: 30 }, "problem")
+      const cut = yield* child.reserve(claim({ maxTokensPerSample: 100 }))
+      expect(cut.grant.maxTokensPerSample).toBe(30)
+      expect((yield* child.snapshot).limitedBy).toEqual([{ budget: "pool/problem", resource: "outputTokens" }])
+    })
+  )
+
+  itEffect("a child that refuses cuts from above is refused, spending nothing, where its parent would cut the call; its own cuts stand", () =>
+    Effect.gen(function* () {
+      const root = yield* Accountant.make({ outputTokens: 100 }, "pool")
+      const child = yield* root.child({ outputTokens: 60 }, "problem", { refuseCutsAbove: true })
+      // Its own limit cuts: granted as usual.
+      const own = yield* child.reserve(claim({ maxTokensPerSample: 80 }))
+      expect(own.grant.maxTokensPerSample).toBe(60)
+      yield* child.release(own)
+      // A sibling holds 70 of the pool: the pool would cut this call to 30, so it is refused, naming the pool.
+      const sibling = yield* root.child({}, "other")
+      const held = yield* sibling.reserve(claim({ maxTokensPerSample: 70 }))
+      const refused = yield* Effect.flip(child.reserve(claim({ maxTokensPerSample: 50 })))
+      expect(refused).toMatchObject({ _tag: "BudgetExhausted", budget: "pool", resource: "outputTokens" })
+      expect((yield* root.snapshot).reserved.outputTokens).toBe(70)
+      // A grandchild inherits the rule.
+      const nested = yield* child.child({}, "step")
+      expect(yield* Effect.flip(nested.reserve(claim({ maxTokensPerSample: 50 })))).toMatchObject({ budget: "pool" })
+      yield* sibling.release(held)
+      expect((yield* nested.reserve(claim({ maxTokensPerSample: 50 }))).grant.maxTokensPerSample).toBe(50)
+    })
+  )
+
   itEffect("holds for thousands of concurrent fibers", () =>
     Effect.gen(function* () {
       const accountant = yield* Accountant.make({ outputTokens: 25_000, verifierCalls: 900 }, "root")

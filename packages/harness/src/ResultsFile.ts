@@ -1,4 +1,4 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs"
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs"
 import { hostname } from "node:os"
 import { dirname } from "node:path"
 import { Data, Effect, Scope } from "effect"
@@ -64,7 +64,8 @@ export const read = (file: string): Effect.Effect<Contents, ResultsFileError> =>
         if (checked === undefined || !checked.success) {
           // Only a last line without its newline that starts as a record does is a torn write; any other line
           // that is no record is an error wherever it is.
-          if (last && isTorn(text)) return { records, completeBytes: start, tornTail: true }
+          // A write cut short is never whole JSON: a last line that parses but is no record is an error too.
+          if (last && parsed._tag === "Failure" && isTorn(text)) return { records, completeBytes: start, tornTail: true }
           const detail = checked === undefined ? "is not JSON" : `is not a result record (${checked.error?.issues[0]?.path.join(".")}: ${checked.error?.issues[0]?.message})`
           return yield* Effect.fail(new ResultsFileError({ file, line, detail }))
         }
@@ -121,47 +122,80 @@ const isRunning = (pid: number): boolean => {
   }
 }
 
+// The lock files this process holds now: a lock naming this process's id that is not among them was left by an
+// earlier process that had the same id (a restarted container's process 1).
+const held = new Set<string>()
+
 /**
  * Takes a results file for one run (`<file>.lock`, holding the process id and host), given back when the scope
  * closes: a second run on the same file at once is an error naming the first's process, where both did all the work
- * and appended it twice. A lock left by a process that no longer runs on this host (a killed run) is taken over.
+ * and appended it twice. A lock left by a process that no longer runs on this host (a killed run) is taken over, by
+ * renaming it aside first so that two runs taking over the same stale lock cannot both win; one from another host is
+ * an error that names the lock file to delete once that run is known to be gone.
  */
 export const lock = (file: string): Effect.Effect<void, ResultsFileError, Scope.Scope> => {
   const lockFile = `${file}.lock`
   const owner = `${process.pid} ${hostname()}\n`
-  const take = (): "taken" | string => {
-    mkdirSync(dirname(file), { recursive: true })
+  const take = (): boolean => {
     try {
       const handle = openSync(lockFile, "wx")
       writeSync(handle, owner)
       closeSync(handle)
-      return "taken"
+      held.add(lockFile)
+      return true
     } catch (cause) {
       if ((cause as { code?: string }).code !== "EEXIST") throw cause
-      return readFileSync(lockFile, "utf8")
+      return false
+    }
+  }
+  const acquire = () => {
+    mkdirSync(dirname(file), { recursive: true })
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (take()) return
+      let text: string
+      try {
+        text = readFileSync(lockFile, "utf8")
+      } catch {
+        continue
+      }
+      const [pid, host] = text.trim().split(" ")
+      const id = Number(pid)
+      const gone = host === hostname() && Number.isInteger(id) && (id === process.pid ? !held.has(lockFile) : !isRunning(id))
+      if (!gone)
+        throw new ResultsFileError({
+          file,
+          line: 0,
+          detail:
+            host === hostname()
+              ? `is in use by another run (process ${pid ?? "?"}, per ${lockFile}): wait for it to end, or give this run another results file`
+              : `is in use by a run on ${host ?? "another host"} (process ${pid ?? "?"}, per ${lockFile}): wait for it to end; if that run is gone, delete ${lockFile}`
+        })
+      // Stale: move it aside under a name of this process's own; only the run whose rename succeeded removes it.
+      const aside = `${lockFile}.${process.pid}.stale`
+      try {
+        renameSync(lockFile, aside)
+        if (readFileSync(aside, "utf8") !== text) renameSync(aside, lockFile)
+        else rmSync(aside, { force: true })
+      } catch {
+        // Another run moved it first: try again.
+      }
+    }
+    throw new ResultsFileError({ file, line: 0, detail: `could not be taken (${lockFile} keeps changing hands)` })
+  }
+  const release = () => {
+    held.delete(lockFile)
+    try {
+      if (readFileSync(lockFile, "utf8") === owner) rmSync(lockFile, { force: true })
+    } catch {
+      // Gone already.
     }
   }
   return Effect.acquireRelease(
     Effect.try({
-      try: () => {
-        for (let attempt = 0; attempt < 2; attempt++) {
-          const held = take()
-          if (held === "taken") return
-          const [pid, host] = held.trim().split(" ")
-          const stale = host === hostname() && Number.isInteger(Number(pid)) && !isRunning(Number(pid))
-          if (!stale)
-            throw new ResultsFileError({
-              file,
-              line: 0,
-              detail: `is in use by another run (process ${pid ?? "?"} on ${host ?? "?"}, per ${lockFile}): wait for it to end, or give this run another results file`
-            })
-          rmSync(lockFile, { force: true })
-        }
-        throw new ResultsFileError({ file, line: 0, detail: `could not be taken (${lockFile} keeps coming back)` })
-      },
+      try: acquire,
       catch: (cause) =>
         cause instanceof ResultsFileError ? cause : new ResultsFileError({ file, line: 0, detail: `cannot be locked: ${String(cause)}` })
     }),
-    () => Effect.sync(() => rmSync(lockFile, { force: true }))
+    () => Effect.sync(release)
   ).pipe(Effect.asVoid)
 }

@@ -440,7 +440,8 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           const label = `${item.strategyLabel}${item.configuration === "" ? "" : `[${item.configuration}]`}/${item.budget.label}/${item.seed}/${item.problem.id}`
           const started = yield* Clock.currentTimeMillis
           const { result, spent, measured, limitedBy } = yield* Effect.acquireUseRelease(
-            pool.child(Recipe.limitsOf(item.budget.limits), label),
+            // A call the pool would cut is refused instead: a problem the pool cuts is no result, so it should not spend.
+            pool.child(Recipe.limitsOf(item.budget.limits), label, { refuseCutsAbove: true }),
             (child) =>
               Effect.gen(function* () {
                 // A defect (a throw) anywhere in the strategy, verifier or backend becomes this run's error.

@@ -30,7 +30,9 @@ export const wilson = (successes: number, n: number, z = z95): Interval => {
  * A 95% interval of the accuracy of runs grouped in clusters (a problem run under several seeds: runs of one problem
  * are not independent), from each cluster's mean: the Wilson interval at the effective number of runs, the number of
  * independent runs whose proportion would vary as much as the clusters' mean does (p(1 − p) / SE², SE from the
- * clusters' means), kept between the number of clusters and of runs. One run per cluster gives `wilson(successes, n)`.
+ * clusters' means), kept between the number of clusters and of runs; one cluster counts as one run. The estimate is
+ * the mean of the clusters' means (the proportion of runs when every cluster has as many). One run per cluster gives
+ * `wilson(successes, n)`.
  *
  * @example
  * // 8 problems, 40 seeds each: about as sure as 8 runs, not 320.
@@ -41,6 +43,8 @@ export const clusteredWilson = (clusterMeans: ReadonlyArray<number>, runs: numbe
   if (clusters === 0 || runs === 0) return { estimate: Number.NaN, lower: 0, upper: 1 }
   const estimate = mean(clusterMeans)
   if (clusters === runs) return wilson(Math.round(estimate * runs), runs, z)
+  // One cluster has no spread between clusters to measure: as sure as one run, whatever its repeats.
+  if (clusters === 1) return { ...wilson(estimate, 1, z), estimate }
   const variance = clusters > 1 ? clusterMeans.reduce((total, value) => total + (value - estimate) ** 2, 0) / (clusters - 1) : 0
   const spread = estimate * (1 - estimate)
   const squaredError = variance / clusters

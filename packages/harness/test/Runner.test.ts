@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -143,9 +143,17 @@ describe("Runner", () => {
     const done = await Effect.runPromise(Fiber.join(first))
     expect(done.ran).toBe(32)
     expect(readLines(results)).toHaveLength(32)
-    // A lock whose process is gone (a killed run) does not stop the next run.
-    writeFileSync(`${results}.lock`, `2147483646 ${hostname()}\n`)
-    expect(await Effect.runPromise(runIn(directory, recipe))).toMatchObject({ ran: 0, skipped: 32 })
+    // A lock whose process is gone (a killed run) does not stop the next run, nor one naming this process's id
+    // that this process does not hold (an earlier process that had the same id, as a restarted container's).
+    for (const pid of [2147483646, process.pid]) {
+      writeFileSync(`${results}.lock`, `${pid} ${hostname()}\n`)
+      expect(await Effect.runPromise(runIn(directory, recipe))).toMatchObject({ ran: 0, skipped: 32 })
+      expect(existsSync(`${results}.lock`)).toBe(false)
+    }
+    // One from another host cannot be checked: refused, naming the file to delete once that run is gone.
+    writeFileSync(`${results}.lock`, "12 elsewhere\n")
+    const foreign = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(foreign.message).toContain(`if that run is gone, delete ${results}.lock`)
   })
 
   it("drops a torn last line and redoes that problem", async () => {
@@ -188,6 +196,9 @@ describe("Runner", () => {
     const error = await Effect.runPromise(Effect.flip(runIn(directory, recipeIn(directory, 2), { results })))
     expect(error).toMatchObject({ _tag: "ResultsFileError", line: 1 })
     expect(readFileSync(results, "utf8")).toBe(recipeText)
+    // Whole JSON that is no record, last and without its newline: an error, never cut (a torn write is no whole JSON).
+    writeFileSync(results, '{"key":"x"}')
+    expect(await Effect.runPromise(Effect.flip(ResultsFile.read(results)))).toMatchObject({ _tag: "ResultsFileError", line: 1 })
     // A record cut short at any point is a torn write, even before its key's value.
     for (const cut of ['{"k', '{"key":', '{"key":"[\\"to'])
       expect(await Effect.runPromise(ResultsFile.read((writeFileSync(results, cut), results)))).toMatchObject({ tornTail: true, records: [] })
@@ -314,6 +325,33 @@ describe("Runner", () => {
     const records = readLines(outcome.results) as unknown as ReadonlyArray<{ outputTokens: number; noAnswer: string | null }>
     expect(records).toHaveLength(6)
     expect(records.every((record) => record.outputTokens > 0 && record.noAnswer === null)).toBe(true)
+  })
+
+  it("counts a problem cut by its own budget as a result, and stops only when the pool cannot fund a problem's claim", async () => {
+    // Each answer spends 62 output tokens; the problem's budget of 150 cuts its call (200) to 150; the pool holds 304.
+    const directory = folder()
+    const recipe = recipeIn(directory, 6, { seeds: [0], strategies: [{ kind: "one-shot" }], budgets: [{ label: "b", limits: { outputTokens: 150 } }], pool: { outputTokens: 304 }, concurrency: 1 })
+    const error = await Effect.runPromise(Effect.flip(runIn(directory, recipe)))
+    expect(error).toMatchObject({ _tag: "PoolExhausted", resource: "outputTokens" })
+    // 3 × 62 spent, 118 left: the fourth problem's claim of 150 does not fit, the first three did.
+    expect(readLines(join(directory, "out", "results.jsonl"))).toHaveLength(3)
+  })
+
+  it("spends nothing on attempts the pool crowded out: at concurrency 6 the run finishes where it does at 1", async () => {
+    for (const concurrency of [1, 6]) {
+      const directory = folder()
+      const recipe = recipeIn(directory, 6, {
+        seeds: [0],
+        strategies: [{ kind: "one-shot" }],
+        budgets: [{ label: "b", limits: {} }],
+        pool: { outputTokens: 200 + 5 * 62 },
+        concurrency,
+        backend: { kind: "scripted", options: { delayMillis: 20 } }
+      })
+      const outcome = await Effect.runPromise(runIn(directory, recipe))
+      expect(outcome, `concurrency ${concurrency}`).toMatchObject({ ran: 6 })
+      expect(outcome.records.reduce((total, record) => total + record.outputTokens, 0)).toBe(6 * 62)
+    }
   })
 
   // Some pool left, but less than a call reserves: the problem that wanted the call did not get its budget, so it is

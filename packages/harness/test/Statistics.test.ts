@@ -93,6 +93,12 @@ describe("Statistics with clusters (a problem run under several seeds)", () => {
     }
   )
 
+  it("treats one problem under 40 seeds as one run: no spread between problems to measure", () => {
+    const one = Statistics.clusteredWilson([0.5], 40)
+    expect(one.estimate).toBe(0.5)
+    expect(one.upper - one.lower).toBeGreaterThan(0.7)
+  })
+
   it("treats 8 problems run under 40 seeds each, all seeds agreeing, as 8 runs, not 320", () => {
     const means = [1, 1, 1, 0, 0, 0, 0, 0]
     expect(Statistics.clusteredWilson(means, 320)).toMatchObject(Statistics.wilson(3, 8))
