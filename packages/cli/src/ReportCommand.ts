@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs"
+import { basename } from "node:path"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Report, ResultsFile } from "@stepwise/harness"
@@ -11,7 +12,7 @@ export const command = Command.make(
     results: Argument.String("results").pipe(Argument.withDescription("Results file (JSON Lines) written by `stepwise bench`")),
     html: Flag.String("html").pipe(Flag.withDescription("HTML report file (default: the results file with .html)"), Flag.optional),
     markdown: Flag.String("markdown").pipe(Flag.withDescription("Markdown report file (default: the results file with .md)"), Flag.optional),
-    title: Flag.String("title").pipe(Flag.withDescription("Report title"), Flag.optional)
+    title: Flag.String("title").pipe(Flag.withDescription("Report title (default: stepwise benchmark: <results file name>)"), Flag.optional)
   },
   (flags) =>
     Effect.gen(function* () {
@@ -33,7 +34,9 @@ export const command = Command.make(
         ["markdown", files.markdown]
       ])
       if (overwrite !== undefined) return yield* Effect.fail(overwrite)
-      const rendered = yield* Report.render(contents.records, Option.isSome(flags.title) ? { title: flags.title.value } : {})
+      // The results file is named after its recipe (results/<recipe>.jsonl), as bench titles its report.
+      const title = Option.getOrElse(flags.title, () => `stepwise benchmark: ${basename(flags.results).replace(/\.jsonl?$/i, "")}`)
+      const rendered = yield* Report.render(contents.records, { title })
       yield* Console.log(rendered.terminal)
       yield* Report.write(rendered, files)
       yield* Console.log(`\nreport: ${files.html}\nmarkdown: ${files.markdown}`)

@@ -65,9 +65,14 @@ describe("stepwise CLI", () => {
     expect(second.stderr).toContain("0 problem runs now, 16 resumed")
     expect((await readFile(results, "utf8")).trim().split("\n")).toHaveLength(16)
 
-    const rerendered = await stepwise("report", results, "--html", join(folder, "again.html"))
+    const rerendered = await stepwise("report", results, "--html", join(folder, "again.html"), "--markdown", join(folder, "again.md"))
     expect(rerendered.code).toBe(0)
     expect(await readFile(join(folder, "again.html"), "utf8")).toContain("<svg")
+    // The same tables, figure for figure, as bench's own report (but the commit, which a results file does not keep),
+    // though the file's lines follow the order the runs finished in; titled after the results file.
+    const tables = (text: string) => text.split("\n").filter((line) => !line.includes("runs; commit")).join("\n")
+    const again = await readFile(join(folder, "again.md"), "utf8")
+    expect(tables(again).replace("# stepwise benchmark: results", "# stepwise benchmark: cli-tiny")).toBe(tables(await readFile(join(folder, "report.md"), "utf8")))
 
     // A report pointed at the results file would overwrite them: refused, the results untouched.
     const before = await readFile(results, "utf8")

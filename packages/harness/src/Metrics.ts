@@ -206,7 +206,11 @@ export const compare = (
     entry.pairs++
     byProblem.set(problem, entry)
   })
-  const differences = [...byProblem.values()].map((entry) => entry.total / entry.pairs)
+  // In the problems' order, not the records': the same records give the same interval in any order (a report
+  // re-rendered from a results file, whose lines follow the order runs finished in).
+  const differences = [...byProblem.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, entry]) => entry.total / entry.pairs)
   const clustered = differences.length < pairs.length
   const mcnemar = Statistics.mcnemar(onlyFirst, onlySecond)
   return Effect.all([

@@ -150,6 +150,17 @@ describe("Report", () => {
     for (const text of [report.markdown, report.terminal, report.html]) expect(text).toContain("No run answered correctly, so no strategy is ranked")
   })
 
+  it("gives the same figures whatever order a cell's records come in (a results file's lines follow the order runs finished)", async () => {
+    const forward = await Effect.runPromise(Report.render(records, { seed: 1, resamples: 200, levels: 3 }))
+    // Each cell's records reversed, the cells in the order they first appear.
+    const cellOf = (record: (typeof records)[number]) => JSON.stringify([record.dataset, record.strategy, record.configuration, record.budget])
+    const cells = [...new Set(records.map(cellOf))]
+    const shuffled = cells.flatMap((cell) => records.filter((record) => cellOf(record) === cell).reverse())
+    const backward = await Effect.runPromise(Report.render(shuffled, { seed: 1, resamples: 200, levels: 3 }))
+    const figures = (report: Report.Rendered) => report.matched.map((each) => each.levels.map((level) => level.entries.map((entry) => [entry.strategy, entry.comparison?.difference, entry.holmP])))
+    expect(figures(backward)).toEqual(figures(forward))
+  })
+
   it("says which configurations it left out of the ranking for having run fewer problem runs (an interrupted cell)", async () => {
     const partial = record({ dataset: "math", problemId: "m0", key: "z", seed: 0, strategy: "greedy", configuration: "n=1", outputTokens: 1, measures: { eflops: 1 } })
     const report = await Effect.runPromise(Report.render([...records, partial], { seed: 1, resamples: 50, levels: 3 }))
