@@ -115,7 +115,7 @@ export const incompleteNote = (left: ReadonlyArray<Frontier.Incomplete>): string
 
 /** What the "best strategy at each budget" table's columns mean, for the Markdown and terminal reports. */
 export const matchedMeaning =
-  "budget (≤) is a level of mean spend per problem, not a recipe budget: at each, every strategy's most accurate configuration that spent no more on average, best first; Δ is its accuracy minus the best's on the same problems (bootstrap 95% interval over problems), with the p-value of no difference and its Holm correction within the level."
+  "budget (≤) is a level of mean spend per problem, not a recipe budget: at each, every strategy's most accurate configuration that spent no more on average, best first; Δ is its accuracy minus the best's on the same problems (bootstrap 95% interval over problems), with the p-value of no difference and its Holm correction within the level. The interval describes Δ and the exact test decides significance: near 0 they can disagree (an interval just excluding 0 with p above 0.05), and then the p-value is the one to trust."
 
 /** Why a data set has no ranking: no run answered right (a budget too small for one call, every run an error). */
 export const nothingRightNote = "No run answered correctly, so no strategy is ranked (check the budgets against the strategies' maxTokens, and the errors)."
@@ -229,7 +229,7 @@ export const render = (all: ReadonlyArray<ResultRecord>, options: Options = {}):
           html: `<figure class="plot" data-plot="frontier">${figure}<figcaption>Accuracy against mean ${escapeHtml(axis.title)} actually spent (log scale); lines join each strategy's Pareto frontier over its configurations, hollow points are dominated configurations, bands are 95% Wilson intervals.</figcaption></figure>
 ${perDifficulty === "" ? "" : `<figure class="plot" data-plot="difficulty">${perDifficulty}<figcaption>The same, per difficulty level.</figcaption></figure>`}
 <h3>Best strategy at each budget (${escapeHtml(axis.title)})</h3>
-<p class="meta">At each level, each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval over problems), McNemar's exact p (with several seeds, a sign-flip test over problems, a problem's seeds averaged) and its Holm correction within the level.</p>
+<p class="meta">At each level (a mean spend per problem, not a recipe budget), each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval over problems), McNemar's exact p (with several seeds, a sign-flip test over problems, a problem's seeds averaged) and its Holm correction within the level. The interval describes Δ and the exact test decides significance: near 0 they can disagree, and then the p-value is the one to trust.</p>
 ${htmlTable(matchedTable({ axis, levels }), "matched")}${leftOut === "" ? "" : `\n<p class="meta incomplete">${escapeHtml(leftOut)}</p>`}`
         })
       }
@@ -243,7 +243,7 @@ ${htmlTable(matchedTable({ axis, levels }), "matched")}${leftOut === "" ? "" : `
 <p class="meta">Accuracy with its 95% Wilson interval over every problem and seed (with several seeds, at the effective number of runs: the runs of one problem are not independent), its range across seeds, and how every run ended.</p>
 ${htmlTable(outcomes, "outcomes")}
 <h2>Compute per problem</h2>
-<p class="meta">Means per problem as the accountant metered them: policy output and all policy tokens (the share a prefix cache served), verifier calls and tokens, Kinetics eFLOPs (policy and verifier), dollars, wall time; E³ = accuracy² / mean tokens (policy and verifier).</p>
+<p class="meta">Means per problem as the accountant metered them: policy output and all policy tokens (the share of policy input tokens a prefix cache served), verifier calls and tokens, Kinetics eFLOPs (policy and verifier), dollars, wall time; E³ = accuracy² / mean tokens (policy and verifier).</p>
 ${htmlTable(compute, "compute")}
 ${difficulty.cells.length === 0 ? "" : `<h2>Accuracy per difficulty</h2>\n${htmlTable(difficulty, "difficulty")}`}
 ${sections.join("\n")}
