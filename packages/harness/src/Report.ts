@@ -70,6 +70,13 @@ const costText = (value: number) => (value >= 1e5 || (value > 0 && value < 0.01)
  */
 export const matchedTable = (matched: Matched): Table.Table => {
   const signFlip = matched.levels.some((level) => level.entries.some((entry) => entry.comparison?.test === "sign-flip"))
+  // Which recipe budget a point ran under, when there were several: a swept size at two budgets is two points.
+  const budgets = new Set(matched.levels.flatMap((level) => level.entries.map((entry) => entry.point.budget)))
+  const configurationOf = (point: Frontier.Point) => {
+    const fixed = point.records[0]?.configuration === ""
+    if (fixed) return budgets.size > 1 ? `as given, budget ${point.budget}` : "as given"
+    return budgets.size > 1 ? `${point.configuration}, budget ${point.budget}` : point.configuration
+  }
   return {
     headers: [
       "dataset",
@@ -92,7 +99,7 @@ export const matchedTable = (matched: Matched): Table.Table => {
         costText(level.level),
         String(rank + 1),
         entry.strategy,
-        entry.point.configuration,
+        configurationOf(entry.point),
         costText(entry.point.cost),
         entry.point.accuracy.estimate.toFixed(3),
         `[${entry.point.accuracy.lower.toFixed(3)}, ${entry.point.accuracy.upper.toFixed(3)}]`,

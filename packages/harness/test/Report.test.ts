@@ -140,6 +140,10 @@ describe("Report", () => {
     expect(versus.comparison?.difference.estimate).toBeCloseTo(0.25 - 0.75)
     const table = tableOf(parse(report.html), "matched")
     expect(table.headers).toEqual(expect.arrayContaining(["Δ vs best", "Holm p"]))
+    // Several recipe budgets: each point says which it ran under; a strategy as given says so (not its budget as a size).
+    const configurations = Report.matchedTable(eflops).cells.map((row) => row[4])
+    expect(configurations).toContain("as given, budget 1k")
+    expect(configurations).toContain("n=1, budget small")
     expect(report.markdown).not.toContain("Not compared")
   })
 
