@@ -1,7 +1,7 @@
 import { Console, Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
 import type { Registry } from "@stepwise/core"
-import { InvalidOptions } from "@stepwise/core"
+import { InvalidOptions, Options as CoreOptions } from "@stepwise/core"
 import { Registries } from "@stepwise/harness"
 import * as Describe from "./Describe.js"
 import * as Plugins from "./Plugins.js"
@@ -12,6 +12,12 @@ export const axes = (registries: Registries.Registries): Readonly<Record<Registr
 
 /** An axis as the command line spells it (`cost-models`, as its flags are spelt) or as the registries do (`costModels`). */
 const axisNamed = (name: string): string => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+
+// " (did you mean …?)" for a near miss (`strategy`), else nothing.
+const nearest = (given: string, names: ReadonlyArray<string>): string => {
+  const near = CoreOptions.closest(given, names) ?? names.find((name) => name.startsWith(given.slice(0, Math.max(4, given.length - 2))))
+  return near === undefined ? "" : ` (did you mean "${near}"?)`
+}
 
 /** The command line's spelling of an axis: `costModels` → `cost-models`. */
 const spelt = (axis: string): string => axis.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
@@ -33,9 +39,9 @@ export const command = Command.make(
       const wanted = given === undefined ? undefined : axisNamed(given)
       if (wanted !== undefined && !Object.hasOwn(all, wanted))
         return yield* Effect.fail(
-          new InvalidOptions({ subject: "list", field: "axis", detail: `must be one of ${Object.keys(all).map(spelt).join(", ")}, got "${given}"` })
+          new InvalidOptions({ subject: "list", field: "axis", detail: `must be one of ${Object.keys(all).map(spelt).join(", ")}, got "${given}"${nearest(given ?? "", Object.keys(all).map(spelt))}` })
         )
       const shown = Object.entries(all).filter(([axis]) => wanted === undefined || axis === wanted)
-      yield* Console.log(shown.map(([axis, registry]) => Describe.registryText(axis, registry)).join("\n\n"))
+      yield* Console.log(shown.map(([axis, registry]) => Describe.registryText(spelt(axis), registry)).join("\n\n"))
     })
 ).pipe(Command.withDescription("List every registered strategy, verifier, backend and cost model with its options and defaults"))

@@ -18,12 +18,12 @@ export const command = Command.make(
   "serve-sim",
   {
     port: IntegerFlag.withDefault("port", { command: "serve-sim", description: "Port on 127.0.0.1 (0 picks a free one)", minimum: 0, maximum: 65_535, fallback: 8000 }),
-    preset: Flag.String("preset").pipe(Flag.withDescription(`World preset: ${Object.keys(Presets.all).join(", ")}`), Flag.withDefault("calibrated")),
+    preset: Flag.String("preset").pipe(Flag.withDescription(`World preset: ${Object.keys(Presets.all).join(", ")} (default calibrated)`), Flag.withDefault("calibrated")),
     seed: IntegerFlag.withDefault("seed", { command: "serve-sim", description: "World seed", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 }),
     faultPercent: IntegerFlag.withDefault("fault-percent", {
       command: "serve-sim",
       description:
-        "Percent of POST requests that get an injected fault, spread evenly over a 500, a 503, a 429 (Retry-After: 0), a dropped connection, a cut-off body and a body that is not JSON (default 0)",
+        "Percent of POST requests that get an injected fault, spread evenly over a 500, a 503, a 429 (Retry-After: 0), a dropped connection, a cut-off body and a body that is not JSON",
       minimum: 0,
       maximum: 100,
       fallback: 0
@@ -31,7 +31,7 @@ export const command = Command.make(
     faultSeed: IntegerFlag.withDefault("fault-seed", { command: "serve-sim", description: "Seed of the fault draws", minimum: 0, maximum: IntegerFlag.largest, fallback: 0 }),
     latencyMs: IntegerFlag.withDefault("latency-ms", {
       command: "serve-sim",
-      description: "Milliseconds each POST request waits before it is answered, as a model server's per-call latency (default 0)",
+      description: "Milliseconds each POST request waits before it is answered, as a model server's per-call latency",
       minimum: 0,
       maximum: 600_000,
       fallback: 0

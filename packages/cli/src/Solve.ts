@@ -6,7 +6,7 @@ import type { CostModel } from "@stepwise/accountant"
 import { InvalidOptions, Options, Problem, Registry, SearchEvent, Trajectory } from "@stepwise/core"
 import type { SearchResult } from "@stepwise/core"
 import type { Runs } from "@stepwise/server"
-import { Backends, Registries } from "@stepwise/harness"
+import { Backends, Grader, Registries } from "@stepwise/harness"
 import { ServerKind } from "@stepwise/models"
 import { Strategies } from "@stepwise/search"
 import { Presets, Recognition, World } from "@stepwise/simulator"
@@ -237,7 +237,7 @@ export const command = Command.make(
   {
     problem: Argument.String("problem").pipe(Argument.withDescription("The problem text (optional on the simulator)"), Argument.optional),
     strategy: Flag.String("strategy").pipe(
-      Flag.withDescription(`Strategy kind: ${Strategies.registry.kinds.join(", ")} (or a plugin's; see stepwise list)`),
+      Flag.withDescription(`Strategy kind: ${Strategies.registry.kinds.join(", ")} (or a plugin's; see stepwise list; default a-star)`),
       Flag.withDefault("a-star")
     ),
     options: Flag.String("options").pipe(
@@ -299,14 +299,21 @@ export const command = Command.make(
       if (recorder !== undefined) yield* recorder.finish(result, accountant)
       yield* Console.log(`problem:  ${problem.question}`)
       if (problem.reference !== undefined) yield* Console.log(`expected: ${problem.reference}`)
+      // With the expected answer known (a generated problem), the verdict too, graded as a benchmark grades it.
+      const verdict =
+        result.outcome._tag === "Answered" && problem.reference !== undefined
+          ? Grader.isCorrect(result.outcome.answer, problem.reference)
+            ? " (right)"
+            : " (wrong)"
+          : ""
       yield* Console.log(
-        `answer:   ${result.outcome._tag === "Answered" ? result.outcome.answer : `none — ${result.outcome.reason}: ${result.outcome.detail}`}`
+        `answer:   ${result.outcome._tag === "Answered" ? `${result.outcome.answer}${verdict}` : `none — ${result.outcome.reason}: ${result.outcome.detail}`}`
       )
       yield* Console.log(
         `strategy: ${strategy.name} on ${backend.name} with ${backend.processRewardModel.info.name}; ${result.candidates.length} finished candidates, ${result.tree.nodes.length - 1} steps explored`
       )
       yield* Console.log(
-        `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens, cost ${result.spend.cost} ${costModel.unit}${result.budgetExhausted ? " (budget exhausted)" : ""}`
+        `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens, cost ${result.spend.cost} ${costModel.unit}${result.budgetExhausted ? " (budget exhausted: a call's worst case, reserved before it ran, did not fit what was left)" : ""}`
       )
       if (result.best !== undefined) yield* Console.log(`\n${Trajectory.text(result.best)}`)
       if (recorder?.url !== undefined) {

@@ -168,7 +168,8 @@ describe("stepwise list", () => {
     }
     const text = printed.join("\n")
     for (const axis of Registries.axes) {
-      expect(text).toContain(`${axis}:`)
+      // Each heading as the command line spells the axis (`cost-models`, as `stepwise list cost-models` takes it).
+      expect(text).toContain(`${axis.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}:`)
       for (const kind of (Registries.builtIn[axis] as Registry.AnyRegistry).kinds) expect(text).toContain(`  ${kind} — `)
     }
     expect(text).toMatch(/apiKeyEnv\s+string\s+default "OPENAI_API_KEY"/)

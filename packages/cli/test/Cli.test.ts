@@ -113,7 +113,7 @@ describe("stepwise CLI", () => {
     const recipeFile = join(folder, "big.json")
     const results = join(folder, "big.jsonl")
     await writeFile(recipeFile, JSON.stringify(big))
-    const child = spawn(process.execPath, [bin, "bench", recipeFile, "--results", results, "--progress", "lines"], { env: { ...process.env, NO_COLOR: "1" } })
+    const child = spawn(process.execPath, [bin, "bench", recipeFile, "--results", results, "--report", join(folder, "big.html"), "--progress", "lines"], { env: { ...process.env, NO_COLOR: "1" } })
     let stderr = ""
     // Interrupt once some runs are done (a progress line with a count above zero): 1,600 runs leave a few seconds
     // between the first progress line and the end even on a fast machine.
@@ -126,7 +126,7 @@ describe("stepwise CLI", () => {
     const kept = (await readFile(results, "utf8")).trim().split("\n").filter((line) => line !== "").length
     expect(kept).toBeGreaterThan(0)
     expect(kept).toBeLessThan(1600)
-    const rerun = await stepwise("bench", recipeFile, "--results", results, "--progress", "none")
+    const rerun = await stepwise("bench", recipeFile, "--results", results, "--report", join(folder, "big.html"), "--progress", "none")
     expect(rerun.code).toBe(0)
     expect(rerun.stderr).toContain(`${1600 - kept} problem runs now, ${kept} resumed`)
   }, 120_000)
@@ -142,6 +142,10 @@ describe("stepwise CLI", () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/answer: {3}\S/)
     expect(result.stdout).toMatch(/spend: {4}\d+ input \+ \d+ output tokens/)
+    // The expected answer is known: the verdict follows the answer, as the benchmark grades it.
+    const expected = /expected: (\S+)/.exec(result.stdout)?.[1]
+    const answer = /answer: {3}(\S+)/.exec(result.stdout)?.[1]
+    expect(result.stdout).toContain(`answer:   ${answer} (${answer === expected ? "right" : "wrong"})`)
   })
 
   it("solves through an OpenAI-compatible endpoint, with a generative or a pooling verifier", async () => {
