@@ -258,7 +258,9 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
     const retried = Retry.retrying<LanguageModelError>(retry, isRetryable)
     const send = (body: string, steps: ReadonlyArray<number>, lengths: ReadonlyArray<number>) =>
       retried(Effect.flatMap(attempt(body), decode(steps, lengths)))
-    const asVerifierError = (error: LanguageModelError) => new VerifierError({ verifier: name, detail: error.message, cause: error })
+    // The request's errors name this verifier as their backend: its name is said once, by the VerifierError.
+    const asVerifierError = (error: LanguageModelError) =>
+      new VerifierError({ verifier: name, detail: error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message, cause: error })
 
     /** Sends inputs in one request (`input` a string for one, a list for more) and completes their entries. */
     const sendBatch = (entries: ReadonlyArray<Request.Entry<ScoreRequest>>): Effect.Effect<void, LanguageModelError> => {

@@ -126,6 +126,8 @@ describe("PoolingPrm against a /pooling server", () => {
         expect(error._tag).toBe("VerifierError")
         expect(error._tag === "VerifierError" && (error.cause as { _tag: string })._tag).toBe(tag)
         expect(hits).toBe(attempts)
+        // The verifier's name once, not once for the VerifierError and again for the request's own error.
+        expect(error.message.split("pooling-prm(prm)").length - 1, error.message).toBe(1)
       }
     })
   )
