@@ -184,7 +184,7 @@ const metadataHtml = (records: ReadonlyArray<ResultRecord>, metadata: Metadata |
     .map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd data-field="${escapeHtml(term)}">${escapeHtml(value)}</dd>`)
     .join("")}</dl>
 <h3>Strategy options</h3>${htmlTable(optionsTable(records))}
-${metadata?.recipe === undefined ? "" : `<details><summary>Recipe</summary><pre id="recipe">${escapeHtml(JSON.stringify(metadata.recipe, null, 2))}</pre></details>`}</section>`
+${metadata?.recipe === undefined ? "" : `<details><summary>Recipe, as run (defaults filled in)</summary><pre id="recipe">${escapeHtml(JSON.stringify(metadata.recipe, null, 2))}</pre></details>`}</section>`
 }
 
 /**
