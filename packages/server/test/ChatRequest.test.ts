@@ -112,10 +112,7 @@ describe("unsupported fields through the openai client", () => {
   let question: string
 
   beforeAll(async () => {
-    const started = await Served.start()
-    server = started.server
-    question = Served.problems(started.world, 1)[0]!.question
-    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
+    ;({ server, question, client } = await Served.startWithClient())
   })
 
   afterAll(async () => {

@@ -13,10 +13,7 @@ let client: OpenAI
 let question: string
 
 beforeAll(async () => {
-  const started = await Served.start()
-  server = started.server
-  question = Served.problems(started.world, 1)[0]!.question
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 })
+  ;({ server, question, client } = await Served.startWithClient())
 })
 
 afterAll(async () => {
