@@ -378,6 +378,15 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             })
           )
       }
+      // Records from before fingerprints were kept cannot be checked: said, not refused (they may well match).
+      const unchecked = work.filter((item) => {
+        const earlier = latest.get(item.key)
+        return earlier !== undefined && earlier.measurement === undefined
+      }).length
+      if (unchecked > 0)
+        output.write(
+          `${options.results}: ${unchecked} records were written without a note of how they were measured and graded; they are resumed unchecked (their cost model, prices, shapes and grading must be this recipe's)\n`
+        )
       // An error is never done: a rerun retries it (its new line comes after, and wins).
       const isDone = (key: string) => {
         const earlier = latest.get(key)

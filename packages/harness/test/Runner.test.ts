@@ -129,6 +129,12 @@ describe("Runner", () => {
     }
     // Measured the same way, it resumes.
     expect(await Effect.runPromise(runIn(directory, recipe))).toMatchObject({ ran: 0, skipped: 16 })
+    // Records written before the fingerprint was kept: resumed, and said to be unchecked.
+    const results = join(directory, "out", "results.jsonl")
+    writeFileSync(results, readFileSync(results, "utf8").replace(/,"measurement":"[0-9a-f]+"/g, ""))
+    lines.length = 0
+    expect(await Effect.runPromise(runIn(directory, { ...recipe, prices: { inputPerMillion: 100, outputPerMillion: 200 } }))).toMatchObject({ ran: 0, skipped: 16 })
+    expect(lines.join("")).toContain("16 records were written without a note of how they were measured and graded")
   })
 
   it("refuses a second run on a results file in use, and takes over the lock a killed run left", async () => {
