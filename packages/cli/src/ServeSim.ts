@@ -35,7 +35,13 @@ export const command = Command.make(
       minimum: 0,
       maximum: 600_000,
       fallback: 0
-    })
+    }),
+    unmodelled: Flag.Literals("unmodelled", ["refuse", "answer"] as const).pipe(
+      Flag.withDescription(
+        "A question the world cannot model (neither its own nor a word problem it reads): refuse (a 400 saying why, as stepwise solve does) or answer it with a short wrong answer (default refuse)"
+      ),
+      Flag.withDefault("refuse" as const)
+    )
   },
   (flags) =>
     Effect.gen(function* () {
@@ -51,7 +57,7 @@ export const command = Command.make(
         return yield* Effect.fail(
           new InvalidOptions({ subject: "serve-sim", field: "preset", detail: `must be one of ${Object.keys(Presets.all).join(", ")}, got "${flags.preset}"` })
         )
-      const world = yield* World.makeEffect(preset, { seed })
+      const world = yield* World.makeEffect(preset, { seed, unrecognized: flags.unmodelled === "refuse" ? "fail" : "answer" })
       const address = yield* Server.serve(world, {
         port,
         ...(faultPercent === 0 ? {} : { faults: faultsOf(faultPercent, faultSeed) }),

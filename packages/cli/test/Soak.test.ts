@@ -31,9 +31,9 @@ const command = (args: ReadonlyArray<string>, output: "ignore" | "pipe" = "ignor
   return { child, exit, stderr: () => stderr }
 }
 
-/** Starts `stepwise serve-sim` on a free port; resolves with its API root. */
-const serve = async (faultPercent: number): Promise<string> => {
-  const server = command(["serve-sim", "--port", "0", "--preset", "calibrated", "--seed", "0", "--fault-percent", String(faultPercent), "--fault-seed", "3"], "pipe")
+/** Starts `stepwise serve-sim` on a free port (with more flags when given); resolves with its API root. */
+const serve = async (faultPercent: number, more: ReadonlyArray<string> = []): Promise<string> => {
+  const server = command(["serve-sim", "--port", "0", "--preset", "calibrated", "--seed", "0", "--fault-percent", String(faultPercent), "--fault-seed", "3", ...more], "pipe")
   return new Promise((resolve, reject) => {
     let stdout = ""
     server.child.stdout?.on("data", (chunk: Buffer) => {
@@ -155,4 +155,23 @@ describe("soak: faults, kills and resumes over the loopback server", () => {
     expect(Object.values(expected).some((summary) => summary.split("|")[5] === "true")).toBe(true)
     expect(summariesOf(recordsOf(results))).toEqual(expected)
   }, 400_000)
+})
+
+describe("stepwise serve-sim and a question its world cannot model", () => {
+  const ask = (root: string, content: string) =>
+    fetch(`${root}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "stepwise-sim", messages: [{ role: "user", content }], max_tokens: 64 })
+    })
+
+  it("refuses it with a 400 saying why, as stepwise solve does; answers it when told to, and its own questions always", async () => {
+    const refusing = await serve(0)
+    const refused = await ask(refusing, "What is the sum of the first 20 odd numbers?")
+    expect(refused.status).toBe(400)
+    expect(await refused.text()).toContain("the simulator cannot model this problem")
+    expect((await ask(refusing, "Maya starts with 21 shells. Maya loses 14 of them. How many shells does Maya have at the end?")).status).toBe(200)
+    const answering = await serve(0, ["--unmodelled", "answer"])
+    expect((await ask(answering, "What is the sum of the first 20 odd numbers?")).status).toBe(200)
+  })
 })
