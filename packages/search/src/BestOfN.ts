@@ -27,7 +27,9 @@ export type Options = z.input<typeof options>
 /**
  * Best-of-N (search-and-learn `best_of_n.py`): N samples generated to the end in batched requests, every one
  * scored by the verifier (scores aggregated per `aggregation`), the answer picked by best score, majority or
- * score-weighted vote over normalized answers. Under a short budget it keeps the samples that fitted.
+ * score-weighted vote over normalized answers. Under a short budget it keeps the samples that fitted. The default
+ * pick is the score-weighted vote ("weighted best-of-N", search-and-learn's headline variant, computed in its
+ * `score.py`); `best_of_n.py`'s own pick, the argmax, is `selection: "best"`.
  */
 export const entry = Strategy.define({
   kind: "best-of-n",
