@@ -92,4 +92,48 @@ describe("LanguageModel.make", () => {
       expect(snapshot.reserved.outputTokens).toBe(0)
     })
   )
+
+  itEffect("keeps a hook that breaks its contract in the typed channel, releasing the reservation: a Promise, a throw, a malformed reply", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ outputTokens: 1000 })
+      const once = { retry: { times: 0, baseMillis: 1, capMillis: 1 } }
+      const hooks: ReadonlyArray<readonly [string, () => unknown, RegExp]> = [
+        ["an async generate", async () => [], /returned object, not an Effect \(an async function returns a Promise/],
+        ["a throwing generate", () => { throw new TypeError("boom") }, /generate failed unexpectedly: boom/],
+        ["a reply that is no array", () => Effect.succeed(null), /gave null, not an array of completions/],
+        ["a completion without usage", () => Effect.succeed([{ index: 0, text: "x", finishReason: "eos", usage: null }]), /completion 0 is not \{ text, usage/]
+      ]
+      for (const [what, generate, message] of hooks) {
+        const model = LanguageModel.make({ info: { name: "broken" }, generate: generate as never }, once)
+        const error = yield* Effect.flip(Accountant.provide(accountant)(model.generate(request)))
+        expect(error, what).toMatchObject({ _tag: "BadResponse", backend: "broken" })
+        expect(error.message, what).toMatch(message)
+      }
+      expect((yield* accountant.snapshot).reserved.outputTokens).toBe(0)
+    })
+  )
+
+  itEffect("calls the hook again on each retry (a retry is a new request, not the failed one replayed)", () =>
+    Effect.gen(function* () {
+      let called = 0
+      const model = LanguageModel.make(
+        {
+          info: { name: "flaky" },
+          generate: () => {
+            called++
+            const answer = called >= 2
+            return Effect.suspend(() =>
+              answer
+                ? Effect.succeed([{ index: 0, text: "ok", finishReason: "eos" as const, usage: { inputTokens: 1, cachedInputTokens: 0, outputTokens: 1 } }])
+                : Effect.fail(new Unavailable({ backend: "flaky", detail: "down" }))
+            )
+          }
+        },
+        { retry: { times: 3, baseMillis: 1, capMillis: 1 } }
+      )
+      const completions = yield* model.generate({ ...request, n: 1 })
+      expect(completions.map((completion) => completion.text)).toEqual(["ok"])
+      expect(called).toBe(2)
+    })
+  )
 })

@@ -4,6 +4,7 @@ import { BadResponse, InvalidRequest, Timeout, Unmetered } from "./Errors.js"
 import type { TokenLogprob } from "./Logprob.js"
 import type { Message } from "./Message.js"
 import * as Genuine from "./internal/Genuine.js"
+import * as Hook from "./internal/Hook.js"
 import * as Meter from "./Meter.js"
 import * as Retry from "./Retry.js"
 import type { FinishReason } from "./Step.js"
@@ -161,7 +162,12 @@ const validate = (backend: string, request: GenerateRequest): Effect.Effect<void
  * unknown). A bad count is a `BadResponse` carrying the raw value.
  */
 const checkCompletions = (backend: string, completions: ReadonlyArray<Completion>): Effect.Effect<ReadonlyArray<Completion>, BadResponse> => {
-  for (const completion of completions) {
+  if (!Array.isArray(completions))
+    return Effect.fail(new BadResponse({ backend, detail: `generate gave ${completions === null ? "null" : typeof completions}, not an array of completions`, value: completions }))
+  for (const [index, completion] of completions.entries()) {
+    const shape = completion as Partial<Completion> | null | undefined
+    if (typeof shape !== "object" || shape === null || typeof shape.text !== "string" || typeof shape.usage !== "object" || shape.usage === null)
+      return Effect.fail(new BadResponse({ backend, detail: `completion ${index} is not { text, usage, … } (its text a string, its usage an object)`, value: completion }))
     const invalid = Usage_.invalidCount(completion.usage)
     if (invalid !== undefined)
       return Effect.fail(
@@ -203,8 +209,23 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
   const retry = options.retry ?? defaultRetry
   const retried = Retry.languageModelFailures(retry)
   const countInputTokens = backend.countInputTokens ?? upperBoundInputTokens
+  // Each attempt calls the hook anew (a retry is a new request, not the failed one replayed), and what escapes the
+  // hook's contract (a throw, a Promise or any value that is no Effect, a defect inside) is a typed BadResponse.
+  const hooked = (request: GenerateRequest) =>
+    Hook.call<ReadonlyArray<Completion>, LanguageModelError, never, BadResponse>(
+      () => backend.generate(request),
+      (broken) =>
+        new BadResponse({
+          backend: backend.info.name,
+          detail:
+            broken._tag === "Threw"
+              ? `generate failed unexpectedly: ${Hook.messageOf(broken.defect)}`
+              : `generate returned ${broken.returned}, not an Effect (an async function returns a Promise: wrap it in Effect.tryPromise)`,
+          value: broken._tag === "Threw" ? broken.defect : broken.returned
+        })
+    )
   const attempt = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError> => {
-    const call = Effect.flatMap(backend.generate(request), (completions) => checkCompletions(backend.info.name, completions))
+    const call = Effect.flatMap(Effect.suspend(() => hooked(request)), (completions) => checkCompletions(backend.info.name, completions))
     if (options.timeoutMillis === undefined) return call
     const afterMillis = options.timeoutMillis
     return Effect.timeoutOrElse(call, {
