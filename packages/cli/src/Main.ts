@@ -45,7 +45,7 @@ export const command = (names: ReadonlyArray<SubcommandName> = subcommandNames) 
   Effect.promise(() => Promise.all(names.map((name) => subcommands[name]()))).pipe(
     Effect.map((loaded) =>
       Command.make("stepwise").pipe(
-        Command.withDescription("Search-based LLM decoding guided by process reward models: benchmark, solve, list, report, serve"),
+        Command.withDescription("Search-based LLM decoding guided by process reward models: benchmark, solve, list, report, serve, serve-sim"),
         Command.withSubcommands(loaded)
       )
     )

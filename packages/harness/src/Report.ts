@@ -122,7 +122,7 @@ export const incompleteNote = (left: ReadonlyArray<Frontier.Incomplete>): string
 
 /** What the "best strategy at each budget" table's columns mean, for the Markdown and terminal reports. */
 export const matchedMeaning =
-  "budget (≤) is a level of mean spend per problem, not a recipe budget: at each, every strategy's most accurate configuration that spent no more on average, best first; Δ is its accuracy minus the best's on the same problems (bootstrap 95% interval over problems), with the p-value of no difference and its Holm correction within the level. The interval describes Δ and the exact test decides significance: near 0 they can disagree (an interval just excluding 0 with p above 0.05), and then the p-value is the one to trust."
+  "budget (≤) is a level of mean spend per problem, not a recipe budget: at each, every strategy's most accurate configuration that spent no more on average, best first; Δ is its accuracy minus the best's on the same problems (bootstrap 95% interval over problems), with the p-value of no difference and its Holm correction within the level. The interval describes Δ and the test decides significance (McNemar's exact test; with several seeds a sign-flip test over problems, exact up to 16 differing problems and seeded Monte Carlo above): near 0 they can disagree (an interval just excluding 0 with p above 0.05), and then the p-value is the one to trust."
 
 /** Why a data set has no ranking: no run answered right (a budget too small for one call, every run an error). */
 export const nothingRightNote = "No run answered correctly, so no strategy is ranked (check the budgets against the strategies' maxTokens, and the errors)."
@@ -233,10 +233,10 @@ export const render = (all: ReadonlyArray<ResultRecord>, options: Options = {}):
           .join(" ")
         panels.push({
           axis,
-          html: `<figure class="plot" data-plot="frontier">${figure}<figcaption>Accuracy against mean ${escapeHtml(axis.title)} actually spent (log scale); lines join each strategy's Pareto frontier over its configurations, hollow points are dominated configurations, bands are 95% Wilson intervals.</figcaption></figure>
+          html: `<figure class="plot" data-plot="frontier">${figure}<figcaption>Accuracy against mean ${escapeHtml(axis.title)} actually spent (log scale); lines join each strategy's Pareto frontier over its configurations, hollow points are dominated configurations, bands are 95% Wilson intervals (with several seeds, at the effective number of runs).</figcaption></figure>
 ${perDifficulty === "" ? "" : `<figure class="plot" data-plot="difficulty">${perDifficulty}<figcaption>The same, per difficulty level.</figcaption></figure>`}
 <h3>Best strategy at each budget (${escapeHtml(axis.title)})</h3>
-<p class="meta">At each level (a mean spend per problem, not a recipe budget), each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval over problems), McNemar's exact p (with several seeds, a sign-flip test over problems, a problem's seeds averaged) and its Holm correction within the level. The interval describes Δ and the exact test decides significance: near 0 they can disagree, and then the p-value is the one to trust.</p>
+<p class="meta">At each level (a mean spend per problem, not a recipe budget), each strategy's most accurate configuration that spent no more on average; Δ is its accuracy minus the best's on the same problems and seeds (seeded bootstrap 95% interval over problems), McNemar's exact p (with several seeds, a sign-flip test over problems, a problem's seeds averaged) and its Holm correction within the level. The interval describes Δ and the test decides significance: near 0 they can disagree, and then the p-value is the one to trust.</p>
 ${htmlTable(matchedTable({ axis, levels }), "matched")}${leftOut === "" ? "" : `\n<p class="meta incomplete">${escapeHtml(leftOut)}</p>`}`
         })
       }

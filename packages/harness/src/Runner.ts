@@ -84,9 +84,15 @@ const poolLabel = "pool"
 export class PoolExhausted extends Data.TaggedError("PoolExhausted")<{
   readonly resource: string
   readonly limit: number
+  /** What the pool had spent of the resource when the run stopped (absent: all of it). */
+  readonly spent?: number
 }> {
   override get message(): string {
-    return `the run's pool is exhausted: ${this.resource} reached its limit of ${this.limit}; raise "pool" in the recipe and rerun to resume`
+    const state =
+      this.spent === undefined || this.spent >= this.limit
+        ? `${this.resource} reached its limit of ${this.limit}`
+        : `${this.spent} of its ${this.limit} ${this.resource} are spent, and what is left does not fund a problem's next call`
+    return `the run's pool is exhausted: ${state}; raise "pool" in the recipe and rerun to resume`
   }
 }
 
@@ -470,7 +476,10 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
           // with others, the pool may only have been crowded by their reservations: it runs again alone later.
           const starved = limitedBy.find((limit) => limit.budget === poolLabel)
           if (starved !== undefined) {
-            if (alone) return yield* Effect.fail(new PoolExhausted({ resource: starved.resource, limit: poolLimits[starved.resource] ?? 0 }))
+            if (alone) {
+              const spentNow = (yield* pool.snapshot).spent[starved.resource]
+              return yield* Effect.fail(new PoolExhausted({ resource: starved.resource, limit: poolLimits[starved.resource] ?? 0, spent: spentNow }))
+            }
             crowdedOut.push(item)
             return
           }

@@ -341,6 +341,7 @@ describe("Runner", () => {
     expect(error).toMatchObject({ _tag: "PoolExhausted", resource: "outputTokens" })
     // 3 × 62 spent, 118 left: the fourth problem's claim of 150 does not fit, the first three did.
     expect(readLines(join(directory, "out", "results.jsonl"))).toHaveLength(3)
+    expect(error.message).toContain("186 of its 304 outputTokens are spent, and what is left does not fund a problem's next call")
   })
 
   it("spends nothing on attempts the pool crowded out: at concurrency 6 the run finishes where it does at 1", async () => {
