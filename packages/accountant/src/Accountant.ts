@@ -59,6 +59,12 @@ export interface Service {
   /** What is left of each resource now (limit − spent − reserved − held; `Infinity` when unlimited): O(1), no children. */
   readonly remaining: Effect.Effect<Resource.Amounts>
   /**
+   * What calls on this budget can still spend of each resource now: the least of what is left on this budget and on
+   * every budget above it (`Infinity` when none limits it). `remaining` of an unlimited child is `Infinity` even
+   * under a limited parent; this is not.
+   */
+  readonly available: Effect.Effect<Resource.Amounts>
+  /**
    * Detaches this (child) budget from its parent once its work is done, so a long run keeps only its open
    * children: what it spent stays in every ancestor's totals, and its own snapshot stays readable. Idempotent.
    */
@@ -412,6 +418,12 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       for (let index = 0; index < Ledger.size; index++) vector[index] = Ledger.remainingAt(ledger, index)
       return Ledger.amountsOf(vector)
     }),
+    available: Effect.sync(() => {
+      const vector = Ledger.zeros().fill(Number.POSITIVE_INFINITY)
+      for (const node of ledger.checked)
+        for (const index of node.limited) vector[index] = Math.min(vector[index]!, Ledger.remainingAt(node, index))
+      return Ledger.amountsOf(vector)
+    }),
     close: Effect.sync(() => Ledger.detach(ledger))
   }
 }
@@ -474,3 +486,6 @@ export const withChild =
 
 /** The current accountant's snapshot. */
 export const snapshot: Effect.Effect<Snapshot.Snapshot, never, Accountant> = Effect.flatMap(Accountant, (accountant) => accountant.snapshot)
+
+/** What the current budget can still spend of each resource, its ancestors' limits included (see `Service.available`). */
+export const available: Effect.Effect<Resource.Amounts, never, Accountant> = Effect.flatMap(Accountant, (accountant) => accountant.available)

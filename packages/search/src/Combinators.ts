@@ -154,12 +154,12 @@ export const portfolio = (
           name,
           problem,
           Effect.gen(function* () {
-            const snapshot = yield* Accountant.snapshot
+            // What the portfolio may spend, the limits above it included (its own budget here is an unlimited child).
+            const available = yield* Accountant.available
             const limitsOf = (share: number): Budget.Limits => {
               const limits: Record<string, number> = {}
               for (const resource of Resource.all)
-                if (Number.isFinite(snapshot.remaining[resource]))
-                  limits[resource] = Math.floor((Math.max(0, snapshot.remaining[resource]) * share) / total)
+                if (Number.isFinite(available[resource])) limits[resource] = Math.floor((Math.max(0, available[resource]) * share) / total)
               return limits
             }
             return yield* Effect.forEach(

@@ -6,7 +6,7 @@ import { Accountant } from "@stepwise/accountant"
 import type { SearchResult } from "@stepwise/core"
 import { LanguageModel, ProcessRewardModel, SearchEvent, Step, Trajectory } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
-import { BeamSearch, BestOfN, Dvts, Expansion, ParticleFiltering, ParticleGibbs, Resampling, SelfConsistency, TreeRecorder } from "@stepwise/search"
+import { BeamSearch, BestOfN, Combinators, Dvts, Expansion, ParticleFiltering, ParticleGibbs, Resampling, SelfConsistency, TreeRecorder } from "@stepwise/search"
 import { Scripted } from "@stepwise/testing"
 import * as Toy from "./fixtures/ToyWorld.js"
 
@@ -164,5 +164,35 @@ describe("the answer of a trajectory (search-and-learn reads the completion's la
     expect(Expansion.rolloutSteps("a\n\nso $\\boxed{3}$\n\nthen $\\boxed{4}$\n\ndone\n\nbye")).toEqual(["a", "so $\\boxed{3}$", "then $\\boxed{4}$\n\ndone\n\nbye"])
     expect(Expansion.rolloutSteps("a\n\nb $\\boxed{1}$")).toEqual(["a", "b $\\boxed{1}$"])
     expect(Expansion.rolloutSteps("no box\n\nnone either")).toEqual(["no box", "none either"])
+  })
+})
+
+describe("portfolio (splits what is left of the budget by the shares)", () => {
+  it("gives each strategy a child budget of its share of what the caller's budget has left, and each spends within it", async () => {
+    const seen: Array<{ readonly name: string; readonly limit: number | undefined; readonly spent: number }> = []
+    const watched = (inner: Strategy.Strategy): Strategy.Strategy => ({
+      ...inner,
+      run: (problem) =>
+        Effect.gen(function* () {
+          const limit = (yield* Accountant.snapshot).limits.totalTokens
+          const result = yield* inner.run(problem)
+          seen.push({ name: inner.name, limit, spent: result.spend.totalTokens })
+          return result
+        })
+    })
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const members = [watched(yield* BestOfN.make({ n: 16, maxTokens: 256 })), watched(yield* SelfConsistency.make({ n: 32, maxTokens: 256 }))]
+        const mix = yield* Combinators.portfolio(members, { shares: [1, 3], concurrency: 1 })
+        const accountant = yield* Accountant.make({ totalTokens: 4000 })
+        return yield* mix.run(Toy.problem).pipe(
+          Effect.provideService(LanguageModel.LanguageModel, Toy.languageModel(0.4)),
+          Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
+          Accountant.provide(accountant)
+        )
+      })
+    )
+    expect(seen.map(({ limit }) => limit)).toEqual([1000, 3000])
+    for (const { limit, spent } of seen) expect(spent).toBeLessThanOrEqual(limit!)
   })
 })
