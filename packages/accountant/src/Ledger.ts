@@ -144,6 +144,9 @@ export const violation = (
   return undefined
 }
 
+const verifierTokensIndex = Resource.all.indexOf("verifierTokens")
+const verifierCallsIndex = Resource.all.indexOf("verifierCalls")
+
 // The first of one ledger's own limits that `amounts` would pass.
 const violationAt = (
   node: Ledger,
@@ -153,8 +156,14 @@ const violationAt = (
   const free = visible?.(node)
   for (const index of node.limited) {
     const requested = amounts[index]!
-    if (requested <= 0) continue
     const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
+    if (requested <= 0) {
+      // A verifier call that declares no token bound reserves none, yet reads and writes tokens: once the verifier
+      // tokens are used up, it is refused (it would only add overrun).
+      if (index === verifierTokensIndex && amounts[verifierCallsIndex]! > 0 && remaining <= 0)
+        return new BudgetExhausted({ resource: "verifierTokens", requested: 0, remaining: Math.max(0, remaining), budget: node.budget.label })
+      continue
+    }
     if (requested > remaining)
       return new BudgetExhausted({
         resource: Resource.all[index]!,

@@ -219,6 +219,20 @@ describe("Accountant", () => {
     })
   )
 
+  itEffect("refuses a verifier call that declares no token bound once the verifier tokens are used up", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ verifierTokens: 100 })
+      const verifierCall = claim({ role: "verifier", inputTokens: 0, maxTokensPerSample: 0, minTokensPerSample: 0, verifierCalls: 1 })
+      // It reserves no tokens, so it is admitted while some are left, and its usage is charged up to the limit.
+      yield* accountant.commit(yield* accountant.reserve(verifierCall), Usage.make({ inputTokens: 150, outputTokens: 0 }))
+      expect((yield* accountant.snapshot).spent.verifierTokens).toBe(100)
+      const refused = yield* Effect.flip(accountant.reserve(verifierCall))
+      expect(refused).toMatchObject({ _tag: "BudgetExhausted", resource: "verifierTokens" })
+      // A policy call is not a verifier call: verifier tokens do not refuse it.
+      expect((yield* accountant.reserve(claim())).grant.maxTokensPerSample).toBe(100)
+    })
+  )
+
   itEffect("notes only the budget that binds: a child's own tighter limit is no cut by its parent", () =>
     Effect.gen(function* () {
       const root = yield* Accountant.make({ outputTokens: 1000 }, "pool")

@@ -69,14 +69,16 @@ export const boxes = (text: string): ReadonlyArray<Box> => {
 
 /**
  * Finds the content of the last `\boxed{…}` (or `\fbox{…}`) in a text, honouring nested braces.
- * Use to read a final answer; returns `undefined` when there is none or its braces never close. Linear time.
+ * Use to read a final answer; returns `undefined` when there is none, its braces never close, or it is empty
+ * (`\boxed{}`, `\boxed{ }`: no answer, which must not win a vote as ""). Linear time.
  *
  * @example
  * Answer.extractBoxed("so \\boxed{\\frac{1}{2}}.") // "\\frac{1}{2}"
  */
 export const extractBoxed = (text: string): string | undefined => {
   const all = boxes(text)
-  return all[all.length - 1]?.content
+  const content = all[all.length - 1]?.content
+  return content === undefined || content.trim() === "" ? undefined : content
 }
 
 /** True when the text holds a closed `\boxed{…}`. */
