@@ -65,4 +65,24 @@ describe("ProcessRewardModel.make", () => {
       expect(error._tag).toBe("BudgetExhausted")
     })
   )
+
+  itEffect("keeps side hooks that break their contract typed: a maxTokens that throws or gives no count, a score that gives null", () =>
+    Effect.gen(function* () {
+      const accountant = yield* Accountant.make({ verifierTokens: 1000 })
+      const score = () => Effect.succeed({ stepScores: [0.5, 0.5], usage: Usage.zero })
+      const broken: ReadonlyArray<readonly [string, ProcessRewardModel.Service, RegExp]> = [
+        ["maxTokens throws", ProcessRewardModel.make({ info: { name: "v" }, score, maxTokens: () => { throw new Error("no tokenizer") } }), /maxTokens failed unexpectedly: no tokenizer/],
+        ["maxTokens NaN", ProcessRewardModel.make({ info: { name: "v" }, score, maxTokens: () => Number.NaN }), /maxTokens gave NaN, not a count/],
+        ["maxTokens negative", ProcessRewardModel.make({ info: { name: "v" }, score, maxTokens: () => -1000 }), /maxTokens gave -1000, not a count/],
+        ["score null", ProcessRewardModel.make({ info: { name: "v" }, score: () => Effect.succeed(null as never) }), /score gave null, not \{ stepScores/]
+      ]
+      for (const [what, verifier, message] of broken) {
+        const error = yield* Effect.flip(Accountant.provide(accountant)(verifier.score(problem, trajectory)))
+        expect(error, what).toMatchObject({ _tag: "VerifierError", verifier: "v" })
+        expect(error.message, what).toMatch(message)
+      }
+      const snapshot = yield* accountant.snapshot
+      expect(snapshot.reserved.verifierTokens + snapshot.reserved.verifierCalls).toBe(0)
+    })
+  )
 })

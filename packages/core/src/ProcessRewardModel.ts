@@ -65,6 +65,9 @@ export interface Backend<S extends Scoring = Scoring> {
 }
 
 const checkScores = <S extends Scoring>(name: string, trajectory: Trajectory, scoring: S): Effect.Effect<S, VerifierError> => {
+  const shape = scoring as Partial<Scoring> | null | undefined
+  if (typeof shape !== "object" || shape === null || !Array.isArray(shape.stepScores) || typeof shape.usage !== "object" || shape.usage === null)
+    return Effect.fail(new VerifierError({ verifier: name, detail: `score gave ${shape === null ? "null" : typeof shape}, not { stepScores: an array, usage: an object }` }))
   const invalid = Usage_.invalidCount(scoring.usage)
   if (invalid !== undefined)
     return Effect.fail(
@@ -102,6 +105,21 @@ const called = <S extends Scoring>(backend: Backend<S>, problem: Problem, trajec
         ? new VerifierError({ verifier: name, detail: `score failed unexpectedly: ${Hook.messageOf(broken.defect)}`, cause: broken.defect })
         : new VerifierError({ verifier: name, detail: `score returned ${broken.returned}, not an Effect` })
   )
+}
+
+// The verifier's token bound for a call: its `maxTokens` hook (0 without one), which must give a count.
+const boundOf = <S extends Scoring>(backend: Backend<S>, problem: Problem, trajectory: Trajectory): Effect.Effect<number, VerifierError> => {
+  const name = backend.info.name
+  if (backend.maxTokens === undefined) return Effect.succeed(0)
+  let bound: unknown
+  try {
+    bound = backend.maxTokens(problem, trajectory)
+  } catch (defect) {
+    return Effect.fail(new VerifierError({ verifier: name, detail: `maxTokens failed unexpectedly: ${Hook.messageOf(defect)}`, cause: defect }))
+  }
+  return Usage_.isCount(bound)
+    ? Effect.succeed(bound)
+    : Effect.fail(new VerifierError({ verifier: name, detail: `maxTokens gave ${String(bound)}, not a count of tokens (a finite number ≥ 0)` }))
 }
 
 const genuine = Genuine.make("score")
@@ -145,7 +163,7 @@ export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<
     // its creation says nothing and would cost a capture per call.
     Effect.withSpan(Effect.gen(function* () {
       const meter = yield* Meter.Meter
-      const tokens = backend.maxTokens?.(problem, trajectory) ?? 0
+      const tokens = yield* boundOf(backend, problem, trajectory)
       const claim: Meter.Claim = {
         role: "verifier",
         label: backend.info.name,
