@@ -74,7 +74,9 @@ export const combined = (
 
 /**
  * Runs strategies in order under the same budget until one answers; the result is the first answer, with the
- * explored trees of every run merged. Use to fall back to a cheaper or sturdier strategy.
+ * explored trees of every run merged. A strategy that fails (a verifier that is down, a model error) passes on to the
+ * next too; when the last fails as well, the fallback fails with the last error. Use to fall back to a cheaper or
+ * sturdier strategy.
  *
  * @example
  * const sturdy = yield* Combinators.fallback([aStar, bestOfN])
@@ -93,8 +95,11 @@ export const fallback = (strategies: ReadonlyArray<Strategy>): Effect.Effect<Str
           problem,
           Effect.gen(function* () {
             const results: Array<SearchResult.SearchResult> = []
-            for (const strategy of strategies) {
-              const result = yield* strategy.run(problem)
+            for (const [index, strategy] of strategies.entries()) {
+              const last = index === strategies.length - 1
+              // A failure passes on to the next strategy; the last one's failure is the fallback's.
+              const result = last ? yield* strategy.run(problem) : yield* Effect.catch(strategy.run(problem), () => Effect.succeed(undefined))
+              if (result === undefined) continue
               results.push(result)
               if (result.outcome._tag === "Answered") break
             }

@@ -4,7 +4,7 @@ import fc from "fast-check"
 import { Effect } from "effect"
 import { Accountant } from "@stepwise/accountant"
 import type { SearchResult } from "@stepwise/core"
-import { LanguageModel, ProcessRewardModel, SearchEvent, Step, Trajectory } from "@stepwise/core"
+import { LanguageModel, ProcessRewardModel, SearchEvent, Step, Trajectory, VerifierError } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
 import { BeamSearch, BestOfN, Combinators, Dvts, Expansion, ParticleFiltering, ParticleGibbs, Resampling, SelfConsistency, TreeRecorder } from "@stepwise/search"
 import { Scripted } from "@stepwise/testing"
@@ -194,5 +194,31 @@ describe("portfolio (splits what is left of the budget by the shares)", () => {
     )
     expect(seen.map(({ limit }) => limit)).toEqual([1000, 3000])
     for (const { limit, spent } of seen) expect(spent).toBeLessThanOrEqual(limit!)
+  })
+})
+
+describe("fallback (runs strategies in order until one answers)", () => {
+  it("passes a failing strategy's turn to the next (a verifier that is down), and fails with the last's error when all fail", async () => {
+    const down = ProcessRewardModel.make({ info: { name: "down" }, score: () => Effect.fail(new VerifierError({ verifier: "down", detail: "503" })) })
+    const run = (made: Effect.Effect<Strategy.Strategy, unknown>) =>
+      Effect.runPromise(
+        Effect.exit(
+          Effect.gen(function* () {
+            const strategy = yield* made
+            const accountant = yield* Accountant.make({})
+            return yield* strategy.run(Toy.problem).pipe(
+              Effect.provideService(LanguageModel.LanguageModel, Toy.languageModel(0.4)),
+              Effect.provideService(ProcessRewardModel.ProcessRewardModel, down),
+              Accountant.provide(accountant)
+            )
+          })
+        )
+      )
+    const needsVerifier = BestOfN.make({ n: 2, maxTokens: 256, selection: "best" })
+    const sturdy = await run(Effect.flatMap(Effect.all([needsVerifier, SelfConsistency.make({ n: 3, maxTokens: 256 })]), (members) => Combinators.fallback(members)))
+    expect(sturdy._tag).toBe("Success")
+    if (sturdy._tag === "Success") expect(sturdy.value.answer).toBeDefined()
+    const allDown = await run(Effect.flatMap(Effect.all([needsVerifier, needsVerifier]), (members) => Combinators.fallback(members)))
+    expect(allDown._tag === "Failure" && String(allDown.cause)).toContain("VerifierError")
   })
 })
