@@ -239,6 +239,13 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
   // The reservation of a claim, or why it does not fit: synchronous, so it is atomic (and ordered by `Admission`).
   const decide = (claim: Meter.Claim, lane: Admission.Lane | undefined): Reserved | BudgetExhausted => {
     const visible = lane === undefined ? undefined : visibleTo(lane)
+    if (claim.tokensUnbounded === true && ledger.checked.length > 0) {
+      const usedUp = Ledger.verifierTokensUsedUp(ledger, visible)
+      if (usedUp !== undefined) {
+        Ledger.noteLimits(ledger, ledger.checked.filter((node) => node.budget.label === usedUp.budget).map((node) => ({ node, violation: usedUp })))
+        return usedUp
+      }
+    }
     let granted = claim.maxTokensPerSample
     let charge = chargeOf(claim, granted)
     let vector = vectorOf(charge, costModel)

@@ -145,7 +145,20 @@ export const violation = (
 }
 
 const verifierTokensIndex = Resource.all.indexOf("verifierTokens")
-const verifierCallsIndex = Resource.all.indexOf("verifierCalls")
+
+/**
+ * The first budget on the chain whose `verifierTokens` are used up, as an error: what refuses a verifier call whose
+ * tokens have no declared bound (`Meter.Claim.tokensUnbounded`), which reserves none but may spend some.
+ */
+export const verifierTokensUsedUp = (ledger: Ledger, visible?: (ledger: Ledger) => ArrayLike<number> | undefined): BudgetExhausted | undefined => {
+  for (const node of ledger.checked) {
+    if (!node.limited.includes(verifierTokensIndex)) continue
+    const free = visible?.(node)
+    const remaining = remainingAt(node, verifierTokensIndex) + (free === undefined ? 0 : free[verifierTokensIndex]!)
+    if (remaining <= 0) return new BudgetExhausted({ resource: "verifierTokens", requested: 0, remaining: 0, budget: node.budget.label })
+  }
+  return undefined
+}
 
 // The first of one ledger's own limits that `amounts` would pass.
 const violationAt = (
@@ -156,14 +169,8 @@ const violationAt = (
   const free = visible?.(node)
   for (const index of node.limited) {
     const requested = amounts[index]!
+    if (requested <= 0) continue
     const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
-    if (requested <= 0) {
-      // A verifier call that declares no token bound reserves none, yet reads and writes tokens: once the verifier
-      // tokens are used up, it is refused (it would only add overrun).
-      if (index === verifierTokensIndex && amounts[verifierCallsIndex]! > 0 && remaining <= 0)
-        return new BudgetExhausted({ resource: "verifierTokens", requested: 0, remaining: Math.max(0, remaining), budget: node.budget.label })
-      continue
-    }
     if (requested > remaining)
       return new BudgetExhausted({
         resource: Resource.all[index]!,

@@ -219,15 +219,18 @@ describe("Accountant", () => {
     })
   )
 
-  itEffect("refuses a verifier call that declares no token bound once the verifier tokens are used up", () =>
+  itEffect("refuses a verifier call whose tokens have no declared bound once the verifier tokens are used up, not one bounded at 0", () =>
     Effect.gen(function* () {
       const accountant = yield* Accountant.make({ verifierTokens: 100 })
-      const verifierCall = claim({ role: "verifier", inputTokens: 0, maxTokensPerSample: 0, minTokensPerSample: 0, verifierCalls: 1 })
+      const verifierCall = claim({ role: "verifier", inputTokens: 0, maxTokensPerSample: 0, minTokensPerSample: 0, verifierCalls: 1, tokensUnbounded: true })
       // It reserves no tokens, so it is admitted while some are left, and its usage is charged up to the limit.
       yield* accountant.commit(yield* accountant.reserve(verifierCall), Usage.make({ inputTokens: 150, outputTokens: 0 }))
       expect((yield* accountant.snapshot).spent.verifierTokens).toBe(100)
       const refused = yield* Effect.flip(accountant.reserve(verifierCall))
       expect(refused).toMatchObject({ _tag: "BudgetExhausted", resource: "verifierTokens" })
+      // A verifier bounded at 0 tokens (an exact checker) reads none: it is not refused.
+      const { tokensUnbounded: _unbounded, ...bounded } = verifierCall
+      yield* accountant.release(yield* accountant.reserve(bounded))
       // A policy call is not a verifier call: verifier tokens do not refuse it.
       expect((yield* accountant.reserve(claim())).grant.maxTokensPerSample).toBe(100)
     })

@@ -110,6 +110,11 @@ describe("LanguageModel.make", () => {
         expect(error.message, what).toMatch(message)
       }
       expect((yield* accountant.snapshot).reserved.outputTokens).toBe(0)
+      // Under retries, a broken hook is called once: calling it again would only repeat its side effects.
+      let called = 0
+      const retrying = LanguageModel.make({ info: { name: "broken" }, generate: (async () => void called++) as never }, { retry: { times: 3, baseMillis: 1, capMillis: 1 } })
+      expect(yield* Effect.flip(Accountant.provide(accountant)(retrying.generate(request)))).toMatchObject({ _tag: "BadResponse" })
+      expect(called).toBe(1)
     })
   )
 

@@ -85,4 +85,18 @@ describe("ProcessRewardModel.make", () => {
       expect(snapshot.reserved.verifierTokens + snapshot.reserved.verifierCalls).toBe(0)
     })
   )
+
+  itEffect("refuses a verifier with no token bound once verifierTokens are used up, and never one bounded at 0", () =>
+    Effect.gen(function* () {
+      const unbounded = ProcessRewardModel.make({ info: { name: "unbounded" }, score: () => Effect.succeed({ stepScores: [0.5, 0.5], usage: Usage.make({ inputTokens: 600, outputTokens: 0 }) }) })
+      const free = ProcessRewardModel.make({ info: { name: "free" }, maxTokens: () => 0, score: () => Effect.succeed({ stepScores: [0.5, 0.5], usage: Usage.zero }) })
+      const accountant = yield* Accountant.make({ verifierTokens: 1000 })
+      const score = (verifier: ProcessRewardModel.Service) => Effect.exit(Accountant.provide(accountant)(verifier.score(problem, trajectory)))
+      expect((yield* score(unbounded))._tag).toBe("Success")
+      expect((yield* score(unbounded))._tag).toBe("Success")
+      // 1,000 of 1,000 spent: the next unbounded call is refused, one bounded at 0 still scores.
+      expect(yield* Effect.flip(Accountant.provide(accountant)(unbounded.score(problem, trajectory)))).toMatchObject({ _tag: "BudgetExhausted", resource: "verifierTokens" })
+      expect((yield* score(free))._tag).toBe("Success")
+    })
+  )
 })

@@ -1,4 +1,4 @@
-import { Context, Duration, Effect } from "effect"
+import { Context, Data, Duration, Effect } from "effect"
 import type { BudgetExhausted, LanguageModelError } from "./Errors.js"
 import { BadResponse, InvalidRequest, Timeout, Unmetered } from "./Errors.js"
 import type { TokenLogprob } from "./Logprob.js"
@@ -181,6 +181,9 @@ const checkCompletions = (backend: string, completions: ReadonlyArray<Completion
   return Effect.succeed(completions)
 }
 
+// A hook that broke its contract, kept apart from the language-model errors so that no retry calls it again.
+class ContractBroken extends Data.TaggedError("ContractBroken")<{ readonly error: BadResponse }> {}
+
 const genuine = Genuine.make("generate")
 const nameOf = Genuine.nameOf
 
@@ -210,21 +213,24 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
   const retried = Retry.languageModelFailures(retry)
   const countInputTokens = backend.countInputTokens ?? upperBoundInputTokens
   // Each attempt calls the hook anew (a retry is a new request, not the failed one replayed), and what escapes the
-  // hook's contract (a throw, a Promise or any value that is no Effect, a defect inside) is a typed BadResponse.
+  // hook's contract (a throw, a Promise or any value that is no Effect, a defect inside) is a typed BadResponse,
+  // carried past the retries unretried (calling a broken hook again would only repeat its side effects).
   const hooked = (request: GenerateRequest) =>
-    Hook.call<ReadonlyArray<Completion>, LanguageModelError, never, BadResponse>(
+    Hook.call<ReadonlyArray<Completion>, LanguageModelError, never, ContractBroken>(
       () => backend.generate(request),
       (broken) =>
-        new BadResponse({
-          backend: backend.info.name,
-          detail:
-            broken._tag === "Threw"
-              ? `generate failed unexpectedly: ${Hook.messageOf(broken.defect)}`
-              : `generate returned ${broken.returned}, not an Effect (an async function returns a Promise: wrap it in Effect.tryPromise)`,
-          value: broken._tag === "Threw" ? broken.defect : broken.returned
+        new ContractBroken({
+          error: new BadResponse({
+            backend: backend.info.name,
+            detail:
+              broken._tag === "Threw"
+                ? `generate failed unexpectedly: ${Hook.messageOf(broken.defect)}`
+                : `generate returned ${broken.returned}, not an Effect (an async function returns a Promise: wrap it in Effect.tryPromise)`,
+            value: broken._tag === "Threw" ? broken.defect : broken.returned
+          })
         })
     )
-  const attempt = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError> => {
+  const attempt = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | ContractBroken> => {
     const call = Effect.flatMap(Effect.suspend(() => hooked(request)), (completions) => checkCompletions(backend.info.name, completions))
     if (options.timeoutMillis === undefined) return call
     const afterMillis = options.timeoutMillis
@@ -253,7 +259,10 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
       // neither what the call is granted nor what other calls find left (see `Admission`).
       return yield* meter.metered(
         claim,
-        (grant) => retried(attempt({ ...request, maxTokens: grant.maxTokensPerSample })),
+        (grant) =>
+          retried(attempt({ ...request, maxTokens: grant.maxTokensPerSample })).pipe(
+            Effect.catchTag("ContractBroken", (broken) => Effect.fail(broken.error))
+          ),
         (completions) => Usage_.sum(completions.map((completion) => completion.usage)),
         (completions) => completions.map((completion) => completion.usage.outputTokens)
       )

@@ -21,6 +21,11 @@ export interface Claim {
   readonly maxTokensPerSample: number
   readonly minTokensPerSample: number
   readonly verifierCalls: number
+  /**
+   * A verifier call whose tokens have no declared bound (its `maxTokens` hook is absent): it reserves none, yet may
+   * read and write some, so it is refused once a `verifierTokens` limit above it is used up.
+   */
+  readonly tokensUnbounded?: boolean
 }
 
 /** What the meter granted: the output-token limit per sample the call may use. */

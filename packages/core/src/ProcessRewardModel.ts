@@ -171,7 +171,8 @@ export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<
         samples: 1,
         maxTokensPerSample: 0,
         minTokensPerSample: 0,
-        verifierCalls: 1
+        verifierCalls: 1,
+        ...(backend.maxTokens === undefined && backend.tokensMeteredInside !== true ? { tokensUnbounded: true } : {})
       }
       return yield* meter.metered(
         claim,

@@ -72,10 +72,17 @@ export const combined = (
     })
   )
 
+// Failures another strategy may not meet: a model server's that retries did not cure, a verifier's.
+const isTransient = (error: unknown): boolean => {
+  const tag = (error as { readonly _tag?: unknown } | undefined)?._tag
+  return tag === "VerifierError" || tag === "Unavailable" || tag === "RateLimited" || tag === "Timeout" || tag === "BadResponse"
+}
+
 /**
  * Runs strategies in order under the same budget until one answers; the result is the first answer, with the
- * explored trees of every run merged. A strategy that fails (a verifier that is down, a model error) passes on to the
- * next too; when the last fails as well, the fallback fails with the last error. Use to fall back to a cheaper or
+ * explored trees of every run merged. A strategy that fails transiently (a verifier or a model server that is down)
+ * passes on to the next too; one set up wrongly (its options, a model without logprobs) fails the fallback, as does
+ * the last one's failure. Use to fall back to a cheaper or
  * sturdier strategy.
  *
  * @example
@@ -97,8 +104,11 @@ export const fallback = (strategies: ReadonlyArray<Strategy>): Effect.Effect<Str
             const results: Array<SearchResult.SearchResult> = []
             for (const [index, strategy] of strategies.entries()) {
               const last = index === strategies.length - 1
-              // A failure passes on to the next strategy; the last one's failure is the fallback's.
-              const result = last ? yield* strategy.run(problem) : yield* Effect.catch(strategy.run(problem), () => Effect.succeed(undefined))
+              // A transient failure (a server or verifier that is down) passes on to the next strategy; a strategy
+              // set up wrongly (bad options, no logprobs) fails the fallback, as the last one's failure does.
+              const result = last
+                ? yield* strategy.run(problem)
+                : yield* Effect.catch(strategy.run(problem), (error) => (isTransient(error) ? Effect.succeed(undefined) : Effect.fail(error)))
               if (result === undefined) continue
               results.push(result)
               if (result.outcome._tag === "Answered") break
@@ -164,7 +174,11 @@ export const portfolio = (
             const limitsOf = (share: number): Budget.Limits => {
               const limits: Record<string, number> = {}
               for (const resource of Resource.all)
-                if (Number.isFinite(available[resource])) limits[resource] = Math.floor((Math.max(0, available[resource]) * share) / total)
+                if (Number.isFinite(available[resource])) {
+                  const part = (Math.max(0, available[resource]) * share) / total
+                  // Counts split in whole units; cost (dollars, eFLOPs) is fractional and splits exactly.
+                  limits[resource] = resource === "cost" ? part : Math.floor(part)
+                }
               return limits
             }
             return yield* Effect.forEach(

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Effect } from "effect"
-import { Accountant } from "@stepwise/accountant"
+import { Accountant, CostModel } from "@stepwise/accountant"
 import type { SearchResult } from "@stepwise/core"
-import { LanguageModel, ProcessRewardModel, SearchEvent, Step, Trajectory, VerifierError } from "@stepwise/core"
+import { InvalidOptions, LanguageModel, ProcessRewardModel, SearchEvent, Step, Trajectory, VerifierError } from "@stepwise/core"
 import type { Strategy } from "@stepwise/search"
 import { BeamSearch, BestOfN, Combinators, Dvts, Expansion, ParticleFiltering, ParticleGibbs, Resampling, SelfConsistency, TreeRecorder } from "@stepwise/search"
 import { Scripted } from "@stepwise/testing"
@@ -220,5 +220,33 @@ describe("fallback (runs strategies in order until one answers)", () => {
     if (sturdy._tag === "Success") expect(sturdy.value.answer).toBeDefined()
     const allDown = await run(Effect.flatMap(Effect.all([needsVerifier, needsVerifier]), (members) => Combinators.fallback(members)))
     expect(allDown._tag === "Failure" && String(allDown.cause)).toContain("VerifierError")
+    // A strategy set up wrongly is no transient failure: it fails the fallback rather than being skipped unseen.
+    const misconfigured: Strategy.Strategy = { name: "misconfigured", options: {}, run: () => Effect.fail(new InvalidOptions({ subject: "misconfigured", field: "x", detail: "is wrong" })) }
+    const wrong = await run(Effect.flatMap(SelfConsistency.make({ n: 3, maxTokens: 256 }), (sturdier) => Combinators.fallback([misconfigured, sturdier])))
+    expect(wrong._tag === "Failure" && String(wrong.cause)).toContain("InvalidOptions")
+  })
+})
+
+describe("portfolio under a budget in dollars", () => {
+  it("splits a fractional cost exactly (whole units only for counts)", async () => {
+    const limits: Array<number | undefined> = []
+    const watched = (inner: Strategy.Strategy): Strategy.Strategy => ({
+      ...inner,
+      run: (problem) => Effect.flatMap(Accountant.snapshot, (snapshot) => (limits.push(snapshot.limits.cost), inner.run(problem)))
+    })
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const members = [watched(yield* SelfConsistency.make({ n: 2, maxTokens: 256 })), watched(yield* SelfConsistency.make({ n: 2, maxTokens: 256, seed: 1 }))]
+        const mix = yield* Combinators.portfolio(members, { shares: [1, 1], concurrency: 1 })
+        const accountant = yield* Accountant.make({ cost: 0.5 }, "root", { costModel: CostModel.price({ inputPerMillion: 100, outputPerMillion: 100 }) })
+        return yield* mix.run(Toy.problem).pipe(
+          Effect.provideService(LanguageModel.LanguageModel, Toy.languageModel(0.4)),
+          Effect.provideService(ProcessRewardModel.ProcessRewardModel, Toy.verifier()),
+          Accountant.provide(accountant)
+        )
+      })
+    )
+    expect(limits).toEqual([0.25, 0.25])
+    expect(result.answer).toBeDefined()
   })
 })

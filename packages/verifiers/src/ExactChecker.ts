@@ -48,6 +48,8 @@ export const arithmetic = (options: ArithmeticOptions = {}): Effect.Effect<Proce
     yield* Options.parse(ExactOptions.arithmetic, options, "exact-arithmetic")
     return ProcessRewardModel.make({
       info: { name: options.name ?? "exact-arithmetic" },
+      // It reads no tokens: bounded at 0, so a used-up verifier-token limit does not refuse it.
+      maxTokens: () => 0,
       score: (problem, trajectory) =>
         Effect.sync(() => ({
           stepScores: Trajectory.stepTexts(trajectory).map((text) => scoreArithmeticStep(text, { ...options, reference: problem.reference })),
@@ -107,6 +109,7 @@ export const game24 = (options: Game24Options = {}): Effect.Effect<ProcessReward
     const target = new Fraction(options.target ?? 24)
     return ProcessRewardModel.make({
       info: { name: options.name ?? "exact-game24" },
+      maxTokens: () => 0,
       score: (problem, trajectory) =>
         Effect.sync(() => {
           const numbers = (options.numbersOf?.(problem) ?? defaultNumbers(problem, options.target ?? 24)).map((number) => new Fraction(number))
