@@ -15,7 +15,7 @@ const axisNamed = (name: string): string => name.replace(/-([a-z])/g, (_, letter
 
 // " (did you mean …?)" for a near miss (`strategy`), else nothing.
 const nearest = (given: string, names: ReadonlyArray<string>): string => {
-  const near = CoreOptions.closest(given, names) ?? names.find((name) => name.startsWith(given.slice(0, Math.max(4, given.length - 2))))
+  const near = CoreOptions.nearest(given, names)
   return near === undefined ? "" : ` (did you mean "${near}"?)`
 }
 

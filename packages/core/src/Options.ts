@@ -122,6 +122,13 @@ export const closest = (key: string, candidates: ReadonlyArray<string>): string 
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
 }
 
+/**
+ * The name a near miss most likely meant: the `closest`, else the one that starts with the miss's stem (all but its
+ * last three characters, at least four): `strategy` → `strategies`, `costModel` → `costModels`.
+ */
+export const nearest = (given: string, names: ReadonlyArray<string>): string | undefined =>
+  closest(given, names) ?? names.find((name) => name.startsWith(given.slice(0, Math.max(4, given.length - 3))))
+
 const bound = (issue: z.core.$ZodIssue & { readonly code: "too_small" | "too_big" }): string => {
   const limit = issue.code === "too_small" ? issue.minimum : issue.maximum
   const origin = issue.origin

@@ -109,7 +109,7 @@ const wrongKeys = (value: unknown): string => {
   if (typeof value !== "object" || value === null) return ""
   const problems = Object.entries(value).flatMap(([key, entries]) =>
     !(axes as ReadonlyArray<string>).includes(key)
-      ? [`"${key}" is none of ${axes.join(", ")}${suggestion(Options.closest(key, axes) ?? axes.find((axis) => axis.startsWith(key.slice(0, Math.max(4, key.length - 3)))))}`]
+      ? [`"${key}" is none of ${axes.join(", ")}${suggestion(Options.nearest(key, axes))}`]
       : Array.isArray(entries)
         ? []
         : [`"${key}" must be an array of entries`]

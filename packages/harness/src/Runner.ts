@@ -364,10 +364,13 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       const output = options.output ?? process.stderr
       if (previous.tornTail) output.write(`${options.results}: left out a torn last line (a killed run's write); its problem runs again\n`)
       const latest = new Map(previous.records.map((record) => [record.key, record]))
+      // Records from before fingerprints were kept cannot be checked: counted and said, not refused (they may well match).
+      let unchecked = 0
       for (const item of work) {
         const earlier = latest.get(item.key)
         if (earlier === undefined) continue
-        if (earlier.measurement !== undefined && earlier.measurement !== measurement)
+        if (earlier.measurement === undefined) unchecked++
+        else if (earlier.measurement !== measurement)
           return yield* Effect.fail(
             new Recipe.RecipeError({
               file: options.results,
@@ -384,11 +387,6 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
             })
           )
       }
-      // Records from before fingerprints were kept cannot be checked: said, not refused (they may well match).
-      const unchecked = work.filter((item) => {
-        const earlier = latest.get(item.key)
-        return earlier !== undefined && earlier.measurement === undefined
-      }).length
       if (unchecked > 0)
         output.write(
           `${options.results}: ${unchecked} records were written without a note of how they were measured and graded; they are resumed unchecked (their cost model, prices, shapes and grading must be this recipe's)\n`

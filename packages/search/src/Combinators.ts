@@ -2,8 +2,8 @@ import { Effect } from "effect"
 import { z } from "zod"
 import type { Budget } from "@stepwise/accountant"
 import { Accountant, Budget as Budgets } from "@stepwise/accountant"
-import type { Problem, SearchError, SearchResult } from "@stepwise/core"
-import { InvalidOptions, Options, Resource, SearchEvent, Trajectory } from "@stepwise/core"
+import type { LanguageModelError, Problem, SearchError, SearchResult } from "@stepwise/core"
+import { InvalidOptions, isRetryable, Options, Resource, SearchEvent, Trajectory, VerifierError } from "@stepwise/core"
 import * as Run from "./Run.js"
 import * as Selection from "./Selection.js"
 import type { Requirements, Strategy } from "./Strategy.js"
@@ -72,11 +72,9 @@ export const combined = (
     })
   )
 
-// Failures another strategy may not meet: a model server's that retries did not cure, a verifier's.
-const isTransient = (error: unknown): boolean => {
-  const tag = (error as { readonly _tag?: unknown } | undefined)?._tag
-  return tag === "VerifierError" || tag === "Unavailable" || tag === "RateLimited" || tag === "Timeout" || tag === "BadResponse"
-}
+// Failures another strategy may not meet: a verifier's, a model server's that retries did not cure.
+const isTransient = (error: unknown): boolean =>
+  error instanceof VerifierError || (typeof error === "object" && error !== null && isRetryable(error as LanguageModelError))
 
 /**
  * Runs strategies in order under the same budget until one answers; the result is the first answer, with the

@@ -1,7 +1,6 @@
 import OpenAI from "openai"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Redaction } from "@stepwise/core"
-import type { Server } from "../src/index.js"
 import { ChatRequest } from "../src/index.js"
 import * as Served from "./fixtures/Served.js"
 
@@ -107,33 +106,23 @@ describe("ChatRequest.decode: OpenAI fields the gateway cannot honour", () => {
 })
 
 describe("unsupported fields through the openai client", () => {
-  let server: Server.Handle
-  let client: OpenAI
-  let question: string
-
-  beforeAll(async () => {
-    ;({ server, question, client } = await Served.startWithClient())
-  })
-
-  afterAll(async () => {
-    await server.close()
-  })
+  const served = Served.shared()
 
   it("refuses tools, logprobs and a JSON response format with a 400 naming each, and answers when they ask nothing", async () => {
-    const messages = [{ role: "user" as const, content: question }]
+    const messages = [{ role: "user" as const, content: served.question }]
     await expect(
-      client.chat.completions.create({ model: "stepwise-sim", messages, tools: [{ type: "function", function: { name: "add", parameters: {} } }] })
+      served.client.chat.completions.create({ model: "stepwise-sim", messages, tools: [{ type: "function", function: { name: "add", parameters: {} } }] })
     ).rejects.toMatchObject({ status: 400, param: "tools", type: "invalid_request_error" })
-    await expect(client.chat.completions.create({ model: "stepwise-sim", messages, logprobs: true, top_logprobs: 2 })).rejects.toMatchObject({ status: 400, param: "logprobs" })
-    await expect(client.chat.completions.create({ model: "stepwise-sim", messages, response_format: { type: "json_object" } })).rejects.toMatchObject({
+    await expect(served.client.chat.completions.create({ model: "stepwise-sim", messages, logprobs: true, top_logprobs: 2 })).rejects.toMatchObject({ status: 400, param: "logprobs" })
+    await expect(served.client.chat.completions.create({ model: "stepwise-sim", messages, response_format: { type: "json_object" } })).rejects.toMatchObject({
       status: 400,
       param: "response_format"
     })
-    await expect(client.chat.completions.create({ model: "stepwise-sim", messages, temperature: "hot" as unknown as number })).rejects.toMatchObject({
+    await expect(served.client.chat.completions.create({ model: "stepwise-sim", messages, temperature: "hot" as unknown as number })).rejects.toMatchObject({
       status: 400,
       param: "temperature"
     })
-    const answered = await client.chat.completions.create({
+    const answered = await served.client.chat.completions.create({
       model: "best-of-n:stepwise-sim",
       messages,
       logprobs: false,

@@ -1,5 +1,5 @@
 import OpenAI from "openai"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Redaction } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
 import { Server } from "../src/index.js"
@@ -8,24 +8,14 @@ import * as Served from "./fixtures/Served.js"
 // The HTTP surface beside chat completions: retrieving a model, methods (HEAD, OPTIONS, 405 with Allow), the 401
 // and the strategy errors a client did not cause by what it sent.
 
-let server: Server.Handle
-let client: OpenAI
-let question: string
-
-beforeAll(async () => {
-  ;({ server, question, client } = await Served.startWithClient())
-})
-
-afterAll(async () => {
-  await server.close()
-})
+const served = Served.shared()
 
 describe("GET /v1/models/{model}", () => {
   it("retrieves every listed model, the same entry as in the list", async () => {
-    const listed = await client.models.list()
+    const listed = await served.client.models.list()
     expect(listed.data.length).toBe(1 + Strategies.registry.kinds.length)
     for (const entry of listed.data) {
-      const retrieved = await client.models.retrieve(entry.id)
+      const retrieved = await served.client.models.retrieve(entry.id)
       expect(retrieved).toEqual(entry)
     }
   })
@@ -46,16 +36,16 @@ describe("GET /v1/models/{model}", () => {
 
   it("answers another model with OpenAI's 404: invalid_request_error, model_not_found", async () => {
     for (const id of ["gpt-4o", "beam-serch:stepwise-sim", "stepwise-sim:extra", "%ZZ"]) {
-      const response = await fetch(`${server.url}/v1/models/${id}`)
+      const response = await fetch(`${served.server.url}/v1/models/${id}`)
       expect(response.status, id).toBe(404)
       const body = (await response.json()) as { error: { type: string; code: string; param: string | null } }
       expect(body.error, id).toMatchObject({ type: "invalid_request_error", code: "model_not_found", param: "model" })
     }
-    await expect(client.models.retrieve("gpt-4o")).rejects.toMatchObject({ status: 404, code: "model_not_found", type: "invalid_request_error" })
+    await expect(served.client.models.retrieve("gpt-4o")).rejects.toMatchObject({ status: 404, code: "model_not_found", type: "invalid_request_error" })
   })
 
   it("gives a chat request for another model the same type and code", async () => {
-    await expect(client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: question }] })).rejects.toMatchObject({
+    await expect(served.client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: served.question }] })).rejects.toMatchObject({
       status: 404,
       type: "invalid_request_error",
       code: "model_not_found",
@@ -66,15 +56,15 @@ describe("GET /v1/models/{model}", () => {
 
 describe("methods", () => {
   it("answers HEAD on every GET endpoint like GET, without a body", async () => {
-    const answered = await client.chat.completions.create({
+    const answered = await served.client.chat.completions.create({
       model: "best-of-n:stepwise-sim",
-      messages: [{ role: "user", content: question }],
+      messages: [{ role: "user", content: served.question }],
       stepwise: { options: { n: 2 }, budget: { totalTokens: 3000 } }
     } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
     for (const path of ["/v1/models", "/v1/models/stepwise-sim", "/metrics", "/health", "/view", "/v1/runs", `/v1/runs/${answered.id}`, `/v1/runs/${answered.id}/events`]) {
-      const got = await fetch(`${server.url}${path}`)
+      const got = await fetch(`${served.server.url}${path}`)
       await got.arrayBuffer()
-      const head = await fetch(`${server.url}${path}`, { method: "HEAD" })
+      const head = await fetch(`${served.server.url}${path}`, { method: "HEAD" })
       expect(head.status, path).toBe(200)
       expect(head.headers.get("content-type"), path).toBe(got.headers.get("content-type"))
       expect(await head.text(), path).toBe("")
@@ -92,7 +82,7 @@ describe("methods", () => {
       ["POST", "/v1/runs", "GET, HEAD, OPTIONS"],
       ["DELETE", "/v1/runs/some-run", "GET, HEAD, OPTIONS"]
     ] as const) {
-      const response = await fetch(`${server.url}${path}`, { method })
+      const response = await fetch(`${served.server.url}${path}`, { method })
       expect(response.status, `${method} ${path}`).toBe(405)
       expect(response.headers.get("allow"), `${method} ${path}`).toBe(allow)
       if (method !== "HEAD") expect(((await response.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed")
@@ -108,7 +98,7 @@ describe("methods", () => {
       ["/health", "GET, HEAD, OPTIONS"],
       ["/v1/runs", "GET, HEAD, OPTIONS"]
     ] as const) {
-      const response = await fetch(`${server.url}${path}`, { method: "OPTIONS" })
+      const response = await fetch(`${served.server.url}${path}`, { method: "OPTIONS" })
       expect(response.status, path).toBe(204)
       expect(response.headers.get("allow"), path).toBe(allow)
       expect(await response.text(), path).toBe("")
@@ -141,8 +131,8 @@ describe("the 401 of a server with API keys", () => {
 
 describe("a beam search asked for fewer beams than the default width", () => {
   it.each(["beam-search", "dvts"])("%s: the 400 says the width is the default (4) and how to set it", async (kind) => {
-    const failure = (await client.chat.completions
-      .create({ model: `${kind}:stepwise-sim`, messages: [{ role: "user", content: question }], stepwise: { options: { beams: 2 } } } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
+    const failure = (await served.client.chat.completions
+      .create({ model: `${kind}:stepwise-sim`, messages: [{ role: "user", content: served.question }], stepwise: { options: { beams: 2 } } } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
       .catch((error: unknown) => error)) as InstanceType<typeof OpenAI.APIError>
     expect(failure).toMatchObject({ status: 400, param: "stepwise.options.width" })
     expect(failure.message).toContain("the default width (4)")
@@ -150,8 +140,8 @@ describe("a beam search asked for fewer beams than the default width", () => {
   })
 
   it("says no more than the rule for another width", async () => {
-    const failure = (await client.chat.completions
-      .create({ model: "beam-search:stepwise-sim", messages: [{ role: "user", content: question }], stepwise: { options: { beams: 6, width: 5 } } } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
+    const failure = (await served.client.chat.completions
+      .create({ model: "beam-search:stepwise-sim", messages: [{ role: "user", content: served.question }], stepwise: { options: { beams: 6, width: 5 } } } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
       .catch((error: unknown) => error)) as InstanceType<typeof OpenAI.APIError>
     expect(failure).toMatchObject({ status: 400, param: "stepwise.options.width" })
     expect(failure.message).toContain("must divide beams (6), got 5")
@@ -162,8 +152,8 @@ describe("a beam search asked for fewer beams than the default width", () => {
 describe("the deadline header", () => {
   it("is X-Stepwise-Budget-Deadline-Millis, as the other budget headers, and X-Stepwise-Deadline-Ms still", async () => {
     for (const header of ["x-stepwise-budget-deadline-millis", "x-stepwise-deadline-ms"]) {
-      const response = await client.chat.completions.create(
-        { model: "best-of-n:stepwise-sim", messages: [{ role: "user", content: question }], stepwise: { options: { n: 2 } } } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
+      const response = await served.client.chat.completions.create(
+        { model: "best-of-n:stepwise-sim", messages: [{ role: "user", content: served.question }], stepwise: { options: { n: 2 } } } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
         { headers: { [header]: "45000" } }
       )
       expect((response as unknown as { stepwise: { budget: { deadline_ms: number } } }).stepwise.budget.deadline_ms, header).toBe(45_000)
@@ -176,7 +166,7 @@ describe("the deadline header", () => {
       ["x-stepwise-budget-deadline-millis", "1e4"]
     ] as const)
       await expect(
-        client.chat.completions.create({ model: "stepwise-sim", messages: [{ role: "user", content: question }] }, { headers: { [header]: value } })
+        served.client.chat.completions.create({ model: "stepwise-sim", messages: [{ role: "user", content: served.question }] }, { headers: { [header]: value } })
       ).rejects.toMatchObject({ status: 400, param: header })
   })
 })
