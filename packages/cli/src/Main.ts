@@ -1,6 +1,8 @@
 import * as Effect from "effect/Effect"
 import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
+import type * as HelpDoc from "effect/cli/HelpDoc"
 import { InvalidOptions, Redaction } from "@stepwise/core"
 // Only for the declaration files: they name the subcommands' error types through these packages.
 import type * as Harness from "@stepwise/harness"
@@ -71,12 +73,40 @@ export const repeatedFlag = (input: ReadonlyArray<string>): string | undefined =
   return undefined
 }
 
+/** Whether a command line asks for help: `--help` or `-h` before any `--`, or no arguments at all. */
+export const asksForHelp = (input: ReadonlyArray<string>): boolean => {
+  if (input.length === 0) return true
+  for (const argument of input) {
+    if (argument === "--") return false
+    if (argument === "--help" || argument === "-h") return true
+  }
+  return false
+}
+
+/**
+ * The help a command line's own error comes with, when it did not ask for help: the command's usage and how to see
+ * every flag, instead of the whole help (a misspelt flag of `solve` printed 40 lines of flags above its one-line
+ * error and its suggestion).
+ */
+export const shortHelp = (doc: HelpDoc.HelpDoc): string => {
+  const path = doc.usage.split(/\s+(?=[[<])/)[0] ?? doc.usage
+  return `USAGE\n  ${doc.usage}\n\n  (${path} --help shows the whole help)`
+}
+
+/** The help formatter for a command line: the whole help when it asks for help, else the short form above errors. */
+export const formatterFor = (input: ReadonlyArray<string>): CliOutput.Formatter => {
+  const base = CliOutput.defaultFormatter()
+  return asksForHelp(input) ? base : { ...base, formatHelpDoc: shortHelp }
+}
+
 /** Runs the command line over the given arguments (without the node and script paths). */
 export const run = (input: ReadonlyArray<string>) => {
   const repeated = repeatedFlag(input)
   if (repeated !== undefined)
     return Effect.fail(new InvalidOptions({ subject: "stepwise", field: repeated, detail: `is given more than once: give it once (only ${repeatableFlags.join(", ")} may repeat)` }))
-  return Effect.flatMap(command(needed(input)), (loaded) => Command.runWith(loaded, { version })(input))
+  return Effect.flatMap(command(needed(input)), (loaded) =>
+    Command.runWith(loaded, { version })(input).pipe(Effect.provideService(CliOutput.Formatter, formatterFor(input)))
+  )
 }
 
 /**

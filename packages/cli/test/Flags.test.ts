@@ -132,6 +132,32 @@ describe("a flag given twice", () => {
   })
 })
 
+describe("a command line the parser refuses", () => {
+  it("shows the command's usage and the error with its suggestion, not the whole help; --help and no arguments still show it", async () => {
+    const misspelt = await runHere(["solve", "--budgt", "100", "What is 2 + 3?"])
+    expect(misspelt.result._tag).toBe("Failure")
+    expect(misspelt.printed).toContain("stepwise solve [flags] [<problem>]")
+    expect(misspelt.printed).toContain("(stepwise solve --help shows the whole help)")
+    expect(misspelt.printed).toContain("Unrecognized flag: --budgt")
+    expect(misspelt.printed).toContain("--budget")
+    expect(misspelt.printed).not.toContain("--verifier-options")
+    expect(misspelt.printed.split("\n").length).toBeLessThan(15)
+    const unknown = await runHere(["solv"])
+    expect(unknown.printed).toContain("(stepwise --help shows the whole help)")
+    expect(unknown.printed).toContain('Unknown subcommand "solv"')
+    expect(unknown.printed).not.toContain("serve-sim ")
+    expect((await runHere(["solve", "--budgt", "1", "--help"])).printed).toContain("--verifier-options")
+    expect((await runHere([])).printed).toContain("serve-sim")
+  })
+
+  it("asks for help only with --help or -h before --, or with no arguments", () => {
+    expect(Main.asksForHelp([])).toBe(true)
+    expect(Main.asksForHelp(["solve", "-h"])).toBe(true)
+    expect(Main.asksForHelp(["solve", "--", "--help"])).toBe(false)
+    expect(Main.asksForHelp(["solve", "--budgt", "1"])).toBe(false)
+  })
+})
+
 describe("the stepwise process", () => {
   it.each([
     ["solve", "--budget", "NaN"],
