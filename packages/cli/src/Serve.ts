@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Option, Result } from "effect"
 import type { Scope } from "effect"
 import { Command, Flag } from "effect/cli"
 import { InvalidOptions, Options } from "@stepwise/core"
 import { Backends, Registries } from "@stepwise/harness"
 import { Limits, Server, Upstream } from "@stepwise/server"
+import { FreeText, Recognition } from "@stepwise/simulator"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
 import * as Solve from "./Solve.js"
@@ -104,8 +105,19 @@ export const upstreamOf = (
       }
     }
     const backend = yield* Backends.make(choice, registries, { baseDirectory: process.cwd(), environment })
-    return Upstream.fromBackend(backend, secrets)
+    const upstream = Upstream.fromBackend(backend, secrets)
+    return choice.backend.kind === "simulator" ? { ...upstream, refuses: simulatorRefuses } : upstream
   })
+
+/**
+ * Why the simulator cannot answer a question (it would answer one it cannot model with a wrong number), as `solve`
+ * and `serve-sim` refuse it; `undefined` for a question it models.
+ */
+export const simulatorRefuses = (question: string): string | undefined => {
+  const understood = Recognition.understand(question)
+  if (Result.isSuccess(understood)) return undefined
+  return `the simulator cannot model this question: ${understood.failure.reason}. ${FreeText.modelled} For other questions serve a real model: --endpoint URL --model NAME, --provider NAME --model NAME, --gguf PATH or --upstream`
+}
 
 /** API keys from `--api-keys-file` (one per line) and `STEPWISE_API_KEYS` (comma-separated); never from the command line. */
 const keysOf = (file: Option.Option<string>): Effect.Effect<ReadonlyArray<string>, InvalidOptions> =>

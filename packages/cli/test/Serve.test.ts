@@ -89,6 +89,28 @@ describe("the serve command's upstream: the backend vocabulary of solve and reci
       })
   })
 
+  it("over the simulator refuses a question the world cannot model with a 400 naming the message (it answered it with a wrong number), and answers a word problem", async () => {
+    await servedHere(["--strategy", "best-of-n", "--options", '{"n":2}'], async (url) => {
+      const ask = (question: string) =>
+        fetch(`${url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "stepwise-sim", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: question }] })
+        })
+      const refused = await ask("What is the capital of France?")
+      expect(refused.status).toBe(400)
+      const body = (await refused.json()) as { error: { param: string; message: string; type: string } }
+      expect(body.error).toMatchObject({ type: "invalid_request_error", param: "messages.1.content" })
+      expect(body.error.message).toContain("the simulator cannot model this question")
+      expect(body.error.message).toContain("--upstream")
+      const answered = await ask("A farmer has 17 sheep and buys 5 more. How many sheep does the farmer have?")
+      expect(answered.status).toBe(200)
+      const completion = (await answered.json()) as { choices: Array<{ message: { content: string } }> }
+      expect(completion.choices[0]!.message.content).toContain("\\boxed{")
+    })
+    expect(Serve.simulatorRefuses("A farmer has 17 sheep and buys 5 more. How many sheep does the farmer have?")).toBeUndefined()
+  })
+
   it("prices the cost resource with --cost-model, as solve does", async () => {
     const world = World.make(Presets.calibrated, { seed: 0 })
     await servedHere(["--cost-model", "weighted", "--cost-model-options", '{"input":0,"cachedInput":0,"output":0,"verifierCall":3}'], async (url) => {

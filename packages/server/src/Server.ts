@@ -214,6 +214,8 @@ const makeHandler = (options: Options, checked: Effect.Success<ReturnType<typeof
     Effect.gen(function* () {
       const id = requestId()
       const problem = yield* Effect.fromResult(ChatRequest.problemOf(body, id, options.systemPrompt))
+      const unanswerable = upstream.refuses?.(problem.question)
+      if (unanswerable !== undefined) return yield* Effect.fail(ApiError.invalid(`messages.${body.messages.length - 1}.content`, unanswerable))
       const keyAccountant = accounts.forKey(label)
       if (keyAccountant === undefined) return yield* Effect.die(`no budget for ${label}`)
       const stream = body.stream === true

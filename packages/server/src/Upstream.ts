@@ -14,6 +14,12 @@ export interface Upstream {
   readonly languageModel: LanguageModel.Service
   readonly processRewardModel: ProcessRewardModel.Service
   readonly secrets?: ReadonlyArray<string>
+  /**
+   * Why the upstream cannot answer a question properly, or `undefined` when it can: a question it refuses gets a
+   * 400 naming the question's message before any search (the simulator cannot model a question that is not an
+   * arithmetic word problem, and would answer it with a wrong number).
+   */
+  readonly refuses?: (question: string) => string | undefined
 }
 
 /**

@@ -11,12 +11,14 @@ import * as WordProblem_ from "./WordProblem.js"
  * comparisons between several people's totals) is refused with a `NotModelled` error naming the reason.
  */
 
-/** What the simulator can model, and how to solve anything else: the tail of every `NotModelled` message. */
-export const capabilities =
+/** What the simulator can model, in one sentence. */
+export const modelled =
   'The simulator solves multi-step arithmetic word problems about one running count: a start ("has 17 sheep") and ' +
   'changes to it ("buys 5 more", "gives away 3", "twice as many", "splits them equally among 4", "each costs $3"), ' +
-  "whole numbers as digits or words. For other problems point solve at a real model: --endpoint URL --model NAME, " +
-  "--provider NAME --model NAME, or --gguf PATH."
+  "whole numbers as digits or words."
+
+/** What the simulator can model, and how to solve anything else: the tail of every `NotModelled` message. */
+export const capabilities = `${modelled} For other problems point solve at a real model: --endpoint URL --model NAME, --provider NAME --model NAME, or --gguf PATH.`
 
 /** A question the simulator cannot model: `reason` says what was not understood. The message is one line. */
 export class NotModelled extends Data.TaggedError("NotModelled")<{
