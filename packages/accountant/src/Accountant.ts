@@ -379,7 +379,8 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
     claim: Meter.Claim,
     call: (grant: Meter.Grant) => Effect.Effect<A, E, R>,
     usageOf: (result: A) => Usage.Usage,
-    sampleOutputs?: (result: A) => ReadonlyArray<number | undefined>
+    sampleOutputs?: (result: A) => ReadonlyArray<number | undefined>,
+    spentOnFailure?: () => Usage.Usage | undefined
   ): Effect.Effect<A, E | BudgetExhausted, R> =>
     Effect.suspend(() => {
       // Set once the call is granted; the exit handler (which runs uninterruptibly, whatever ends the call) settles
@@ -399,7 +400,12 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
         (exit) => {
           if (granted !== undefined) {
             if (Exit.isSuccess(exit)) settle(granted, usageOf(exit.value), sampleOutputs?.(exit.value))
-            else abandon(granted)
+            else {
+              // What a failed call spent before it failed (answered requests) is charged; the rest given back.
+              const spent = spentOnFailure?.()
+              if (spent === undefined) abandon(granted)
+              else settle(granted, spent, undefined)
+            }
           }
           return undefined
         }

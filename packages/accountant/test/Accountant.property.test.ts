@@ -28,8 +28,9 @@ const operationArbitrary = fc.record({
   maxTokens: fc.integer({ min: 1, max: 400 }),
   minTokens: fc.integer({ min: 1, max: 50 }),
   verifierCalls: fc.nat({ max: 2 }),
-  // What happens: commit a usage (a fraction of the grant, possibly above it), fail, or get interrupted.
-  outcome: fc.constantFrom("commit", "commit-over", "commit-unknown", "fail", "interrupt"),
+  // What happens: commit a usage (a fraction of the grant, possibly above it), fail (saying what it spent before,
+  // possibly above the grant, or not), or get interrupted.
+  outcome: fc.constantFrom("commit", "commit-over", "commit-unknown", "fail", "fail-spent", "fail-spent-over", "interrupt"),
   usedFraction: fc.double({ min: 0, max: 1, noNaN: true }),
   yields: fc.nat({ max: 5 })
 })
@@ -81,11 +82,18 @@ describe("Accountant under concurrent fibers", () => {
           minTokensPerSample: Math.min(operation.minTokens, operation.maxTokens),
           verifierCalls: operation.verifierCalls
         }
+        let spentBefore: Usage.Usage | undefined
         const call = (grant: Meter.Grant) =>
           Effect.gen(function* () {
             for (let index = 0; index < operation.yields; index++) yield* Effect.yieldNow
             yield* check
             if (operation.outcome === "fail") return yield* Effect.fail("backend failed" as const)
+            if (operation.outcome === "fail-spent" || operation.outcome === "fail-spent-over") {
+              const granted = grant.maxTokensPerSample * operation.samples
+              const output = Math.floor(granted * operation.usedFraction) + (operation.outcome === "fail-spent-over" ? granted + 1 : 0)
+              spentBefore = Usage.make({ inputTokens: operation.inputTokens, outputTokens: output })
+              return yield* Effect.fail("backend failed after answering some requests" as const)
+            }
             if (operation.outcome === "interrupt") return yield* Effect.never
             const granted = grant.maxTokensPerSample * operation.samples
             const output =
@@ -96,7 +104,7 @@ describe("Accountant under concurrent fibers", () => {
               ? Usage.make({ inputTokens: operation.inputTokens })
               : Usage.make({ inputTokens: operation.inputTokens, outputTokens: output })
           })
-        const metered = accountant.meter.metered(claim, call, (usage) => usage)
+        const metered = accountant.meter.metered(claim, call, (usage) => usage, undefined, () => spentBefore)
         if (operation.outcome !== "interrupt") return Effect.andThen(Effect.exit(metered), check)
         return Effect.gen(function* () {
           const fiber = yield* Effect.forkChild(metered)

@@ -1,7 +1,7 @@
 import { describe, expect } from "vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { LanguageModel, Message, RateLimited, Unavailable } from "@stepwise/core"
+import { LanguageModel, Message, RateLimited, Unavailable, Usage, withSpent } from "@stepwise/core"
 import { Accountant } from "@stepwise/accountant"
 import { itEffect, Scripted } from "@stepwise/testing"
 
@@ -90,6 +90,39 @@ describe("LanguageModel.make", () => {
       const snapshot = yield* accountant.snapshot
       expect(snapshot.spent.outputTokens).toBe(0)
       expect(snapshot.reserved.outputTokens).toBe(0)
+    })
+  )
+
+  itEffect("charges what a failed call says it spent (answered requests of a call of several), given up or retried", () =>
+    Effect.gen(function* () {
+      const spent = Usage.make({ inputTokens: 30, outputTokens: 7, cachedInputTokens: 0 })
+      const failing = Scripted.languageModel(() => withSpent(new Unavailable({ backend: "s", detail: "503" }), spent), {
+        retry: { times: 1, baseMillis: 1, capMillis: 1 }
+      })
+      const accountant = yield* Accountant.make({ outputTokens: 1000 })
+      const error = yield* Effect.flip(Accountant.provide(accountant)(failing.generate(request)))
+      expect(error).toMatchObject({ _tag: "Unavailable", spent })
+      const afterFailure = yield* accountant.snapshot
+      // Two attempts, each of which answered part of the call before failing.
+      expect(afterFailure.spent.outputTokens).toBe(14)
+      expect(afterFailure.spent.inputTokens).toBe(60)
+      expect(afterFailure.reserved.outputTokens).toBe(0)
+      let failures = 1
+      const recovering = Scripted.languageModel(() => (failures-- > 0 ? withSpent(new Unavailable({ backend: "s", detail: "503" }), spent) : "done"), {
+        retry: { times: 1, baseMillis: 1, capMillis: 1 }
+      })
+      const fresh = yield* Accountant.make({ outputTokens: 1000 })
+      const completions = yield* Accountant.provide(fresh)(recovering.generate(request))
+      const answered = Usage.sum(completions.map((completion) => completion.usage))
+      const afterRecovery = yield* fresh.snapshot
+      expect(afterRecovery.spent.outputTokens).toBe((answered.outputTokens ?? 0) + 7)
+      // A count that is no count is charged at the worst case (the reservation: 2 samples × 10 tokens).
+      const nonsense = Scripted.languageModel(() => withSpent(new Unavailable({ backend: "s", detail: "503" }), Usage.make({ inputTokens: 1, outputTokens: -5 })), {
+        retry: { times: 0, baseMillis: 1, capMillis: 1 }
+      })
+      const third = yield* Accountant.make({ outputTokens: 1000 })
+      yield* Effect.flip(Accountant.provide(third)(nonsense.generate(request)))
+      expect((yield* third.snapshot).spent.outputTokens).toBe(20)
     })
   )
 

@@ -1,6 +1,7 @@
 import { Data } from "effect"
 import * as Redaction from "./Redaction.js"
 import type { Resource } from "./Resource.js"
+import { add as addUsage, type Usage } from "./Usage.js"
 
 /**
  * A reservation would pass a budget limit: names the resource, what was requested and what remained.
@@ -26,6 +27,11 @@ export class RateLimited extends Data.TaggedError("RateLimited")<{
   readonly backend: string
   readonly retryAfterMillis: number | undefined
   readonly detail: string
+  /**
+   * What the failed call had spent before it failed, when it knows (a call of several requests, some of them
+   * answered): `LanguageModel.make` charges it to the budget instead of releasing the whole reservation.
+   */
+  readonly spent?: Usage
 }> {
   override get message(): string {
     return Redaction.scrub(`${this.backend}: rate limited (${this.detail})`)
@@ -36,6 +42,11 @@ export class RateLimited extends Data.TaggedError("RateLimited")<{
 export class Timeout extends Data.TaggedError("Timeout")<{
   readonly backend: string
   readonly afterMillis: number
+  /**
+   * What the failed call had spent before it failed, when it knows (a call of several requests, some of them
+   * answered): `LanguageModel.make` charges it to the budget instead of releasing the whole reservation.
+   */
+  readonly spent?: Usage
 }> {
   override get message(): string {
     return `${this.backend}: no answer within ${this.afterMillis} ms`
@@ -51,6 +62,11 @@ export class BadResponse extends Data.TaggedError("BadResponse")<{
   readonly backend: string
   readonly detail: string
   readonly value?: unknown
+  /**
+   * What the failed call had spent before it failed, when it knows (a call of several requests, some of them
+   * answered): `LanguageModel.make` charges it to the budget instead of releasing the whole reservation.
+   */
+  readonly spent?: Usage
 }> {
   override get message(): string {
     return Redaction.scrub(`${this.backend}: bad response (${this.detail})`)
@@ -62,6 +78,11 @@ export class Unavailable extends Data.TaggedError("Unavailable")<{
   readonly backend: string
   readonly detail: string
   readonly status?: number
+  /**
+   * What the failed call had spent before it failed, when it knows (a call of several requests, some of them
+   * answered): `LanguageModel.make` charges it to the budget instead of releasing the whole reservation.
+   */
+  readonly spent?: Usage
 }> {
   override get message(): string {
     return Redaction.scrub(`${this.backend}: unavailable (${this.detail})`)
@@ -76,6 +97,11 @@ export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{
   readonly backend: string
   readonly detail: string
   readonly field?: string
+  /**
+   * What the failed call had spent before it failed, when it knows (a call of several requests, some of them
+   * answered): `LanguageModel.make` charges it to the budget instead of releasing the whole reservation.
+   */
+  readonly spent?: Usage
 }> {
   override get message(): string {
     return Redaction.scrub(`${this.backend}: invalid request${this.field === undefined ? "" : ` (field ${this.field})`}: ${this.detail}`)
@@ -100,6 +126,20 @@ export class Unmetered extends Data.TaggedError("Unmetered")<{
 
 /** Any failure of a language-model call. */
 export type LanguageModelError = RateLimited | Timeout | BadResponse | Unavailable | InvalidRequest | Unmetered
+
+/**
+ * The same failure, saying what its call had spent before it failed (`spent`, added to what it said already);
+ * `Unmetered` (which spends nothing) as it is.
+ *
+ * @example
+ * Effect.fail(Errors.withSpent(failure, Usage.make({ inputTokens: 40, outputTokens: 230 })))
+ */
+export const withSpent = <E extends LanguageModelError>(error: E, spent: Usage): E => {
+  if (error._tag === "Unmetered") return error
+  const total = error.spent === undefined ? spent : addUsage(error.spent, spent)
+  const make = error.constructor as new (fields: object) => E
+  return new make({ ...error, spent: total })
+}
 
 /** Language-model errors that are worth retrying. */
 export const isRetryable = (error: LanguageModelError): boolean =>

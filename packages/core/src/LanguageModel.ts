@@ -256,15 +256,29 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
         verifierCalls: 0
       }
       // Retries run inside the metered call: one reservation covers every attempt, so a retried failure changes
-      // neither what the call is granted nor what other calls find left (see `Admission`).
+      // neither what the call is granted nor what other calls find left (see `Admission`). What a failed attempt
+      // says it spent (`spent`: the answered requests of a call of several) is charged with the call's usage, or
+      // alone when the call fails in the end; a count that is no count is charged at the worst case.
+      let spentBefore: Usage_.Usage | undefined
+      const noteSpent = (error: LanguageModelError | ContractBroken) =>
+        Effect.sync(() => {
+          const spent = error._tag === "ContractBroken" || error._tag === "Unmetered" ? undefined : error.spent
+          if (spent === undefined) return
+          const counted = Usage_.invalidCount(spent) === undefined ? spent : Usage_.unknown
+          spentBefore = spentBefore === undefined ? counted : Usage_.add(spentBefore, counted)
+        })
       return yield* meter.metered(
         claim,
         (grant) =>
-          retried(attempt({ ...request, maxTokens: grant.maxTokensPerSample })).pipe(
+          retried(Effect.tapError(attempt({ ...request, maxTokens: grant.maxTokensPerSample }), noteSpent)).pipe(
             Effect.catchTag("ContractBroken", (broken) => Effect.fail(broken.error))
           ),
-        (completions) => Usage_.sum(completions.map((completion) => completion.usage)),
-        (completions) => completions.map((completion) => completion.usage.outputTokens)
+        (completions) => {
+          const usage = Usage_.sum(completions.map((completion) => completion.usage))
+          return spentBefore === undefined ? usage : Usage_.add(usage, spentBefore)
+        },
+        (completions) => (spentBefore === undefined ? completions.map((completion) => completion.usage.outputTokens) : []),
+        () => spentBefore
       )
     })
   const generate = (request: GenerateRequest): Effect.Effect<ReadonlyArray<Completion>, LanguageModelError | BudgetExhausted> =>

@@ -40,14 +40,17 @@ export interface Grant {
 export interface Service {
   /**
    * Reserves the claim's worst case, runs `call` with the granted limit, then commits the usage read from its
-   * result and releases the rest. A failed or interrupted call releases its whole reservation. `sampleOutputsOf`,
-   * when given, reads each sample's own output tokens (for cost models whose cost is not linear in them).
+   * result and releases the rest. A failed or interrupted call releases its whole reservation, unless
+   * `spentOnFailure` says what it spent before it failed (answered requests of a call that then failed): that is
+   * committed instead. `sampleOutputsOf`, when given, reads each sample's own output tokens (for cost models whose
+   * cost is not linear in them).
    */
   readonly metered: <A, E, R>(
     claim: Claim,
     call: (grant: Grant) => Effect.Effect<A, E, R>,
     usageOf: (result: A) => Usage,
-    sampleOutputsOf?: (result: A) => ReadonlyArray<number | undefined>
+    sampleOutputsOf?: (result: A) => ReadonlyArray<number | undefined>,
+    spentOnFailure?: () => Usage | undefined
   ) => Effect.Effect<A, E | BudgetExhausted, R>
 }
 

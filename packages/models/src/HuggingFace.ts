@@ -31,8 +31,8 @@
  */
 import type * as Inference from "@huggingface/inference"
 import type { LanguageModelError, Logprob, Message, Step } from "@stepwise/core"
-import { BadResponse, ChatTemplate, InvalidOptions, InvalidRequest, LanguageModel, PooledFetch, Retry, Timeout, Unavailable, Usage } from "@stepwise/core"
-import { Clock, Effect, Layer, Redacted, Schema, Semaphore } from "effect"
+import { BadResponse, ChatTemplate, InvalidOptions, InvalidRequest, LanguageModel, PooledFetch, Retry, Timeout, Unavailable, Usage, withSpent } from "@stepwise/core"
+import { Clock, Effect, Layer, Redacted, Result, Schema, Semaphore } from "effect"
 import * as ServerKinds from "./ServerKind.js"
 import type * as Tokenizer from "./Tokenizer.js"
 
@@ -515,31 +515,46 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
         }
         const seedOf = (index: number) => (request.seed === undefined ? undefined : request.seed + index)
         const replies: Array<Reply> = []
+        // One request per sample, side by side: when one fails, the call fails saying what the answered ones spent.
+        const eachAlone = (indices: ReadonlyArray<number>) =>
+          Effect.flatMap(
+            Effect.forEach(indices, (index) => Effect.result(sendOnce(request, 1, seedOf(index), prompt)), { concurrency: "unbounded" }),
+            (results) => {
+              for (const result of results) if (Result.isSuccess(result)) replies.push(result.success)
+              const failed = results.find(Result.isFailure)
+              return failed === undefined ? Effect.void : Effect.fail(spentWith(failed.failure, replies))
+            }
+          )
         if (sampling === "n" || request.n === 1) {
           const first = yield* sendOnce(request, request.n, request.seed, prompt)
           replies.push(first)
           const missing = request.n - first.choices.length
-          if (missing > 0)
-            replies.push(
-              ...(yield* Effect.forEach(
-                Array.from({ length: missing }, (_, offset) => first.choices.length + offset),
-                (index) => sendOnce(request, 1, seedOf(index), prompt),
-                { concurrency: "unbounded" }
-              ))
-            )
-        } else {
-          replies.push(
-            ...(yield* Effect.forEach(
-              Array.from({ length: request.n }, (_, index) => index),
-              (index) => sendOnce(request, 1, seedOf(index), prompt),
-              { concurrency: "unbounded" }
-            ))
+          if (missing > 0) yield* eachAlone(Array.from({ length: missing }, (_, offset) => first.choices.length + offset))
+        } else yield* eachAlone(Array.from({ length: request.n }, (_, index) => index))
+        const answered = replies.reduce((count, reply) => count + reply.choices.length, 0)
+        if (answered < request.n)
+          return yield* Effect.fail(
+            spentWith(new BadResponse({ backend: name, detail: `the server returned ${answered} of ${request.n} samples` }), replies)
           )
-        }
         // The prompt's text is made only to count it, when a server reports no usage; once for all replies.
         let promptText: string | undefined
         return completionsOf(request, replies, () => (promptText ??= prompt ?? promptTextOf(request)))
       })
+
+    /** A failure that says what the replies answered before it spent (their reported usage; unknown when unreported). */
+    const spentWith = (error: LanguageModelError, answered: ReadonlyArray<Reply>): LanguageModelError =>
+      answered.length === 0
+        ? error
+        : withSpent(
+            error,
+            Usage.sum(
+              answered.map((reply) =>
+                reply.usage === undefined
+                  ? Usage.unknown
+                  : Usage.make({ inputTokens: reply.usage.prompt, outputTokens: reply.usage.completion, cachedInputTokens: reply.usage.cached })
+              )
+            )
+          )
 
     /**
      * Turns replies into completions. Each HTTP reply's prompt counts on its first choice (one request with `n`

@@ -426,3 +426,102 @@ describe("HuggingFace backend: Retry-After and interruption", () => {
     )
   )
 })
+
+/** A fake that answers each request with the status and body `respond` gives (usage reported on every answer). */
+const statusServer = (respond: (body: Record<string, unknown>) => { readonly status: number; readonly body: unknown }) =>
+  Effect.acquireRelease(
+    Effect.promise(
+      () =>
+        new Promise<{ url: string; close: () => Promise<void>; requests: () => number }>((resolve) => {
+          let requests = 0
+          const http = createServer((request, response) => {
+            let text = ""
+            request.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")))
+            request.on("end", () => {
+              requests++
+              const answer = respond(JSON.parse(text) as Record<string, unknown>)
+              response.writeHead(answer.status, { "content-type": "application/json" })
+              response.end(JSON.stringify(answer.body))
+            })
+          })
+          http.listen(0, "127.0.0.1", () =>
+            resolve({
+              url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+              requests: () => requests,
+              close: () => new Promise<void>((done) => http.close(() => done()))
+            })
+          )
+        })
+    ),
+    (fake) => Effect.promise(() => fake.close())
+  )
+
+const chatAnswer = (choices: ReadonlyArray<unknown>, usage: { readonly prompt_tokens: number; readonly completion_tokens: number }) => ({
+  id: "x",
+  object: "chat.completion",
+  created: 1,
+  model: "m",
+  choices,
+  usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
+})
+
+describe("HuggingFace backend: what a failed call spent", () => {
+  itEffect("a sample's request that keeps failing fails the call, and the answered samples' reported tokens are charged, every attempt's", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        // llama.cpp's server takes one sample per request (seed + index); the fourth keeps answering 503.
+        let answered = 0
+        const fake = yield* statusServer((body) => {
+          if (body["seed"] === 3) return { status: 503, body: { error: { code: 503, message: "Loading model", type: "unavailable_error" } } }
+          answered++
+          return { status: 200, body: chatAnswer([{ index: 0, message: { role: "assistant", content: "2 + 3 = 5." }, finish_reason: "stop" }], { prompt_tokens: 20, completion_tokens: 10 }) }
+        })
+        const model = HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "llama.cpp", retry: { times: 2, baseMillis: 1, capMillis: 2 } })
+        const { outcome, spent, reserved } = yield* metered(model, step({ n: 4, seed: 0, stop: [] }))
+        expect(outcome._tag).toBe("Failure")
+        expect(fake.requests()).toBe(12)
+        expect(answered).toBe(9)
+        expect(spent.inputTokens).toBe(9 * 20)
+        expect(spent.outputTokens).toBe(9 * 10)
+        expect(reserved.totalTokens).toBe(0)
+      })
+    )
+  )
+
+  itEffect("a retried call that then succeeds is charged its answer and what the failed attempts' answered samples spent", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        let failures = 1
+        const fake = yield* statusServer((body) => {
+          if (body["seed"] === 1 && failures-- > 0) return { status: 503, body: { error: { message: "busy" } } }
+          return { status: 200, body: chatAnswer([{ index: 0, message: { role: "assistant", content: "2 + 3 = 5." }, finish_reason: "stop" }], { prompt_tokens: 20, completion_tokens: 10 }) }
+        })
+        const model = HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "llama.cpp", retry: { times: 2, baseMillis: 1, capMillis: 2 } })
+        const { outcome, spent } = yield* metered(model, step({ n: 2, seed: 0, stop: [] }))
+        expect(outcome._tag).toBe("Success")
+        // Attempt one: sample 0 answered, sample 1 refused; attempt two: both answered.
+        expect(fake.requests()).toBe(4)
+        expect(spent.inputTokens).toBe(3 * 20)
+        expect(spent.outputTokens).toBe(3 * 10)
+      })
+    )
+  )
+
+  itEffect("a server that answers fewer samples than asked (an empty choices list) fails the call with BadResponse, its prompt tokens charged", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const fake = yield* statusServer(() => ({ status: 200, body: chatAnswer([], { prompt_tokens: 20, completion_tokens: 0 }) }))
+        const model = HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        const { outcome, spent } = yield* metered(model, step({ n: 4, seed: 0, stop: [] }))
+        expect(outcome._tag).toBe("Failure")
+        if (outcome._tag === "Failure") {
+          expect(outcome.failure._tag).toBe("BadResponse")
+          expect(outcome.failure.message).toContain("the server returned 0 of 4 samples")
+        }
+        // One request for the four, then one per missing sample: five prompts read.
+        expect(fake.requests()).toBe(5)
+        expect(spent.inputTokens).toBe(5 * 20)
+      })
+    )
+  )
+})
