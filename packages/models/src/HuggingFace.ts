@@ -296,13 +296,14 @@ const fieldOf = (body: unknown, message: string): string | undefined => {
   return quoted?.[1]
 }
 
+/** The message of an error body, whole: it is cut short only after credentials are scrubbed from it. */
 const messageOf = (body: unknown): string => {
-  if (typeof body === "string") return body.slice(0, 300)
+  if (typeof body === "string") return body
   if (!isObject(body)) return ""
   const error = body["error"]
   if (isObject(error) && typeof error["message"] === "string") return error["message"]
   for (const key of ["message", "error", "detail"]) if (typeof body[key] === "string") return body[key] as string
-  return JSON.stringify(body).slice(0, 300)
+  return JSON.stringify(body)
 }
 
 // The sampling fields both endpoints share, in the order they are sent; unset settings are left out.
@@ -361,13 +362,14 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
     // global fetch.
     const baseFetch = options.fetch ?? (options.endpointUrl === undefined ? globalThis.fetch : PooledFetch.fetch)
 
+    // Scrubbed whole, then cut short: a key cut in two would no longer be recognised and half of it would show.
+    const statusDetail = (status: number, body: unknown) => scrub(`HTTP ${status}: ${messageOf(body)}`).slice(0, 320)
     const failureOf = (error: unknown, exchange: Exchange, signal: AbortSignal, now: number): LanguageModelError => {
       if (error instanceof InferenceClientProviderApiError) {
         const status = error.httpResponse.status
-        const detail = scrub(`HTTP ${status}: ${messageOf(error.httpResponse.body)}`)
-        return httpFailure(status, detail, error.httpResponse.body, exchange, now)
+        return httpFailure(status, statusDetail(status, error.httpResponse.body), error.httpResponse.body, exchange, now)
       }
-      if (error instanceof HttpStatusError) return httpFailure(error.status, scrub(`HTTP ${error.status}: ${messageOf(error.body)}`), error.body, exchange, now)
+      if (error instanceof HttpStatusError) return httpFailure(error.status, statusDetail(error.status, error.body), error.body, exchange, now)
       if (error instanceof InferenceClientProviderOutputError) return new BadResponse({ backend: name, detail: scrub(error.message) })
       if (error instanceof InferenceClientInputError) return new InvalidRequest({ backend: name, detail: scrub(error.message) })
       if (error instanceof SyntaxError) return new BadResponse({ backend: name, detail: `malformed JSON: ${scrub(error.message).slice(0, 200)}` })

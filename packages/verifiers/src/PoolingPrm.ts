@@ -201,18 +201,18 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
             Retry.httpFailure({
               backend: name,
               status: response.status,
-              detail: scrub(
+              // Scrubbed whole, then cut short: a key cut in two would no longer be recognised.
+              detail:
                 response.status === 429
-                  ? text.slice(0, 200)
-                  : `HTTP ${response.status}${response.status === 404 ? ` at ${endpoint} (is it serving /pooling?)` : ""}: ${text.slice(0, 200)}`
-              ),
+                  ? scrub(text).slice(0, 200)
+                  : `HTTP ${response.status}${response.status === 404 ? ` at ${endpoint} (is it serving /pooling?)` : ""}: ${scrub(text).slice(0, 200)}`,
               retryAfter: response.headers.get("retry-after"),
               ...(response.status === 404 ? { field: "url" } : {})
             })
           )
         return yield* Effect.try({
           try: () => JSON.parse(text) as unknown,
-          catch: () => new BadResponse({ backend: name, detail: scrub(`not JSON: ${text.slice(0, 200)}`) })
+          catch: () => new BadResponse({ backend: name, detail: `not JSON: ${scrub(text).slice(0, 200)}` })
         })
       }).pipe(
         Effect.timeoutOrElse({
