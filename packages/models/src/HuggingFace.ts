@@ -208,7 +208,8 @@ const finishReasonOf = (
   stops: ReadonlyArray<string>
 ): Step.FinishReason => {
   const reason = choice.finish_reason
-  if (reason === "length") return "length"
+  // Cut short, not ended: vLLM's "repetition" (its repetition detection stopped it) and OpenAI's "content_filter".
+  if (reason === "length" || reason === "repetition" || reason === "content_filter") return "length"
   if (reason === "eos_token") return "eos"
   if (reason === "stop_sequence") return "stop"
   if ("stop_reason" in choice) return typeof choice.stop_reason === "string" ? "stop" : "eos"
@@ -448,7 +449,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
         ) as Promise<unknown>
       ).pipe(
         Effect.flatMap((reply) => decoded(ChatResponse, reply)),
-        Effect.map((body) => chatReply(body, request.stop ?? []))
+        Effect.flatMap((body) => unaborted(body, chatReply(body, request.stop ?? [])))
       )
     }
 
@@ -485,9 +486,18 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
         return JSON.parse(text) as unknown
       }).pipe(
         Effect.flatMap((reply) => decoded(CompletionResponse, reply)),
-        Effect.map((body) => completionReply(body, request.stop ?? []))
+        Effect.flatMap((body) => unaborted(body, completionReply(body, request.stop ?? [])))
       )
     }
+
+    /**
+     * The reply, or a retryable failure when the server aborted a generation (vLLM's finish_reason "abort": the
+     * request was dropped mid-way, its text is no sample), saying what the reply spent.
+     */
+    const unaborted = (body: { readonly choices: ReadonlyArray<{ readonly finish_reason?: string | null | undefined }> }, reply: Reply) =>
+      body.choices.some((choice) => choice.finish_reason === "abort")
+        ? Effect.fail(spentWith(new Unavailable({ backend: name, detail: 'the server aborted a generation (finish_reason "abort")' }), [reply]))
+        : Effect.succeed(reply)
 
     const decoded = <S extends typeof ChatResponse | typeof CompletionResponse>(schema: S, body: unknown) =>
       Effect.mapError(

@@ -525,3 +525,30 @@ describe("HuggingFace backend: what a failed call spent", () => {
     )
   )
 })
+
+describe("HuggingFace backend: vLLM's and OpenAI's other finish reasons", () => {
+  itEffect('"repetition" and "content_filter" are cut texts ("length"), never a natural end; "abort" fails the call, retryably, its tokens charged', () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        let reason = "repetition"
+        const fake = yield* statusServer(() => ({
+          status: 200,
+          body: chatAnswer([{ index: 0, message: { role: "assistant", content: "Step 1: 2 + 3 = " }, finish_reason: reason, stop_reason: null }], { prompt_tokens: 20, completion_tokens: 10 })
+        }))
+        const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", retry: { times: 1, baseMillis: 1, capMillis: 2 } })
+        for (const cut of ["repetition", "content_filter", "length"]) {
+          reason = cut
+          const [completion] = yield* model.generate(step({ stop: ["\n\n"] }))
+          expect(completion?.finishReason, cut).toBe("length")
+        }
+        reason = "abort"
+        const before = fake.requests()
+        const { outcome, spent } = yield* metered(Effect.succeed(model), step({ stop: ["\n\n"] }))
+        expect(outcome._tag).toBe("Failure")
+        if (outcome._tag === "Failure") expect(outcome.failure).toMatchObject({ _tag: "Unavailable" })
+        expect(fake.requests() - before).toBe(2)
+        expect(spent.outputTokens).toBe(2 * 10)
+      })
+    )
+  )
+})
