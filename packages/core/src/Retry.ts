@@ -38,7 +38,18 @@ export const schedule = <E>(options: Options): Schedule.Schedule<Duration.Durati
   )
 
 /**
- * Retries an effect's failures that `retryable` accepts, `options.times` times at most, on the backoff schedule.
+ * The longest server's `Retry-After` a retry waits out: `capMillis`, or a minute when the cap is shorter. A rate limit
+ * that asks for longer (a provider's daily quota: `Retry-After: 3600`) is not retried: the call fails at once with
+ * it, where it would have slept for the hour unseen.
+ */
+export const longestWaitMillis = (options: Options): number => Math.max(options.capMillis, 60_000)
+
+const waitable = (options: Options) => (error: unknown): boolean =>
+  !(error instanceof RateLimited && error.retryAfterMillis !== undefined && error.retryAfterMillis > longestWaitMillis(options))
+
+/**
+ * Retries an effect's failures that `retryable` accepts, `options.times` times at most, on the backoff schedule;
+ * never a rate limit whose `Retry-After` is longer than `longestWaitMillis`.
  * The schedule is built once per `retrying`; a call that succeeds (or fails for good) at its first attempt costs
  * one error handler, not a run of the schedule: the schedule starts at the first retryable failure, which it sees
  * as its first input, exactly as if it had run from the start.
@@ -46,7 +57,9 @@ export const schedule = <E>(options: Options): Schedule.Schedule<Duration.Durati
  * @example
  * const answer = yield* call.pipe(Retry.retrying(Retry.defaults, isRetryable))
  */
-export const retrying = <E>(options: Options, retryable: (error: E) => boolean) => {
+export const retrying = <E>(options: Options, retryableAtAll: (error: E) => boolean) => {
+  const wait = waitable(options)
+  const retryable = (error: E) => retryableAtAll(error) && wait(error)
   const policy = { schedule: schedule<E>(options), times: options.times, while: retryable }
   return <A, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     options.times <= 0
@@ -102,7 +115,8 @@ export interface HttpFailure {
 
 /**
  * Maps a non-2xx HTTP answer to core's typed errors: 429 `RateLimited` (with its Retry-After, read against the
- * `Clock`), 408 `Timeout`, 5xx `Unavailable`, any other 4xx `InvalidRequest` (naming the field when known).
+ * `Clock`), 408 `Timeout`, 5xx and 424 `Unavailable` (TGI's failed generation, `FAILED_DEPENDENCY`), any other 4xx
+ * `InvalidRequest` (naming the field when known).
  */
 export const httpFailure = (failure: HttpFailure): Effect.Effect<LanguageModelError> =>
   Effect.map(Clock.currentTimeMillis, (now) => httpFailureAt(failure, now))
@@ -112,6 +126,6 @@ export const httpFailureAt = (failure: HttpFailure, nowMillis: number): Language
   const { backend, status, detail } = failure
   if (status === 429) return new RateLimited({ backend, retryAfterMillis: retryAfterMillis(failure.retryAfter, nowMillis), detail })
   if (status === 408) return new Timeout({ backend, afterMillis: 0 })
-  if (status >= 500) return new Unavailable({ backend, detail, status })
+  if (status >= 500 || status === 424) return new Unavailable({ backend, detail, status })
   return new InvalidRequest({ backend, detail, ...(failure.field === undefined ? {} : { field: failure.field }) })
 }

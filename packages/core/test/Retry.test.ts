@@ -23,7 +23,7 @@ describe("Retry.retryAfterMillis", () => {
 describe("Retry.httpFailureAt", () => {
   property.prop([fc.integer({ min: 400, max: 599 })])("for all failing statuses, the one typed error it means", (status) => {
     const error = Retry.httpFailureAt({ backend: "b", status, detail: "d", retryAfter: "1", field: "n" }, 0)
-    const expected = status === 429 ? "RateLimited" : status === 408 ? "Timeout" : status >= 500 ? "Unavailable" : "InvalidRequest"
+    const expected = status === 429 ? "RateLimited" : status === 408 ? "Timeout" : status >= 500 || status === 424 ? "Unavailable" : "InvalidRequest"
     expect(error._tag).toBe(expected)
     if (error._tag === "RateLimited") expect(error.retryAfterMillis).toBe(1000)
     if (error._tag === "InvalidRequest") expect(error.field).toBe("n")
@@ -53,6 +53,28 @@ describe("Retry.retrying", () => {
       expect(attempts).toHaveLength(3)
       expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(75)
       expect(attempts[2]! - attempts[1]!).toBeLessThanOrEqual(150)
+    }).pipe(Effect.provide(TestClock.layer()))
+  )
+
+  itEffect("never waits out a Retry-After longer than a minute (or the cap when longer): the call fails at once with the rate limit", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const limited = (retryAfterMillis: number) =>
+        Effect.suspend(() => {
+          calls++
+          return Effect.fail(new RateLimited({ backend: "b", retryAfterMillis, detail: "requests per day" }))
+        })
+      const options = { times: 3, baseMillis: 1, capMillis: 10_000 }
+      expect(Retry.longestWaitMillis(options)).toBe(60_000)
+      expect(Retry.longestWaitMillis({ ...options, capMillis: 120_000 })).toBe(120_000)
+      const error = yield* Effect.flip(limited(3_600_000).pipe(Retry.retrying(options, () => true)))
+      expect(error.retryAfterMillis).toBe(3_600_000)
+      expect(calls).toBe(1)
+      calls = 0
+      const fiber = yield* Effect.forkChild(Effect.flip(limited(60_000).pipe(Retry.retrying({ ...options, times: 1 }, () => true))))
+      yield* TestClock.adjust("60 seconds")
+      yield* Fiber.join(fiber)
+      expect(calls).toBe(2)
     }).pipe(Effect.provide(TestClock.layer()))
   )
 
