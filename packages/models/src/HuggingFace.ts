@@ -170,7 +170,13 @@ export const ChatResponse = Schema.Struct({
   choices: Schema.Array(
     Schema.Struct({
       index: Schema.optional(Schema.Number),
-      message: Schema.Struct({ content: Schema.optional(Schema.NullOr(Schema.String)) }),
+      message: Schema.Struct({
+        content: Schema.optional(Schema.NullOr(Schema.String)),
+        // vLLM's reasoning parsers (`--reasoning-parser`) put the thinking here: `reasoning`, in older releases
+        // `reasoning_content`; `content` is null while the output has not closed its thinking.
+        reasoning: Schema.optional(Schema.NullOr(Schema.String)),
+        reasoning_content: Schema.optional(Schema.NullOr(Schema.String))
+      }),
       logprobs: Schema.optional(Schema.NullOr(ChatLogprobs)),
       ...finishFields
     })
@@ -237,9 +243,19 @@ const usageOf = (usage: typeof UsageSchema.Type | null | undefined): Reply["usag
 const byIndex = <A extends { readonly index?: number | undefined }>(choices: ReadonlyArray<A>): ReadonlyArray<A> =>
   [...choices].sort((left, right) => (left.index ?? 0) - (right.index ?? 0))
 
+/**
+ * A chat choice's text: its content, or, when a reasoning parser left the content empty (the output stopped before
+ * it closed its thinking, as a ThinkPRM chain stops at its end), the reasoning it holds instead.
+ */
+const textOf = (message: (typeof ChatResponse.Type)["choices"][number]["message"]): string => {
+  const content = message.content ?? ""
+  if (content.length > 0) return content
+  return message.reasoning ?? message.reasoning_content ?? ""
+}
+
 const chatReply = (body: typeof ChatResponse.Type, stops: ReadonlyArray<string>): Reply => ({
   choices: byIndex(body.choices).map((choice) => ({
-    text: cutAtStop(choice.message.content ?? "", stops),
+    text: cutAtStop(textOf(choice.message), stops),
     finishReason: finishReasonOf(choice, stops),
     logprobs: chatLogprobsOf(choice.logprobs)
   })),

@@ -552,3 +552,28 @@ describe("HuggingFace backend: vLLM's and OpenAI's other finish reasons", () => 
     )
   )
 })
+
+describe("HuggingFace backend: vLLM's reasoning parsers", () => {
+  itEffect("a choice whose content is null gives the reasoning the parser took out (reasoning, or reasoning_content in older releases); content wins when there is one", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        let message: Record<string, unknown> = {}
+        const fake = yield* statusServer(() => ({
+          status: 200,
+          body: chatAnswer([{ index: 0, message: { role: "assistant", ...message }, finish_reason: "stop", stop_reason: "</think>" }], { prompt_tokens: 20, completion_tokens: 10 })
+        }))
+        const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        const textFor = (given: Record<string, unknown>) => {
+          message = given
+          return Effect.map(model.generate(step({ stop: ["</think>"] })), (completions) => completions[0]?.text)
+        }
+        const chain = "Step 1 is right: 2 + 3 = 5. \\boxed{correct}"
+        expect(yield* textFor({ content: null, reasoning: chain })).toBe(chain)
+        expect(yield* textFor({ content: null, reasoning_content: chain })).toBe(chain)
+        expect(yield* textFor({ content: "", reasoning: chain, reasoning_content: chain })).toBe(chain)
+        expect(yield* textFor({ content: "The answer is 5.", reasoning: chain })).toBe("The answer is 5.")
+        expect(yield* textFor({ content: null })).toBe("")
+      })
+    )
+  )
+})
