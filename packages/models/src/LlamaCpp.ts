@@ -10,8 +10,9 @@
  *   request's `prefix` verbatim: a step continues the trajectory exactly.
  * - Stop strings are matched on the decoded text; the completion's text ends before the first match
  *   (`finishReason: "stop"`); an end-of-generation token gives `"eos"`, the token limit `"length"`.
- * - Token counts are exact, from the model's tokenizer; a sequence that already holds the start of the prompt
- *   reuses it, reported as `cachedInputTokens`.
+ * - Token counts are exact, from the model's tokenizer; each sample reads the prompt on a sequence of its own (its
+ *   input tokens are the prompt's), and a sequence that already holds the start of the prompt reuses it, reported
+ *   as `cachedInputTokens`.
  * - Sample `i` of a request with `seed` `s` is sampled with seed `s + i`; temperature defaults to 1.
  * - Logprobs (when `logprobs` or `topLogprobs` is asked) are those of the distribution each token was sampled from,
  *   after temperature and top-p: equal to the model's own distribution at temperature 0 or 1 without top-p.
@@ -243,11 +244,12 @@ export const make = (
     }
     const promptText = (request: LanguageModel.GenerateRequest) =>
       ChatTemplate.renderText(template, request.messages, true) + (request.prefix ?? "")
+    // A bound on the prompt tokens a request pays for: each of its `n` samples reads the prompt on its own sequence.
     const countInputTokens = (request: LanguageModel.GenerateRequest): number => {
       try {
-        return tokenizePrompt(promptText(request)).length
+        return request.n * tokenizePrompt(promptText(request)).length
       } catch {
-        return LanguageModel.upperBoundInputTokens(request)
+        return request.n * LanguageModel.upperBoundInputTokens(request)
       }
     }
 
@@ -306,10 +308,11 @@ export const make = (
             index,
             text: sample.text,
             finishReason: sample.finishReason,
+            // Each sample runs on a sequence of its own, which reads the prompt past what it held already.
             usage: Usage.make({
-              inputTokens: index === 0 ? prompt.length : 0,
+              inputTokens: prompt.length,
               outputTokens: sample.outputTokens,
-              cachedInputTokens: index === 0 ? sample.cachedInputTokens : 0
+              cachedInputTokens: sample.cachedInputTokens
             }),
             ...(sample.logprobs === undefined ? {} : { logprobs: sample.logprobs })
           })

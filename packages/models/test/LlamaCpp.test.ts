@@ -100,8 +100,10 @@ describe("LlamaCpp (real engine, tiny GGUF written by TinyLlama)", () => {
         const texts = new Set(first.map((completion) => completion.text))
         expect(texts.size).toBeGreaterThan(1)
         for (const text of texts) expect(text).toMatch(/^First, add 2 and 3 to get [56]\.\n\nTherefore, the answer is \$\\boxed\{[56]\}\$\.$/)
-        // the prompt is counted once, on completion 0
-        expect(first.slice(1).every((completion) => completion.usage.inputTokens === 0)).toBe(true)
+        // each sample read the prompt on its own sequence: every completion counts it, less what its sequence held
+        expect(first.every((completion) => completion.usage.inputTokens === model.countInputTokens(base))).toBe(true)
+        expect(model.countInputTokens(request)).toBe(8 * model.countInputTokens(base))
+        for (const completion of second) expect(completion.usage.cachedInputTokens).toBeLessThanOrEqual(completion.usage.inputTokens ?? 0)
       })
     )
   )
