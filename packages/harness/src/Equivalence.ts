@@ -4,7 +4,11 @@ import * as Symbolic from "./Symbolic.js"
 
 /** Options of `equivalent` and `compare`. */
 export interface Options {
-  /** Relative tolerance of numeric comparison (default 1e-6); absolute below 1 (|a − b| ≤ tolerance · max(1, |a|, |b|)). */
+  /**
+   * Relative tolerance of numeric comparison (default 1e-6): |a − b| ≤ tolerance · max(|a|, |b|) + 1e-12 (the last
+   * term only for floating-point noise: 0.0000009 is not 0). Two integers written out (`2880000`) are compared
+   * exactly, and numbers past the float range never equal each other.
+   */
   readonly tolerance?: number
   /** Hard time limit of one symbolic check, in milliseconds (default 2000); past it the answers count as different. */
   readonly symbolicTimeLimitMillis?: number
@@ -30,10 +34,19 @@ export type Verdict = { readonly _tag: "Equal" } | { readonly _tag: "Different" 
 export const splitTopLevel = Shape.splitTopLevel
 
 const close = (a: number, b: number, tolerance: number): boolean => {
-  if (a === b) return true
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false
-  return Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b))
+  return a === b || Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b)) + 1e-12
 }
+
+const integerLiteral = /^[-+]?\d+$/
+
+/**
+ * Whether two texts are integers written out (`2880000`, `-033`) that are the same integer, compared exactly (not
+ * through floats: `2880000` is not `2880002`, nor are two 331-digit integers one number); `undefined` unless both
+ * are integers written out.
+ */
+export const sameInteger = (left: string, right: string): boolean | undefined =>
+  left.length <= 400 && right.length <= 400 && integerLiteral.test(left) && integerLiteral.test(right) ? BigInt(left) === BigInt(right) : undefined
 
 const numberPattern = String.raw`[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?`
 const wholeNumber = new RegExp(`^${numberPattern}$`)
@@ -78,6 +91,8 @@ const withSymbolicBudget = (budget: Budget, check: (options: Symbolic.Options) =
 const scalarEqual = (left: string, right: string, budget: Budget): boolean => {
   if (left === right) return true
   if (left.toLowerCase() === right.toLowerCase() && /[a-zA-Z]/.test(left) && !/\\/.test(left)) return words.test(left)
+  const integers = sameInteger(left, right)
+  if (integers !== undefined) return integers
   const a = plainNumber(left)
   const b = plainNumber(right)
   if (a !== undefined && b !== undefined) return close(a, b, budget.tolerance)

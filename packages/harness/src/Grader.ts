@@ -3,7 +3,6 @@ import * as Canonical from "./Canonical.js"
 import * as Equivalence from "./Equivalence.js"
 import * as FinalAnswer from "./FinalAnswer.js"
 import { normalize } from "./Normalization.js"
-import * as Shape from "./Shape.js"
 
 /** The verdict on one response: the extracted answer (if any), its normalized form and whether it is correct. */
 export interface Grade {
@@ -12,42 +11,30 @@ export interface Grade {
   readonly correct: boolean
 }
 
-/** True when a reference is a set or a list of answers (so several boxed answers are read together). */
-export const expectsSeveral = (reference: string): boolean => Shape.parse(normalize(reference, { assignment: "keep" })).kind === "set"
-
-/**
- * The answer to grade among several boxes: all of them, as a list, when the reference is a set or a list (exact
- * repeats dropped: a restated answer is one answer); else the last one.
- */
-const chooseAmong = (boxes: ReadonlyArray<string>, reference: string): string | undefined => {
-  if (boxes.length > 1 && expectsSeveral(reference)) return [...new Set(boxes.map((box) => box.trim()))].join(", ")
-  return boxes[boxes.length - 1]
-}
-
 /**
  * Grades an answer string (already extracted, e.g. `SearchResult.answer`) against a reference answer. An answer
- * that itself holds several `\boxed{}` ("\\boxed{1} and \\boxed{2}") is read as a set when the reference is a set
- * or a list, else as its last box.
+ * that itself holds `\boxed{}` is read as its last box, as a strategy's answer and the reference evaluations
+ * (Qwen2.5-Math's, search-and-learn's) read a response: "we reject \\boxed{-2}, so \\boxed{1}" answers 1.
  *
  * @example
  * Grader.isCorrect("\\frac{2}{4}", "0.5") // true
- * Grader.isCorrect("\\boxed{1} and \\boxed{2}", "1, 2") // true
+ * Grader.isCorrect("\\boxed{1} and \\boxed{2}", "2") // true
  */
 export const isCorrect = (answer: string | undefined, reference: string, options: Equivalence.Options = {}): boolean => {
   if (answer === undefined) return false
   const boxes = answer.includes("\\boxed") || answer.includes("\\fbox") ? Answer.finalBoxes(answer) : []
-  const chosen = boxes.length === 0 ? answer : chooseAmong(boxes, reference)
+  const chosen = boxes.length === 0 ? answer : boxes[boxes.length - 1]
   return chosen !== undefined && Equivalence.equivalent(chosen, reference, options)
 }
 
 /**
- * Grades a whole response: extracts its final answer (`FinalAnswer.extract`) and compares it with the reference.
- * Several boxes in the final paragraph are one multi-answer set when the reference is a set or a list.
- * Use on raw model output; use `isCorrect` when the strategy already extracted the answer.
+ * Grades a whole response: extracts its final answer (`FinalAnswer.extract`: the last box, or the phrases models
+ * end with) and compares it with the reference. Use on raw model output; use `isCorrect` when the strategy
+ * already extracted the answer.
  */
 export const grade = (response: string, reference: string, options: Equivalence.Options = {}): Grade => {
   const found = FinalAnswer.extract(response)
-  const extracted = found?.boxes === undefined ? found?.answer : chooseAmong(found.boxes, reference)
+  const extracted = found?.answer
   return {
     extracted,
     normalized: extracted === undefined ? undefined : normalize(extracted),

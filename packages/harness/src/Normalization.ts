@@ -32,9 +32,14 @@ const unitPattern = new RegExp(
 
 const textCommandNames = ["textnormal", "boldsymbol", "textbf", "textit", "textrm", "textup", "mathrm", "mathbf", "mathit", "text", "mbox"]
 
-const binomial = (n: number, k: number): number => {
+/** C(n, k) when it is a safe integer; `undefined` past that (it is left unexpanded, never "Infinity"). */
+const binomial = (n: number, k: number): number | undefined => {
+  if (k > n) return 0
   let value = 1
-  for (let index = 1; index <= k; index++) value = (value * (n - k + index)) / index
+  for (let index = 1; index <= Math.min(k, n - k); index++) {
+    value = (value * (n - Math.min(k, n - k) + index)) / index
+    if (value > Number.MAX_SAFE_INTEGER) return undefined
+  }
   return Math.round(value)
 }
 
@@ -148,9 +153,12 @@ export const normalize = (answer: string, options: Options = {}): string => {
   const assignment = options.assignment === "keep" ? null : /^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(.+)$/.exec(text)
   if (assignment?.[1] !== undefined && !assignment[1].includes("=")) text = assignment[1]
   text = braceArguments(text)
-  text = text.replace(/\\binom\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}/g, (_, n: string, k: string) =>
-    String(binomial(Number(n), Number(k)))
-  )
+  text = text.replace(/\\binom\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}/g, (whole: string, n: string, k: string) => {
+    const value = binomial(Number(n), Number(k))
+    return value === undefined ? whole : String(value)
+  })
+  // A one-character subscript with or without braces (`52_8`, `52_{8}`, `x_1`): one spelling, LaTeX's own reading.
+  text = text.replace(/_([A-Za-z0-9])/g, "_{$1}")
   // Thousands separators: only when the whole answer is one number written with them.
   const compact = text.replace(/\s+/g, "")
   if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(compact)) text = compact.replace(/,/g, "")

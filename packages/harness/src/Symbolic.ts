@@ -44,7 +44,7 @@ const encoder = new TextEncoder()
 let ce
 const points = [0.7391, 1.618, -2.2361, 3.1416]
 const close = (a, b, tolerance) =>
-  a === b || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b)))
+  Number.isFinite(a) && Number.isFinite(b) && (a === b || Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b)) + 1e-12)
 const valueOf = (expression, bindings) => {
   const value = (Object.keys(bindings).length === 0 ? expression : expression.subs(bindings)).N()
   const re = value.re
@@ -208,7 +208,15 @@ const ask = (request: Record<string, unknown>, timeLimitMillis: number): unknown
   }
 }
 
-const tooLong = (...expressions: ReadonlyArray<string>): boolean => expressions.some((expression) => expression.length > maxLength)
+/**
+ * Whether the engine must not be asked: an expression longer than `maxLength`, or with a factorial of anything but a
+ * number below 1,000 (`100000!` or `(2^{64})!` kept the engine busy to its time limit, and a vote of such answers
+ * for many times that).
+ */
+const tooLong = (...expressions: ReadonlyArray<string>): boolean =>
+  expressions.some((expression) => expression.length > maxLength || heavyFactorial.test(expression))
+
+const heavyFactorial = /(?:[)}\]a-zA-Z]|\d{4,})\s*!(?!=)/
 
 /**
  * True when the compute engine finds the two expressions equal (numerically, or at sample points of the same
