@@ -11,13 +11,17 @@ export interface Extracted {
   readonly boxes?: ReadonlyArray<string>
 }
 
-// "answer is", "answer =", "answer:" — the optional words before ("the final") do not change the answer. Each
+// "answer is", "answer =", "answer:" (or Markdown's "**Answer**:") — the optional words before ("the final") do not
+// change the answer. Each
 // `\s*` is followed by a character it cannot match, so a failed match backtracks over one run only.
-const marker = /answer\s*(?:is\b|=|:)/gi
+const marker = /answer\s*(?:\*{1,2}\s*)?(?:is\b|=|:)/gi
 
 const isSpace = (character: string | undefined): boolean => character !== undefined && /\s/.test(character)
 
-/** Trims spaces, dollar signs, `\(`/`\)` and one trailing period, by loops (linear, no backtracking pattern). */
+/**
+ * Trims spaces, Markdown's emphasis (`**5**`), dollar signs, `\(`/`\)` and one trailing period, by loops (linear, no
+ * backtracking pattern).
+ */
 const clean = (answer: string): string => {
   let start = 0
   let end = answer.length
@@ -25,6 +29,12 @@ const clean = (answer: string): string => {
     while (start < end && isSpace(answer[start])) start++
     while (end > start && isSpace(answer[end - 1])) end--
   }
+  trim()
+  // Emphasis comes in pairs: as many stars off each end as both ends have (`x^*` keeps its star).
+  let stars = 0
+  while (start + stars < end - stars && answer[start + stars] === "*" && answer[end - 1 - stars] === "*") stars++
+  start += stars
+  end -= stars
   trim()
   while (start < end && answer[start] === "$") start++
   while (end > start && answer[end - 1] === "$") end--
@@ -53,8 +63,23 @@ const answerAfter = (text: string, from: number): string => {
   const lineEnd = newline < 0 ? text.length : newline
   let start = from
   while (start < lineEnd && (text[start] === " " || text[start] === "\t")) start++
+  const skipSpaces = () => {
+    while (start < lineEnd && (text[start] === " " || text[start] === "\t")) start++
+  }
+  // Markdown's emphasis closing the phrase ("**Answer:** 5": stars then a space) is no part of the answer; stars
+  // before the answer itself ("is **42**") open the answer's own emphasis, which `clean` takes off in pairs.
+  const skipClosingStars = () => {
+    let after = start
+    while (after < lineEnd && text[after] === "*") after++
+    if (after > start && (after === lineEnd || text[after] === " " || text[after] === "\t")) start = after
+  }
+  skipSpaces()
+  skipClosingStars()
+  skipSpaces()
   if (text[start] === ":") start++
-  while (start < lineEnd && (text[start] === " " || text[start] === "\t")) start++
+  skipSpaces()
+  skipClosingStars()
+  skipSpaces()
   for (const [open, closing] of delimiters) {
     if (!text.startsWith(open, start)) continue
     const end = text.indexOf(closing, start + open.length)

@@ -49,6 +49,12 @@ const extraction: ReadonlyArray<readonly [string, string | undefined, FinalAnswe
   ["The answer is: the answer is 6", "6", "phrase"],
   ["The answer is 3.14. Next we check.", "3.14", "phrase"],
   ["Answer: 7", "7", "phrase"],
+  // Markdown's emphasis around the phrase or the answer.
+  ["**Answer:** 5", "5", "phrase"],
+  ["**Final Answer**: 7", "7", "phrase"],
+  ["The answer is **42**.", "42", "phrase"],
+  ["The answer is $x^*$.", "x^*", "phrase"],
+  ["Answer: 2*3", "2*3", "phrase"],
   ["The answer is $$", undefined, undefined],
   ["#### $1,500", "1,500", "hashes"],
   // Several boxes: the last one is the answer (the others are in `boxes`).
