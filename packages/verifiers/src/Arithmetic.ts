@@ -32,18 +32,31 @@ const maxDepth = 100
 /** The longest expression evaluated (characters): longer text is `Invalid` ("too long") without being read. */
 export const maxLength = 10_000
 
+const fraction = /\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g
+
+/** Rewrites `\frac{a}{b}` into `((a)/(b))`, innermost first, so nested fractions (`\frac{8}{3-\frac{8}{3}}`) read too. */
+const fractions = (text: string): string => {
+  let current = text
+  for (let level = 0; level < 100; level++) {
+    const next = current.replace(fraction, "(($1)/($2))")
+    if (next === current) return next
+    current = next
+  }
+  return current
+}
+
 /** Rewrites LaTeX and Unicode operators into plain ASCII arithmetic. */
 export const normalize = (text: string): string =>
-  text
-    .replace(/\\(?:times|cdot|ast)/g, "*")
-    .replace(/\\div/g, "/")
-    .replace(/[×·⋅∗]/g, "*")
-    .replace(/÷/g, "/")
-    .replace(/[−–]/g, "-")
-    .replace(/\\left|\\right|\\!|\\,|\\;|\$/g, " ")
-    .replace(/\\[()[\]]/g, " ")
-    .replace(/\\d?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "(($1)/($2))")
-    .replace(/(\d),(?=\d{3}(?!\d))/g, "$1")
+  fractions(
+    text
+      .replace(/\\(?:times|cdot|ast)/g, "*")
+      .replace(/\\div/g, "/")
+      .replace(/[×·⋅∗]/g, "*")
+      .replace(/÷/g, "/")
+      .replace(/[−–]/g, "-")
+      .replace(/\\left|\\right|\\!|\\,|\\;|\$/g, " ")
+      .replace(/\\[()[\]]/g, " ")
+  ).replace(/(\d),(?=\d{3}(?!\d))/g, "$1")
 
 type Token = { readonly kind: "number"; readonly text: string } | { readonly kind: "symbol"; readonly text: string }
 
