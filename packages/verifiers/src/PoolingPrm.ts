@@ -122,7 +122,6 @@ export const PoolingResponse = Schema.Struct({
 export const tagSteps = (stepTexts: ReadonlyArray<string>, stepTag: string, delimiter: string): string =>
   stepTexts.map((text) => text.split(stepTag).join("") + stepTag).join(delimiter)
 
-const utf8 = new TextEncoder()
 
 /** One scoring waiting to be sent: its rendered input and how many steps it tags. */
 class ScoreRequest extends Request.Class<{ readonly input: string; readonly steps: number }, ProcessRewardModel.Scoring, LanguageModelError> {}
@@ -310,16 +309,19 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
     return ProcessRewardModel.make({
       info: { name },
       score,
-      // An upper bound on the prompt tokens: a byte-level tokenizer never makes more tokens than bytes.
-      // (A render that throws fails the call itself, with InvalidRequest; the bound then counts the chat form.)
+      // An upper bound on the prompt tokens: a byte-level tokenizer never makes more tokens than bytes. The input
+      // rendered here is what the server tokenizes (its bytes, and room for special tokens); a chat request's
+      // messages are bounded by their JSON, which holds every byte of them. (A render that throws fails the call
+      // itself, with InvalidRequest; the bound then counts the chat form.)
       maxTokens: (problem, trajectory) => {
         let body: Record<string, unknown>
         try {
+          if (settings.render !== undefined) return Buffer.byteLength(promptOf(problem, trajectory), "utf8") + 64
           body = bodyOf(problem, trajectory)
         } catch {
           body = { question: problem.question, system: settings.system, steps: tagSteps(Trajectory.stepTexts(trajectory), stepTag, delimiter) }
         }
-        return utf8.encode(JSON.stringify(body)).length + 64
+        return Buffer.byteLength(JSON.stringify(body), "utf8") + 64
       }
     })
 }

@@ -183,6 +183,24 @@ describe("PoolingPrm against a /pooling server", () => {
     })
   )
 
+  property.prop([fc.array(fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 4 })], { numRuns: 25 })(
+    "for all steps, an input rendered here reserves its UTF-8 bytes and 64 verifier tokens: admitted at that limit, refused one below",
+    async (texts) => {
+      reset("ok")
+      const tagged = texts.map((text) => `${text}<extra_0>`).join("")
+      const bound = Buffer.byteLength(inputOf(problem.question, tagged), "utf8") + 64
+      const scoreUnder = (limit: number) =>
+        Effect.gen(function* () {
+          const prm = yield* PoolingPrm.make({ url, model: "prm", format: "input", render: inputOf })
+          const accountant = yield* Accountant.make({ verifierTokens: limit })
+          return yield* Effect.exit(prm.score(problem, trajectoryOf(texts)).pipe(Accountant.provide(accountant)))
+        })
+      expect(Exit.isSuccess(await Effect.runPromise(scoreUnder(bound)))).toBe(true)
+      const refused = await Effect.runPromise(scoreUnder(bound - 1))
+      expect(Exit.isFailure(refused) && Cause.squash(refused.cause)).toMatchObject({ _tag: "BudgetExhausted", resource: "verifierTokens" })
+    }
+  )
+
   itEffect("indices that are not 0…n-1, or a wrong count in one input, make the batch unreadable; each input is then sent alone", () =>
     Effect.gen(function* () {
       for (const next of ["bad-index", "wrong-count"] as const) {
