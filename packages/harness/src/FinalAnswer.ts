@@ -18,10 +18,7 @@ const marker = /answer\s*(?:\*{1,2}\s*)?(?:is\b|=|:)/gi
 
 const isSpace = (character: string | undefined): boolean => character !== undefined && /\s/.test(character)
 
-/**
- * Trims spaces, Markdown's emphasis (`**5**`), dollar signs, `\(`/`\)` and one trailing period, by loops (linear, no
- * backtracking pattern).
- */
+/** Trims spaces, dollar signs, `\(`/`\)` and one trailing period, by loops (linear, no backtracking pattern). */
 const clean = (answer: string): string => {
   let start = 0
   let end = answer.length
@@ -29,12 +26,6 @@ const clean = (answer: string): string => {
     while (start < end && isSpace(answer[start])) start++
     while (end > start && isSpace(answer[end - 1])) end--
   }
-  trim()
-  // Emphasis comes in pairs: as many stars off each end as both ends have (`x^*` keeps its star).
-  let stars = 0
-  while (start + stars < end - stars && answer[start + stars] === "*" && answer[end - 1 - stars] === "*") stars++
-  start += stars
-  end -= stars
   trim()
   while (start < end && answer[start] === "$") start++
   while (end > start && answer[end - 1] === "$") end--
@@ -91,10 +82,22 @@ const answerAfter = (text: string, from: number): string => {
   for (let dot = text.indexOf(".", start + 1); dot >= 0 && dot < lineEnd; dot = text.indexOf(".", dot + 1)) {
     let after = dot + 1
     while (after < lineEnd && isSpace(text[after])) after++
-    if (after === lineEnd || (after > dot + 1 && /[A-Z]/.test(text[after]!))) return text.slice(start, dot)
+    if (after === lineEnd || (after > dot + 1 && /[A-Z]/.test(text[after]!))) return unemphasized(text.slice(start, dot))
     dot = after - 1
   }
-  return text.slice(start, lineEnd)
+  return unemphasized(text.slice(start, lineEnd))
+}
+
+/** Text without Markdown's emphasis around it (`**42**`): as many stars off each end as both ends have. */
+const unemphasized = (text: string): string => {
+  let start = 0
+  let end = text.length
+  while (end > start && isSpace(text[end - 1])) end--
+  while (start < end - 1 && text[start] === "*" && text[end - 1] === "*") {
+    start++
+    end--
+  }
+  return text.slice(start, end)
 }
 
 /**

@@ -195,7 +195,8 @@ describe("PoolingPrm against a /pooling server", () => {
           const accountant = yield* Accountant.make({ verifierTokens: limit })
           return yield* Effect.exit(prm.score(problem, trajectoryOf(texts)).pipe(Accountant.provide(accountant)))
         })
-      expect(Exit.isSuccess(await Effect.runPromise(scoreUnder(bound)))).toBe(true)
+      const admitted = await Effect.runPromise(scoreUnder(bound))
+      expect(Exit.isFailure(admitted) ? String(Cause.squash(admitted.cause)) : "admitted").toBe("admitted")
       const refused = await Effect.runPromise(scoreUnder(bound - 1))
       expect(Exit.isFailure(refused) && Cause.squash(refused.cause)).toMatchObject({ _tag: "BudgetExhausted", resource: "verifierTokens" })
     }
