@@ -5,8 +5,8 @@ import type { Message } from "@stepwise/core"
  * Token counts of the simulated world, from a real BPE tokenizer (cl100k_base, shipped offline by
  * gpt-tokenizer). Texts are counted in pieces with a cache, so counting a long prefix costs one lookup per step,
  * and the counts are exact: pieces end after a newline run that a non-space character follows, where cl100k's
- * pre-tokenizer always starts a new pre-token, so no token spans two pieces. A chat prompt adds the usual
- * template tokens per message.
+ * pre-tokenizer always starts a new pre-token, so no token spans two pieces (a run of over 100 characters without
+ * a space is counted in chunks: see `longestRun`). A chat prompt adds the usual template tokens per message.
  */
 
 // Chat-template markers such as <|im_start|> count as the single special tokens they are.
@@ -27,8 +27,32 @@ const cachedBySegment = <A>(compute: (segment: string) => A): ((segment: string)
   }
 }
 
+// BPE merges within one pre-token in time quadratic in its length, and cl100k makes a run of letters (or of
+// symbols) one pre-token however long: a 120,000-character word took 7 s to count and held the server's thread.
+// Such a run is counted in chunks of `longestRun` characters: linear, and a few tokens off the exact count only for
+// text with a run that long (no real word is).
+const longestRun = 100
+const longRuns = new RegExp(String.raw`(\S{${longestRun + 1},})`)
+
+/** Applies `tokenize` to a segment, to each long run's chunks apart (see `longestRun`); results concatenated. */
+const byBoundedRuns = <A>(segment: string, tokenize: (text: string) => ReadonlyArray<A>): ReadonlyArray<A> => {
+  if (!longRuns.test(segment)) return tokenize(segment)
+  const result: Array<A> = []
+  for (const part of segment.split(longRuns)) {
+    if (part.length === 0) continue
+    if (part.length <= longestRun || /\s/.test(part)) for (const item of tokenize(part)) result.push(item)
+    else for (let start = 0; start < part.length; start += longestRun) for (const item of tokenize(part.slice(start, start + longestRun))) result.push(item)
+  }
+  return result
+}
+
+/** A text's token ids (long runs in chunks, see `longestRun`). */
+const encodeBounded = (text: string): ReadonlyArray<number> => byBoundedRuns(text, (part) => encode(part, encodeOptions))
+
 /** Tokens of one piece, cached. */
-const countSegment = cachedBySegment((segment) => countTokens(segment, encodeOptions))
+const countSegment = cachedBySegment((segment) =>
+  longRuns.test(segment) ? encodeBounded(segment).length : countTokens(segment, encodeOptions)
+)
 
 // A blank line followed by a non-space character: a pre-token boundary of cl100k, so a safe place to cut.
 const pieceBoundary = /(?<=\n\n)(?=\S)/
@@ -56,13 +80,13 @@ export const prompt = (messages: ReadonlyArray<Message.Message>, prefix: string 
 }
 
 /** The first `limit` tokens of a text, decoded back to text. */
-export const truncate = (text: string, limit: number): string => decode(encode(text, encodeOptions).slice(0, Math.max(0, limit)))
+export const truncate = (text: string, limit: number): string => decode(encodeBounded(text).slice(0, Math.max(0, limit)))
 
 /** The text's tokens as strings (for logprobs). */
-export const pieces = (text: string): ReadonlyArray<string> => encode(text, encodeOptions).map((token) => decode([token]))
+export const pieces = (text: string): ReadonlyArray<string> => encodeBounded(text).map((token) => decode([token]))
 
 /** Token ids of one piece, cached. */
-const idsOfSegment = cachedBySegment((segment): ReadonlyArray<number> => encode(segment, encodeOptions))
+const idsOfSegment = cachedBySegment((segment): ReadonlyArray<number> => encodeBounded(segment))
 
 /** The token ids of a text, from cached pieces; as many as `count` says. */
 export const ids = (text: string): ReadonlyArray<number> => {

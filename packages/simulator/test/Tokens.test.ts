@@ -21,6 +21,17 @@ describe("Tokens", () => {
     }
   )
 
+  test.prop(
+    [fc.string({ minLength: 1, maxLength: 3 }).filter((piece) => !/\s/.test(piece)), fc.integer({ min: 101, max: 5000 }), fc.constantFrom("", "What is ", "Count: ")],
+    { numRuns: 30 }
+  )("counts a run of over 100 characters without a space in 100-character chunks (linear: a 120,000-character word held the server 7 s), ids alike", (unit, length, before) => {
+    const run = `${unit.repeat(Math.ceil(length / unit.length)).slice(0, length)}?`
+    let expected = before === "" ? 0 : encode(before).length
+    for (let start = 0; start < run.length; start += 100) expected += encode(run.slice(start, start + 100)).length
+    expect(Tokens.count(`${before}${run}`)).toBe(expected)
+    expect(Tokens.ids(`${before}${run}`)).toHaveLength(expected)
+  })
+
   it("counts chat prompts with template tokens, special markers as single tokens", () => {
     const messages = [{ role: "user" as const, content: "What is 2 + 2?" }]
     expect(Tokens.prompt(messages, undefined)).toBe(Tokens.count("What is 2 + 2?") + Tokens.perMessage + Tokens.assistantOpening)
