@@ -240,10 +240,15 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
   const decide = (claim: Meter.Claim, lane: Admission.Lane | undefined): Reserved | BudgetExhausted => {
     const visible = lane === undefined ? undefined : visibleTo(lane)
     if (claim.tokensUnbounded === true && ledger.checked.length > 0) {
-      const usedUp = Ledger.verifierTokensUsedUp(ledger, visible)
-      if (usedUp !== undefined) {
-        Ledger.noteLimits(ledger, ledger.checked.filter((node) => node.budget.label === usedUp.budget).map((node) => ({ node, violation: usedUp })))
-        return usedUp
+      // Every resource one of its tokens counts toward (verifierTokens; cost, when the cost model prices a
+      // verifier's token): refused once any of them is used up on the chain.
+      const perToken = vectorOf({ ...chargeOf(claim, 0), inputTokens: 1, verifierCalls: 0 }, costModel)
+      const counted: Array<number> = []
+      for (let index = 0; index < Ledger.size; index++) if (perToken[index]! > 0) counted.push(index)
+      const refusal = Ledger.usedUp(ledger, counted, visible)
+      if (refusal !== undefined) {
+        Ledger.noteLimits(ledger, ledger.checked.filter((node) => node.budget.label === refusal.budget).map((node) => ({ node, violation: refusal })))
+        return refusal
       }
     }
     let granted = claim.maxTokensPerSample

@@ -26,7 +26,12 @@ export interface Weights {
   readonly verifierCall?: number
 }
 
-const weight = z.number().min(0)
+// Bounded, so that no charge of finite counts prices to Infinity mid-run (5e305 passed and failed the first call).
+const weight = z.number().min(0).max(1e12)
+
+// A call is reserved as if none of its prompt were cached: its worst case only when a cached token is no dearer.
+const cachedNoDearer = (cached: number | undefined, fresh: number): boolean => cached === undefined || cached <= fresh
+const dearerCached = (fresh: string) => `must not be above ${fresh}: a call is reserved at the fresh price, its worst case only when a cached token costs no more`
 
 /** The options of the `weighted` cost model as a user writes them (strict; every weight defaults to plain tokens). */
 export const weightedOptions = z
@@ -38,6 +43,7 @@ export const weightedOptions = z
     unit: z.string().min(1).default("weighted tokens").describe("The unit the cost is reported in.")
   })
   .strict()
+  .refine((weights) => cachedNoDearer(weights.cachedInput, weights.input), { path: ["cachedInput"], message: dearerCached("input") })
 
 /**
  * Weighted tokens: cached prompt tokens cheaper than fresh ones, output dearer.
@@ -76,15 +82,24 @@ const pricesShape = {
  * The options of the `price` cost model: the prices of every call, and per-model prices that override them for
  * the calls of one model (keyed by the model name a backend reports, else its label).
  */
+const pricesNoDearerCached = { path: ["cachedInputPerMillion"], message: dearerCached("inputPerMillion") }
+
 export const priceOptions = z
   .object({
     ...pricesShape,
     models: z
-      .record(z.string(), z.object(pricesShape).strict())
+      .record(
+        z.string(),
+        z
+          .object(pricesShape)
+          .strict()
+          .refine((prices) => cachedNoDearer(prices.cachedInputPerMillion, prices.inputPerMillion), pricesNoDearerCached)
+      )
       .optional()
       .describe("Prices per model, by the model name (or backend label) a call was for; others use the prices above.")
   })
   .strict()
+  .refine((prices) => cachedNoDearer(prices.cachedInputPerMillion, prices.inputPerMillion), pricesNoDearerCached)
 
 /** Per-model prices of `price`. */
 export interface PriceOptions extends Prices {
@@ -121,12 +136,12 @@ export interface ModelShape {
   readonly layers: number
 }
 
-const positiveInteger = z.number().int().min(1)
+const positiveInteger = z.number().int().min(1).max(1_000_000)
 
 /** A transformer's shape as a user writes it (strict). */
 export const modelShape = z
   .object({
-    parameters: z.number().positive().describe("Active parameters (per token, for a mixture of experts)."),
+    parameters: z.number().positive().max(1e15).describe("Active parameters (per token, for a mixture of experts)."),
     queryHeads: positiveInteger.describe("Attention query heads."),
     kvHeads: positiveInteger.describe("Key-value heads."),
     headDim: positiveInteger.describe("Dimension of one head."),
@@ -203,7 +218,7 @@ export const kineticsOptions = z
       .record(z.string(), modelShape)
       .optional()
       .describe("Shapes per model, by the model name (or backend label) a call was for; others use policy/verifier by role."),
-    arithmeticIntensity: z.number().positive().default(defaultArithmeticIntensity).describe("The accelerator's arithmetic intensity I (B200: 562.5).")
+    arithmeticIntensity: z.number().positive().max(1e9).default(defaultArithmeticIntensity).describe("The accelerator's arithmetic intensity I (B200: 562.5).")
   })
   .strict()
 

@@ -144,18 +144,23 @@ export const violation = (
   return undefined
 }
 
-const verifierTokensIndex = Resource.all.indexOf("verifierTokens")
-
 /**
- * The first budget on the chain whose `verifierTokens` are used up, as an error: what refuses a verifier call whose
- * tokens have no declared bound (`Meter.Claim.tokensUnbounded`), which reserves none but may spend some.
+ * The first budget on the chain with one of `resources` used up (the resources a token of the call would count
+ * toward), as an error: what refuses a verifier call whose tokens have no declared bound
+ * (`Meter.Claim.tokensUnbounded`), which reserves none but may spend some.
  */
-export const verifierTokensUsedUp = (ledger: Ledger, visible?: (ledger: Ledger) => ArrayLike<number> | undefined): BudgetExhausted | undefined => {
+export const usedUp = (
+  ledger: Ledger,
+  resources: ReadonlyArray<number>,
+  visible?: (ledger: Ledger) => ArrayLike<number> | undefined
+): BudgetExhausted | undefined => {
   for (const node of ledger.checked) {
-    if (!node.limited.includes(verifierTokensIndex)) continue
-    const free = visible?.(node)
-    const remaining = remainingAt(node, verifierTokensIndex) + (free === undefined ? 0 : free[verifierTokensIndex]!)
-    if (remaining <= 0) return new BudgetExhausted({ resource: "verifierTokens", requested: 0, remaining: 0, budget: node.budget.label })
+    for (const index of resources) {
+      if (!node.limited.includes(index)) continue
+      const free = visible?.(node)
+      const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
+      if (remaining <= 0) return new BudgetExhausted({ resource: Resource.all[index]!, requested: 0, remaining: 0, budget: node.budget.label })
+    }
   }
   return undefined
 }

@@ -236,6 +236,24 @@ describe("Accountant", () => {
     })
   )
 
+  itEffect("refuses such a verifier call once a cost limit its tokens count toward is used up (tokens, dollars), not one they do not", () =>
+    Effect.gen(function* () {
+      const verifierCall = claim({ role: "verifier", inputTokens: 0, maxTokensPerSample: 0, minTokensPerSample: 0, verifierCalls: 1, tokensUnbounded: true })
+      for (const costModel of [CostModel.tokens, CostModel.price({ inputPerMillion: 1_000_000, outputPerMillion: 1_000_000 })]) {
+        const accountant = yield* Accountant.make({ cost: 5000 }, "cost", { costModel })
+        // Admitted while some cost is left; its 2,000 tokens are charged each time, up to the limit.
+        for (let call = 0; call < 3; call++) yield* accountant.commit(yield* accountant.reserve(verifierCall), Usage.make({ inputTokens: 2000, outputTokens: 0 }))
+        expect((yield* accountant.snapshot).spent.cost).toBe(5000)
+        const refused = yield* Effect.flip(accountant.reserve(verifierCall))
+        expect(refused, costModel.name).toMatchObject({ _tag: "BudgetExhausted", resource: "cost" })
+      }
+      // A cost model that prices no input token (all a verifier reads): its cost limit does not refuse the call.
+      const free = yield* Accountant.make({ cost: 10 }, "cost", { costModel: CostModel.weighted({ input: 0, cachedInput: 0, output: 1, verifierCall: 0 }) })
+      yield* free.commit(yield* free.reserve(claim({ maxTokensPerSample: 10 })), Usage.make({ inputTokens: 0, outputTokens: 10 }))
+      yield* free.release(yield* free.reserve(verifierCall))
+    })
+  )
+
   itEffect("notes only the budget that binds: a child's own tighter limit is no cut by its parent", () =>
     Effect.gen(function* () {
       const root = yield* Accountant.make({ outputTokens: 1000 }, "pool")

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { CostModel } from "@stepwise/accountant"
+import { Effect } from "effect"
+import { CostModel, CostModels } from "@stepwise/accountant"
+import { itEffect } from "@stepwise/testing"
 
 // Two shapes, each computed by hand from the Kinetics formulas (see the comments for the arithmetic).
 const small: CostModel.ModelShape = { parameters: 1e9, queryHeads: 32, kvHeads: 8, headDim: 64, layers: 16 }
@@ -94,4 +96,27 @@ describe("CostModel.weighted and price", () => {
   it("counts plain tokens", () => {
     expect(CostModel.tokens.cost(charge)).toBe(1100)
   })
+})
+
+describe("cost models' options as a user writes them", () => {
+  itEffect("refuse a cached token dearer than a fresh one (the reservation would be no worst case) and prices too large to stay finite", () =>
+    Effect.gen(function* () {
+      const refusal = (spec: { readonly kind: string; readonly options?: unknown }) => Effect.flip(CostModels.make(spec))
+      const dearer = yield* refusal({ kind: "price", options: { inputPerMillion: 1, cachedInputPerMillion: 5, outputPerMillion: 1 } })
+      expect(dearer).toMatchObject({ _tag: "InvalidOptions", field: "cachedInputPerMillion" })
+      expect(dearer.message).toContain("must not be above inputPerMillion")
+      const perModel = yield* refusal({ kind: "price", options: { inputPerMillion: 1, outputPerMillion: 1, models: { m: { inputPerMillion: 1, cachedInputPerMillion: 2, outputPerMillion: 1 } } } })
+      expect(perModel.message).toContain("cachedInputPerMillion")
+      expect((yield* refusal({ kind: "weighted", options: { input: 1, cachedInput: 2 } })).message).toContain("must not be above input")
+      expect((yield* refusal({ kind: "price", options: { inputPerMillion: 5e305, outputPerMillion: 1 } })).message).toContain("inputPerMillion")
+      expect((yield* refusal({ kind: "kinetics", options: { policy: { parameters: 1e300, queryHeads: 12, kvHeads: 2, headDim: 128, layers: 28 } } })).message).toContain("parameters")
+      // Equal prices, a discount, and no cached price at all are all fine.
+      for (const options of [
+        { inputPerMillion: 3, cachedInputPerMillion: 3, outputPerMillion: 15 },
+        { inputPerMillion: 3, cachedInputPerMillion: 0.3, outputPerMillion: 15 },
+        { inputPerMillion: 3, outputPerMillion: 15 }
+      ])
+        yield* CostModels.make({ kind: "price", options })
+    })
+  )
 })
