@@ -37,13 +37,14 @@ const dearerCached = (fresh: string) => `must not be above ${fresh}: a call is r
 export const weightedOptions = z
   .object({
     input: weight.default(1).describe("Cost of one fresh (uncached) prompt token."),
-    cachedInput: weight.default(1).describe("Cost of one cached prompt token."),
+    cachedInput: weight.optional().describe("Cost of one cached prompt token (default: the input weight)."),
     output: weight.default(1).describe("Cost of one output token."),
     verifierCall: weight.default(0).describe("Cost of one verifier call."),
     unit: z.string().min(1).default("weighted tokens").describe("The unit the cost is reported in.")
   })
   .strict()
   .refine((weights) => cachedNoDearer(weights.cachedInput, weights.input), { path: ["cachedInput"], message: dearerCached("input") })
+  .transform(({ cachedInput, ...weights }) => ({ ...weights, cachedInput: cachedInput ?? weights.input }))
 
 /**
  * Weighted tokens: cached prompt tokens cheaper than fresh ones, output dearer.

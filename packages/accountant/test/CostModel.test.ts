@@ -110,6 +110,9 @@ describe("cost models' options as a user writes them", () => {
       expect((yield* refusal({ kind: "weighted", options: { input: 1, cachedInput: 2 } })).message).toContain("must not be above input")
       expect((yield* refusal({ kind: "price", options: { inputPerMillion: 5e305, outputPerMillion: 1 } })).message).toContain("inputPerMillion")
       expect((yield* refusal({ kind: "kinetics", options: { policy: { parameters: 1e300, queryHeads: 12, kvHeads: 2, headDim: 128, layers: 28 } } })).message).toContain("parameters")
+      // A weighted model's cached weight defaults to its input weight (a free prompt is free cached too).
+      const weighted = yield* CostModels.make({ kind: "weighted", options: { input: 0, output: 2 } })
+      expect(weighted.cost({ role: "policy", label: "m", inputTokens: 100, cachedInputTokens: 60, outputTokens: 10, samples: 1, verifierCalls: 0 })).toBe(20)
       // Equal prices, a discount, and no cached price at all are all fine.
       for (const options of [
         { inputPerMillion: 3, cachedInputPerMillion: 3, outputPerMillion: 15 },

@@ -21,6 +21,11 @@ export interface Scoring {
 /** Facts about a verifier. */
 export interface Info {
   readonly name: string
+  /**
+   * The model it scores with, when it calls one by name (a served PRM's): cost models price its calls by it (a
+   * price or shape table keyed by model name), as they do a language model's.
+   */
+  readonly model?: string
 }
 
 // Type-level brand: only `make` and `wrap` produce a `Service`, so a hand-built object literal is a type error. At
@@ -167,6 +172,7 @@ export const make = <S extends Scoring = Scoring>(backend: Backend<S>): Service<
       const claim: Meter.Claim = {
         role: "verifier",
         label: backend.info.name,
+        ...(backend.info.model === undefined ? {} : { model: backend.info.model }),
         inputTokens: tokens,
         samples: 1,
         maxTokensPerSample: 0,

@@ -36,11 +36,16 @@ export const dollarsMeasure = "dollars"
 
 /**
  * The cost models a run measures on every call beside its budgeted cost: Kinetics eFLOPs over the policy and
- * verifier shapes (defaults above), and dollars when prices are given.
+ * verifier shapes, and dollars when prices are given. Shapes not given come from `kinetics` (the recipe's kinetics
+ * cost model, whose per-model shapes and arithmetic intensity are kept too), else the defaults above. A call for
+ * the policy's model (`policyModel`: a generative verifier's chains, which it reads with the policy's model) is
+ * priced with the policy's shape; the verifier's shape is for a verifier of its own.
  */
 export const measuresOf = (options: {
   readonly policyShape?: CostModel.ModelShape | undefined
   readonly verifierShape?: CostModel.ModelShape | undefined
+  readonly kinetics?: CostModel.KineticsOptions | undefined
+  readonly policyModel?: string | undefined
   readonly prices?:
     | {
         readonly inputPerMillion: number
@@ -51,9 +56,21 @@ export const measuresOf = (options: {
     | undefined
 }): ReadonlyArray<CostModel.CostModel> => {
   const prices = options.prices
+  const base = options.kinetics
+  const policy = options.policyShape ?? base?.policy ?? defaultPolicyShape
+  const verifier = options.verifierShape ?? (base === undefined ? defaultVerifierShape : (base.verifier ?? base.policy))
+  const models = {
+    ...(options.policyModel === undefined ? {} : { [options.policyModel]: policy }),
+    ...base?.models
+  }
   return [
     {
-      ...CostModel.kinetics({ policy: options.policyShape ?? defaultPolicyShape, verifier: options.verifierShape ?? defaultVerifierShape }),
+      ...CostModel.kinetics({
+        policy,
+        verifier,
+        ...(Object.keys(models).length === 0 ? {} : { models }),
+        ...(base?.arithmeticIntensity === undefined ? {} : { arithmeticIntensity: base.arithmeticIntensity })
+      }),
       name: eflopsMeasure
     },
     ...(prices === undefined

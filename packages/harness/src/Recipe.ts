@@ -143,7 +143,7 @@ export const schemaOf = (registries: Registries.Registries) =>
       .describe("Policy shape for the report's Kinetics eFLOPs axis (default: the kinetics cost model's shapes when costModel is kinetics, else Qwen2.5-Math-1.5B's). Budgets are priced by costModel."),
     verifierShape: CostModel.modelShape
       .optional()
-      .describe("Verifier shape for the report's Kinetics eFLOPs axis (default: the kinetics cost model's shapes when costModel is kinetics, else Qwen2.5-Math-PRM-7B's)."),
+      .describe("Verifier shape for the report's Kinetics eFLOPs axis (default: the kinetics cost model's verifier shape, else its policy shape, when costModel is kinetics; else Qwen2.5-Math-PRM-7B's). A generative verifier's calls, for the policy's model, are priced with the policy shape."),
     prices: Prices.optional().describe("Prices for the report's dollars axis (none: the price cost model's own when costModel is price, else no dollars axis). Budgets are priced by costModel."),
     sizing: Sweep.SizingSpec.default({ tokensPerSolution: 400 }).describe("How scaled strategies turn a budget into a size."),
     grading: z

@@ -1,7 +1,7 @@
 import { existsSync, renameSync } from "node:fs"
 import { resolve } from "node:path"
 import { Clock, Data, Effect, Scheduler } from "effect"
-import { Accountant, CostModels } from "@stepwise/accountant"
+import { Accountant, CostModel, CostModels } from "@stepwise/accountant"
 import type { InvalidOptions, Problem, SearchResult } from "@stepwise/core"
 import { Options as OptionSchemas, Redaction, Registry } from "@stepwise/core"
 import { Strategies } from "@stepwise/search"
@@ -401,7 +401,14 @@ export const run = (recipe: Recipe.Recipe, options: Options): Effect.Effect<Outc
       // The budgets' cost resource is priced by the recipe's cost model (registry kind); the report's eFLOPs and
       // dollars axes are measured beside it on every call.
       const costModel = yield* CostModels.make(recipe.costModel ?? { kind: "tokens" }, registries.costModels)
-      const measured = CostAxes.measuresOf({ policyShape: recipe.modelShape, verifierShape: recipe.verifierShape, prices: recipe.prices })
+      const kinetics = recipe.costModel?.kind === "kinetics" ? CostModel.kineticsOptions.safeParse(recipe.costModel.options ?? {}) : undefined
+      const measured = CostAxes.measuresOf({
+        policyShape: recipe.modelShape,
+        verifierShape: recipe.verifierShape,
+        kinetics: kinetics?.success === true ? kinetics.data : undefined,
+        policyModel: backend.languageModel.info.model,
+        prices: recipe.prices
+      })
       // Budgets priced in dollars (the price cost model) and no separate prices for the report: its dollars axis
       // is that same pricing, rather than left empty. Budgets priced in eFLOPs (the kinetics cost model) and no
       // shapes of the report's own: its eFLOPs axis is that same pricing, so the report shows what the budgets counted.

@@ -307,7 +307,7 @@ const build = (settings: Settings): ProcessRewardModel.Service => {
     }
 
     return ProcessRewardModel.make({
-      info: { name },
+      info: { name, model: settings.model },
       score,
       // An upper bound on the prompt tokens: a byte-level tokenizer never makes more tokens than bytes. The input
       // rendered here is what the server tokenizes (its bytes, and room for special tokens); a chat request's

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
 import { Cause, Effect, Exit } from "effect"
-import { Accountant } from "@stepwise/accountant"
+import { Accountant, CostModel } from "@stepwise/accountant"
 import { itEffect } from "@stepwise/testing"
 import { PoolingPrm } from "@stepwise/verifiers"
 import { problem, trajectoryOf } from "./support/Fixtures.js"
@@ -73,6 +73,19 @@ describe("PoolingPrm against a /pooling server", () => {
           { role: "assistant", content: steps.map((step) => `${step}<extra_0>`).join("") }
         ]
       })
+    })
+  )
+
+  itEffect("names its model on its calls, so a price table keyed by the PRM's model name prices them (they fell back to the default rate)", () =>
+    Effect.gen(function* () {
+      reset("ok")
+      const prm = yield* PoolingPrm.make({ url, model: "prm" })
+      expect(prm.info.model).toBe("prm")
+      const costModel = CostModel.price({ inputPerMillion: 1, outputPerMillion: 1, models: { prm: { inputPerMillion: 1_000_000, outputPerMillion: 1_000_000 } } })
+      const accountant = yield* Accountant.make({}, "priced", { costModel })
+      yield* prm.score(problem, trajectoryOf(steps)).pipe(Accountant.provide(accountant))
+      // The server reports 42 prompt tokens: a dollar each at the PRM's own price.
+      expect((yield* accountant.snapshot).spent.cost).toBe(42)
     })
   )
 
