@@ -539,7 +539,9 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
             return yield* Effect.fail(
               new InvalidRequest({ backend: name, field: "prefix", detail: "continuing on this server needs a chat template: pass chatTemplate or tokenizerConfig" })
             )
-          prompt = yield* ChatTemplate.continuation(template, request.messages, request.prefix, name)
+          // The server adds the model's BOS to a completion prompt itself (vLLM's and TGI's default): a rendered one
+          // would be there twice (vllm-project/vllm#7382, Llama 3.1 degraded by it).
+          prompt = withoutBos(yield* ChatTemplate.continuation(template, request.messages, request.prefix, name))
         }
         const seedOf = (index: number) => (request.seed === undefined ? undefined : request.seed + index)
         const replies: Array<Reply> = []
@@ -564,10 +566,40 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
           return yield* Effect.fail(
             spentWith(new BadResponse({ backend: name, detail: `the server returned ${answered} of ${request.n} samples` }), replies)
           )
+        if (continuing && prompt === undefined && trimmedAway(request, replies))
+          return yield* Effect.fail(
+            spentWith(
+              new InvalidRequest({
+                backend: name,
+                field: "continuation",
+                detail:
+                  "every sample stopped at once, empty, after a prefix that ends in whitespace: the server's chat template trims the " +
+                  "assistant message it continues (Llama 3.x templates do), so the step delimiter the prefix ends with was dropped " +
+                  'and the model wrote it again. Pass continuation: "completions" with the model\'s chatTemplate (the prefix is then ' +
+                  "sent verbatim), or serve a template without the trim, as search-and-learn does for Llama"
+              }),
+              replies
+            )
+          )
         // The prompt's text is made only to count it, when a server reports no usage; once for all replies.
         let promptText: string | undefined
         return completionsOf(request, replies, () => (promptText ??= prompt ?? promptTextOf(request)))
       })
+
+    const withoutBos = (prompt: string): string => {
+      const bos = template?.bosToken
+      return bos !== undefined && bos.length > 0 && prompt.startsWith(bos) ? prompt.slice(bos.length) : prompt
+    }
+
+    /**
+     * Whether a continued prefix lost its trailing whitespace to the server's template: every sample came back
+     * empty, stopped by a stop string, after a prefix ending in whitespace that a stop string begins with.
+     */
+    const trimmedAway = (request: LanguageModel.GenerateRequest, replies: ReadonlyArray<Reply>): boolean => {
+      const prefix = request.prefix ?? ""
+      if (!/\s$/.test(prefix) || !(request.stop ?? []).some((stop) => stop.length > 0 && /^\s/.test(stop))) return false
+      return replies.every((reply) => reply.choices.every((choice) => choice.text === "" && choice.finishReason === "stop"))
+    }
 
     /** A failure that says what the replies answered before it spent (their reported usage; unknown when unreported). */
     const spentWith = (error: LanguageModelError, answered: ReadonlyArray<Reply>): LanguageModelError =>

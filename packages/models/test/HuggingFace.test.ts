@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Accountant } from "@stepwise/accountant"
-import { LanguageModel, Message, Usage } from "@stepwise/core"
+import { ChatTemplate, LanguageModel, Message, Usage } from "@stepwise/core"
 import { Presets, Server, World } from "@stepwise/simulator"
 import { itEffect } from "@stepwise/testing"
 import { Effect, Fiber, Redacted } from "effect"
@@ -573,6 +573,56 @@ describe("HuggingFace backend: vLLM's reasoning parsers", () => {
         expect(yield* textFor({ content: "", reasoning: chain, reasoning_content: chain })).toBe(chain)
         expect(yield* textFor({ content: "The answer is 5.", reasoning: chain })).toBe("The answer is 5.")
         expect(yield* textFor({ content: null })).toBe("")
+      })
+    )
+  )
+})
+
+describe("HuggingFace backend: continuing a step as real templates render it", () => {
+  itEffect("a prompt rendered here for /v1/completions leaves out the template's BOS, which the server adds itself (it was there twice)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const prompts: Array<string> = []
+        const fake = yield* statusServer((body) => {
+          prompts.push(String(body["prompt"]))
+          return { status: 200, body: { id: "x", object: "text_completion", created: 1, model: "m", choices: [{ index: 0, text: "Add 2 and 3.", finish_reason: "stop" }], usage: { prompt_tokens: 30, completion_tokens: 5, total_tokens: 35 } } }
+        })
+        const bos = "<|begin_of_text|>"
+        const template = yield* ChatTemplate.fromString(
+          "{{ bos_token }}{% for message in messages %}<|start_header_id|>{{ message.role }}<|end_header_id|>\n\n{{ message.content | trim }}<|eot_id|>{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}",
+          { bosToken: bos }
+        )
+        const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", continuation: "completions", template, retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        yield* model.generate(step({ prefix: "## Step 1: Add.\n\n", stop: ["\n\n"] }))
+        expect(prompts[0]!.startsWith("<|start_header_id|>system")).toBe(true)
+        expect(prompts[0]!.includes(bos)).toBe(false)
+        // The prefix goes verbatim, its delimiter kept, whatever the template does to a message.
+        expect(prompts[0]!.endsWith("<|start_header_id|>assistant<|end_header_id|>\n\n## Step 1: Add.\n\n")).toBe(true)
+      })
+    )
+  )
+
+  itEffect("a server whose template trimmed the continued prefix's delimiter (every sample empty at once) fails naming continuation, where each trajectory silently ended after one step", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        let content = ""
+        const fake = yield* statusServer((body) => ({
+          status: 200,
+          body: chatAnswer(
+            Array.from({ length: Number(body["n"] ?? 1) }, (_, index) => ({ index, message: { role: "assistant", content }, finish_reason: "stop", stop_reason: "\n\n" })),
+            { prompt_tokens: 30, completion_tokens: 1 }
+          )
+        }))
+        const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        const trimmed = yield* Effect.flip(model.generate(step({ n: 4, prefix: "## Step 1: Add 2 and 3.\n\n", stop: ["\n\n"] })))
+        expect(trimmed).toMatchObject({ _tag: "InvalidRequest", field: "continuation" })
+        expect(trimmed.message).toContain('continuation: "completions"')
+        // A real step after the prefix, an empty first step (no prefix), or a prefix without trailing space: no refusal.
+        content = "## Step 2: 5."
+        expect((yield* model.generate(step({ n: 4, prefix: "## Step 1: Add 2 and 3.\n\n", stop: ["\n\n"] }))).map((completion) => completion.text)).toEqual(Array(4).fill("## Step 2: 5."))
+        content = ""
+        yield* model.generate(step({ n: 2, stop: ["\n\n"] }))
+        yield* model.generate(step({ n: 2, prefix: "## Step 1: Add", stop: ["\n\n"] }))
       })
     )
   )
