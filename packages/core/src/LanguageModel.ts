@@ -61,6 +61,13 @@ export interface Info {
   readonly baseUrl?: string
   /** Whether logprobs come back (unknown when absent); verifiers that need them check it when they are made. */
   readonly logprobs?: LogprobSupport
+  /**
+   * How a request's `prefix` is continued, when the backend knows: after the chat template's generation prompt
+   * (`"generation-prompt"`: a prompt rendered here, llama.cpp in-process), or as a final assistant message with no
+   * generation prompt rendered (`"final-message"`: vLLM's `continue_final_message`, a prefill), so anything the
+   * generation prompt would open (R1's `<think>`) is not there.
+   */
+  readonly continuesWith?: "generation-prompt" | "final-message"
 }
 
 // Type-level brand: only `make` produces a value of type `Service`, so a hand-built object literal is a type

@@ -697,6 +697,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
           name,
           model: options.model,
           logprobs,
+          continuesWith: continuation === "completions" ? "generation-prompt" : "final-message",
           ...(options.endpointUrl === undefined ? {} : { baseUrl: endpointBase })
         },
         generate: options.contextSize === undefined ? generate : (request) => generate(fitted(request, options.contextSize ?? 0)),

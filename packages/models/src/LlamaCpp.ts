@@ -320,7 +320,7 @@ export const make = (
       })
 
     const service = LanguageModel.make(
-      { info: { name, model: options.modelPath, logprobs: "always" }, generate, countInputTokens },
+      { info: { name, model: options.modelPath, logprobs: "always", continuesWith: "generation-prompt" }, generate, countInputTokens },
       {
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis }),

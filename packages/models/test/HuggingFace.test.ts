@@ -593,6 +593,7 @@ describe("HuggingFace backend: continuing a step as real templates render it", (
           { bosToken: bos }
         )
         const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", continuation: "completions", template, retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        expect(model.info.continuesWith).toBe("generation-prompt")
         yield* model.generate(step({ prefix: "## Step 1: Add.\n\n", stop: ["\n\n"] }))
         expect(prompts[0]!.startsWith("<|start_header_id|>system")).toBe(true)
         expect(prompts[0]!.includes(bos)).toBe(false)
@@ -614,6 +615,7 @@ describe("HuggingFace backend: continuing a step as real templates render it", (
           )
         }))
         const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        expect(model.info.continuesWith).toBe("final-message")
         const trimmed = yield* Effect.flip(model.generate(step({ n: 4, prefix: "## Step 1: Add 2 and 3.\n\n", stop: ["\n\n"] })))
         expect(trimmed).toMatchObject({ _tag: "InvalidRequest", field: "continuation" })
         expect(trimmed.message).toContain('continuation: "completions"')

@@ -43,10 +43,11 @@ export const referenceTriggers: ReadonlyArray<string> = ["Let me double check", 
  *
  * The chain opens as the reference's does after the chat template: "\nLet's verify step by step:". A model whose
  * template's generation prompt opens a think block (`<think>\n`, ThinkPRM's R1-distilled checkpoints) gets it from
- * the template when the backend renders the generation prompt (`thinkBlock: "from-template"`, default: completions
+ * the template when the backend renders the generation prompt (`thinkBlock: "from-template"`: completions
  * continuation, llama.cpp in-process); a backend that continues a final assistant message instead (vLLM's
  * `continue_final_message`, a prefill) renders no generation prompt, so there `thinkBlock: "in-prefix"` writes
- * `<think>\n` at the head of the prefix, giving the same text.
+ * `<think>\n` at the head of the prefix, giving the same text. The default, `"auto"`, picks by the backend's
+ * `info.continuesWith` (from-template when it does not say).
  *
  * Spend: built through `ProcessRewardModel.make` with `tokensMeteredInside: true`, so one `score` is one
  * verifier call, and its language-model tokens are metered once, as verifier tokens.
@@ -81,9 +82,11 @@ export const options = z
       .default([...referenceTriggers])
       .describe("What opens round 2, 3, … (cycling), appended right after the chain."),
     thinkBlock: z
-      .enum(["from-template", "in-prefix"])
-      .default("from-template")
-      .describe("from-template: the chat template's generation prompt opens any think block; in-prefix: the chain prefix opens one (<think>) itself."),
+      .enum(["auto", "from-template", "in-prefix"])
+      .default("auto")
+      .describe(
+        "from-template: the chat template's generation prompt opens any think block; in-prefix: the chain prefix opens one (<think>) itself; auto: in-prefix where the backend continues a final message (vLLM's continue_final_message, a prefill: no generation prompt), else from-template."
+      ),
     fallbackScore: z.number().min(0).max(1).default(0.5).describe("Score when nothing can be read."),
     seed: z.number().int().min(0).optional().describe("Seed of the chain requests (default none)."),
     name: z.string().min(1).default("think-prm").describe("Name reported to traces and the accountant."),
@@ -253,7 +256,9 @@ export const verify =
       const judgedTexts = settings.steps === "labels" ? labelledSteps(Trajectory.text(trajectory)) : stepTexts
       const judgedOf = settings.steps === "labels" ? labelledStepOf(stepTexts, Step.delimiter) : undefined
       const messages = [prompt(problem.question, judgedTexts)]
-      const opening = chainPrefix(settings.thinkBlock)
+      const opening = chainPrefix(
+        settings.thinkBlock === "auto" ? (model.info.continuesWith === "final-message" ? "in-prefix" : "from-template") : settings.thinkBlock
+      )
       const stop = stopsFor(judgedTexts.length)
       const chainRequest = (prefix: string, n: number): LanguageModel.GenerateRequest => ({
         messages,

@@ -143,6 +143,24 @@ describe("ThinkPrm golden prompts", () => {
     })
   )
 
+  itEffect("thinkBlock auto (the default): in-prefix where the backend continues a final message (vLLM's default), from-template where it renders the generation prompt or does not say", () =>
+    Effect.gen(function* () {
+      for (const [continuesWith, prefix] of [
+        ["final-message", "<think>\n\nLet's verify step by step:"],
+        ["generation-prompt", chainStart],
+        [undefined, chainStart]
+      ] as const) {
+        const model = ScriptedModel.make(
+          (request) => (isDecision(request) ? { text: "yes", tokens: 1, logprobs: [ScriptedModel.position({ yes: 0.9, no: 0.1 })] } : { text: "\nStep 1: ok \\boxed{correct}\n", finishReason: "stop" }),
+          continuesWith === undefined ? {} : { continuesWith }
+        )
+        const verifier = yield* ThinkPrm.make({ languageModel: model.service })
+        yield* verifier.score(problem, trajectoryOf(policySteps.slice(0, 1)))
+        expect(model.requests[0]!.prefix, String(continuesWith)).toBe(prefix)
+      }
+    })
+  )
+
   itEffect("rounds: the reference's triggers in order, each appended right after the chain, the decision after the last", () =>
     Effect.gen(function* () {
       const model = verifierModel((_index, request) =>

@@ -15,13 +15,16 @@ export interface Answer {
  * A language model answering from a function of the request and sample index, built through the real
  * `LanguageModel.make`, recording every request. One token per character; the prompt counted on sample 0.
  */
-export const make = (respond: (request: LanguageModel.GenerateRequest, index: number) => Answer | LanguageModelError) => {
+export const make = (
+  respond: (request: LanguageModel.GenerateRequest, index: number) => Answer | LanguageModelError,
+  info: Omit<LanguageModel.Info, "name"> = {}
+) => {
   const requests: Array<LanguageModel.GenerateRequest> = []
   const inputTokensOf = (request: LanguageModel.GenerateRequest) =>
     request.messages.reduce((total, message) => total + message.content.length, 0) + (request.prefix?.length ?? 0)
   const service = LanguageModel.make(
     {
-      info: { name: "scripted-logprobs" },
+      info: { name: "scripted-logprobs", ...info },
       countInputTokens: inputTokensOf,
       generate: (request) =>
         Effect.suspend(() => {
