@@ -135,7 +135,10 @@ export const renderText = (
     messages: messages.map((message) => ({ role: message.role, content: message.content })),
     add_generation_prompt: addGenerationPrompt,
     bos_token: template.bosToken ?? "",
-    eos_token: template.eosToken ?? ""
+    eos_token: template.eosToken ?? "",
+    // As transformers passes them when a chat has none: defined, and none (`tools is not none` is false).
+    tools: null,
+    documents: null
   })
 
 /** Renders the conversation; `addGenerationPrompt` opens the assistant's turn. Render errors fail with `InvalidRequest`. */

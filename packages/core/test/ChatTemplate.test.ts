@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { describe, expect } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Message } from "@stepwise/core"
 import { itEffect } from "@stepwise/testing-base"
 import { ChatTemplate } from "../src/index.js"
@@ -51,4 +51,15 @@ describe("ChatTemplate.fromPath", () => {
       expect(missing).toMatchObject({ _tag: "InvalidOptions", field: "chatTemplate" })
     })
   )
+})
+
+describe("ChatTemplate.renderText", () => {
+  it("gives a template the variables transformers gives a chat with no tools or documents: defined, and none", () => {
+    const template = Effect.runSync(
+      ChatTemplate.fromString(
+        "{% if tools is not none %}TOOLS{% else %}NOTOOLS{% endif %}|{% if tools is defined %}DEF{% else %}UNDEF{% endif %}|{% if documents is not none %}DOCS{% else %}NODOCS{% endif %}"
+      )
+    )
+    expect(ChatTemplate.renderText(template, [Message.user("hi")], true)).toBe("NOTOOLS|DEF|NODOCS")
+  })
 })
