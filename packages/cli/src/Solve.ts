@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs"
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { dirname, resolve } from "node:path"
 import { Clock, Console, Effect, Option, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Accountant, CostModels } from "@stepwise/accountant"
@@ -198,9 +199,37 @@ export const backendFlags = backendFlagsOf("solve")
  * then): `record` sends a search's events to it (drawn live with `--view`), `finish` ends it and writes the tree
  * file. With `--view` the page is served on 127.0.0.1 for the life of the scope.
  */
+/** The problem text piped in (`stepwise solve -`), trimmed; an empty one is refused. */
+const standardInput: Effect.Effect<string, InvalidOptions> = Effect.flatMap(
+  Effect.try({
+    try: () => readFileSync(0, "utf8").trim(),
+    catch: (error) => new InvalidOptions({ subject: "solve", field: "problem", detail: `- reads standard input, which could not be read: ${String(error)}` })
+  }),
+  (text) => (text === "" ? Effect.fail(new InvalidOptions({ subject: "solve", field: "problem", detail: "- reads standard input, which was empty" })) : Effect.succeed(text))
+)
+
+/** A cost as people read it: at most 6 significant digits, no float noise (0.006973999999999999 is 0.006974). */
+export const formatCost = (cost: number): string => (Number.isInteger(cost) ? String(cost) : String(Number(cost.toPrecision(6))))
+
+/** Why `--tree`'s file could not be written, checked before the search spends anything; `undefined` when it can. */
+export const unwritable = (path: string): string | undefined => {
+  const folder = dirname(resolve(path))
+  if (!existsSync(folder)) return `cannot be written: its folder ${folder} does not exist`
+  try {
+    accessSync(existsSync(path) ? path : folder, constants.W_OK)
+  } catch {
+    return `cannot be written: ${existsSync(path) ? path : folder} is not writable`
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) return `cannot be written: ${path} is a folder`
+  return undefined
+}
+
 const recorderOf = (settings: { readonly view: boolean; readonly viewPort: number; readonly tree: Option.Option<string>; readonly info: Runs.Info }) =>
   Effect.gen(function* () {
     if (!settings.view && Option.isNone(settings.tree)) return undefined
+    // A finished search (and what it spent) is not lost to a path that turns out unwritable at the end.
+    const refused = Option.isSome(settings.tree) ? unwritable(settings.tree.value) : undefined
+    if (refused !== undefined) return yield* Effect.fail(new InvalidOptions({ subject: "solve", field: "--tree", detail: refused }))
     const { Runs, ViewRoutes } = yield* Effect.promise(() => import("@stepwise/server"))
     const runs = Runs.make({ keep: 1 })
     const run = Runs.start(runs, settings.info)
@@ -214,9 +243,15 @@ const recorderOf = (settings: { readonly view: boolean; readonly viewPort: numbe
       url: view === undefined ? undefined : `${view.url}/view?run=${run.info.id}`,
       record: <A, E, R>(accountant: Accountant.Service, search: Effect.Effect<A, E, R>) =>
         Effect.provideService(search, SearchEvent.EventSink, Runs.sink(runs, run, accountant)),
-      finish: (result: SearchResult.SearchResult, accountant: Accountant.Service) =>
+      finish: (result: SearchResult.SearchResult | "interrupted", accountant: Accountant.Service) =>
         Effect.gen(function* () {
-          Runs.finish(runs, run, Runs.endOf(result, (yield* accountant.snapshot).spent), yield* Clock.currentTimeMillis)
+          const spent = (yield* accountant.snapshot).spent
+          Runs.finish(
+            runs,
+            run,
+            result === "interrupted" ? { status: "interrupted", spent, detail: "interrupted (Ctrl-C)" } : Runs.endOf(result, spent),
+            yield* Clock.currentTimeMillis
+          )
           if (Option.isNone(settings.tree)) return
           const path = settings.tree.value
           const file = Runs.treeFile(run)
@@ -235,7 +270,10 @@ const recorderOf = (settings: { readonly view: boolean; readonly viewPort: numbe
 export const command = Command.make(
   "solve",
   {
-    problem: Argument.String("problem").pipe(Argument.withDescription("The problem text (optional on the simulator)"), Argument.optional),
+    problem: Argument.String("problem").pipe(
+      Argument.withDescription("The problem text, or - to read it from standard input (optional on the simulator)"),
+      Argument.optional
+    ),
     strategy: Flag.String("strategy").pipe(
       Flag.withDescription(`Strategy kind: ${Strategies.registry.kinds.join(", ")} (or a plugin's; see stepwise list; default a-star)`),
       Flag.withDefault("a-star")
@@ -266,14 +304,15 @@ export const command = Command.make(
       const choice = yield* choiceOf(flags)
       const backend = yield* Backends.make(choice, registries)
       let problem: Problem.Problem
-      if (Option.isSome(flags.problem)) {
+      const given = Option.isSome(flags.problem) && flags.problem.value === "-" ? Option.some(yield* standardInput) : flags.problem
+      if (Option.isSome(given)) {
         // The simulator reads a question of one's own as a word problem; one it cannot is refused here, with its
         // reason, before the search starts (the search would meet it first in whichever of its models ran first).
         if (choice.backend.kind === "simulator") {
-          const understood = Recognition.understand(flags.problem.value)
+          const understood = Recognition.understand(given.value)
           if (Result.isFailure(understood)) return yield* Effect.fail(understood.failure)
         }
-        problem = Problem.make({ id: "cli", question: flags.problem.value, system: systemPrompt })
+        problem = Problem.make({ id: "cli", question: given.value, system: systemPrompt })
       } else if (choice.backend.kind === "simulator") {
         const preset = (choice.backend.options as { readonly preset?: unknown } | undefined)?.preset
         const world = World.make(Presets.all[typeof preset === "string" ? preset : "calibrated"] ?? Presets.calibrated)
@@ -295,8 +334,19 @@ export const command = Command.make(
       })
       if (recorder?.url !== undefined) yield* Console.log(`tree:     ${recorder.url}`)
       const search = strategy.run(problem).pipe(Backends.provide(backend))
-      const result = yield* (recorder === undefined ? search : recorder.record(accountant, search)).pipe(Accountant.provide(accountant))
-      if (recorder !== undefined) yield* recorder.finish(result, accountant)
+      // Interrupted (Ctrl-C), it says what was spent and keeps the tree so far, where it would have left nothing.
+      const result = yield* (recorder === undefined ? search : recorder.record(accountant, search)).pipe(
+        Accountant.provide(accountant),
+        Effect.onInterrupt(() =>
+          Effect.gen(function* () {
+            const spent = (yield* accountant.snapshot).spent
+            yield* Console.error(
+              `interrupted: spent ${spent.inputTokens} input + ${spent.outputTokens} output tokens, ${spent.verifierCalls} verifier calls, ${spent.verifierTokens} verifier tokens, cost ${formatCost(spent.cost)} ${costModel.unit}${Option.isSome(flags.tree) ? `; the tree so far is in ${flags.tree.value}` : ""}`
+            )
+            if (recorder !== undefined) yield* Effect.ignore(recorder.finish("interrupted", accountant))
+          })
+        )
+      )
       yield* Console.log(`problem:  ${problem.question}`)
       if (problem.reference !== undefined) yield* Console.log(`expected: ${problem.reference}`)
       // With the expected answer known (a generated problem), the verdict too, graded as a benchmark grades it.
@@ -313,9 +363,11 @@ export const command = Command.make(
         `strategy: ${strategy.name} on ${backend.name} with ${backend.processRewardModel.info.name}; ${result.candidates.length} finished candidates, ${result.tree.nodes.length - 1} steps explored`
       )
       yield* Console.log(
-        `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens, cost ${result.spend.cost} ${costModel.unit}${result.budgetExhausted ? " (budget exhausted: a call's worst case, reserved before it ran, did not fit what was left)" : ""}`
+        `spend:    ${result.spend.inputTokens} input + ${result.spend.outputTokens} output tokens, ${result.spend.verifierCalls} verifier calls, ${result.spend.verifierTokens} verifier tokens, cost ${formatCost(result.spend.cost)} ${costModel.unit}${result.budgetExhausted ? " (budget exhausted: a call's worst case, reserved before it ran, did not fit what was left)" : ""}`
       )
       if (result.best !== undefined) yield* Console.log(`\n${Trajectory.text(result.best)}`)
+      // Written after the result is printed: a write that fails still leaves the answer and spend on screen.
+      if (recorder !== undefined) yield* recorder.finish(result, accountant)
       if (recorder?.url !== undefined) {
         yield* Console.log(`\nthe tree stays at ${recorder.url} — Ctrl-C to stop`)
         return yield* Effect.never

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -11,6 +11,7 @@ import fc from "fast-check"
 import { BadResponse } from "@stepwise/core"
 import { Credentials } from "@stepwise/testing"
 import * as Main from "../src/Main.js"
+import * as Solve from "../src/Solve.js"
 
 // The command from its sources, bundled once per test run by test/globalSetup.ts (a child starts in a second
 // where tsx took 4–14 s); the built command is run by the consumer test.
@@ -169,6 +170,37 @@ describe("the stepwise process", () => {
     const lines = result.stderr.trim().split("\n")
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(new RegExp(`^stepwise: ${command}: option "${flag}" must be an integer from \\d+ to \\d+, got "${value}"$`))
+  })
+
+  it("solve prints a cost without float noise", () => {
+    expect(Solve.formatCost(0.006973999999999999)).toBe("0.006974")
+    expect(Solve.formatCost(643)).toBe("643")
+    expect(Solve.formatCost(1.5e13)).toBe("15000000000000")
+    expect(Solve.formatCost(3.3094e12 + 0.5)).toBe("3309400000000")
+  })
+
+  it("solve refuses a --tree it cannot write before searching (a finished search was thrown away), and reads the problem from standard input with -", async () => {
+    const unwritable = await stepwise(["solve", "--strategy", "best-of-n", "--tree", "/nonexistent/folder/tree.json"])
+    expect(unwritable.code).toBe(1)
+    expect(unwritable.stdout).toBe("")
+    expect(unwritable.stderr.trim()).toBe('stepwise: solve: option "--tree" cannot be written: its folder /nonexistent/folder does not exist')
+    const piped = (input: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [bin, "solve", "-", "--strategy", "best-of-n"], { env: { ...process.env, NO_COLOR: "1" } })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+        child.on("close", (code) => done({ code, stdout, stderr }))
+        child.stdin.end(input)
+      })
+    const question = "A farmer has 17 sheep and buys 5 more. How many sheep does the farmer have?"
+    const read = await piped(`${question}\n`)
+    expect(read.code).toBe(0)
+    expect(read.stdout).toContain(`problem:  ${question}\n`)
+    const empty = await piped("")
+    expect(empty.code).toBe(1)
+    expect(empty.stderr.trim()).toBe('stepwise: solve: option "problem" - reads standard input, which was empty')
   })
 
   it("writes a recipe named to climb out of results/ and reports/ inside them", async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, inject, it } from "vitest"
+import { Presets, Server, World } from "@stepwise/simulator"
 
 // The command from its sources, bundled once per test run by test/globalSetup.ts (a child starts in a second
 // where tsx took 4–14 s); the built command is run by the consumer test.
@@ -54,4 +55,32 @@ describe("stepwise bench and Ctrl-C", () => {
       expect(after - atSignal).toBeLessThanOrEqual(3 * concurrency)
       expect(after).toBeLessThan(1200)
     }, 240_000)
+})
+
+describe("stepwise solve and Ctrl-C", () => {
+  it("says what was spent and keeps the tree so far (it printed nothing and wrote no tree), then exits 130", async () => {
+    const world = World.make(Presets.calibrated)
+    // Every model call takes 300 ms: the search is still running when the signal comes.
+    const server = await Server.listen(world, { port: 0, latencyMillis: 300 })
+    try {
+      const tree = join(mkdtempSync(join(tmpdir(), "stepwise-solve-interrupt-")), "tree.json")
+      const question = "A farmer has 17 sheep and buys 5 more. How many sheep does the farmer have?"
+      const child = spawn(
+        process.execPath,
+        [bin, "solve", question, "--endpoint", server.url, "--kind", "vllm", "--model", World.modelName, "--strategy", "beam-search", "--tree", tree],
+        { stdio: ["ignore", "pipe", "pipe"] }
+      )
+      let stderr = ""
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+      const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      child.kill("SIGINT")
+      expect(await exit).toBe(130)
+      expect(stderr).toMatch(/interrupted: spent \d+ input \+ \d+ output tokens, \d+ verifier calls/)
+      const saved = JSON.parse(readFileSync(tree, "utf8")) as { readonly end?: { readonly status: string } }
+      expect(saved.end?.status).toBe("interrupted")
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
 })
