@@ -290,7 +290,13 @@
     setText("run-status", state.end ? state.end.status + (state.end.detail ? " (" + state.end.detail + ")" : "") : state.run ? "running" : "–")
     setText("run-answer", state.end && state.end.answer !== undefined ? state.end.answer : best ? best.answer + " (best so far)" : "–")
     setText("run-source", state.source)
-    setText("run-exhausted", folded.exhausted ? "budget ended: " + folded.exhausted : "")
+    setText(
+      "run-exhausted",
+      [
+        folded.exhausted ? "budget ended: " + folded.exhausted : "",
+        state.truncated ? "only the first " + state.entries.length + " events are kept: the tree shows the run up to there" : ""
+      ].filter(function (text) { return text !== "" }).join("; ")
+    )
     drawTree(folded)
     drawBudget(folded)
     document.body.setAttribute("data-status", state.end ? "ended" : state.run ? "running" : "idle")
@@ -313,6 +319,7 @@
   function take(item) {
     if (item.type === "run") state.run = item.run
     else if (item.type === "event") state.entries.push(withoutType(item))
+    else if (item.type === "truncated") state.truncated = true
     else if (item.type === "end") state.end = withoutType(item)
     schedule()
   }

@@ -39,10 +39,14 @@ export interface End {
   readonly bestPath?: ReadonlyArray<number> | undefined
 }
 
-/** What a run's stream carries, in order: its info, its events, its end. */
+/**
+ * What a run's stream carries, in order: its info, its events, `truncated` once when its events passed the cap (no
+ * more events come after it, so every follower sees the same tree), its end.
+ */
 export type Item =
   | { readonly type: "run"; readonly run: Info }
   | ({ readonly type: "event" } & Entry)
+  | { readonly type: "truncated"; readonly kept: number }
   | ({ readonly type: "end" } & End)
 
 /**
@@ -100,7 +104,10 @@ export const start = (runs: Runs, info: Info, owner?: string): Run => {
   return run
 }
 
-/** Records an event (at epoch milliseconds `now`) with the budget's state after it, and passes it to the run's listeners. */
+/**
+ * Records an event (at epoch milliseconds `now`) with the budget's state after it, and passes it to the run's
+ * listeners; past `maxEvents` the run is marked truncated (its listeners told once) and further events dropped.
+ */
 export const record = (
   runs: Runs,
   run: Run,
@@ -108,9 +115,16 @@ export const record = (
   snapshot: { readonly spent: Resource.Amounts; readonly reserved: Resource.Amounts },
   now: number
 ): void => {
+  if (run.entries.length >= runs.maxEvents) {
+    // Past the cap neither kept nor sent: a follower who came late sees the tree one who came early saw.
+    if (!run.truncated) {
+      run.truncated = true
+      notify(run, { type: "truncated", kept: run.entries.length })
+    }
+    return
+  }
   const entry: Entry = { index: run.entries.length, at: now - run.info.started, event, spent: snapshot.spent, reserved: snapshot.reserved }
-  if (run.entries.length < runs.maxEvents) run.entries.push(entry)
-  else run.truncated = true
+  run.entries.push(entry)
   notify(run, { type: "event", ...entry })
 }
 
@@ -134,6 +148,7 @@ export const finish = (runs: Runs, run: Run, end: Omit<End, "at">, now: number):
 export const follow = (run: Run, listener: (item: Item) => void): (() => void) => {
   listener({ type: "run", run: run.info })
   for (const entry of run.entries) listener({ type: "event", ...entry })
+  if (run.truncated) listener({ type: "truncated", kept: run.entries.length })
   if (run.end !== undefined) {
     listener({ type: "end", ...run.end })
     return () => {}

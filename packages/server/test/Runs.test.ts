@@ -28,6 +28,16 @@ describe("Runs", () => {
     for (let index = 0; index < 5; index++) Runs.record(runs, started[3]!, event, amounts, 1000)
     expect(started[3]!.entries).toHaveLength(3)
     expect(Runs.treeFile(started[3]!).truncated).toBe(true)
+    // An early follower and a late one see the same items: past the cap, one "truncated" and no more events.
+    const capped = Runs.make({ maxEvents: 3 })
+    const run = Runs.start(capped, info("e"))
+    const early: Array<string> = []
+    Runs.follow(run, (item) => early.push(item.type))
+    for (let index = 0; index < 5; index++) Runs.record(capped, run, event, amounts, 1000)
+    const late: Array<string> = []
+    Runs.follow(run, (item) => late.push(item.type))
+    expect(early).toEqual(["run", "event", "event", "event", "truncated"])
+    expect(late).toEqual(early)
     for (const run of started.slice(0, 3)) Runs.finish(runs, run, { status: "no-answer", spent: Resource.none }, 1000)
     expect([...runs.byId.keys()]).toEqual(["b", "c", "d"])
   })

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -94,6 +94,16 @@ describe.skipIf(!present)(`the tree view in chromium${present ? "" : ` — skipp
     expect(await reopened.textContent("#node-count")).toBe(String(nodes))
     expect(await reopened.textContent("#spent-totalTokens")).toBe(`${response.usage.stepwise.policy_tokens} / 4000`)
     expect(await reopened.textContent("#run-source")).toContain("file:")
+    expect(await reopened.textContent("#run-exhausted")).not.toContain("events are kept")
+    // A run whose events passed the cap says so, where it showed a smaller tree as if whole.
+    const cut = join(tmpdir(), `stepwise-tree-cut-${process.pid}.json`)
+    writeFileSync(cut, JSON.stringify({ ...savedFile, events: savedFile.events.slice(0, 5), truncated: true }))
+    const truncated = await browser.newPage()
+    await truncated.goto(`${server.url}/view`)
+    await truncated.setInputFiles("#open", cut)
+    await truncated.waitForSelector("body[data-status=ended]")
+    expect(await truncated.textContent("#run-exhausted")).toContain("only the first 5 events are kept")
+    await truncated.close()
     expect(problems, "no script errors (and no Content-Security-Policy refusals)").toEqual([])
     await page.close()
     await reopened.close()
