@@ -172,12 +172,25 @@ export const treeFile = (run: Run): TreeFile => ({
 /** True when the caller whose key is labelled `caller` may see a run: its owner, or anyone for a run without one. */
 export const isVisibleTo = (run: Run, caller: string | undefined): boolean => run.owner === undefined || run.owner === caller
 
-/** A line per kept run the caller may see (see `isVisibleTo`), newest first, for the tree view's list. */
+/**
+ * A line per kept run the caller may see (see `isVisibleTo`), newest first, for the tree view's list; a question
+ * longer than `listedQuestion` characters is cut there (with "…").
+ */
 export const list = (runs: Runs, caller?: string) =>
   [...runs.byId.values()]
     .filter((run) => isVisibleTo(run, caller))
     .reverse()
-    .map((run) => ({ ...run.info, status: run.end?.status ?? "running", spent: run.end?.spent ?? run.entries.at(-1)?.spent ?? Resource.none }))
+    .map((run) => ({
+      ...run.info,
+      // The list is polled by every open page: a question is cut to its first 200 characters here (32 kept runs of
+      // 1 MB questions made 32 MB a poll); the whole of it is in the run's own record.
+      question: run.info.question.length > listedQuestion ? `${run.info.question.slice(0, listedQuestion)}…` : run.info.question,
+      status: run.end?.status ?? "running",
+      spent: run.end?.spent ?? run.entries.at(-1)?.spent ?? Resource.none
+    }))
+
+/** The most characters of a question a run list shows. */
+export const listedQuestion = 200
 
 /**
  * The event sink of a run under an accountant: every search event is recorded with that accountant's spent and

@@ -43,6 +43,18 @@ describe("Runs", () => {
   })
 })
 
+describe("Runs.list", () => {
+  it("cuts a long question to its first 200 characters (every open page polls the list), leaving a short one whole", () => {
+    const runs = Runs.make()
+    Runs.start(runs, { ...info("long"), question: "x".repeat(1_000_000) })
+    Runs.start(runs, info("short"))
+    const [short, long] = Runs.list(runs)
+    expect(short!.question).toBe("q")
+    expect(long!.question).toBe(`${"x".repeat(200)}…`)
+    expect(runs.byId.get("long")!.info.question).toHaveLength(1_000_000)
+  })
+})
+
 describe("ViewRoutes.listen (the view server of `solve --view`)", () => {
   it("answers a malformed escape or a path starting with // with an error, and goes on serving", async () => {
     const runs = Runs.make()
