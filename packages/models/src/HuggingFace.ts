@@ -313,6 +313,12 @@ const fieldOf = (body: unknown, message: string): string | undefined => {
   return quoted?.[1]
 }
 
+/** Whether an error body is OpenAI's `insufficient_quota` (a 429 that waiting does not cure). */
+const quotaUsedUp = (body: unknown): boolean => {
+  const error = isObject(body) && isObject(body["error"]) ? body["error"] : body
+  return isObject(error) && (error["code"] === "insufficient_quota" || error["type"] === "insufficient_quota")
+}
+
 /** The message of an error body, whole: it is cut short only after credentials are scrubbed from it. */
 const messageOf = (body: unknown): string => {
   if (typeof body === "string") return body
@@ -397,16 +403,19 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
     // A 404 from a chat or completions route is the model the server does not have (Ollama: "model "x" not found,
     // try pulling it first"): it names the `model` option, never a field called after the model's name.
     const httpFailure = (status: number, detail: string, body: unknown, exchange: Exchange, now: number): LanguageModelError =>
-      Retry.httpFailureAt(
-        {
-          backend: name,
-          status,
-          detail: status === 404 ? `${detail} (is model "${options.model}" served there?)` : detail,
-          retryAfter: exchange.retryAfter,
-          field: status === 404 ? "model" : status < 500 ? fieldOf(body, detail) : undefined
-        },
-        now
-      )
+      // OpenAI's 429 for an account whose quota is used up is no rate limit: no retry will pass it.
+      status === 429 && quotaUsedUp(body)
+        ? new InvalidRequest({ backend: name, detail: `${detail} (the account's quota is used up: retrying will not help)` })
+        : Retry.httpFailureAt(
+            {
+              backend: name,
+              status,
+              detail: status === 404 ? `${detail} (is model "${options.model}" served there?)` : detail,
+              retryAfter: exchange.retryAfter,
+              field: status === 404 ? "model" : status < 500 ? fieldOf(body, detail) : undefined
+            },
+            now
+          )
 
     /** One HTTP exchange under the concurrency limit; the Effect's interruption aborts it. */
     const exchange = <A>(run: (signal: AbortSignal, fetcher: typeof fetch) => Promise<A>): Effect.Effect<A, LanguageModelError> =>

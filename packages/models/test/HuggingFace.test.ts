@@ -629,3 +629,25 @@ describe("HuggingFace backend: continuing a step as real templates render it", (
     )
   )
 })
+
+describe("HuggingFace backend: a used-up quota", () => {
+  itEffect("OpenAI's 429 insufficient_quota is not retried (a rate limit is), and says why", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        let code = "insufficient_quota"
+        const fake = yield* statusServer(() => ({
+          status: 429,
+          body: { error: { message: "You exceeded your current quota, please check your plan and billing details.", type: code, param: null, code } }
+        }))
+        const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "openai-compatible", retry: { times: 2, baseMillis: 1, capMillis: 2 } })
+        const quota = yield* Effect.flip(model.generate(step()))
+        expect(quota._tag).toBe("InvalidRequest")
+        expect(quota.message).toContain("the account's quota is used up")
+        expect(fake.requests()).toBe(1)
+        code = "rate_limit_exceeded"
+        expect((yield* Effect.flip(model.generate(step())))._tag).toBe("RateLimited")
+        expect(fake.requests()).toBe(4)
+      })
+    )
+  )
+})
