@@ -88,8 +88,8 @@ const blankLine = /\n[ \t\r]*\n/
 
 /**
  * The boxes of a text's final answer: the last box and the boxes before it in the same paragraph (no blank line
- * between them), outermost only, in order. Several boxes here are a multi-answer final answer ("the solutions are
- * `\boxed{1}` and `\boxed{2}`"); a grader reads them as a set when the reference is a set or a list.
+ * between them), outermost only, in order ("the solutions are `\boxed{1}` and `\boxed{2}`" gives both); the harness's
+ * grader takes the last, as the reference evaluations do.
  *
  * @example
  * Answer.finalBoxes("Try \\boxed{7}.\n\nSo x is \\boxed{1} or \\boxed{2}.") // ["1", "2"]

@@ -7,7 +7,7 @@ export type Source = "boxed" | "hashes" | "phrase"
 export interface Extracted {
   readonly answer: string
   readonly source: Source
-  /** The boxes of the final answer when it has several (`Answer.finalBoxes`): a multi-answer set, in order. */
+  /** The boxes of the final paragraph when it has several (`Answer.finalBoxes`), in order; `answer` is the last. */
   readonly boxes?: ReadonlyArray<string>
 }
 

@@ -32,15 +32,17 @@ const unitPattern = new RegExp(
 
 const textCommandNames = ["textnormal", "boldsymbol", "textbf", "textit", "textrm", "textup", "mathrm", "mathbf", "mathit", "text", "mbox"]
 
-/** C(n, k) when it is a safe integer; `undefined` past that (it is left unexpanded, never "Infinity"). */
-const binomial = (n: number, k: number): number | undefined => {
-  if (k > n) return 0
-  let value = 1
-  for (let index = 1; index <= Math.min(k, n - k); index++) {
-    value = (value * (n - Math.min(k, n - k) + index)) / index
-    if (value > Number.MAX_SAFE_INTEGER) return undefined
-  }
-  return Math.round(value)
+/**
+ * C(n, k) written out, exactly (in BigInt: `\binom{58}{29}` is 30067266499541040, past a float's integers); left
+ * unexpanded (`undefined`) for n over 10,000, never "Infinity".
+ */
+const binomial = (n: number, k: number): string | undefined => {
+  if (k > n) return "0"
+  if (n > 10_000) return undefined
+  const smaller = Math.min(k, n - k)
+  let value = 1n
+  for (let index = 1; index <= smaller; index++) value = (value * BigInt(n - smaller + index)) / BigInt(index)
+  return value.toString()
 }
 
 /** Rewrites `\frac12`, `\frac1{2}`, `\frac{1}2`, `\sqrt2` into their braced forms. */
@@ -155,7 +157,7 @@ export const normalize = (answer: string, options: Options = {}): string => {
   text = braceArguments(text)
   text = text.replace(/\\binom\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}/g, (whole: string, n: string, k: string) => {
     const value = binomial(Number(n), Number(k))
-    return value === undefined ? whole : String(value)
+    return value ?? whole
   })
   // A one-character subscript with or without braces (`52_8`, `52_{8}`, `x_1`): one spelling, LaTeX's own reading.
   text = text.replace(/_([A-Za-z0-9])/g, "_{$1}")

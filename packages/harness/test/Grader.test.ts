@@ -212,6 +212,8 @@ const equivalence: ReadonlyArray<readonly [string, string, boolean]> = [
   ["1e500", "1e400", false],
   ["\\binom{2001}{1000}", "\\binom{2000}{1000}", false],
   ["\\binom{5}{2}", "10", true],
+  ["30067266499541040", "\\binom{58}{29}", true],
+  ["30067266499541041", "\\binom{58}{29}", false],
   ["\\frac{2}{0}", "\\frac{1}{0}", false],
   // A one-character subscript, braced or not (a number's base, a variable's index).
   ["52_{8}", "52_8", true],

@@ -120,6 +120,8 @@ interface Reply {
     readonly text: string
     readonly finishReason: Step.FinishReason
     readonly logprobs: ReadonlyArray<Logprob.TokenLogprob> | undefined
+    /** The stop string the server says it matched (vLLM's `stop_reason`), when it says. */
+    readonly matchedStop?: string | undefined
   }>
   readonly usage: { readonly prompt: number; readonly completion: number; readonly cached: number | undefined } | undefined
 }
@@ -257,6 +259,7 @@ const chatReply = (body: typeof ChatResponse.Type, stops: ReadonlyArray<string>)
   choices: byIndex(body.choices).map((choice) => ({
     text: cutAtStop(textOf(choice.message), stops),
     finishReason: finishReasonOf(choice, stops),
+    matchedStop: typeof choice.stop_reason === "string" ? choice.stop_reason : undefined,
     logprobs: chatLogprobsOf(choice.logprobs)
   })),
   usage: usageOf(body.usage)
@@ -602,12 +605,15 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
 
     /**
      * Whether a continued prefix lost its trailing whitespace to the server's template: every sample came back
-     * empty, stopped by a stop string, after a prefix ending in whitespace that a stop string begins with.
+     * empty, stopped by a stop string the server names (vLLM's `stop_reason`) that begins with whitespace, after a
+     * prefix ending in whitespace. (Where the server names no stop string, an empty sample may be the model's end
+     * of sequence, reported as a stop: a normal end, not told apart.)
      */
     const trimmedAway = (request: LanguageModel.GenerateRequest, replies: ReadonlyArray<Reply>): boolean => {
-      const prefix = request.prefix ?? ""
-      if (!/\s$/.test(prefix) || !(request.stop ?? []).some((stop) => stop.length > 0 && /^\s/.test(stop))) return false
-      return replies.every((reply) => reply.choices.every((choice) => choice.text === "" && choice.finishReason === "stop"))
+      if (!/\s$/.test(request.prefix ?? "")) return false
+      return replies.every((reply) =>
+        reply.choices.every((choice) => choice.text === "" && choice.matchedStop !== undefined && /^\s/.test(choice.matchedStop))
+      )
     }
 
     /** A failure that says what the replies answered before it spent (their reported usage; unknown when unreported). */

@@ -625,6 +625,18 @@ describe("HuggingFace backend: continuing a step as real templates render it", (
         content = ""
         yield* model.generate(step({ n: 2, stop: ["\n\n"] }))
         yield* model.generate(step({ n: 2, prefix: "## Step 1: Add", stop: ["\n\n"] }))
+        // A server that names no matched stop (llama.cpp's, Ollama's): an empty sample may be the model's end of
+        // sequence after a finished solution, a normal end, not refused.
+        const plain = yield* statusServer((body) => ({
+          status: 200,
+          body: chatAnswer(
+            Array.from({ length: Number(body["n"] ?? 1) }, (_, index) => ({ index, message: { role: "assistant", content: "" }, finish_reason: "stop" })),
+            { prompt_tokens: 30, completion_tokens: 1 }
+          )
+        }))
+        const llamaServer = yield* HuggingFace.make({ endpointUrl: plain.url, model: "m", kind: "llama.cpp", retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        const ended = yield* llamaServer.generate(step({ n: 2, prefix: "## Step 2: The answer is $\\boxed{5}$.\n\n", stop: ["\n\n"] }))
+        expect(ended.map((completion) => completion.text)).toEqual(["", ""])
       })
     )
   )

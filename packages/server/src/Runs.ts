@@ -40,8 +40,8 @@ export interface End {
 }
 
 /**
- * What a run's stream carries, in order: its info, its events, `truncated` once when its events passed the cap (no
- * more events come after it, so every follower sees the same tree), its end.
+ * What a run's stream carries, in order: its info, its events, `truncated` once when its events passed the cap (a
+ * follower gets no more events after it, so every follower sees the same tree), its end.
  */
 export type Item =
   | { readonly type: "run"; readonly run: Info }
@@ -106,7 +106,8 @@ export const start = (runs: Runs, info: Info, owner?: string): Run => {
 
 /**
  * Records an event (at epoch milliseconds `now`) with the budget's state after it, and passes it to the run's
- * listeners; past `maxEvents` the run is marked truncated (its listeners told once) and further events dropped.
+ * listeners; past `maxEvents` the run is marked truncated (its listeners told once) and further events are not kept
+ * (its own listeners still get them; `follow` does not pass them on).
  */
 export const record = (
   runs: Runs,
@@ -115,16 +116,14 @@ export const record = (
   snapshot: { readonly spent: Resource.Amounts; readonly reserved: Resource.Amounts },
   now: number
 ): void => {
-  if (run.entries.length >= runs.maxEvents) {
-    // Past the cap neither kept nor sent: a follower who came late sees the tree one who came early saw.
-    if (!run.truncated) {
-      run.truncated = true
-      notify(run, { type: "truncated", kept: run.entries.length })
-    }
-    return
-  }
   const entry: Entry = { index: run.entries.length, at: now - run.info.started, event, spent: snapshot.spent, reserved: snapshot.reserved }
-  run.entries.push(entry)
+  if (run.entries.length < runs.maxEvents) run.entries.push(entry)
+  else if (!run.truncated) {
+    run.truncated = true
+    notify(run, { type: "truncated", kept: run.entries.length })
+  }
+  // Every event still reaches the run's own listeners (the server's budget and progress tracking); `follow` passes
+  // on only the kept ones.
   notify(run, { type: "event", ...entry })
 }
 
@@ -153,9 +152,14 @@ export const follow = (run: Run, listener: (item: Item) => void): (() => void) =
     listener({ type: "end", ...run.end })
     return () => {}
   }
-  run.listeners.add(listener)
+  // Past the cap, events are not kept: a follower who came early is passed no more of them than one who came late.
+  const kept = (item: Item) => {
+    if (item.type === "event" && item.index >= run.entries.length) return
+    listener(item)
+  }
+  run.listeners.add(kept)
   return () => {
-    run.listeners.delete(listener)
+    run.listeners.delete(kept)
   }
 }
 

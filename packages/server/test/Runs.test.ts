@@ -38,6 +38,12 @@ describe("Runs", () => {
     Runs.follow(run, (item) => late.push(item.type))
     expect(early).toEqual(["run", "event", "event", "event", "truncated"])
     expect(late).toEqual(early)
+    // The run's own listeners (the server's budget and progress tracking) still get every event past the cap.
+    const own: Array<string> = []
+    run.listeners.add((item) => own.push(item.type === "event" ? item.event._tag : item.type))
+    Runs.record(capped, run, { _tag: "budget-exhaust", resource: "totalTokens", budget: "b", requested: 10, remaining: 0 } as unknown as typeof event, amounts, 1000)
+    expect(own).toEqual(["budget-exhaust"])
+    expect(early).toHaveLength(5)
     for (const run of started.slice(0, 3)) Runs.finish(runs, run, { status: "no-answer", spent: Resource.none }, 1000)
     expect([...runs.byId.keys()]).toEqual(["b", "c", "d"])
   })

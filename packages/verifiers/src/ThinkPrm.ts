@@ -46,8 +46,9 @@ export const referenceTriggers: ReadonlyArray<string> = ["Let me double check", 
  * the template when the backend renders the generation prompt (`thinkBlock: "from-template"`: completions
  * continuation, llama.cpp in-process); a backend that continues a final assistant message instead (vLLM's
  * `continue_final_message`, a prefill) renders no generation prompt, so there `thinkBlock: "in-prefix"` writes
- * `<think>\n` at the head of the prefix, giving the same text. The default, `"auto"`, picks by the backend's
- * `info.continuesWith` (from-template when it does not say).
+ * `<think>\n` at the head of the prefix, giving the same text; `"auto"` picks by the backend's `info.continuesWith`
+ * (from-template when it does not say). The default stays `"from-template"`: a model that is no R1 distillate, used
+ * as the verifier behind vLLM, would get a think block its template never opens.
  *
  * Spend: built through `ProcessRewardModel.make` with `tokensMeteredInside: true`, so one `score` is one
  * verifier call, and its language-model tokens are metered once, as verifier tokens.
@@ -82,10 +83,10 @@ export const options = z
       .default([...referenceTriggers])
       .describe("What opens round 2, 3, … (cycling), appended right after the chain."),
     thinkBlock: z
-      .enum(["auto", "from-template", "in-prefix"])
-      .default("auto")
+      .enum(["from-template", "in-prefix", "auto"])
+      .default("from-template")
       .describe(
-        "from-template: the chat template's generation prompt opens any think block; in-prefix: the chain prefix opens one (<think>) itself; auto: in-prefix where the backend continues a final message (vLLM's continue_final_message, a prefill: no generation prompt), else from-template."
+        "from-template: the chat template's generation prompt opens any think block; in-prefix: the chain prefix opens one (<think>) itself; auto: in-prefix where the backend continues a final message (vLLM's continue_final_message, a prefill: no generation prompt), else from-template. For an R1-distilled ThinkPRM checkpoint behind vLLM or SGLang, take auto or in-prefix."
       ),
     fallbackScore: z.number().min(0).max(1).default(0.5).describe("Score when nothing can be read."),
     seed: z.number().int().min(0).optional().describe("Seed of the chain requests (default none)."),

@@ -143,7 +143,7 @@ describe("ThinkPrm golden prompts", () => {
     })
   )
 
-  itEffect("thinkBlock auto (the default): in-prefix where the backend continues a final message (vLLM's default), from-template where it renders the generation prompt or does not say", () =>
+  itEffect("thinkBlock auto: in-prefix where the backend continues a final message (vLLM's default), from-template where it renders the generation prompt or does not say; from-template by default", () =>
     Effect.gen(function* () {
       for (const [continuesWith, prefix] of [
         ["final-message", "<think>\n\nLet's verify step by step:"],
@@ -154,9 +154,12 @@ describe("ThinkPrm golden prompts", () => {
           (request) => (isDecision(request) ? { text: "yes", tokens: 1, logprobs: [ScriptedModel.position({ yes: 0.9, no: 0.1 })] } : { text: "\nStep 1: ok \\boxed{correct}\n", finishReason: "stop" }),
           continuesWith === undefined ? {} : { continuesWith }
         )
-        const verifier = yield* ThinkPrm.make({ languageModel: model.service })
+        const verifier = yield* ThinkPrm.make({ languageModel: model.service, thinkBlock: "auto" })
         yield* verifier.score(problem, trajectoryOf(policySteps.slice(0, 1)))
         expect(model.requests[0]!.prefix, String(continuesWith)).toBe(prefix)
+        model.requests.length = 0
+        yield* (yield* ThinkPrm.make({ languageModel: model.service })).score(problem, trajectoryOf(policySteps.slice(0, 1)))
+        expect(model.requests[0]!.prefix, `${String(continuesWith)}, by default`).toBe(chainStart)
       }
     })
   )
