@@ -24,8 +24,8 @@
  */
 import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp"
 import type { Logprob, Step } from "@stepwise/core"
-import { ChatTemplate, InvalidOptions, InvalidRequest, LanguageModel, Unavailable, Usage } from "@stepwise/core"
-import { Effect, Layer, Queue, Random, Scope } from "effect"
+import { ChatTemplate, InvalidOptions, InvalidRequest, LanguageModel, Unavailable, Usage, withSpent } from "@stepwise/core"
+import { Effect, Layer, Queue, Random, Result, Scope } from "effect"
 import { availableParallelism } from "node:os"
 import { basename } from "node:path"
 import { z } from "zod"
@@ -290,19 +290,38 @@ export const make = (
         const baseSeed = request.seed ?? (yield* Random.nextIntBetween(0, 2 ** 31 - 1))
         const topLogprobs =
           request.topLogprobs !== undefined ? request.topLogprobs : request.logprobs === true ? 0 : undefined
-        const samples = yield* Effect.forEach(
+        const results = yield* Effect.forEach(
           Array.from({ length: request.n }, (_, index) => index),
           (index) =>
-            onSequence(prompt, {
-              maxTokens,
-              stop: request.stop ?? [],
-              temperature: request.temperature ?? 1,
-              topP: request.topP ?? 1,
-              seed: (baseSeed + index) >>> 0,
-              topLogprobs
-            }),
+            Effect.result(
+              onSequence(prompt, {
+                maxTokens,
+                stop: request.stop ?? [],
+                temperature: request.temperature ?? 1,
+                topP: request.topP ?? 1,
+                seed: (baseSeed + index) >>> 0,
+                topLogprobs
+              })
+            ),
           { concurrency: "unbounded" }
         )
+        // A sample that failed fails the call, saying what the samples that finished spent (charged, as the HTTP
+        // backends' answered requests are).
+        const failed = results.find(Result.isFailure)
+        if (failed !== undefined)
+          return yield* Effect.fail(
+            withSpent(
+              failed.failure,
+              Usage.sum(
+                results.flatMap((result) =>
+                  Result.isSuccess(result)
+                    ? [Usage.make({ inputTokens: prompt.length, outputTokens: result.success.outputTokens, cachedInputTokens: result.success.cachedInputTokens })]
+                    : []
+                )
+              )
+            )
+          )
+        const samples = results.flatMap((result) => (Result.isSuccess(result) ? [result.success] : []))
         return samples.map(
           (sample, index): LanguageModel.Completion => ({
             index,

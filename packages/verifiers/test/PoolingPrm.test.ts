@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect } from "vitest"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { AddressInfo } from "node:net"
 import { it as property } from "@fast-check/vitest"
 import fc from "fast-check"
@@ -86,6 +89,20 @@ describe("PoolingPrm against a /pooling server", () => {
       yield* prm.score(problem, trajectoryOf(steps)).pipe(Accountant.provide(accountant))
       // The server reports 42 prompt tokens: a dollar each at the PRM's own price.
       expect((yield* accountant.snapshot).spent.cost).toBe(42)
+    })
+  )
+
+  itEffect("renders its input with a model's chat template, leaving out the template's BOS, which the server adds itself", () =>
+    Effect.gen(function* () {
+      reset("ok")
+      const folder = mkdtempSync(join(tmpdir(), "stepwise-prm-template-"))
+      writeFileSync(
+        join(folder, "tokenizer_config.json"),
+        JSON.stringify({ bos_token: "<|begin_of_text|>", chat_template: "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}" })
+      )
+      const prm = yield* PoolingPrm.make({ url, model: "prm", chatTemplate: folder })
+      yield* prm.score(problem, trajectoryOf(steps.slice(0, 1)))
+      expect(lastBody["input"]).toBe(`<system>${PoolingPrm.defaultSystem}<user>${problem.question}<assistant>${steps[0]}<extra_0>`)
     })
   )
 
