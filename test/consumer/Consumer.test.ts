@@ -145,7 +145,14 @@ describe("the packed packages in a fresh npm project", () => {
     expect(result.stderr).toContain("npm install node-llama-cpp")
   })
 
-  it(`typechecks and runs against the newest effect of the peer range (${effectNewest})`, async () => {
+  it(`the command's peer range stops at effect 4.1, which its @effect/platform-node 4.0.6 does not start on`, async () => {
+    const manifest = JSON.parse(await readFile(join(project, "node_modules", "@stepwise", "cli", "package.json"), "utf8")) as Record<string, unknown>
+    expect(manifest["peerDependencies"]).toEqual({ effect: ">=4.0.6 <4.1.0" })
+    expect((manifest["dependencies"] as Record<string, string>)["@effect/platform-node"]).toBe("4.0.6")
+  })
+
+  it(`typechecks and runs the library against the newest effect of its peer range (${effectNewest})`, async () => {
+    // npm warns that the command's range is passed (ERESOLVE overriding peer dependency); the library runs.
     await runOk("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `effect@${effectNewest}`], project)
     const typecheck = await run(process.execPath, [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project)
     expect(typecheck.stdout + typecheck.stderr).toBe("")
