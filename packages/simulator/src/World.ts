@@ -1,7 +1,7 @@
 import { Effect, Layer, Result } from "effect"
 import { Answer, InvalidOptions, InvalidRequest, LanguageModel, Problem, ProcessRewardModel, Trajectory, Usage, VerifierError } from "@stepwise/core"
 import * as Environment from "./Environment.js"
-import type * as FreeText from "./FreeText.js"
+import * as FreeText from "./FreeText.js"
 import * as Latency from "./Latency.js"
 import * as Latent from "./Latent.js"
 import * as Policy from "./Policy.js"
@@ -91,7 +91,10 @@ export const make = (preset: Preset, options: Options = {}): World => {
       generate: (request) => {
         const unmodelled = failUnmodelled ? Router.unmodelled(request) : undefined
         if (unmodelled !== undefined)
-          return Effect.fail(new InvalidRequest({ backend: "simulator", field: "messages", detail: unmodelled.message }))
+          // The reason and what the world models; not `solve`'s flags, which mean nothing to a client of the server.
+          return Effect.fail(
+            new InvalidRequest({ backend: "simulator", field: "messages", detail: `the simulator cannot model this problem: ${unmodelled.reason}. ${FreeText.modelled}` })
+          )
         return timed(() => serve(request))
       }
     },

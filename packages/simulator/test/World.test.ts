@@ -183,6 +183,9 @@ describe("free-text problems", () => {
       const refused = yield* Effect.flip(strict.languageModel.generate({ messages: stranger.messages, n: 1, maxTokens: 64 }))
       expect(refused._tag).toBe("InvalidRequest")
       expect(refused.message).toContain("the simulator cannot model this problem")
+      // A server's client is not told solve's flags (it has none): the reason and what the world models.
+      expect(refused.message).toContain("The simulator solves multi-step arithmetic word problems")
+      expect(refused.message).not.toContain("--endpoint")
       const solved = yield* strict.languageModel.generate({ messages: sheep.messages, n: 1, maxTokens: 4096 })
       expect(Answer.hasBoxed(solved[0]!.text)).toBe(true)
     })
