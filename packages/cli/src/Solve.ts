@@ -16,6 +16,7 @@ import type { FreeText } from "@stepwise/simulator"
 import * as Describe from "./Describe.js"
 import * as IntegerFlag from "./IntegerFlag.js"
 import * as Plugins from "./Plugins.js"
+import * as ServerDetection from "./ServerDetection.js"
 
 const systemPrompt =
   "Solve the problem step by step. Separate steps with a blank line, start each with \"## Step k:\", and end with " +
@@ -84,12 +85,17 @@ export const choiceOf = (
     const picked = pickers.filter(([, value]) => Option.isSome(value)).map(([name]) => `--${name}`)
     if (picked.length > 1) return yield* invalid(picked[1]!.slice(2), `choose one of ${picked.join(", ")}`)
     if (Option.isSome(flags.kind) && Option.isNone(flags.endpoint)) return yield* invalid("kind", "is the server kind of --endpoint; give --endpoint too")
+    // An endpoint without --kind: the kind its models list names (vLLM, SGLang, llama.cpp), else generic.
+    const detected =
+      Option.isSome(flags.endpoint) && Option.isNone(flags.kind)
+        ? yield* ServerDetection.kindOf(flags.endpoint.value, Option.isSome(flags.apiKeyEnv) ? process.env[flags.apiKeyEnv.value] : undefined)
+        : undefined
     const kind = Option.isSome(flags.backend)
       ? flags.backend.value
       : Option.isSome(flags.sim)
         ? "simulator"
         : Option.isSome(flags.endpoint)
-          ? Option.getOrElse(flags.kind, () => "openai-compatible")
+          ? Option.getOrElse(flags.kind, () => detected ?? "openai-compatible")
           : Option.isSome(flags.provider)
             ? "provider"
             : Option.isSome(flags.gguf)
@@ -153,7 +159,7 @@ export const backendFlagsOf = (command: string) => ({
   sim: Flag.String("sim").pipe(Flag.withDescription(`Simulator preset (the default backend): ${Object.keys(Presets.all).join(", ")}`), Flag.optional),
   endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Base URL of an inference server (sets backend option url)"), Flag.optional),
   kind: Flag.String("kind").pipe(
-    Flag.withDescription(`Server kind of --endpoint: ${ServerKind.kinds.filter((kind) => kind !== "provider").join(", ")} (default openai-compatible)`),
+    Flag.withDescription(`Server kind of --endpoint: ${ServerKind.kinds.filter((kind) => kind !== "provider").join(", ")} (default: the kind the server's /v1/models names in owned_by, vllm, sglang or llama.cpp, else openai-compatible)`),
     Flag.optional
   ),
   provider: Flag.String("provider").pipe(Flag.withDescription("Hugging Face Inference Provider (backend provider; token from HF_TOKEN)"), Flag.optional),

@@ -160,7 +160,8 @@ describe("stepwise CLI", () => {
           "--verifier", verifier, "--strategy", "best-of-n", "--options", '{"n":2}', "--budget", "3000"
         )
         expect(result.code).toBe(0)
-        expect(result.stdout).toContain("on openai-compatible/stepwise-sim")
+        // No --kind: the server's models list names vLLM (serve-sim answers as vLLM does), so it is used as one.
+        expect(result.stdout).toContain("on vllm/stepwise-sim")
         expect(result.stdout).toMatch(/[1-9]\d* verifier calls/)
       }
     } finally {
