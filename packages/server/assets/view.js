@@ -85,8 +85,9 @@
         })
       }
     })
-    // Once the run ended, an unfinished node that was never grown was pruned.
-    if (end !== undefined)
+    // Once the run ended on its own, an unfinished node that was never grown was pruned (not one still in flight when
+    // the run was interrupted or failed).
+    if (end !== undefined && end.status !== "interrupted" && end.status !== "failed")
       searches.forEach(function (search) {
         var parents = new Set()
         search.nodes.forEach(function (node) { parents.add(node.parentId) })
@@ -264,6 +265,7 @@
 
   function render() {
     pending = false
+    var started = performance.now()
     var folded = fold(state.entries, state.end)
     var count = 0
     var finished = 0
@@ -288,7 +290,16 @@
     setText("run-strategy", state.run ? state.run.strategy + " " + JSON.stringify(state.run.options).replace(/,"/g, ', "') : "–")
     setText("run-question", state.run ? state.run.question : "")
     setText("run-status", state.end ? state.end.status + (state.end.detail ? " (" + state.end.detail + ")" : "") : state.run ? "running" : "–")
-    setText("run-answer", state.end && state.end.answer !== undefined ? state.end.answer : best ? best.answer + " (best so far)" : "–")
+    setText(
+      "run-answer",
+      state.end
+        ? state.end.answer !== undefined
+          ? state.end.answer
+          : "none" + (best ? " (its best-scored finished candidate: " + best.answer + ")" : "")
+        : best
+          ? best.answer + " (best so far)"
+          : "–"
+    )
     setText("run-source", state.source)
     setText(
       "run-exhausted",
@@ -300,12 +311,22 @@
     drawTree(folded)
     drawBudget(folded)
     document.body.setAttribute("data-status", state.end ? "ended" : state.run ? "running" : "idle")
+    lastRenderMillis = performance.now() - started
+    lastRenderEnded = performance.now()
   }
+
+  // A render redraws the whole tree: on a large live run, each takes long enough that rendering on every frame left
+  // the page no time to answer (a 9,700-node run stalled it for seconds). The next render waits as long as the last
+  // one took, so the page is idle at least half the time, whatever the tree's size.
+  var lastRenderMillis = 0
+  var lastRenderEnded = 0
 
   function schedule() {
     if (pending) return
     pending = true
-    requestAnimationFrame(render)
+    var wait = Math.max(0, lastRenderEnded + lastRenderMillis - performance.now())
+    if (wait === 0) requestAnimationFrame(render)
+    else setTimeout(function () { requestAnimationFrame(render) }, wait)
   }
 
   // ---- sources: a live run, a saved file -------------------------------------------------------------------------

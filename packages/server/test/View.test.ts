@@ -70,6 +70,8 @@ describe.skipIf(!present)(`the tree view in chromium${present ? "" : ` — skipp
     await page.waitForSelector("body[data-status=ended]")
     expect(await page.textContent("#node-count")).toBe(String(nodes))
     expect(await page.locator("svg#tree g.node").count()).toBe(nodes)
+    // Beam search keeps 4 of its 8 children a round: a run that ended on its own has pruned nodes.
+    expect(Number(await page.textContent("#pruned-count"))).toBeGreaterThan(0)
     expect(await page.textContent("#spent-totalTokens")).toBe(`${response.usage.stepwise.policy_tokens} / 4000`)
     expect(await page.textContent("#spent-verifierCalls")).toBe(`${response.usage.stepwise.verifier_calls} / 40`)
     expect(await page.textContent("#spent-verifierTokens")).toBe(`${response.usage.stepwise.verifier_tokens} / 100000`)
@@ -104,6 +106,18 @@ describe.skipIf(!present)(`the tree view in chromium${present ? "" : ` — skipp
     await truncated.waitForSelector("body[data-status=ended]")
     expect(await truncated.textContent("#run-exhausted")).toContain("only the first 5 events are kept")
     await truncated.close()
+    // An interrupted run's nodes still in flight are not drawn as pruned, and a run that ended without an answer says
+    // none (it showed the best candidate "so far").
+    const interrupted = join(tmpdir(), `stepwise-tree-interrupted-${process.pid}.json`)
+    const { answer: _answer, bestPath: _path, ...endWithout } = savedFile.end as TreeFile["end"] & { answer?: string; bestPath?: ReadonlyArray<number> }
+    writeFileSync(interrupted, JSON.stringify({ ...savedFile, end: { ...endWithout, status: "interrupted" } }))
+    const stopped = await browser.newPage()
+    await stopped.goto(`${server.url}/view`)
+    await stopped.setInputFiles("#open", interrupted)
+    await stopped.waitForSelector("body[data-status=ended]")
+    expect(await stopped.textContent("#pruned-count")).toBe("0")
+    expect(await stopped.textContent("#run-answer")).toMatch(/^none/)
+    await stopped.close()
     expect(problems, "no script errors (and no Content-Security-Policy refusals)").toEqual([])
     await page.close()
     await reopened.close()
