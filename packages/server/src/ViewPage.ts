@@ -17,7 +17,7 @@ const style = `
 body { margin: 0; display: grid; grid-template-columns: 340px 1fr; min-height: 100vh; }
 aside { padding: 12px 14px; border-right: 1px solid #d9e2ec; background: #fff; overflow: auto; }
 main { overflow: auto; padding: 8px; }
-#tree { max-width: 100%; height: auto; }
+#tree { height: auto; }
 #run-strategy { font-size: 11px; color: #486581; }
 h1 { font-size: 16px; margin: 0 0 8px; }
 h2 { font-size: 13px; margin: 14px 0 6px; color: #486581; text-transform: uppercase; letter-spacing: .04em; }

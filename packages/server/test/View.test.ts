@@ -118,6 +118,28 @@ describe.skipIf(!present)(`the tree view in chromium${present ? "" : ` — skipp
     expect(await stopped.textContent("#pruned-count")).toBe("0")
     expect(await stopped.textContent("#run-answer")).toMatch(/^none/)
     await stopped.close()
+    // A deep tree is drawn at its size and scrolled, not shrunk to the pane (40 steps made its labels 1 px tall).
+    const deep = join(tmpdir(), `stepwise-tree-deep-${process.pid}.json`)
+    const chain = Array.from({ length: 40 }, (_, step) => ({
+      index: step + 1,
+      at: step,
+      event: { _tag: "step-generate", nodeId: step + 1, parentId: step, text: `## Step ${step + 1}: more.`, finished: step === 39, usage: { inputTokens: 10, outputTokens: 10 } },
+      spent: savedFile.end.spent,
+      reserved: savedFile.end.spent
+    }))
+    const start = { index: 0, at: 0, event: { _tag: "search-start", strategy: "beam-search", problemId: "p" }, spent: savedFile.end.spent, reserved: savedFile.end.spent }
+    writeFileSync(deep, JSON.stringify({ ...savedFile, events: [start, ...chain], truncated: false }))
+    const tall = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    await tall.goto(`${server.url}/view`)
+    await tall.setInputFiles("#open", deep)
+    await tall.waitForSelector("body[data-status=ended]")
+    const drawn = await tall.locator("svg#tree").evaluate((svg) => ({
+      attribute: Number(svg.getAttribute("width")),
+      shown: svg.getBoundingClientRect().width
+    }))
+    expect(drawn.attribute).toBeGreaterThan(40 * 150)
+    expect(drawn.shown).toBeCloseTo(drawn.attribute, 0)
+    await tall.close()
     expect(problems, "no script errors (and no Content-Security-Policy refusals)").toEqual([])
     await page.close()
     await reopened.close()
