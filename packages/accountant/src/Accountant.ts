@@ -94,7 +94,8 @@ const chargeOf = (claim: Meter.Claim, maxTokensPerSample: number): Charge => ({
   cachedInputTokens: 0,
   outputTokens: claim.samples * maxTokensPerSample,
   samples: claim.samples,
-  verifierCalls: claim.verifierCalls
+  verifierCalls: claim.verifierCalls,
+  ...(claim.promptPerSample === true ? { promptPerSample: true } : {})
 })
 
 /**
@@ -311,7 +312,8 @@ const makeWith = (ledger: Ledger.Ledger, costModel: CostModel, measures: Readonl
       outputTokens,
       samples: reservation.claim.samples,
       sampleOutputTokens: sampleOutputsOf(sampleOutputTokens, outputTokens),
-      verifierCalls: reservation.claim.verifierCalls
+      verifierCalls: reservation.claim.verifierCalls,
+      ...(reservation.claim.promptPerSample === true ? { promptPerSample: true } : {})
     }
     let wanted: Ledger.Vector
     try {

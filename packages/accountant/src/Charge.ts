@@ -21,4 +21,6 @@ export interface Charge {
    */
   readonly sampleOutputTokens?: ReadonlyArray<number> | undefined
   readonly verifierCalls: number
+  /** Each sample read the prompt by itself: `inputTokens` is `samples` reads of one prompt, not one shared read. */
+  readonly promptPerSample?: boolean | undefined
 }

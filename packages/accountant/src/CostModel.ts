@@ -235,6 +235,8 @@ export interface KineticsOptions {
  * The Kinetics eFLOPs cost model. A call whose samples each reported their output tokens is priced per sample
  * (`kineticsCostOfSamples`: the L_out² terms use each sample's own length); a call that reported only its total
  * (and a reservation's worst case) splits the output evenly over its samples.
+ * Samples that each read the prompt by themselves (`promptPerSample`: one request per sample) are priced as that many
+ * one-sample calls on their share of the prompt, not as one batch after a prompt of all their reads.
  * A call of a model listed in `models` is priced with that shape; otherwise policy calls with `policy`, and
  * verifier calls with `verifier`, which defaults to `policy`: verifiers are never free, and by default a generative
  * verifier reads with the policy's own model. A discriminative PRM's prefill (a verifier call with no output) costs
@@ -250,8 +252,16 @@ export const kinetics = (options: KineticsOptions): CostModel => ({
       options.models?.[charge.label] ??
       (charge.role === "policy" ? options.policy : (options.verifier ?? options.policy))
     const perSample = charge.sampleOutputTokens
+    const samples = Math.max(1, charge.samples)
+    // Samples that each read the prompt by themselves are independent calls of one sample each, on their share of it.
     const generation =
-      perSample !== undefined && perSample.length > 0
+      charge.promptPerSample === true && samples > 1
+        ? (perSample !== undefined && perSample.length > 0 ? perSample : Array.from({ length: samples }, () => charge.outputTokens / samples)).reduce(
+            (total, lOut) =>
+              total + kineticsCostOfSamples(shape, { inputTokens: charge.inputTokens / samples, sampleOutputTokens: [lOut] }, options.arithmeticIntensity).total,
+            0
+          )
+        : perSample !== undefined && perSample.length > 0
         ? kineticsCostOfSamples(shape, { inputTokens: charge.inputTokens, sampleOutputTokens: perSample }, options.arithmeticIntensity).total
         : kineticsCost(
             shape,

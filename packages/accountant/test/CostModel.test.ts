@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { CostModel, CostModels } from "@stepwise/accountant"
+import { LanguageModel, Message, Usage } from "@stepwise/core"
+import { Accountant, CostModel, CostModels } from "@stepwise/accountant"
 import { itEffect } from "@stepwise/testing"
 
 // Two shapes, each computed by hand from the Kinetics formulas (see the comments for the arithmetic).
@@ -120,6 +121,50 @@ describe("cost models' options as a user writes them", () => {
         { inputPerMillion: 3, outputPerMillion: 15 }
       ])
         yield* CostModels.make({ kind: "price", options })
+    })
+  )
+})
+
+describe("CostModel.kinetics: samples that each read the prompt", () => {
+  // Kinetics' own dense_cost(L_in = 100, L_out = 50, 1) for this shape, by its formula: four independent requests.
+  const shape: CostModel.ModelShape = { parameters: 1.5e9, queryHeads: 12, kvHeads: 2, headDim: 128, layers: 28 }
+  const one = CostModel.kineticsCost(shape, { samples: 1, inputTokens: 100, outputTokens: 50 }).total
+
+  it("prices them as one-sample calls on their share of the prompt, not one batch after a prompt of all their reads", () => {
+    const model = CostModel.kinetics({ policy: shape })
+    const charge = { role: "policy" as const, label: "m", inputTokens: 400, cachedInputTokens: 0, outputTokens: 200, samples: 4, verifierCalls: 0 }
+    expect(model.cost({ ...charge, promptPerSample: true, sampleOutputTokens: [50, 50, 50, 50] })).toBeCloseTo(4 * one, 0)
+    expect(model.cost({ ...charge, promptPerSample: true })).toBeCloseTo(4 * one, 0)
+    expect(4 * one).toBeCloseTo(1.0075008e12, -6)
+    // As one batch after a 400-token prompt, the attention over it was counted four times over.
+    expect(model.cost({ ...charge, sampleOutputTokens: [50, 50, 50, 50] })).toBeGreaterThan(4 * one)
+  })
+
+  itEffect("reaches the cost model from a backend that reads the prompt per sample, through the accountant", () =>
+    Effect.gen(function* () {
+      const backend = (promptPerSample: boolean) =>
+        LanguageModel.make({
+          info: { name: "per-sample" },
+          countInputTokens: (request) => 100 * request.n,
+          promptPerSample,
+          generate: (request) =>
+            Effect.succeed(
+              Array.from({ length: request.n }, (_, index) => ({
+                index,
+                text: "x",
+                finishReason: "eos" as const,
+                usage: Usage.make({ inputTokens: 100, outputTokens: 50, cachedInputTokens: 0 })
+              }))
+            )
+        })
+      const costs: Array<number> = []
+      for (const perSample of [true, false]) {
+        const accountant = yield* Accountant.make({}, "kinetics", { costModel: CostModel.kinetics({ policy: shape }) })
+        yield* backend(perSample).generate({ messages: [Message.user("hi")], n: 4, maxTokens: 64 }).pipe(Accountant.provide(accountant))
+        costs.push((yield* accountant.snapshot).spent.cost)
+      }
+      expect(costs[0]).toBeCloseTo(4 * one, 0)
+      expect(costs[1]).toBeGreaterThan(costs[0]!)
     })
   )
 })

@@ -103,6 +103,12 @@ export interface Backend {
   readonly generate: (request: GenerateRequest) => Effect.Effect<ReadonlyArray<Completion>, LanguageModelError>
   /** Exact or upper-bound prompt-token count; defaults to `upperBoundInputTokens`. */
   readonly countInputTokens?: (request: GenerateRequest) => number
+  /**
+   * True when each of a request's samples reads the whole prompt by itself (one HTTP request per sample, or a
+   * sequence each in process) rather than sharing one read of it: its calls' prompt tokens count it once per
+   * sample, and a cost model that prices attention over the prompt (Kinetics) prices each sample's own.
+   */
+  readonly promptPerSample?: boolean
 }
 
 /** A backend hook declares a contract version this release does not implement (a programming error, at start-up). */
@@ -260,7 +266,8 @@ export const make = (backend: Backend, options: MakeOptions = {}): Service => {
         samples: request.n,
         maxTokensPerSample: maxTokens,
         minTokensPerSample: Math.min(request.minTokens ?? 1, maxTokens),
-        verifierCalls: 0
+        verifierCalls: 0,
+        ...(backend.promptPerSample === true && request.n > 1 ? { promptPerSample: true } : {})
       }
       // Retries run inside the metered call: one reservation covers every attempt, so a retried failure changes
       // neither what the call is granted nor what other calls find left (see `Admission`). What a failed attempt

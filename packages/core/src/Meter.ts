@@ -26,6 +26,8 @@ export interface Claim {
    * read and write some, so it is refused once a `verifierTokens` limit above it is used up.
    */
   readonly tokensUnbounded?: boolean
+  /** Each sample reads the prompt by itself: `inputTokens` counts it once per sample (see `LanguageModel.Backend`). */
+  readonly promptPerSample?: boolean
 }
 
 /** What the meter granted: the output-token limit per sample the call may use. */

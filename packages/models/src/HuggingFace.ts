@@ -716,7 +716,9 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
           ...(options.endpointUrl === undefined ? {} : { baseUrl: endpointBase })
         },
         generate: options.contextSize === undefined ? generate : (request) => generate(fitted(request, options.contextSize ?? 0)),
-        countInputTokens
+        countInputTokens,
+        // One request per sample: each reads the prompt (as `countInputTokens` and the usage count it).
+        promptPerSample: sampling === "parallel"
       },
       {
         timeoutMillis: options.timeoutMillis ?? 120_000,

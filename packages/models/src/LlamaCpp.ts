@@ -339,7 +339,7 @@ export const make = (
       })
 
     const service = LanguageModel.make(
-      { info: { name, model: options.modelPath, logprobs: "always", continuesWith: "generation-prompt" }, generate, countInputTokens },
+      { info: { name, model: options.modelPath, logprobs: "always", continuesWith: "generation-prompt" }, generate, countInputTokens, promptPerSample: true },
       {
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis }),
