@@ -46,14 +46,7 @@ export const measuresOf = (options: {
   readonly verifierShape?: CostModel.ModelShape | undefined
   readonly kinetics?: CostModel.KineticsOptions | undefined
   readonly policyModel?: string | undefined
-  readonly prices?:
-    | {
-        readonly inputPerMillion: number
-        readonly cachedInputPerMillion?: number | undefined
-        readonly outputPerMillion: number
-        readonly perVerifierCall?: number | undefined
-      }
-    | undefined
+  readonly prices?: CostModel.PriceOptions | undefined
 }): ReadonlyArray<CostModel.CostModel> => {
   const prices = options.prices
   const base = options.kinetics
@@ -77,12 +70,7 @@ export const measuresOf = (options: {
       ? []
       : [
           {
-            ...CostModel.price({
-              inputPerMillion: prices.inputPerMillion,
-              outputPerMillion: prices.outputPerMillion,
-              ...(prices.cachedInputPerMillion === undefined ? {} : { cachedInputPerMillion: prices.cachedInputPerMillion }),
-              ...(prices.perVerifierCall === undefined ? {} : { perVerifierCall: prices.perVerifierCall })
-            }),
+            ...CostModel.price(prices),
             name: dollarsMeasure
           }
         ])

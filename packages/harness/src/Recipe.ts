@@ -89,14 +89,7 @@ export const strategySpecSchema = (strategies: Strategies.Any): z.ZodType =>
   }))
 
 /** Prices per million tokens (and per verifier call), for the dollars cost axis. */
-export const Prices = z
-  .object({
-    inputPerMillion: z.number().min(0).describe("Dollars per million uncached input tokens."),
-    cachedInputPerMillion: z.number().min(0).optional().describe("Dollars per million cached input tokens (default: the input price)."),
-    outputPerMillion: z.number().min(0).describe("Dollars per million output tokens."),
-    perVerifierCall: z.number().min(0).optional().describe("Dollars per verifier call (default 0).")
-  })
-  .strict()
+export const Prices = CostModel.priceOptions
 
 /** A named budget: every strategy runs under each, one child budget per problem. */
 export const BudgetSpec = z

@@ -42,3 +42,13 @@ describe("CostAxes.measuresOf: the report's eFLOPs axis", () => {
     expect(measure.cost(otherModel)).toBe(CostModel.kinetics({ policy: small, verifier: CostAxes.defaultVerifierShape }).cost(otherModel))
   })
 })
+
+describe("CostAxes.measuresOf: the report's dollars axis", () => {
+  it("prices a model listed in the recipe's prices by its own rates (the recipe's prices had no per-model table)", () => {
+    const measure = CostAxes.measuresOf({ prices: { inputPerMillion: 1, outputPerMillion: 1, models: { "a-prm": { inputPerMillion: 1_000_000, outputPerMillion: 1_000_000 } } } }).find(
+      (each) => each.name === CostAxes.dollarsMeasure
+    )!
+    expect(measure.cost(verifierCharge("a-prm"))).toBe(800)
+    expect(measure.cost(verifierCharge("policy-model"))).toBe(0.0008)
+  })
+})
