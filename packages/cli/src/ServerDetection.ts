@@ -10,8 +10,8 @@ import { Effect } from "effect"
 /** The registered server kind each `owned_by` value means. */
 export const kindsByOwner: Readonly<Record<string, string>> = { vllm: "vllm", sglang: "sglang", llamacpp: "llama.cpp" }
 
-/** How long the models list may take before the endpoint is taken as generic. */
-export const waitMillis = 3000
+/** How long the models list may take before the endpoint is taken as generic (said on standard error). */
+export const waitMillis = 5000
 
 /** The models list's address: the base URL with or without its `/v1`. */
 export const modelsUrl = (endpoint: string): string => `${endpoint.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/models`

@@ -85,11 +85,20 @@ export const choiceOf = (
     const picked = pickers.filter(([, value]) => Option.isSome(value)).map(([name]) => `--${name}`)
     if (picked.length > 1) return yield* invalid(picked[1]!.slice(2), `choose one of ${picked.join(", ")}`)
     if (Option.isSome(flags.kind) && Option.isNone(flags.endpoint)) return yield* invalid("kind", "is the server kind of --endpoint; give --endpoint too")
-    // An endpoint without --kind: the kind its models list names (vLLM, SGLang, llama.cpp), else generic.
-    const detected =
-      Option.isSome(flags.endpoint) && Option.isNone(flags.kind)
-        ? yield* ServerDetection.kindOf(flags.endpoint.value, Option.isSome(flags.apiKeyEnv) ? process.env[flags.apiKeyEnv.value] : undefined)
-        : undefined
+    const given = yield* jsonObject("backend-options", flags.backendOptions, naming.command)
+    // An endpoint without --kind: the kind its models list names (vLLM, SGLang, llama.cpp), else generic; said on
+    // standard error either way, since a server taken for the wrong kind fails quietly (a vLLM server taken as
+    // generic does not continue a step's prefix). The key is the backend's own (flag or options).
+    let detected: string | undefined
+    if (Option.isSome(flags.endpoint) && Option.isNone(flags.kind)) {
+      const keyVariable = Option.isSome(flags.apiKeyEnv) ? flags.apiKeyEnv.value : typeof given["apiKeyEnv"] === "string" ? given["apiKeyEnv"] : undefined
+      detected = yield* ServerDetection.kindOf(flags.endpoint.value, keyVariable === undefined ? undefined : process.env[keyVariable])
+      yield* Console.error(
+        detected === undefined
+          ? `${naming.command}: ${flags.endpoint.value} names no server kind in its /v1/models (or did not answer within ${ServerDetection.waitMillis / 1000} s): taken as openai-compatible; pass --kind vllm, sglang, tgi, llama.cpp or ollama if it is one`
+          : `${naming.command}: ${flags.endpoint.value} is a ${detected} server (its /v1/models says so); --kind sets another`
+      )
+    }
     const kind = Option.isSome(flags.backend)
       ? flags.backend.value
       : Option.isSome(flags.sim)
@@ -101,7 +110,6 @@ export const choiceOf = (
             : Option.isSome(flags.gguf)
               ? "gguf"
               : "simulator"
-    const given = yield* jsonObject("backend-options", flags.backendOptions, naming.command)
     const contextSize = yield* flags.contextSize
     const verifierMaxTokens = yield* flags.verifierMaxTokens
     const shorthand = (name: string, value: Option.Option<unknown>): Readonly<Record<string, unknown>> =>

@@ -120,7 +120,7 @@ interface Reply {
     readonly text: string
     readonly finishReason: Step.FinishReason
     readonly logprobs: ReadonlyArray<Logprob.TokenLogprob> | undefined
-    /** The stop string the server says it matched (vLLM's `stop_reason`), when it says. */
+    /** The stop string the server says it matched (vLLM's `stop_reason`, SGLang's `matched_stop`), when it says. */
     readonly matchedStop?: string | undefined
   }>
   readonly usage: { readonly prompt: number; readonly completion: number; readonly cached: number | undefined } | undefined
@@ -138,7 +138,9 @@ const UsageSchema = Schema.Struct({
 const finishFields = {
   finish_reason: Schema.optional(Schema.NullOr(Schema.String)),
   // vLLM: the matched stop string, a stop token id, or null at the end of sequence; absent on other servers.
-  stop_reason: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number])))
+  stop_reason: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number]))),
+  // SGLang's name for the same: the matched stop string or token id.
+  matched_stop: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number])))
 }
 
 const Alternative = Schema.Struct({ token: Schema.String, logprob: Schema.Number })
@@ -212,7 +214,7 @@ export const CompletionResponse = Schema.Struct({
 })
 
 const finishReasonOf = (
-  choice: { readonly finish_reason?: string | null | undefined; readonly stop_reason?: string | number | null },
+  choice: { readonly finish_reason?: string | null | undefined; readonly stop_reason?: string | number | null; readonly matched_stop?: string | number | null },
   stops: ReadonlyArray<string>
 ): Step.FinishReason => {
   const reason = choice.finish_reason
@@ -221,6 +223,8 @@ const finishReasonOf = (
   if (reason === "eos_token") return "eos"
   if (reason === "stop_sequence") return "stop"
   if ("stop_reason" in choice) return typeof choice.stop_reason === "string" ? "stop" : "eos"
+  // SGLang: a matched stop string, or a token id (its end of sequence among them).
+  if ("matched_stop" in choice) return typeof choice.matched_stop === "string" ? "stop" : "eos"
   return stops.length > 0 ? "stop" : "eos"
 }
 
@@ -259,7 +263,7 @@ const chatReply = (body: typeof ChatResponse.Type, stops: ReadonlyArray<string>)
   choices: byIndex(body.choices).map((choice) => ({
     text: cutAtStop(textOf(choice.message), stops),
     finishReason: finishReasonOf(choice, stops),
-    matchedStop: typeof choice.stop_reason === "string" ? choice.stop_reason : undefined,
+    matchedStop: typeof choice.stop_reason === "string" ? choice.stop_reason : typeof choice.matched_stop === "string" ? choice.matched_stop : undefined,
     logprobs: chatLogprobsOf(choice.logprobs)
   })),
   usage: usageOf(body.usage)
@@ -605,7 +609,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
 
     /**
      * Whether a continued prefix lost its trailing whitespace to the server's template: every sample came back
-     * empty, stopped by a stop string the server names (vLLM's `stop_reason`) that begins with whitespace, after a
+     * empty, stopped by a stop string the server names (vLLM's `stop_reason`, SGLang's `matched_stop`) that begins with whitespace, after a
      * prefix ending in whitespace. (Where the server names no stop string, an empty sample may be the model's end
      * of sequence, reported as a stop: a normal end, not told apart.)
      */

@@ -634,6 +634,16 @@ describe("HuggingFace backend: continuing a step as real templates render it", (
             { prompt_tokens: 30, completion_tokens: 1 }
           )
         }))
+        // SGLang names the stop it matched as matched_stop: refused as vLLM's is.
+        const sglang = yield* statusServer((body) => ({
+          status: 200,
+          body: chatAnswer(
+            Array.from({ length: Number(body["n"] ?? 1) }, (_, index) => ({ index, message: { role: "assistant", content: "" }, finish_reason: "stop", matched_stop: "\n\n" })),
+            { prompt_tokens: 30, completion_tokens: 1 }
+          )
+        }))
+        const sglangModel = yield* HuggingFace.make({ endpointUrl: sglang.url, model: "m", kind: "sglang", retry: { times: 0, baseMillis: 1, capMillis: 2 } })
+        expect(yield* Effect.flip(sglangModel.generate(step({ n: 2, prefix: "## Step 1: Add 2 and 3.\n\n", stop: ["\n\n"] })))).toMatchObject({ _tag: "InvalidRequest", field: "continuation" })
         const llamaServer = yield* HuggingFace.make({ endpointUrl: plain.url, model: "m", kind: "llama.cpp", retry: { times: 0, baseMillis: 1, capMillis: 2 } })
         const ended = yield* llamaServer.generate(step({ n: 2, prefix: "## Step 2: The answer is $\\boxed{5}$.\n\n", stop: ["\n\n"] }))
         expect(ended.map((completion) => completion.text)).toEqual(["", ""])

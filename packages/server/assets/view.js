@@ -85,14 +85,19 @@
         })
       }
     })
-    // Once the run ended on its own, an unfinished node that was never grown was pruned (not one still in flight when
-    // the run was interrupted or failed).
-    if (end !== undefined && end.status !== "interrupted" && end.status !== "failed")
+    // Once the run ended, an unfinished node that was never grown was pruned; when it was interrupted or failed, only
+    // one above the deepest level its search reached (the nodes of the last level may have been in flight).
+    if (end !== undefined)
       searches.forEach(function (search) {
         var parents = new Set()
-        search.nodes.forEach(function (node) { parents.add(node.parentId) })
+        var deepest = 0
         search.nodes.forEach(function (node) {
-          if (node.id !== 0 && !node.finished && !parents.has(node.id)) node.pruned = true
+          parents.add(node.parentId)
+          deepest = Math.max(deepest, node.depth)
+        })
+        var cut = end.status === "interrupted" || end.status === "failed"
+        search.nodes.forEach(function (node) {
+          if (node.id !== 0 && !node.finished && !parents.has(node.id) && (!cut || node.depth < deepest)) node.pruned = true
         })
       })
     return { searches: searches, resamples: resamples, exhausted: exhausted }

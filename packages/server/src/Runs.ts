@@ -71,6 +71,8 @@ export interface Run {
   readonly entries: Array<Entry>
   end: End | undefined
   truncated: boolean
+  /** Events recorded so far, the ones past the cap included: the next event's index. */
+  recorded: number
   readonly listeners: Set<(item: Item) => void>
 }
 
@@ -99,7 +101,7 @@ const notify = (run: Run, item: Item) => {
 
 /** Starts a run's record, owned by the API key labelled `owner` when given. */
 export const start = (runs: Runs, info: Info, owner?: string): Run => {
-  const run: Run = { info, owner, entries: [], end: undefined, truncated: false, listeners: new Set() }
+  const run: Run = { info, owner, entries: [], end: undefined, truncated: false, recorded: 0, listeners: new Set() }
   runs.byId.set(info.id, run)
   return run
 }
@@ -116,7 +118,8 @@ export const record = (
   snapshot: { readonly spent: Resource.Amounts; readonly reserved: Resource.Amounts },
   now: number
 ): void => {
-  const entry: Entry = { index: run.entries.length, at: now - run.info.started, event, spent: snapshot.spent, reserved: snapshot.reserved }
+  // Indexed by every event recorded, so an event past the cap has an index of its own (the chat stream shows it).
+  const entry: Entry = { index: run.recorded++, at: now - run.info.started, event, spent: snapshot.spent, reserved: snapshot.reserved }
   if (run.entries.length < runs.maxEvents) run.entries.push(entry)
   else if (!run.truncated) {
     run.truncated = true

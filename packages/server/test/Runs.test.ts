@@ -40,9 +40,15 @@ describe("Runs", () => {
     expect(late).toEqual(early)
     // The run's own listeners (the server's budget and progress tracking) still get every event past the cap.
     const own: Array<string> = []
-    run.listeners.add((item) => own.push(item.type === "event" ? item.event._tag : item.type))
+    const indices: Array<number> = []
+    run.listeners.add((item) => {
+      own.push(item.type === "event" ? item.event._tag : item.type)
+      if (item.type === "event") indices.push(item.index)
+    })
     Runs.record(capped, run, { _tag: "budget-exhaust", resource: "totalTokens", budget: "b", requested: 10, remaining: 0 } as unknown as typeof event, amounts, 1000)
     expect(own).toEqual(["budget-exhaust"])
+    // Its index is its own: five events came before it (three kept).
+    expect(indices).toEqual([5])
     expect(early).toHaveLength(5)
     for (const run of started.slice(0, 3)) Runs.finish(runs, run, { status: "no-answer", spent: Resource.none }, 1000)
     expect([...runs.byId.keys()]).toEqual(["b", "c", "d"])

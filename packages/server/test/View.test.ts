@@ -115,7 +115,31 @@ describe.skipIf(!present)(`the tree view in chromium${present ? "" : ` — skipp
     await stopped.goto(`${server.url}/view`)
     await stopped.setInputFiles("#open", interrupted)
     await stopped.waitForSelector("body[data-status=ended]")
-    expect(await stopped.textContent("#pruned-count")).toBe("0")
+    expect(await stopped.textContent("#run-answer")).toMatch(/^none/)
+    // A small tree: the root's two children, one grown into two more. Ended, the three never grown were pruned;
+    // interrupted, only the one above the deepest level was (the deepest two may have been in flight).
+    const generated = (nodeId: number, parentId: number) => ({
+      index: nodeId,
+      at: nodeId,
+      event: { _tag: "step-generate", nodeId, parentId, text: `## Step: ${nodeId}.`, finished: false, usage: { inputTokens: 1, outputTokens: 1 } },
+      spent: savedFile.end.spent,
+      reserved: savedFile.end.spent
+    })
+    const small = [
+      { index: 0, at: 0, event: { _tag: "search-start", strategy: "beam-search", problemId: "p" }, spent: savedFile.end.spent, reserved: savedFile.end.spent },
+      generated(1, 0),
+      generated(2, 0),
+      generated(3, 1),
+      generated(4, 1)
+    ]
+    for (const [status, pruned] of [["no-answer", "3"], ["interrupted", "1"]] as const) {
+      const file = join(tmpdir(), `stepwise-tree-small-${status}-${process.pid}.json`)
+      writeFileSync(file, JSON.stringify({ ...savedFile, events: small, end: { ...endWithout, status }, truncated: false }))
+      await stopped.goto(`${server.url}/view`)
+      await stopped.setInputFiles("#open", file)
+      await stopped.waitForSelector("body[data-status=ended]")
+      expect(await stopped.textContent("#pruned-count"), status).toBe(pruned)
+    }
     expect(await stopped.textContent("#run-answer")).toMatch(/^none/)
     await stopped.close()
     // A deep tree is drawn at its size and scrolled, not shrunk to the pane (40 steps made its labels 1 px tall).
