@@ -442,6 +442,9 @@
     byId("key").addEventListener("change", function (event) {
       sessionStorage.setItem("stepwise-key", event.target.value)
       listRuns()
+      // The run the page was opened on is followed again with the key (without one, a keyed server refused it).
+      var shown = new URLSearchParams(location.search).get("run")
+      if (shown) follow(shown)
     })
     var requested = new URLSearchParams(location.search).get("run")
     if (requested) follow(requested)

@@ -169,6 +169,28 @@ describe.skipIf(!present)(`the tree view in chromium${present ? "" : ` — skipp
     await reopened.close()
   })
 
+  it("on a server with API keys, follows the run it was opened on once a key is typed (it stayed refused)", async () => {
+    const keyed = await Served.start({ apiKeys: ["view-key"] })
+    try {
+      const response = await fetch(`${keyed.server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer view-key" },
+        body: JSON.stringify({ messages: [{ role: "user", content: questions[2]! }], model: "best-of-n:stepwise-sim", stepwise: { options: { n: 2 } } })
+      })
+      const { id } = (await response.json()) as { id: string }
+      const page = await browser.newPage()
+      await page.goto(`${keyed.server.url}/view?run=${id}`)
+      await page.locator("#run-status", { hasText: "401" }).waitFor()
+      await page.fill("#key", "view-key")
+      await page.dispatchEvent("#key", "change")
+      await page.waitForSelector("body[data-status=ended]", { timeout: 10_000 })
+      expect(await page.textContent("#run-id")).toBe(id)
+      await page.close()
+    } finally {
+      await keyed.server.close()
+    }
+  })
+
   it("follows a run live while it grows, to its end", async () => {
     const streaming = await ask(questions[1]!, { model: "a-star:stepwise-sim", stream: true, stepwise: { options: { expansions: 2 }, budget: { totalTokens: 6000 } } })
     const reader = streaming.body!.getReader()
