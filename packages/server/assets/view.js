@@ -133,7 +133,14 @@
     if (items.length === 0) return
     var known = new Set(items.map(function (item) { return item.key }))
     items = items.filter(function (item) { return item.parent === "" || known.has(item.parent) })
-    var root = d3.stratify().id(function (item) { return item.key }).parentId(function (item) { return item.parent === "" ? null : item.parent })(items)
+    var root
+    try {
+      root = d3.stratify().id(function (item) { return item.key }).parentId(function (item) { return item.parent === "" ? null : item.parent })(items)
+    } catch (error) {
+      // A file whose nodes do not form a tree (a cycle, two roots): said, where the page stopped drawing for good.
+      setText("run-status", "the tree cannot be drawn: " + error.message)
+      return
+    }
     var dx = 18
     var dy = 150
     d3.tree().nodeSize([dx, dy])(root)

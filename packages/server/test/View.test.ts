@@ -140,6 +140,12 @@ describe.skipIf(!present)(`the tree view in chromium${present ? "" : ` — skipp
       await stopped.waitForSelector("body[data-status=ended]")
       expect(await stopped.textContent("#pruned-count"), status).toBe(pruned)
     }
+    // A file whose nodes form a cycle says it cannot be drawn (an uncaught error left the page stuck).
+    const cycle = join(tmpdir(), `stepwise-tree-cycle-${process.pid}.json`)
+    writeFileSync(cycle, JSON.stringify({ ...savedFile, events: [small[0], generated(1, 2), generated(2, 1)], end: { ...endWithout, status: "no-answer" }, truncated: false }))
+    await stopped.goto(`${server.url}/view`)
+    await stopped.setInputFiles("#open", cycle)
+    await stopped.locator("#run-status", { hasText: "the tree cannot be drawn" }).waitFor({ timeout: 10_000 })
     expect(await stopped.textContent("#run-answer")).toMatch(/^none/)
     await stopped.close()
     // A deep tree is drawn at its size and scrolled, not shrunk to the pane (40 steps made its labels 1 px tall).
