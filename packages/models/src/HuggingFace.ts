@@ -413,7 +413,15 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
       // OpenAI's 429 for an account whose quota is used up is no rate limit: no retry will pass it.
       status === 429 && quotaUsedUp(body)
         ? new InvalidRequest({ backend: name, detail: `${detail} (the account's quota is used up: retrying will not help)` })
-        : Retry.httpFailureAt(
+        : // transformers' refusal of a continued message its template rewrote (an R1 template keeps only what follows
+          // `</think>`): only a prompt rendered here continues such a prefix verbatim.
+          status === 400 && /final message does not appear/i.test(detail)
+          ? new InvalidRequest({
+              backend: name,
+              field: "continuation",
+              detail: `${detail} (the server's chat template rewrites the continued step, as R1 templates drop what precedes </think>: pass continuation: "completions" with the model's chatTemplate, which sends the steps verbatim)`
+            })
+          : Retry.httpFailureAt(
             {
               backend: name,
               status,

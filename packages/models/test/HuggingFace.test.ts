@@ -673,3 +673,28 @@ describe("HuggingFace backend: a used-up quota", () => {
     )
   )
 })
+
+describe("HuggingFace backend: a template that rewrites the continued step", () => {
+  itEffect("transformers' 400 (the final message does not appear) names continuation and the way out", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const fake = yield* statusServer(() => ({
+          status: 400,
+          body: {
+            object: "error",
+            message:
+              "continue_final_message is set but the final message does not appear in the chat after applying the chat template! This can happen if the chat template deletes portions of the final message. Please verify the chat template and final message in your chat to ensure they are compatible.",
+            type: "BadRequestError",
+            param: null,
+            code: 400
+          }
+        }))
+        const model = yield* HuggingFace.make({ endpointUrl: fake.url, model: "m", kind: "vllm", retry: { times: 2, baseMillis: 1, capMillis: 2 } })
+        const refused = yield* Effect.flip(model.generate(step({ prefix: "<think>\nLet me add.\n</think>\n\n## Step 1: 5.\n\n", stop: ["\n\n"] })))
+        expect(refused).toMatchObject({ _tag: "InvalidRequest", field: "continuation" })
+        expect(refused.message).toContain('continuation: "completions"')
+        expect(fake.requests()).toBe(1)
+      })
+    )
+  )
+})
