@@ -208,11 +208,6 @@ export const costModelFlags = {
 /** The backend and verifier flags of `solve`. */
 export const backendFlags = backendFlagsOf("solve")
 
-/**
- * The run's record for `--view` and `--tree`, made only when one of them is asked (the server package loads only
- * then): `record` sends a search's events to it (drawn live with `--view`), `finish` ends it and writes the tree
- * file. With `--view` the page is served on 127.0.0.1 for the life of the scope.
- */
 /** The problem text piped in (`stepwise solve -`), trimmed; an empty one is refused. */
 const standardInput: Effect.Effect<string, InvalidOptions> = Effect.flatMap(
   Effect.try({
@@ -238,6 +233,11 @@ export const unwritable = (path: string): string | undefined => {
   return undefined
 }
 
+/**
+ * The run's record for `--view` and `--tree`, made only when one of them is asked (the server package loads only
+ * then): `record` sends a search's events to it (drawn live with `--view`), `finish` ends it and writes the tree
+ * file. With `--view` the page is served on 127.0.0.1 for the life of the scope.
+ */
 const recorderOf = (settings: { readonly view: boolean; readonly viewPort: number; readonly tree: Option.Option<string>; readonly info: Runs.Info }) =>
   Effect.gen(function* () {
     if (!settings.view && Option.isNone(settings.tree)) return undefined

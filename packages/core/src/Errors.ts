@@ -132,7 +132,7 @@ export type LanguageModelError = RateLimited | Timeout | BadResponse | Unavailab
  * `Unmetered` (which spends nothing) as it is.
  *
  * @example
- * Effect.fail(Errors.withSpent(failure, Usage.make({ inputTokens: 40, outputTokens: 230 })))
+ * Effect.fail(withSpent(failure, Usage.make({ inputTokens: 40, outputTokens: 230 })))
  */
 export const withSpent = <E extends LanguageModelError>(error: E, spent: Usage): E => {
   if (error._tag === "Unmetered") return error
