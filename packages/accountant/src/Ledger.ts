@@ -155,15 +155,18 @@ export const usedUp = (
   visible?: (ledger: Ledger) => ArrayLike<number> | undefined
 ): BudgetExhausted | undefined => {
   for (const node of ledger.checked) {
+    const free = visible?.(node)
     for (const index of resources) {
-      if (!node.limited.includes(index)) continue
-      const free = visible?.(node)
-      const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
-      if (remaining <= 0) return new BudgetExhausted({ resource: Resource.all[index]!, requested: 0, remaining: 0, budget: node.budget.label })
+      if (node.limited.includes(index) && remainingSeen(node, index, free) <= 0)
+        return new BudgetExhausted({ resource: Resource.all[index]!, requested: 0, remaining: 0, budget: node.budget.label })
     }
   }
   return undefined
 }
+
+// What is left of one resource in one ledger, counting as free what the caller's lane holds there.
+const remainingSeen = (node: Ledger, index: number, free: ArrayLike<number> | undefined): number =>
+  remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
 
 // The first of one ledger's own limits that `amounts` would pass.
 const violationAt = (
@@ -175,7 +178,7 @@ const violationAt = (
   for (const index of node.limited) {
     const requested = amounts[index]!
     if (requested <= 0) continue
-    const remaining = remainingAt(node, index) + (free === undefined ? 0 : free[index]!)
+    const remaining = remainingSeen(node, index, free)
     if (requested > remaining)
       return new BudgetExhausted({
         resource: Resource.all[index]!,

@@ -224,12 +224,13 @@ export const formatCost = (cost: number): string => (Number.isInteger(cost) ? St
 export const unwritable = (path: string): string | undefined => {
   const folder = dirname(resolve(path))
   if (!existsSync(folder)) return `cannot be written: its folder ${folder} does not exist`
+  const exists = existsSync(path)
+  if (exists && statSync(path).isDirectory()) return `cannot be written: ${path} is a folder`
   try {
-    accessSync(existsSync(path) ? path : folder, constants.W_OK)
+    accessSync(exists ? path : folder, constants.W_OK)
   } catch {
-    return `cannot be written: ${existsSync(path) ? path : folder} is not writable`
+    return `cannot be written: ${exists ? path : folder} is not writable`
   }
-  if (existsSync(path) && statSync(path).isDirectory()) return `cannot be written: ${path} is a folder`
   return undefined
 }
 

@@ -158,6 +158,15 @@ export const render = (
   })
 
 /**
+ * A rendered text without the template's BOS at its head: for a server that adds the model's BOS itself when it
+ * tokenizes a prompt or an input (vLLM's and TGI's completions, vLLM's `/pooling`), where it would be there twice.
+ */
+export const withoutBos = (template: ChatTemplate, text: string): string => {
+  const bos = template.bosToken
+  return bos !== undefined && bos.length > 0 && text.startsWith(bos) ? text.slice(bos.length) : text
+}
+
+/**
  * The prompt text that makes a raw completion continue `prefix` as the assistant: the conversation with the
  * assistant's turn opened, then the prefix verbatim.
  */

@@ -565,7 +565,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
             )
           // The server adds the model's BOS to a completion prompt itself (vLLM's and TGI's default): a rendered one
           // would be there twice (vllm-project/vllm#7382, Llama 3.1 degraded by it).
-          prompt = withoutBos(yield* ChatTemplate.continuation(template, request.messages, request.prefix, name))
+          prompt = ChatTemplate.withoutBos(template, yield* ChatTemplate.continuation(template, request.messages, request.prefix, name))
         }
         const seedOf = (index: number) => (request.seed === undefined ? undefined : request.seed + index)
         const replies: Array<Reply> = []
@@ -609,11 +609,6 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, Inv
         let promptText: string | undefined
         return completionsOf(request, replies, () => (promptText ??= prompt ?? promptTextOf(request)))
       })
-
-    const withoutBos = (prompt: string): string => {
-      const bos = template?.bosToken
-      return bos !== undefined && bos.length > 0 && prompt.startsWith(bos) ? prompt.slice(bos.length) : prompt
-    }
 
     /**
      * Whether a continued prefix lost its trailing whitespace to the server's template: every sample came back

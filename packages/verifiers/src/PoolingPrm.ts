@@ -348,16 +348,11 @@ const settingsOf = (
       checkRender(
         // Without the template's BOS: the server adds its own when it tokenizes the input (as it does a completion's).
         settings((question, tagged) =>
-          withoutBos(template, ChatTemplate.renderText(template, [Message.system(parsed.system), Message.user(question), Message.assistant(tagged)], false))
+          ChatTemplate.withoutBos(template, ChatTemplate.renderText(template, [Message.system(parsed.system), Message.user(question), Message.assistant(tagged)], false))
         ),
         "chatTemplate"
       )
   )
-}
-
-const withoutBos = (template: ChatTemplate.ChatTemplate, text: string): string => {
-  const bos = template.bosToken
-  return bos !== undefined && bos.length > 0 && text.startsWith(bos) ? text.slice(bos.length) : text
 }
 
 /** Renders a sample conversation once, so a template (or render) that cannot render at all fails when it is made. */
